@@ -1,0 +1,47 @@
+"""anqi (安企): the application factory."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+log = logging.getLogger("anqi")
+
+
+def create_app(config: dict | None = None, entry_points=None) -> Flask:
+    """Build the application. ``config`` overrides every other source;
+    ``entry_points`` replaces the installed ``anqi.plugins`` entry points (tests)."""
+    instance = os.environ.get("ANQI_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+
+    from core import config as config_module
+    config_module.load(app, config)
+
+    from core import database, i18n, web
+    from core.extensions import csrf, db, login, migrate
+    from core.plugins import loader
+
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login.init_app(app)
+    csrf.init_app(app)
+    loader.init_app(app, entry_points)  # before Babel: it sets the translation directories
+    i18n.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from core import cli
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from core.audit.views import bp as audit_bp
+    from core.auth.views import bp as auth_bp
+    from core.dashboard.views import bp as dashboard_bp
+    from core.org.views import bp as org_bp
+    from core.plugins.views import bp as plugins_bp
+    from core.registry.views import bp as registry_bp
+
+    for bp in (auth_bp, dashboard_bp, registry_bp, org_bp, plugins_bp, audit_bp):
+        app.register_blueprint(bp)

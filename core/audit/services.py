@@ -1,0 +1,66 @@
+"""Writing and reading the audit trail. Every other service records through here."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from core.audit.models import AuditEntry
+from core.extensions import db
+
+OK = "ok"
+DENIED = "denied"      # not allowed: wrong password, wrong role, outside scope
+REJECTED = "rejected"  # allowed, but the input broke a rule
+RESULTS = (OK, DENIED, REJECTED)
+
+
+def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
+           result: str = OK, detail: dict | None = None, username: str | None = None) -> AuditEntry:
+    """Add an entry to the current transaction: it commits or rolls back with the change."""
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    entry = AuditEntry(
+        user_id=actor.user_id,
+        username=username or actor.username,
+        unit_id=actor.unit_id,
+        address=actor.address or "",
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        result=result,
+        detail=detail,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def record_failure(actor, action: str, *, result: str = REJECTED, **kwargs) -> None:
+    """Record a refused or rejected attempt after rolling back whatever it began,
+    in a transaction of its own so the refusal is kept though the change is not."""
+    db.session.rollback()
+    record(actor, action, result=result, **kwargs)
+    db.session.commit()
+
+
+def search(actor, *, username=None, action=None, result=None, object_type=None, object_id=None,
+           since: datetime | None = None, until: datetime | None = None,
+           before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+    """Newest first, keyset-paged by id. Only auditors read the trail."""
+    actor.require("audit.read")
+    q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if username:
+        q = q.where(AuditEntry.username == username)
+    if action:
+        q = q.where(AuditEntry.action.startswith(action))
+    if result:
+        q = q.where(AuditEntry.result == result)
+    if object_type:
+        q = q.where(AuditEntry.object_type == object_type)
+    if object_id:
+        q = q.where(AuditEntry.object_id == str(object_id))
+    if since:
+        q = q.where(AuditEntry.at >= since)
+    if until:
+        q = q.where(AuditEntry.at < until + timedelta(days=1))
+    if before_id:
+        q = q.where(AuditEntry.id < before_id)
+    return list(db.session.scalars(q))

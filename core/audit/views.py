@@ -1,0 +1,37 @@
+"""The auditor's page: the audit trail, filtered, newest first."""
+from datetime import date
+
+from flask import Blueprint, render_template, request
+
+from core.audit import services
+from core.web import current_actor, permission_required
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@permission_required("audit.read")
+def index():
+    args = request.args
+    filters = {
+        "username": args.get("username", "").strip()[:64] or None,
+        "action": args.get("action", "").strip()[:64] or None,
+        "result": args.get("result") if args.get("result") in services.RESULTS else None,
+        "object_type": args.get("object_type", "").strip()[:40] or None,
+        "object_id": args.get("object_id", "").strip()[:64] or None,
+        "since": _date(args.get("since")),
+        "until": _date(args.get("until")),
+    }
+    before = args.get("before", type=int)
+    entries = services.search(current_actor(), **filters, before_id=before, limit=51)
+    more = len(entries) > 50
+    entries = entries[:50]
+    return render_template("audit/index.html", entries=entries, filters=filters, results=services.RESULTS,
+                           next_before=entries[-1].id if more and entries else None)

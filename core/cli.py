@@ -1,0 +1,116 @@
+"""The ``anqi`` command: Flask's CLI with anqi's own groups added."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from core.errors import AnqiError
+
+
+def _create_app():
+    from core import create_app
+
+    return create_app()
+
+
+def main():
+    # Flask's own `run` would shadow anqi's, which checks the schema first.
+    cli = FlaskGroup(create_app=_create_app, name="anqi", add_default_commands=False,
+                     help="anqi (安企): software for enterprise service centres.")
+    cli.add_command(shell_command)
+    cli.add_command(routes_command)
+    cli.main(prog_name="anqi")
+
+
+def register(app) -> None:
+    from core.registry.cli import enterprises
+    from core.demo.cli import demo
+
+    for command in (run, plugins, enterprises, demo):
+        app.cli.add_command(command)
+    app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
+
+
+@click.command("upgrade")
+@click.argument("revision", default="heads")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@with_appcontext
+def db_upgrade(revision, sql):
+    """Upgrade core and every plugin branch to the newest schema."""
+    import flask_migrate
+
+    flask_migrate.upgrade(revision=revision, sql=sql)
+
+
+def fail(message) -> None:
+    click.secho(str(message), fg="red", err=True)
+    sys.exit(1)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run(host, port):
+    """Serve anqi with the built-in server (one process; see `anqi serve` for production)."""
+    from core import health
+    from core.database import SchemaMismatch, check_schema
+
+    try:
+        check_schema()
+    except SchemaMismatch as exc:
+        fail(exc)
+    for warning in health.warnings():
+        click.secho("Warning: " + warning, fg="yellow", err=True)
+    click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+@click.group("plugins")
+def plugins():
+    """List plugins and switch them on or off per unit."""
+
+
+@plugins.command("list")
+@with_appcontext
+def plugins_list():
+    """Installed plugins in load order, with the units that enabled each."""
+    from core.org.models import Unit
+    from core.extensions import db
+    from core.plugins.services import manager, units_enabled
+
+    for m in manager().manifests.values():
+        codes = sorted(db.session.get(Unit, uid).code for uid in units_enabled(m.name))
+        depends = ", ".join(m.depends) or "-"
+        click.echo(f"{m.name:<16} {m.version:<8} {m.title.get('zh', ''):<14} depends: {depends:<12} "
+                   f"enabled for: {', '.join(codes) or '-'}")
+
+
+def _toggle(name, unit, enabled):
+    from core.org.actor import shell_actor
+    from core.plugins.services import set_enabled
+
+    try:
+        set_enabled(shell_actor(), unit, name, enabled)
+    except AnqiError as exc:
+        fail(exc.message)
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'} for {unit}")
+
+
+@plugins.command("enable")
+@click.argument("name")
+@click.option("--unit", required=True, help="The unit's code.")
+@with_appcontext
+def plugins_enable(name, unit):
+    """Enable plugin NAME for a unit."""
+    _toggle(name, unit, True)
+
+
+@plugins.command("disable")
+@click.argument("name")
+@click.option("--unit", required=True, help="The unit's code.")
+@with_appcontext
+def plugins_disable(name, unit):
+    """Disable plugin NAME for a unit (its data is kept)."""
+    _toggle(name, unit, False)

@@ -1,0 +1,62 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``ANQI_*`` variables.
+
+``ANQI_DATABASE_URL`` sets the database; any other ``ANQI_FOO`` sets ``FOO``
+(values are read as JSON when they parse, as in ``Flask.config.from_prefixed_env``).
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    SECRET_KEY = None  # read from or written to instance/secret_key when unset
+    SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/anqi.db when unset
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
+    PAGE_SIZE = 20
+    PAGE_SIZE_CHOICES = (20, 50, 100, 200)
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+    PLUGIN_PACKAGE = "plugins"
+    PLUGIN_ENTRY_POINT_GROUP = "anqi.plugins"
+    # When true the app refuses to serve while the database schema is not at the
+    # migrations' head (the `run` and `serve` commands set it).
+    CHECK_SCHEMA_ON_START = False
+
+
+def load(app, overrides=None):
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    url = os.environ.get("ANQI_DATABASE_URL")
+    app.config.from_prefixed_env("ANQI")
+    if url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "anqi.db")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance: Path) -> str:
+    """One secret per instance, shared by every worker process through a file."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker wrote it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()

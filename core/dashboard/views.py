@@ -1,0 +1,23 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from core.dashboard import services
+from core.org.permissions import has_permission
+from core.web import current_actor
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    # Administrators and auditors see no business data; send them to their own pages.
+    if not has_permission(current_user, "dashboard.read"):
+        if has_permission(current_user, "system.manage"):
+            return redirect(url_for("org.users"))
+        if has_permission(current_user, "audit.read"):
+            return redirect(url_for("audit.index"))
+    actor = current_actor()
+    actor.require("dashboard.read")
+    return render_template("dashboard/index.html", summary=services.summary(actor),
+                           widgets=services.widgets(actor))

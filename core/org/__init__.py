@@ -1,0 +1,1 @@
+"""Organisation: units, users, roles, the permission matrix and data scoping."""

@@ -1,0 +1,34 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.org.models import UNIT_KINDS
+from core.org.roles import ROLES
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Length(max=32)])
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=list(UNIT_KINDS.items()))
+    parent_id = SelectField(_l("Parent unit"), coerce=int)
+    doc_prefix = StringField(_l("Document prefix (机关代字)"), validators=[Length(max=20)],
+                             description=_l("Used in document numbers, e.g. 诸公经."))
+    active = BooleanField(_l("Active"), default=True)
+
+    def set_choices(self, units, editing=None):
+        self.parent_id.choices = [(0, _l("— none (top of the tree) —"))] + [
+            (u.id, "　" * max(u.depth, 0) + u.name) for u in units
+            if editing is None or not u.path.startswith(editing.path)]
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[Length(max=64)])
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    unit_id = SelectField(_l("Unit"), coerce=int)
+    roles = SelectMultipleField(_l("Roles"), choices=list(ROLES.items()),
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    password = PasswordField(_l("Password"), validators=[Length(max=200)],
+                             description=_l("At least 8 characters. Leave empty to keep the current one."))
+    active = BooleanField(_l("Active"), default=True)

@@ -1,0 +1,74 @@
+"""The administrator's pages for units and users."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.errors import ValidationError
+from core.extensions import db
+from core.forms import apply_errors
+from core.org import services
+from core.org.forms import UnitForm, UserForm
+from core.org.models import Unit, User
+from core.web import current_actor, permission_required
+
+bp = Blueprint("org", __name__, url_prefix="/admin")
+
+
+@bp.route("/units")
+@permission_required("system.manage")
+def units():
+    return render_template("org/units.html", units=services.all_units())
+
+
+@bp.route("/units/new", methods=["GET", "POST"], defaults={"unit_id": None})
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@permission_required("system.manage")
+def unit_form(unit_id):
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+    form = UnitForm(obj=unit)
+    form.set_choices(services.all_units(), editing=unit)
+    if request.method == "GET" and unit is not None:
+        form.parent_id.data = unit.parent_id or 0
+    if form.validate_on_submit():
+        data = {"code": form.code.data, "name": form.name.data, "kind": form.kind.data,
+                "parent_id": form.parent_id.data or None, "doc_prefix": form.doc_prefix.data,
+                "active": form.active.data}
+        try:
+            services.save_unit(current_actor(), data, unit_id)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Unit saved."), "success")
+            return redirect(url_for(".units"))
+    return render_template("org/unit_form.html", form=form, unit=unit)
+
+
+@bp.route("/users")
+@permission_required("system.manage")
+def users():
+    return render_template("org/users.html", users=services.all_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@permission_required("system.manage")
+def user_form(user_id):
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    form.unit_id.choices = [(u.id, "　" * max(u.depth, 0) + u.name) for u in services.all_units()]
+    if request.method == "GET" and user is not None:
+        form.roles.data = sorted(user.roles)
+    if form.validate_on_submit():
+        data = {"username": form.username.data, "name": form.name.data, "unit_id": form.unit_id.data,
+                "roles": form.roles.data, "password": form.password.data, "active": form.active.data}
+        try:
+            services.save_user(current_actor(), data, user_id)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("User saved."), "success")
+            return redirect(url_for(".users"))
+    return render_template("org/user_form.html", form=form, user=user)

@@ -1,0 +1,51 @@
+"""Loads the plugins into an application and wires their contributions in."""
+from pathlib import Path
+
+from flask import abort, request
+from flask_login import current_user
+
+from core.org.permissions import build_matrix
+from core.plugins.manager import PluginManager, discover_entry_points, discover_package
+from core.plugins.services import is_enabled
+
+
+def init_app(app, entry_points=None) -> PluginManager:
+    manager = PluginManager()
+    manager.load(
+        discover_package(app.config["PLUGIN_PACKAGE"])
+        + discover_entry_points(app.config["PLUGIN_ENTRY_POINT_GROUP"], entry_points)
+    )
+    app.extensions["anqi_plugins"] = manager
+
+    # Each plugin keeps its own catalogue in <plugin>/translations; Flask-Babel
+    # merges them after core's (read before Babel is initialised).
+    directories = [str(Path(app.root_path) / "translations")]
+    directories += [str(m.path / "translations") for m in manager.manifests.values()
+                    if (m.path / "translations").is_dir()]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+
+    app.extensions["anqi_permissions"] = build_matrix(manager.call_all("anqi_permissions"))
+
+    plugin_of_blueprint = {}
+    for blueprints in manager.call_all("anqi_blueprints", app=app):
+        for bp in blueprints or ():
+            name = getattr(bp, "anqi_plugin", None)
+            if name not in manager:
+                raise RuntimeError(f"blueprint {bp.name!r} was not made with toolkit.plugin_blueprint")
+            app.register_blueprint(bp)
+            plugin_of_blueprint[bp.name] = name
+    app.extensions["anqi_plugin_blueprints"] = plugin_of_blueprint
+
+    @app.before_request
+    def _plugin_enabled_for_unit():
+        name = plugin_of_blueprint.get((request.blueprint or "").split(".")[0])
+        if name is None:
+            return None
+        if not current_user.is_authenticated:
+            return app.login_manager.unauthorized()
+        if not is_enabled(current_user.unit_id, name):
+            abort(404)
+        return None
+
+    manager.call_all("anqi_cli", cli=app.cli)
+    return manager

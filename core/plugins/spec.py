@@ -1,0 +1,49 @@
+"""Every hook a plugin can implement. Each is documented in docs/hooks.md.
+
+Hooks are called with keyword arguments; an implementation may take any subset.
+"Per unit" hooks are answered only by plugins enabled for the unit in question.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("anqi")
+
+
+# --- set-up: once per application --------------------------------------------
+
+@hookspec
+def anqi_blueprints(app):
+    """Return a list of Flask blueprints (made with ``toolkit.plugin_blueprint``)."""
+
+
+@hookspec
+def anqi_cli(cli):
+    """Add click commands or groups to the ``anqi`` command group ``cli``."""
+
+
+@hookspec
+def anqi_permissions():
+    """Return a dict mapping permission names (``plugin.action``) to sets of roles."""
+
+
+# --- per unit: only plugins enabled for the unit answer ----------------------
+
+@hookspec
+def anqi_menu_items(unit, user):
+    """Return a list of ``toolkit.MenuItem`` for the side menu."""
+
+
+@hookspec
+def anqi_enterprise_panels(enterprise, user):
+    """Return a list of ``toolkit.Panel``: sections added to the enterprise page."""
+
+
+@hookspec
+def anqi_dashboard_widgets(unit, user):
+    """Return a list of ``toolkit.Widget`` for the home dashboard."""
+
+
+# --- events: every loaded plugin hears them -----------------------------------
+
+@hookspec
+def anqi_enterprise_event(event, enterprise, actor):
+    """React to ``created``, ``updated`` or ``imported`` on an enterprise (after commit)."""

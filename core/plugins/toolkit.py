@@ -1,0 +1,48 @@
+"""What a plugin imports from core: the hook marker, its blueprint and the
+small value types its hooks return. Nothing else in core is a plugin's business
+apart from the public services (``core.<domain>.services``)."""
+from dataclasses import dataclass, field
+
+import pluggy
+from flask import Blueprint
+from markupsafe import Markup
+
+hookimpl = pluggy.HookimplMarker("anqi")
+
+
+def plugin_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint for plugin ``name``: URLs under ``/p/<name>/``, templates
+    under ``<plugin>/templates/<name>/``. Core answers 404 on it for users whose
+    unit has not enabled the plugin."""
+    bp = Blueprint(name, import_name, url_prefix=f"/p/{name}", template_folder="templates",
+                   static_folder="static", static_url_path=f"/p/{name}/static")
+    bp.anqi_plugin = name
+    return bp
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    endpoint: str
+    order: int = 100
+    section: str = "plugins"
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section on the enterprise page. ``html`` is rendered by the plugin
+    (usually ``render_template("<name>/panel.html", ...)``)."""
+
+    title: str
+    html: Markup
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A tile on the home dashboard."""
+
+    title: str
+    html: Markup
+    order: int = 100

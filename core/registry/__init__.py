@@ -1,0 +1,1 @@
+"""The enterprise registry: every enterprise the centre serves."""

@@ -1,0 +1,67 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.extensions import db
+
+
+class Enterprise(db.Model):
+    """An enterprise (企业) the centre serves, in the area of one unit (属地单位)."""
+
+    __tablename__ = "enterprise"
+    __table_args__ = (
+        # One index per sort order, each ending in id, so keyset pages stay flat.
+        Index("ix_enterprise_sort_name", "name_pinyin", "id"),
+        Index("ix_enterprise_unit_sort_name", "unit_id", "name_pinyin", "id"),
+        Index("ix_enterprise_sort_district", "district", "name_pinyin", "id"),
+        Index("ix_enterprise_officer", "liaison_officer_id", "name_pinyin", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_pinyin: Mapped[str] = mapped_column(String(300))
+    name_initials: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    legal_representative: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    industry: Mapped[str] = mapped_column(String(50), default="", index=True)
+    above_scale: Mapped[bool] = mapped_column(default=False)  # 规上企业
+    is_key: Mapped[bool] = mapped_column(default=False)       # 重点企业
+    liaison_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Stored as ",tag1,tag2," so that one tag is one LIKE '%,tag,%'.
+    tags_text: Mapped[str] = mapped_column(String(500), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit = relationship("Unit", lazy="joined")
+    liaison_officer = relationship("User", lazy="joined")
+    contacts: Mapped[list["EnterpriseContact"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="EnterpriseContact.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def tags(self) -> list[str]:
+        return [t for t in self.tags_text.split(",") if t]
+
+    def __repr__(self):
+        return f"<Enterprise {self.credit_code}>"
+
+
+class EnterpriseContact(db.Model):
+    __tablename__ = "enterprise_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(100), default="")
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="contacts")

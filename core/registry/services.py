@@ -1,0 +1,301 @@
+"""The enterprise registry's rules: validation, scoping, search, create and update.
+
+Views, the import, the CLI and tests all come through here.
+"""
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import clock, paging
+from core.audit import services as audit
+from core.errors import Conflict, NotFound, ValidationError
+from core.extensions import db
+from core.org.models import Unit, User
+from core.org.roles import LEADER, OFFICER
+from core.plugins.services import broadcast
+from core.registry import credit_code as uscc
+from core.registry import pinyin
+from core.registry.models import Enterprise, EnterpriseContact
+from core.text import clean_text
+
+SORTS = {
+    "name": (Enterprise.name_pinyin, Enterprise.id),
+    "credit_code": (Enterprise.credit_code, Enterprise.id),
+    "district": (Enterprise.district, Enterprise.name_pinyin, Enterprise.id),
+}
+TEXT_LIMITS = {"name": 200, "legal_representative": 100, "address": 300, "district": 50,
+               "industry": 50, "notes": 5000}
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+MAX_CONTACTS = 20
+MAX_TAGS = 20
+
+
+@dataclass
+class EnterpriseFilter:
+    q: str = ""
+    district: str = ""
+    industry: str = ""
+    officer_id: int | None = None
+    unit_id: int | None = None
+    above_scale: bool | None = None
+    is_key: bool | None = None
+    tag: str = ""
+
+
+# --- reading -----------------------------------------------------------------
+
+def get(actor, enterprise_id) -> Enterprise:
+    """The enterprise, if it exists and lies in the actor's scope; else NotFound."""
+    actor.require("enterprise.read")
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None or not actor.scope.allows(enterprise.unit_id):
+        raise NotFound(_l("There is no such enterprise in your units' area."))
+    return enterprise
+
+
+def scoped_select(actor, filters: EnterpriseFilter | None = None):
+    actor.require("enterprise.read")
+    stmt = select(Enterprise).where(actor.scope.filter(Enterprise.unit_id))
+    return _apply_filters(stmt, filters or EnterpriseFilter())
+
+
+def search(actor, filters: EnterpriseFilter | None = None, *, sort: str = "name",
+           cursor: str | None = None, limit: int = 20) -> paging.Page:
+    columns = SORTS.get(sort) or SORTS["name"]
+    stmt = scoped_select(actor, filters)
+    return paging.keyset(db.session, stmt, columns, lambda e: tuple(getattr(e, c.key) for c in columns),
+                         cursor, limit)
+
+
+def _apply_filters(stmt, f: EnterpriseFilter):
+    q = clean_text(f.q)
+    if q:
+        stmt = stmt.where(_text_match(q))
+    if f.district:
+        stmt = stmt.where(Enterprise.district == f.district)
+    if f.industry:
+        stmt = stmt.where(Enterprise.industry == f.industry)
+    if f.officer_id:
+        stmt = stmt.where(Enterprise.liaison_officer_id == f.officer_id)
+    if f.unit_id:
+        stmt = stmt.where(Enterprise.unit_id == f.unit_id)
+    if f.above_scale is not None:
+        stmt = stmt.where(Enterprise.above_scale.is_(f.above_scale))
+    if f.is_key is not None:
+        stmt = stmt.where(Enterprise.is_key.is_(f.is_key))
+    if f.tag:
+        stmt = stmt.where(Enterprise.tags_text.contains(f",{f.tag},", autoescape=True))
+    return stmt
+
+
+def _text_match(q: str):
+    """The search box: part of a name, pinyin initials in order, or a credit code."""
+    conditions = [Enterprise.name.contains(q, autoescape=True)]
+    pattern = pinyin.initials_pattern(q)
+    if pattern:
+        conditions.append(Enterprise.name_initials.like(pattern))
+    code = uscc.normalize(q)
+    if len(code) >= 4 and code.isalnum() and any(ch.isdigit() for ch in code):
+        conditions.append(Enterprise.credit_code.startswith(code, autoescape=True))
+    return or_(*conditions)
+
+
+def officers(actor) -> list[User]:
+    """The users who may serve as liaison officers for the actor's units."""
+    stmt = (select(User).join(User.role_rows)
+            .where(User.active.is_(True), actor.scope.filter(User.unit_id))
+            .where(User.role_rows.any(role=OFFICER) | User.role_rows.any(role=LEADER))
+            .order_by(User.name).distinct())
+    return list(db.session.scalars(stmt))
+
+
+def units(actor) -> list[Unit]:
+    stmt = select(Unit).where(actor.scope.filter(Unit.id), Unit.active.is_(True)).order_by(Unit.path)
+    return list(db.session.scalars(stmt))
+
+
+def distinct_values(actor, column_name: str) -> list[str]:
+    """Districts or industries in use, for filter lists and suggestions."""
+    column = {"district": Enterprise.district, "industry": Enterprise.industry}[column_name]
+    stmt = (select(column).where(actor.scope.filter(Enterprise.unit_id), column != "")
+            .distinct().order_by(column).limit(500))
+    return list(db.session.scalars(stmt))
+
+
+# --- validation ---------------------------------------------------------------
+
+def validate(actor, data: dict) -> dict:
+    """Turn raw input (form, import row, API) into clean values, or raise
+    ValidationError with every problem found, by field."""
+    errors: dict[str, list] = {}
+    clean: dict = {}
+
+    def error(field, message):
+        errors.setdefault(field, []).append(message)
+
+    for field, limit in TEXT_LIMITS.items():
+        if field in data:
+            clean[field] = clean_text(data.get(field), limit)
+            if len(clean[field]) > limit:
+                error(field, _l("Keep this under %(n)d characters.", n=limit))
+    if "name" in data and not clean.get("name"):
+        error("name", _l("Enter the enterprise's name."))
+    if "credit_code" in data:
+        try:
+            clean["credit_code"] = uscc.validate(data.get("credit_code"))
+        except ValidationError as exc:
+            error("credit_code", exc.message)
+    for flag in ("above_scale", "is_key"):
+        if flag in data:
+            clean[flag] = _as_bool(data[flag])
+    if "tags" in data:
+        tags = data["tags"]
+        if isinstance(tags, str):
+            tags = re.split(r"[,，、;；\s]+", tags)
+        tags = [clean_text(t, 30) for t in tags]
+        tags = list(dict.fromkeys(t for t in tags if t))
+        if len(tags) > MAX_TAGS or any(len(t) > 30 for t in tags):
+            error("tags", _l("Use at most %(n)d tags of up to 30 characters.", n=MAX_TAGS))
+        clean["tags_text"] = ("," + ",".join(tags) + ",") if tags else ""
+    if "unit_id" in data:
+        unit_id = _as_int(data["unit_id"])
+        unit = db.session.get(Unit, unit_id) if unit_id else None
+        if unit is None or not actor.scope.allows(unit.id):
+            error("unit_id", _l("Choose a unit within your area."))
+        else:
+            clean["unit_id"] = unit.id
+    if "liaison_officer_id" in data:
+        officer_id = _as_int(data["liaison_officer_id"])
+        if officer_id:
+            officer = db.session.get(User, officer_id)
+            if officer is None or not officer.active or not actor.scope.allows(officer.unit_id):
+                error("liaison_officer_id", _l("Choose a liaison officer from your units."))
+            else:
+                clean["liaison_officer_id"] = officer.id
+        else:
+            clean["liaison_officer_id"] = None
+    if "contacts" in data:
+        contacts = []
+        for i, contact in enumerate(data["contacts"] or []):
+            name = clean_text(contact.get("name"), 100)
+            phone = re.sub(r"[\s()（）]", "", clean_text(contact.get("phone"), 40))
+            title = clean_text(contact.get("title"), 100)
+            if not (name or phone or title):
+                continue
+            if not name:
+                error("contacts", _l("Contact %(n)d: enter a name.", n=i + 1))
+            if phone and not PHONE.match(phone):
+                error("contacts", _l("Contact %(n)d: the phone number is not a mainland mobile or "
+                                     "landline number.", n=i + 1))
+            contacts.append({"name": name[:100], "phone": phone, "title": title[:100]})
+        if len(contacts) > MAX_CONTACTS:
+            error("contacts", _l("Keep at most %(n)d contacts.", n=MAX_CONTACTS))
+        clean["contacts"] = contacts
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(first, errors=errors)
+    return clean
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "y", "on", "是", "√", "✓"}
+
+
+def _as_int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- changing -----------------------------------------------------------------
+
+def _apply(enterprise: Enterprise, clean: dict) -> list[str]:
+    """Copy clean values onto the enterprise; return the names of fields that changed."""
+    changed = []
+    for field, value in clean.items():
+        if field == "contacts":
+            current = [{"name": c.name, "phone": c.phone, "title": c.title} for c in enterprise.contacts]
+            if current != value:
+                enterprise.contacts = [EnterpriseContact(**c) for c in value]
+                changed.append("contacts")
+        elif getattr(enterprise, field) != value:
+            setattr(enterprise, field, value)
+            changed.append(field)
+    if "name" in changed:
+        enterprise.name_pinyin = pinyin.sort_key(enterprise.name)
+        enterprise.name_initials = pinyin.initials(enterprise.name)
+    return changed
+
+
+def find_by_credit_code(code: str) -> Enterprise | None:
+    return db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+
+
+def create(actor, data: dict) -> Enterprise:
+    actor.require("enterprise.write")
+    data = {"unit_id": actor.unit_id, **data}
+    try:
+        clean = validate(actor, data)
+        if not clean.get("name") or not clean.get("credit_code"):
+            raise ValidationError(_l("Enter the enterprise's name and credit code."))
+        existing = find_by_credit_code(clean["credit_code"])
+        if existing is not None:
+            raise ValidationError(_duplicate_message(actor, existing), field="credit_code")
+    except ValidationError as exc:
+        audit.record_failure(actor, "enterprise.create", object_type="enterprise",
+                             detail={"fields": sorted(exc.errors)})
+        raise
+    enterprise = Enterprise(name="", name_pinyin="", name_initials="", credit_code="")
+    _apply(enterprise, clean)
+    db.session.add(enterprise)
+    db.session.flush()
+    audit.record(actor, "enterprise.create", enterprise, detail={"credit_code": enterprise.credit_code})
+    db.session.commit()
+    broadcast("anqi_enterprise_event", event="created", enterprise=enterprise, actor=actor)
+    return enterprise
+
+
+def update(actor, enterprise_id, data: dict, version: int | None = None) -> Enterprise:
+    """Change an enterprise. ``version`` is the one the user's form was built
+    from; if someone saved in between, Conflict names the fields they changed."""
+    actor.require("enterprise.write")
+    enterprise = get(actor, enterprise_id)
+    try:
+        if version is not None and int(version) != enterprise.version:
+            raise Conflict(_l("Someone else saved this enterprise while you were editing it. "
+                              "Their changes are shown below; apply yours again."))
+        clean = validate(actor, data)
+        if "credit_code" in clean and clean["credit_code"] != enterprise.credit_code:
+            existing = find_by_credit_code(clean["credit_code"])
+            if existing is not None:
+                raise ValidationError(_duplicate_message(actor, existing), field="credit_code")
+    except (ValidationError, Conflict) as exc:
+        audit.record_failure(actor, "enterprise.update", object_type="enterprise", object_id=enterprise_id,
+                             detail={"fields": sorted(getattr(exc, "errors", {}) or [])})
+        raise
+    changed = _apply(enterprise, clean)
+    if not changed:
+        return enterprise
+    enterprise.updated_at = clock.now()
+    audit.record(actor, "enterprise.update", enterprise, detail={"fields": changed})
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_l("Someone else saved this enterprise while you were editing it. "
+                          "Their changes are shown below; apply yours again.")) from None
+    broadcast("anqi_enterprise_event", event="updated", enterprise=enterprise, actor=actor)
+    return enterprise
+
+
+def _duplicate_message(actor, existing: Enterprise):
+    if actor.scope.allows(existing.unit_id):
+        return _l("This credit code is already registered, for “%(name)s”.", name=existing.name)
+    return _l("This credit code is already registered, in another unit's area.")
+

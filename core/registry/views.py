@@ -1,0 +1,127 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.forms import apply_errors
+from core.plugins.services import call_for_unit
+from core.registry import services
+from core.registry.forms import EnterpriseForm
+from core.web import current_actor, permission_required
+
+bp = Blueprint("registry", __name__, url_prefix="/enterprises")
+
+
+def filters_from_request() -> services.EnterpriseFilter:
+    args = request.args
+
+    def tri(name):
+        value = args.get(name, "")
+        return {"1": True, "0": False}.get(value)
+
+    def integer(name):
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return services.EnterpriseFilter(
+        q=args.get("q", "")[:100], district=args.get("district", "")[:50],
+        industry=args.get("industry", "")[:50], officer_id=integer("officer"), unit_id=integer("unit"),
+        above_scale=tri("above_scale"), is_key=tri("is_key"), tag=args.get("tag", "")[:30],
+    )
+
+
+def page_size() -> int:
+    size = request.args.get("size", type=int)
+    return size if size in current_app.config["PAGE_SIZE_CHOICES"] else current_app.config["PAGE_SIZE"]
+
+
+@bp.route("/")
+@permission_required("enterprise.read")
+def index():
+    actor = current_actor()
+    filters = filters_from_request()
+    sort = request.args.get("sort", "name")
+    if sort not in services.SORTS:
+        sort = "name"
+    try:
+        page = services.search(actor, filters, sort=sort, cursor=request.args.get("cursor"), limit=page_size())
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index"))
+    return render_template(
+        "registry/list.html", page=page, filters=filters, sort=sort, size=page.limit,
+        officers=services.officers(actor), units=services.units(actor),
+        districts=services.distinct_values(actor, "district"),
+        industries=services.distinct_values(actor, "industry"),
+    )
+
+
+@bp.route("/<int:enterprise_id>")
+@permission_required("enterprise.read")
+def detail(enterprise_id):
+    actor = current_actor()
+    try:
+        enterprise = services.get(actor, enterprise_id)
+    except NotFound:
+        abort(404)
+    panels = sorted(call_for_unit("anqi_enterprise_panels", actor.unit_id, enterprise=enterprise,
+                                  user=actor.user), key=lambda p: p.order)
+    return render_template("registry/detail.html", enterprise=enterprise, panels=panels)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("enterprise.write")
+def create():
+    actor = current_actor()
+    form = EnterpriseForm()
+    form.set_choices(services.units(actor), services.officers(actor))
+    if request.method == "GET":
+        form.unit_id.data = actor.unit_id
+    if form.validate_on_submit():
+        try:
+            enterprise = services.create(actor, form.to_data())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Enterprise “%(name)s” registered.", name=enterprise.name), "success")
+            return redirect(url_for(".detail", enterprise_id=enterprise.id))
+    return render_template("registry/form.html", form=form, enterprise=None)
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@permission_required("enterprise.write")
+def edit(enterprise_id):
+    actor = current_actor()
+    try:
+        enterprise = services.get(actor, enterprise_id)
+    except NotFound:
+        abort(404)
+    form = EnterpriseForm(obj=None if request.method == "POST" else enterprise)
+    form.set_choices(services.units(actor), services.officers(actor))
+    if request.method == "GET":
+        form.tags.data = "，".join(enterprise.tags)
+        form.liaison_officer_id.data = enterprise.liaison_officer_id or 0
+        form.version.data = enterprise.version
+        _fill_contacts(form, enterprise)
+    conflict = False
+    if form.validate_on_submit():
+        try:
+            services.update(actor, enterprise_id, form.to_data(), version=form.version.data or None)
+        except Conflict as exc:
+            conflict = True
+            form.form_errors.append(str(exc.message))
+            enterprise = services.get(actor, enterprise_id)
+            form.version.data = enterprise.version
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".detail", enterprise_id=enterprise_id))
+    return render_template("registry/form.html", form=form, enterprise=enterprise, conflict=conflict)
+
+
+def _fill_contacts(form, enterprise):
+    while len(form.contacts) < len(enterprise.contacts):
+        form.contacts.append_entry()
+    for entry, contact in zip(form.contacts, enterprise.contacts):
+        entry.form.name.data, entry.form.phone.data, entry.form.title.data = \
+            contact.name, contact.phone, contact.title

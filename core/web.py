@@ -1,0 +1,148 @@
+"""What every page shares: login wiring, the page frame's menu, permission
+checks for views, error pages and response headers."""
+from functools import wraps
+from urllib.parse import urlencode
+
+from flask import abort, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from core.audit import services as audit
+from core.errors import AnqiError
+from core.extensions import db, login
+from core.org.actor import Actor
+from core.org.permissions import has_permission
+from core.plugins.services import call_for_unit
+from core.plugins.toolkit import MenuItem
+
+CORE_MENU = (
+    # (section, label, endpoint, permission, order)
+    ("work", _l("Dashboard"), "dashboard.index", "dashboard.read", 10),
+    ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
+    ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
+    ("system", _l("Units"), "org.units", "system.manage", 10),
+    ("system", _l("Users"), "org.users", "system.manage", 20),
+    ("system", _l("Plugins"), "plugins.admin", "system.manage", 30),
+    ("system", _l("Audit log"), "audit.index", "audit.read", 40),
+)
+SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}
+
+
+def current_actor() -> Actor:
+    if "_anqi_actor" not in g:
+        g._anqi_actor = Actor(user=current_user if current_user.is_authenticated else None,
+                              address=request.remote_addr or "")
+    return g._anqi_actor
+
+
+def permission_required(permission: str):
+    """Login required, and a role that holds ``permission``; otherwise 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login.unauthorized()
+            if not has_permission(current_user, permission):
+                audit.record_failure(current_actor(), "access.denied", result=audit.DENIED,
+                                     object_type="endpoint", object_id=request.endpoint)
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.anqi_permission = permission
+        return wrapped
+
+    return decorator
+
+
+def menu() -> list[tuple[str, list[MenuItem]]]:
+    """The side menu: core's entries the user may use, then the enabled plugins' items."""
+    if not current_user.is_authenticated:
+        return []
+    items = [MenuItem(label=label, endpoint=endpoint, order=order, section=section)
+             for section, label, endpoint, permission, order in CORE_MENU
+             if has_permission(current_user, permission)]
+    items += call_for_unit("anqi_menu_items", current_user.unit_id, unit=current_user.unit, user=current_user)
+    grouped = []
+    for section in SECTIONS:
+        entries = sorted((i for i in items if i.section == section), key=lambda i: (i.order, str(i.label)))
+        if entries:
+            grouped.append((SECTIONS[section], entries))
+    return grouped
+
+
+def query(**changes) -> str:
+    """This page's query string with some arguments changed (None removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return "?" + urlencode(args) if args else request.path
+
+
+def init_app(app) -> None:
+    login.login_view = "auth.login"
+    login.login_message = _l("Please log in to open this page.")
+    login.login_message_category = "info"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def _load_user(user_id):
+        from core.org.models import User
+
+        return db.session.get(User, int(user_id))
+
+    @app.context_processor
+    def _frame():
+        return {"menu": menu, "can": lambda permission: has_permission(current_user, permission),
+                "query": query}
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        audit.record_failure(current_actor(), "csrf.rejected", result=audit.DENIED,
+                             object_type="endpoint", object_id=request.endpoint)
+        return render_error(400, _("The form was sent without its security token or the token has "
+                                   "expired. Reload the page and try again."))
+
+    @app.errorhandler(AnqiError)
+    def _anqi_error(error):
+        return render_error(error.status, str(error.message))
+
+    for status, message in {
+        400: _l("The request could not be understood."),
+        403: _l("You are not allowed to open this page."),
+        404: _l("There is no such page, or it is not available to your unit."),
+        405: _l("This page cannot be used that way."),
+        413: _l("The file is too large."),
+        500: _l("Something went wrong on our side. The error has been logged; please try again."),
+    }.items():
+        app.register_error_handler(status, _error_handler(status, message))
+
+
+def _error_handler(status, message):
+    def handler(error):
+        if status == 500:
+            db.session.rollback()
+        return render_error(status, str(message))
+
+    return handler
+
+
+def render_error(status: int, message: str):
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,15 @@
+from flask import render_template
+from flask_babel import get_locale
+
+from core.plugins.services import manager
+from core.plugins.toolkit import plugin_blueprint
+from core.web import permission_required
+
+bp = plugin_blueprint("exit_entry", __name__)
+
+
+@bp.route("/")
+@permission_required("exit_entry.read")
+def index():
+    language = "zh" if get_locale().language == "zh" else "en"
+    return render_template("exit_entry/index.html", manifest=manager().manifests["exit_entry"], language=language)

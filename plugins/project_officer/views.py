@@ -1,0 +1,15 @@
+from flask import render_template
+from flask_babel import get_locale
+
+from core.plugins.services import manager
+from core.plugins.toolkit import plugin_blueprint
+from core.web import permission_required
+
+bp = plugin_blueprint("project_officer", __name__)
+
+
+@bp.route("/")
+@permission_required("project_officer.read")
+def index():
+    language = "zh" if get_locale().language == "zh" else "en"
+    return render_template("project_officer/index.html", manifest=manager().manifests["project_officer"], language=language)
