@@ -84,7 +84,7 @@ def check_schema(app=None) -> None:
     if not unknown:
         # A head of core's branch is recorded only through the plugin branches
         # that depend on it, so compare what is applied, not the raw rows.
-        applied = {rev.revision for rev in script.iterate_revisions(tuple(current), "base")}
+        applied = {rev.revision for head in current for rev in script.iterate_revisions(head, "base")}
         if heads <= applied:
             return
     if unknown:

@@ -1,7 +1,71 @@
 """``anqi enterprises …``: the registry from the shell."""
+import sys
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
+
+from core.errors import AnqiError
 
 
 @click.group("enterprises")
 def enterprises():
     """Import and export the enterprise registry."""
+
+
+@enterprises.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--only-valid", is_flag=True, help="Import the good rows even when some are rejected.")
+@click.option("--unit", "unit_code", help="Code of the unit for rows that name none.")
+@with_appcontext
+def import_command(file, dry_run, only_valid, unit_code):
+    """Import enterprises from a CSV or .xlsx FILE; exit non-zero when a row is rejected."""
+    from core.org.actor import shell_actor
+    from core.org.services import unit_by_code
+    from core.registry import importer
+
+    actor = shell_actor()
+    default_unit_id = None
+    if unit_code:
+        unit = unit_by_code(unit_code.upper())
+        if unit is None:
+            click.secho(f"There is no unit with the code {unit_code}.", fg="red", err=True)
+            sys.exit(2)
+        default_unit_id = unit.id
+    content = file.read_bytes()
+    try:
+        report = importer.plan(actor, file.name, content, default_unit_id=default_unit_id)
+    except AnqiError as exc:
+        click.secho(str(exc.message), fg="red", err=True)
+        sys.exit(2)
+    for row in report.rows:
+        line = f"row {row.line:>6}  {row.action:<9}  {row.credit_code:<18}  {row.name}"
+        if row.reasons:
+            line += "  — " + "; ".join(row.reasons)
+        click.echo(line)
+    if report.ignored_columns:
+        click.echo("Ignored columns: " + ", ".join(report.ignored_columns))
+    summary = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    if dry_run:
+        click.echo(f"Dry run, nothing written: {summary}")
+    elif report.rejected and not only_valid:
+        click.secho(f"Nothing imported because rows were rejected ({summary}). "
+                    "Correct them, or use --only-valid.", fg="red", err=True)
+    else:
+        importer.apply(actor, file.name, content, only_valid=only_valid, default_unit_id=default_unit_id)
+        click.echo(f"Imported: {summary}")
+    sys.exit(1 if report.rejected else 0)
+
+
+@enterprises.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(file):
+    """Export the whole registry to an .xlsx FILE (the import template's columns)."""
+    from core.org.actor import shell_actor
+    from core.registry import export, services
+
+    content, count = export.workbook(shell_actor(), services.EnterpriseFilter())
+    file.write_bytes(content)
+    click.echo(f"Exported {count} enterprises to {file}")

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -42,3 +43,11 @@ class EnterpriseForm(FlaskForm):
             "tags": self.tags.data or "", "notes": self.notes.data,
             "contacts": [c.data for c in self.contacts],
         }
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file to import."))])
+
+
+class ImportConfirmForm(FlaskForm):
+    only_valid = BooleanField(_l("Import only the good rows and leave the rejected ones out"))

@@ -215,7 +215,7 @@ def _as_int(value):
 
 # --- changing -----------------------------------------------------------------
 
-def _apply(enterprise: Enterprise, clean: dict) -> list[str]:
+def apply_values(enterprise: Enterprise, clean: dict) -> list[str]:
     """Copy clean values onto the enterprise; return the names of fields that changed."""
     changed = []
     for field, value in clean.items():
@@ -252,7 +252,7 @@ def create(actor, data: dict) -> Enterprise:
                              detail={"fields": sorted(exc.errors)})
         raise
     enterprise = Enterprise(name="", name_pinyin="", name_initials="", credit_code="")
-    _apply(enterprise, clean)
+    apply_values(enterprise, clean)
     db.session.add(enterprise)
     db.session.flush()
     audit.record(actor, "enterprise.create", enterprise, detail={"credit_code": enterprise.credit_code})
@@ -279,7 +279,7 @@ def update(actor, enterprise_id, data: dict, version: int | None = None) -> Ente
         audit.record_failure(actor, "enterprise.update", object_type="enterprise", object_id=enterprise_id,
                              detail={"fields": sorted(getattr(exc, "errors", {}) or [])})
         raise
-    changed = _apply(enterprise, clean)
+    changed = apply_values(enterprise, clean)
     if not changed:
         return enterprise
     enterprise.updated_at = clock.now()

@@ -1,11 +1,17 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import io
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.forms import apply_errors
 from core.plugins.services import call_for_unit
-from core.registry import services
-from core.registry.forms import EnterpriseForm
+from core.registry import export as export_module
+from core.registry import importer, services
+from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
 from core.web import current_actor, permission_required
 
 bp = Blueprint("registry", __name__, url_prefix="/enterprises")
@@ -125,3 +131,78 @@ def _fill_contacts(form, enterprise):
     for entry, contact in zip(form.contacts, enterprise.contacts):
         entry.form.name.data, entry.form.phone.data, entry.form.title.data = \
             contact.name, contact.phone, contact.title
+
+
+# --- import and export --------------------------------------------------------
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stored_upload(token: str) -> tuple[Path, str]:
+    """The uploaded file behind ``token``, only for the user who uploaded it."""
+    if not token.isalnum() or len(token) > 64:
+        abort(404)
+    matches = list(_upload_dir().glob(f"{current_user.id}-{token}.*"))
+    if not matches:
+        abort(404)
+    return matches[0], "upload" + matches[0].suffix
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission_required("enterprise.import")
+def import_upload():
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        suffix = ".xlsx" if (upload.filename or "").lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04" else ".csv"
+        try:
+            report = importer.plan(current_actor(), upload.filename or "", content)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            token = secrets.token_hex(16)
+            (_upload_dir() / f"{current_user.id}-{token}{suffix}").write_bytes(content)
+            return render_template("registry/import_preview.html", report=report, token=token,
+                                   form=ImportConfirmForm(), filename=upload.filename)
+    return render_template("registry/import.html", form=form, columns=importer.COLUMNS)
+
+
+@bp.route("/import/<token>", methods=["POST"])
+@permission_required("enterprise.import")
+def import_confirm(token):
+    path, filename = _stored_upload(token)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        report = importer.apply(current_actor(), filename, path.read_bytes(), only_valid=form.only_valid.data)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        report = importer.plan(current_actor(), filename, path.read_bytes())
+        return render_template("registry/import_preview.html", report=report, token=token, form=form,
+                               filename=filename)
+    path.unlink(missing_ok=True)
+    flash(_("Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d left out.", **report.counts), "success")
+    return render_template("registry/import_preview.html", report=report, token=None, form=None,
+                           filename=filename, done=True)
+
+
+@bp.route("/import/template.xlsx")
+@permission_required("enterprise.import")
+def import_template():
+    return send_file(io.BytesIO(importer.template_workbook()), as_attachment=True,
+                     download_name="企业导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/export.xlsx")
+@permission_required("enterprise.export")
+def export():
+    content, _count = export_module.workbook(current_actor(), filters_from_request())
+    return send_file(io.BytesIO(content), as_attachment=True, download_name="企业名录.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
