@@ -3,7 +3,7 @@ checks for views, error pages and response headers."""
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import abort, g, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,10 +31,14 @@ SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")
 
 
 def current_actor() -> Actor:
-    if "_anqi_actor" not in g:
-        g._anqi_actor = Actor(user=current_user if current_user.is_authenticated else None,
-                              address=request.remote_addr or "")
-    return g._anqi_actor
+    """The actor of this request (kept on the request, which dies with it)."""
+    actor = getattr(request, "_anqi_actor", None)
+    if actor is None or actor.user is not (current_user._get_current_object()
+                                           if current_user.is_authenticated else None):
+        actor = Actor(user=current_user._get_current_object() if current_user.is_authenticated else None,
+                      address=request.remote_addr or "")
+        request._anqi_actor = actor
+    return actor
 
 
 def permission_required(permission: str):

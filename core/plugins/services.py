@@ -1,5 +1,5 @@
 """Per-unit enablement: which plugins a unit has switched on, changed at run time."""
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,7 +20,11 @@ def enabled_names(unit_id) -> frozenset[str]:
     """Loaded plugins enabled for the unit; cached for the length of a request."""
     if unit_id is None:
         return frozenset()
-    cache = g.setdefault("_anqi_enabled_plugins", {}) if has_request_context() else {}
+    cache = {}
+    if has_request_context():
+        if not hasattr(request, "_anqi_enabled_plugins"):
+            request._anqi_enabled_plugins = {}
+        cache = request._anqi_enabled_plugins
     if unit_id not in cache:
         rows = db.session.scalars(
             select(UnitPlugin.plugin).where(UnitPlugin.unit_id == unit_id, UnitPlugin.enabled.is_(True))
@@ -88,7 +92,7 @@ def set_enabled(actor, unit_code: str, name: str, enabled: bool) -> UnitPlugin:
     audit.record(actor, action, row, detail={"unit": unit.code, "plugin": name})
     db.session.commit()
     if has_request_context():
-        g.pop("_anqi_enabled_plugins", None)
+        request._anqi_enabled_plugins = {}
     return row
 
 

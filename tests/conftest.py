@@ -1,0 +1,162 @@
+"""Fixtures: an application on a real database, built by the real migrations.
+
+Every test that uses ``app`` runs on SQLite and, when ANQI_TEST_DATABASE_URL
+points at a PostgreSQL database, on PostgreSQL too.
+"""
+import os
+import re
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core import clock, create_app
+from core.extensions import db
+
+PG_URL = os.environ.get("ANQI_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "Passw0rd-test"
+
+
+def _migrate(url: str, instance) -> None:
+    import flask_migrate
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        flask_migrate.upgrade(revision="heads")
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite database, copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    os.environ.setdefault("ANQI_INSTANCE_PATH", str(folder / "instance"))
+    path = folder / "template.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(tmp_path_factory):
+    """The PostgreSQL test database, emptied and migrated once per session."""
+    if not PG_URL:
+        return None
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
+    return PG_URL
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [r[0] for r in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "anqi.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_ready")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, monkeypatch):
+    """Build an app on this test's database; extra config as keyword arguments."""
+    monkeypatch.setenv("ANQI_INSTANCE_PATH", str(tmp_path / "instance"))
+    apps = []
+
+    def factory(entry_points=None, **config):
+        settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False}
+        settings.update(config)
+        app = create_app(settings, entry_points=entry_points)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    clock.freeze(None)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class City:
+    """A small organisation: a city bureau with the centre and two stations."""
+
+    city: object
+    centre: object
+    station_a: object
+    station_b: object
+    users: dict
+
+    def user(self, username):
+        from core.org.services import user_by_username
+
+        return user_by_username(username)
+
+
+@pytest.fixture
+def city(app):
+    from core.org.actor import shell_actor
+    from core.org.services import save_unit, save_user
+
+    shell = shell_actor()
+    city = save_unit(shell, {"code": "CITY", "name": "示范市公安局", "kind": "city_bureau", "doc_prefix": "示公"})
+    centre = save_unit(shell, {"code": "HQ", "name": "护企优商服务中心", "kind": "centre", "parent_id": city.id})
+    station_a = save_unit(shell, {"code": "STA", "name": "甲派出所", "kind": "station", "parent_id": city.id})
+    station_b = save_unit(shell, {"code": "STB", "name": "乙派出所", "kind": "station", "parent_id": city.id})
+    users = {}
+    for username, unit, roles in [
+        ("admin", city, ["admin"]), ("auditor", city, ["auditor"]),
+        ("desk", centre, ["desk"]), ("leader", centre, ["leader"]),
+        ("desk_a", station_a, ["desk"]), ("officer_a", station_a, ["officer"]),
+        ("desk_b", station_b, ["desk"]), ("officer_b", station_b, ["officer"]),
+    ]:
+        users[username] = save_user(shell, {"username": username, "name": username.upper(), "unit_id": unit.id,
+                                            "roles": roles, "password": PASSWORD})
+    return City(city, centre, station_a, station_b, users)
+
+
+def login(client, username, password=PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+def actor_for(username):
+    from core.org.actor import Actor
+    from core.org.services import user_by_username
+
+    return Actor(user=user_by_username(username), address="127.0.0.1")
+
+
+def csrf_token(html: bytes) -> str:
+    return re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', html).group(1).decode()
