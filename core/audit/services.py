@@ -1,5 +1,6 @@
 """Writing and reading the audit trail. Every other service records through here."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -42,7 +43,7 @@ def record_failure(actor, action: str, *, result: str = REJECTED, **kwargs) -> N
 
 
 def search(actor, *, username=None, action=None, result=None, object_type=None, object_id=None,
-           since: datetime | None = None, until: datetime | None = None,
+           since: date | None = None, until: date | None = None,
            before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
     """Newest first, keyset-paged by id. Only auditors read the trail."""
     actor.require("audit.read")
@@ -58,9 +59,15 @@ def search(actor, *, username=None, action=None, result=None, object_type=None, 
     if object_id:
         q = q.where(AuditEntry.object_id == str(object_id))
     if since:
-        q = q.where(AuditEntry.at >= since)
+        q = q.where(AuditEntry.at >= _utc_midnight(since))
     if until:
-        q = q.where(AuditEntry.at < until + timedelta(days=1))
+        q = q.where(AuditEntry.at < _utc_midnight(until + timedelta(days=1)))
     if before_id:
         q = q.where(AuditEntry.id < before_id)
     return list(db.session.scalars(q))
+
+
+def _utc_midnight(day: date) -> datetime:
+    """The start of ``day`` in China, as the naive UTC the trail is stored in."""
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo("Asia/Shanghai"))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

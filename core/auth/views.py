@@ -32,7 +32,10 @@ def login():
         except ValidationError as exc:
             form.password.errors.append(str(exc.message))
         else:
-            session.clear()  # a fresh session at login
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login; only the language choice carries over
+            if lang:
+                session["lang"] = lang
             login_user(user)
             return redirect(_safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render_template("auth/login.html", form=form)

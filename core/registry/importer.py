@@ -247,20 +247,9 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         return result
     else:
         result.enterprise_id = current.id
-        result.action = UPDATED if _would_change(current, clean) else UNCHANGED
+        result.action = UPDATED if services.changed_fields(current, clean) else UNCHANGED
     result.data = clean
     return result
-
-
-def _would_change(enterprise: Enterprise, clean: dict) -> bool:
-    for key, value in clean.items():
-        if key == "contacts":
-            current = [{"name": c.name, "phone": c.phone, "title": c.title} for c in enterprise.contacts]
-            if current != value:
-                return True
-        elif getattr(enterprise, key) != value:
-            return True
-    return False
 
 
 def apply(actor, filename: str, content: bytes, only_valid: bool = False,

@@ -13,7 +13,7 @@ from core import clock, paging
 from core.audit import services as audit
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
-from core.org.models import Unit, User
+from core.org.models import Unit, User, UserRole
 from core.org.roles import LEADER, OFFICER
 from core.plugins.services import broadcast
 from core.registry import credit_code as uscc
@@ -71,7 +71,7 @@ def search(actor, filters: EnterpriseFilter | None = None, *, sort: str = "name"
 
 
 def _apply_filters(stmt, f: EnterpriseFilter):
-    q = clean_text(f.q)
+    q = clean_text(f.q, 100)
     if q:
         stmt = stmt.where(_text_match(q))
     if f.district:
@@ -105,10 +105,10 @@ def _text_match(q: str):
 
 def officers(actor) -> list[User]:
     """The users who may serve as liaison officers for the actor's units."""
-    stmt = (select(User).join(User.role_rows)
+    stmt = (select(User)
             .where(User.active.is_(True), actor.scope.filter(User.unit_id))
-            .where(User.role_rows.any(role=OFFICER) | User.role_rows.any(role=LEADER))
-            .order_by(User.name).distinct())
+            .where(User.role_rows.any(UserRole.role.in_((OFFICER, LEADER))))
+            .order_by(User.name))
     return list(db.session.scalars(stmt))
 
 
@@ -215,18 +215,27 @@ def _as_int(value):
 
 # --- changing -----------------------------------------------------------------
 
-def apply_values(enterprise: Enterprise, clean: dict) -> list[str]:
-    """Copy clean values onto the enterprise; return the names of fields that changed."""
+def changed_fields(enterprise: Enterprise, clean: dict) -> list[str]:
+    """The fields whose clean value differs from the enterprise's."""
     changed = []
     for field, value in clean.items():
         if field == "contacts":
             current = [{"name": c.name, "phone": c.phone, "title": c.title} for c in enterprise.contacts]
             if current != value:
-                enterprise.contacts = [EnterpriseContact(**c) for c in value]
-                changed.append("contacts")
+                changed.append(field)
         elif getattr(enterprise, field) != value:
-            setattr(enterprise, field, value)
             changed.append(field)
+    return changed
+
+
+def apply_values(enterprise: Enterprise, clean: dict) -> list[str]:
+    """Copy clean values onto the enterprise; return the names of fields that changed."""
+    changed = changed_fields(enterprise, clean)
+    for field in changed:
+        if field == "contacts":
+            enterprise.contacts = [EnterpriseContact(**c) for c in clean["contacts"]]
+        else:
+            setattr(enterprise, field, clean[field])
     if "name" in changed:
         enterprise.name_pinyin = pinyin.sort_key(enterprise.name)
         enterprise.name_initials = pinyin.initials(enterprise.name)
