@@ -63,8 +63,11 @@ def run(host, port):
         fail(exc)
     for warning in health.warnings():
         click.secho("Warning: " + warning, fg="yellow", err=True)
+    from werkzeug.serving import run_simple
+
     click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("plugins")
