@@ -36,20 +36,35 @@ $(STAMP)/bench: $(STAMP)/venv
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	@touch $@
 
-# Compiled catalogues are build output; the .po files are the source.
+# Compiled catalogues are build output; the .po files are the source. Fuzzy
+# entries are not compiled: they are unreviewed guesses.
 translations: $(STAMP)/venv
 	@set -e; for d in core/translations plugins/*/translations; do \
-	  if [ -d $$d ]; then $(BIN)/pybabel compile -q -f -d $$d; fi; \
+	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -d $$d; fi; \
 	done
 
-# Refresh the .po files after changing user-facing strings (developers only).
+# Refresh the catalogues after changing user-facing strings (developers only),
+# then translate the new entries. Core's template holds core/ only; each plugin's
+# strings go to the plugin's own catalogue (a plugin without one gets zh_Hans_CN).
+# Sorted, without line numbers or obsolete entries, and without touching
+# POT-Creation-Date in the .po files, so the diffs show only changed strings.
+BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-output --add-location=file
+BABEL_UPDATE  := $(BIN)/pybabel -q update -N --ignore-obsolete --ignore-pot-creation-date
+ANQI_VERSION   = $(shell sed -n 's/^version *= *//p' setup.cfg)
+
 extract-messages: $(STAMP)/venv
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o core/translations/messages.pot core
-	$(BIN)/pybabel update -q -N -i core/translations/messages.pot -d core/translations
-	@for p in plugins/*/; do \
-	  n=$$(basename $$p); [ -d $$p/translations ] || continue; \
-	  $(BIN)/pybabel extract -q -F babel.cfg -k _l -o $$p/translations/messages.pot $$p; \
-	  $(BIN)/pybabel update -q -N -i $$p/translations/messages.pot -d $$p/translations; \
+	$(BABEL_EXTRACT) --project=anqi --version=$(ANQI_VERSION) -o core/translations/messages.pot core
+	$(BABEL_UPDATE) -i core/translations/messages.pot -d core/translations
+	@set -e; for p in plugins/*/; do \
+	  p=$${p%/}; n=$$(basename $$p); [ -f $$p/__manifest__.py ] || continue; \
+	  v=$$($(BIN)/python -c "import ast,sys; print(ast.literal_eval(open(sys.argv[1], encoding='utf-8').read())['version'])" $$p/__manifest__.py); \
+	  mkdir -p $$p/translations; \
+	  echo "$(BABEL_EXTRACT) --project=anqi-$$n --version=$$v -o $$p/translations/messages.pot $$p"; \
+	  $(BABEL_EXTRACT) --project=anqi-$$n --version=$$v -o $$p/translations/messages.pot $$p; \
+	  if ! ls $$p/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	    $(BIN)/pybabel -q init -i $$p/translations/messages.pot -d $$p/translations -l zh_Hans_CN; \
+	  fi; \
+	  $(BABEL_UPDATE) -i $$p/translations/messages.pot -d $$p/translations; \
 	done
 
 clean:
