@@ -33,13 +33,25 @@ def decode(cursor: str) -> tuple[tuple, bool]:
                               field="cursor") from None
 
 
+def _fits(value, column) -> bool:
+    """Whether a cursor value can be compared with ``column`` (a doctored cursor
+    could hold a list, or text for an id, which the database would fail on)."""
+    try:
+        expected = column.type.python_type
+    except NotImplementedError:
+        return isinstance(value, (str, int, float))
+    if isinstance(value, bool) and expected is not bool:
+        return False
+    return isinstance(value, expected)
+
+
 def keyset(session, stmt, columns, key, cursor: str | None, limit: int) -> Page:
     """Page through ``stmt`` ordered ascending by ``columns`` (the last must be
     unique, e.g. the id); ``key(row)`` gives a row's values for those columns."""
     backwards = False
     if cursor:
         values, backwards = decode(cursor)
-        if len(values) != len(columns):
+        if len(values) != len(columns) or not all(map(_fits, values, columns)):
             raise ValidationError(_l("The page link is broken; start again from the first page."),
                                   field="cursor")
         bound = tuple_(*columns)

@@ -8,6 +8,7 @@ import re
 import shutil
 from dataclasses import dataclass
 
+import flask_babel
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -84,6 +85,9 @@ def make_app(database_url, tmp_path, monkeypatch):
         settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False}
         settings.update(config)
         app = create_app(settings, entry_points=entry_points)
+        # Tests keep one app context open across requests, so Flask-Babel's
+        # per-context locale would stick; real requests each get a fresh one.
+        app.before_request(flask_babel.refresh)
         apps.append(app)
         return app
 

@@ -2,11 +2,13 @@
 from datetime import date
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from core.audit import services
 from core.web import current_actor, permission_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+RESULT_LABELS = {services.OK: _l("succeeded"), services.DENIED: _l("denied"), services.REJECTED: _l("rejected")}
 
 
 def _date(value):
@@ -34,4 +36,5 @@ def index():
     more = len(entries) > 50
     entries = entries[:50]
     return render_template("audit/index.html", entries=entries, filters=filters, results=services.RESULTS,
+                           result_labels=RESULT_LABELS,
                            next_before=entries[-1].id if more and entries else None)

@@ -25,7 +25,7 @@ class UnitForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[Length(max=64)])
-    name = StringField(_l("Name"), validators=[Length(max=100)])
+    name = StringField(_l("Full name"), validators=[Length(max=100)])
     unit_id = SelectField(_l("Unit"), coerce=int)
     roles = SelectMultipleField(_l("Roles"), choices=list(ROLES.items()),
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

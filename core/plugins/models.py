@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
@@ -21,3 +21,5 @@ class UnitPlugin(db.Model):
     settings: Mapped[dict | None] = mapped_column(JSON)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     changed_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    unit = relationship("Unit")

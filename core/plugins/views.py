@@ -28,10 +28,12 @@ def toggle():
     unit_code = request.form.get("unit", "")
     enable = request.form.get("enabled") == "1"
     try:
-        services.set_enabled(current_actor(), unit_code, name, enable)
+        row = services.set_enabled(current_actor(), unit_code, name, enable)
     except AnqiError as exc:
         flash(str(exc.message), "error")
     else:
-        message = _("%(plugin)s enabled for %(unit)s.") if enable else _("%(plugin)s disabled for %(unit)s.")
-        flash(message % {"plugin": name, "unit": unit_code}, "success")
+        language = "zh" if get_locale().language == "zh" else "en"
+        names = {"plugin": services.manager().manifests[name].localized("title", language), "unit": row.unit.name}
+        flash(_("%(plugin)s enabled for %(unit)s.", **names) if enable
+              else _("%(plugin)s disabled for %(unit)s.", **names), "success")
     return redirect(url_for(".admin"))

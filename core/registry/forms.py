@@ -6,7 +6,7 @@ from wtforms.validators import Length, Optional
 
 
 class ContactForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     title = StringField(_l("Position"), validators=[Optional(), Length(max=100)])
 
