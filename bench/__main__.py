@@ -1,0 +1,75 @@
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list benchmark.
+
+    make bench                          # the full run, figures for docs/performance.md
+    make bench BENCH_ARGS=--quick       # a few rounds, for development
+    make bench BENCH_ARGS="--reps 300"  # more rounds on a very noisy machine
+"""
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="few rounds and no statement profile: for development, not for the record")
+    parser.add_argument("--reps", type=int, help="measuring rounds (default 100; 8 with --quick)")
+    parser.add_argument("--warmup", type=int, help="warm-up requests per URL (default 5; 1 with --quick)")
+    parser.add_argument("--seed", type=int, default=7110, help="demo data seed (default 7110)")
+    parser.add_argument("--small", type=int, default=1_000, help="enterprises in the small database")
+    parser.add_argument("--large", type=int, default=100_000, help="enterprises in the large database")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    parser.add_argument("--no-plans", dest="plans", action="store_false",
+                        help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results" / "latest.md",
+                        help="where to write the markdown report (default bench/results/latest.md)")
+    options = parser.parse_args(argv)
+    if options.reps is None:
+        options.reps = 8 if options.quick else 100
+    if options.warmup is None:
+        options.warmup = 1 if options.quick else 5
+    if options.quick:
+        options.plans = False
+    options.plan_reps = 20
+    if options.large < 2 * 20 * 201 or options.small < 1:
+        parser.error("--large must hold at least 8,040 enterprises (the deep page is page 201)")
+    return options
+
+
+def main(argv=None) -> int:
+    options = parse(sys.argv[1:] if argv is None else argv)
+    with tempfile.TemporaryDirectory(prefix="anqi-bench-") as workdir:
+        # The apps' instance folder (secret key, uploads) and the databases' working
+        # copies live here, not in the checkout's instance/.
+        os.environ["ANQI_INSTANCE_PATH"] = str(Path(workdir) / "instance")
+        import logging
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        from bench import enterprise_list, report
+
+        def log(message):
+            print(message, file=sys.stderr, flush=True)
+
+        result = enterprise_list.run(options, Path(workdir), log)
+        text = report.markdown(result)
+        options.output.parent.mkdir(parents=True, exist_ok=True)
+        options.output.write_text(text, encoding="utf-8")
+        print()
+        print(report.markdown(result, plans=False))
+        if result["profiles"]:
+            print(f"Per-statement timings and query plans: {options.output}")
+        else:
+            print(f"Written to {options.output}")
+        from core.extensions import db
+
+        for app in {scenario.target.app for scenario in result["scenarios"].values()}:
+            with app.app_context():  # close the databases before their folder goes
+                db.session.remove()
+                db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
