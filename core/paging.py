@@ -45,9 +45,14 @@ def _fits(value, column) -> bool:
     return isinstance(value, expected)
 
 
-def keyset(session, stmt, columns, key, cursor: str | None, limit: int) -> Page:
+def keyset(session, stmt, columns, key, cursor: str | None, limit: int, id_column=None) -> Page:
     """Page through ``stmt`` ordered ascending by ``columns`` (the last must be
-    unique, e.g. the id); ``key(row)`` gives a row's values for those columns."""
+    unique, e.g. the id); ``key(row)`` gives a row's values for those columns.
+
+    With ``id_column``, the page's ids are found first with a query that reads
+    only ``id_column``, the sort columns and the filters' columns (an index can
+    answer it without visiting the table), then the rows are loaded by id.
+    """
     backwards = False
     if cursor:
         values, backwards = decode(cursor)
@@ -57,7 +62,13 @@ def keyset(session, stmt, columns, key, cursor: str | None, limit: int) -> Page:
         bound = tuple_(*columns)
         stmt = stmt.where(bound < tuple_(*values) if backwards else bound > tuple_(*values))
     order = [c.desc() for c in columns] if backwards else list(columns)
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+    if id_column is None:
+        rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+    else:
+        ids = list(session.scalars(stmt.with_only_columns(id_column).order_by(*order).limit(limit + 1)))
+        found = {getattr(row, id_column.key): row
+                 for row in session.scalars(stmt.where(id_column.in_(ids))).unique()} if ids else {}
+        rows = [found[i] for i in ids if i in found]
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:

@@ -13,10 +13,15 @@ class Enterprise(db.Model):
     __tablename__ = "enterprise"
     __table_args__ = (
         # One index per sort order, each ending in id, so keyset pages stay flat.
-        Index("ix_enterprise_sort_name", "name_pinyin", "id"),
+        # The name order also holds what the search box and the scope test, so
+        # a search reads the index alone and never the table (core/paging.py).
+        Index("ix_enterprise_sort_name", "name_pinyin", "id", "unit_id", "name", "name_initials", "credit_code"),
         Index("ix_enterprise_unit_sort_name", "unit_id", "name_pinyin", "id"),
         Index("ix_enterprise_sort_district", "district", "name_pinyin", "id"),
         Index("ix_enterprise_officer", "liaison_officer_id", "name_pinyin", "id"),
+        # The district and industry filter lists of a station's users.
+        Index("ix_enterprise_unit_district", "unit_id", "district"),
+        Index("ix_enterprise_unit_industry", "unit_id", "industry"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -67,7 +67,7 @@ def search(actor, filters: EnterpriseFilter | None = None, *, sort: str = "name"
     columns = SORTS.get(sort) or SORTS["name"]
     stmt = scoped_select(actor, filters)
     return paging.keyset(db.session, stmt, columns, lambda e: tuple(getattr(e, c.key) for c in columns),
-                         cursor, limit)
+                         cursor, limit, id_column=Enterprise.id)
 
 
 def _apply_filters(stmt, f: EnterpriseFilter):
@@ -208,9 +208,10 @@ def _as_bool(value) -> bool:
 
 def _as_int(value):
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or abs(number) < 2**31 else None  # beyond any id
 
 
 # --- changing -----------------------------------------------------------------
@@ -276,7 +277,7 @@ def update(actor, enterprise_id, data: dict, version: int | None = None) -> Ente
     actor.require("enterprise.write")
     enterprise = get(actor, enterprise_id)
     try:
-        if version is not None and int(version) != enterprise.version:
+        if version is not None and _as_int(version) != enterprise.version:
             raise Conflict(_l("Someone else saved this enterprise while you were editing it. "
                               "Their changes are shown below; apply yours again."))
         clean = validate(actor, data)
