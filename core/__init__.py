@@ -21,6 +21,7 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     from core.extensions import csrf, db, login, migrate
     from core.plugins import loader
 
+    app.url_map.converters["int"] = web.IdConverter  # before any route is added
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login.init_app(app)

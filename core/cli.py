@@ -86,7 +86,7 @@ def plugins_list():
     for m in manager().manifests.values():
         codes = sorted(db.session.get(Unit, uid).code for uid in units_enabled(m.name))
         depends = ", ".join(m.depends) or "-"
-        click.echo(f"{m.name:<16} {m.version:<8} {m.title.get('zh', ''):<14} depends: {depends:<12} "
+        click.echo(f"{m.name:<16} {m.version:<8} {m.localized('title', 'zh'):<14} depends: {depends:<12} "
                    f"enabled for: {', '.join(codes) or '-'}")
 
 

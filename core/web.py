@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from core.audit import services as audit
 from core.errors import AnqiError
@@ -28,6 +29,26 @@ CORE_MENU = (
     ("system", _l("Audit log"), "audit.index", "audit.read", 40),
 )
 SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}
+
+
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL's int4)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number beyond any id is a 404, not a
+    database overflow error (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_arg(name: str) -> int | None:
+    """A record id from the query string, or None when it is not one."""
+    value = request.args.get(name, "")
+    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
 
 
 def current_actor() -> Actor:

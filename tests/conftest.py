@@ -8,12 +8,12 @@ import re
 import shutil
 from dataclasses import dataclass
 
-import flask_babel
 import pytest
 from sqlalchemy import create_engine, text
 
 from core import clock, create_app
 from core.extensions import db
+from tests.helpers import FreshClient
 
 PG_URL = os.environ.get("ANQI_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -85,9 +85,7 @@ def make_app(database_url, tmp_path, monkeypatch):
         settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False}
         settings.update(config)
         app = create_app(settings, entry_points=entry_points)
-        # Tests keep one app context open across requests, so Flask-Babel's
-        # per-context locale would stick; real requests each get a fresh one.
-        app.before_request(flask_babel.refresh)
+        app.test_client_class = FreshClient
         apps.append(app)
         return app
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import clock
 from core.extensions import db
@@ -35,3 +35,10 @@ class AuditEntry(db.Model):
 @event.listens_for(AuditEntry, "before_delete")
 def _append_only(mapper, connection, target):
     raise RuntimeError("audit entries are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes(state):
+    # ``session.execute(update(AuditEntry)…)`` bypasses the mapper events above.
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEntry for m in state.all_mappers):
+        raise RuntimeError("audit entries are append-only")

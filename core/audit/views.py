@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from core.audit import services
-from core.web import current_actor, permission_required
+from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 RESULT_LABELS = {services.OK: _l("succeeded"), services.DENIED: _l("denied"), services.REJECTED: _l("rejected")}
@@ -31,7 +31,7 @@ def index():
         "since": _date(args.get("since")),
         "until": _date(args.get("until")),
     }
-    before = args.get("before", type=int)
+    before = id_arg("before")
     entries = services.search(current_actor(), **filters, before_id=before, limit=51)
     more = len(entries) > 50
     entries = entries[:50]

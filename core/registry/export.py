@@ -3,6 +3,7 @@ import template's columns, so an exported file can be corrected and imported bac
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from core.audit import services as audit
 from core.extensions import db
@@ -24,6 +25,19 @@ def _row(e) -> list:
     return [values[f] if f in values else getattr(e, f) for f in FIELDS]
 
 
+def _as_cells(sheet, values) -> list:
+    """Text that starts with "=" stays text: openpyxl would write it as a formula,
+    which Excel runs on opening and which reads back empty."""
+    cells = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        cells.append(value)
+    return cells
+
+
 def workbook(actor, filters: services.EnterpriseFilter) -> tuple[bytes, int]:
     """The workbook's bytes and the number of enterprises in it."""
     actor.require("enterprise.export")
@@ -33,7 +47,7 @@ def workbook(actor, filters: services.EnterpriseFilter) -> tuple[bytes, int]:
     sheet.append([COLUMNS[f][1] for f in FIELDS])
     count = 0
     for enterprise in db.session.scalars(stmt.execution_options(yield_per=1000)):
-        sheet.append(_row(enterprise))
+        sheet.append(_as_cells(sheet, _row(enterprise)))
         count += 1
     out = io.BytesIO()
     book.save(out)

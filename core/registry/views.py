@@ -12,7 +12,7 @@ from core.plugins.services import call_for_unit
 from core.registry import export as export_module
 from core.registry import importer, services
 from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
-from core.web import current_actor, permission_required
+from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("registry", __name__, url_prefix="/enterprises")
 
@@ -24,13 +24,9 @@ def filters_from_request() -> services.EnterpriseFilter:
         value = args.get(name, "")
         return {"1": True, "0": False}.get(value)
 
-    def integer(name):
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else None
-
     return services.EnterpriseFilter(
         q=args.get("q", "")[:100], district=args.get("district", "")[:50],
-        industry=args.get("industry", "")[:50], officer_id=integer("officer"), unit_id=integer("unit"),
+        industry=args.get("industry", "")[:50], officer_id=id_arg("officer"), unit_id=id_arg("unit"),
         above_scale=tri("above_scale"), is_key=tri("is_key"), tag=args.get("tag", "")[:30],
     )
 
