@@ -12,4 +12,4 @@ bp = plugin_blueprint("exit_entry", __name__)
 @permission_required("exit_entry.read")
 def index():
     language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("exit_entry/index.html", manifest=manager().manifests["exit_entry"], language=language)
+    return render_template("plugins/landing.html", manifest=manager().manifests["exit_entry"], language=language)

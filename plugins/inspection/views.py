@@ -12,4 +12,4 @@ bp = plugin_blueprint("inspection", __name__)
 @permission_required("inspection.read")
 def index():
     language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("inspection/index.html", manifest=manager().manifests["inspection"], language=language)
+    return render_template("plugins/landing.html", manifest=manager().manifests["inspection"], language=language)

@@ -12,4 +12,4 @@ bp = plugin_blueprint("ip_protection", __name__)
 @permission_required("ip_protection.read")
 def index():
     language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("ip_protection/index.html", manifest=manager().manifests["ip_protection"], language=language)
+    return render_template("plugins/landing.html", manifest=manager().manifests["ip_protection"], language=language)

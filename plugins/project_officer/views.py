@@ -12,4 +12,4 @@ bp = plugin_blueprint("project_officer", __name__)
 @permission_required("project_officer.read")
 def index():
     language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("project_officer/index.html", manifest=manager().manifests["project_officer"], language=language)
+    return render_template("plugins/landing.html", manifest=manager().manifests["project_officer"], language=language)

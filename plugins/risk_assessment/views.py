@@ -12,4 +12,4 @@ bp = plugin_blueprint("risk_assessment", __name__)
 @permission_required("risk_assessment.read")
 def index():
     language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("risk_assessment/index.html", manifest=manager().manifests["risk_assessment"], language=language)
+    return render_template("plugins/landing.html", manifest=manager().manifests["risk_assessment"], language=language)
