@@ -5,6 +5,7 @@ from core import clock
 from core.audit import services as audit
 from core.errors import ValidationError
 from core.extensions import db
+from core.org.actor import Actor
 from core.org.services import check_new_password, hash_password, user_by_username
 
 # Compared against when the user name is unknown, so both cases take as long.
@@ -27,7 +28,7 @@ def authenticate(actor, username: str, password: str):
                              detail={"reason": reason})
         raise LoginFailed(_l("The user name or password is wrong."))
     user.last_login_at = clock.now()
-    audit.record(actor, "auth.login", user, username=user.username)
+    audit.record(Actor(user=user, address=actor.address), "auth.login", user)
     db.session.commit()
     return user
 

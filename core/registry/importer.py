@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit import services as audit
@@ -280,7 +281,12 @@ def apply(actor, filename: str, content: bytes, only_valid: bool = False,
                      detail={"credit_code": enterprise.credit_code, "via": "import"})
     audit.record(actor, "enterprise.import", object_type="enterprise",
                  detail={"file": filename[:100], **report.counts})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another import or a clerk registered one of these codes meanwhile
+        audit.record_failure(actor, "enterprise.import", detail={"file": filename[:100], "reason": "race"})
+        raise ValidationError(_l("Some of these enterprises were registered by someone else while the file "
+                                 "was being imported; nothing was imported. Check the file again.")) from None
     for row in report.rows:
         if row.action in (CREATED, UPDATED):
             broadcast("anqi_enterprise_event", event="imported",

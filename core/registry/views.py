@@ -1,5 +1,6 @@
 import io
 import secrets
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -131,10 +132,21 @@ def _fill_contacts(form, enterprise):
 
 # --- import and export --------------------------------------------------------
 
+UPLOAD_LIFETIME_SECONDS = 24 * 3600
+
+
 def _upload_dir() -> Path:
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _forget_stale_uploads() -> None:
+    """Uploads never confirmed are deleted after a day."""
+    limit = time.time() - UPLOAD_LIFETIME_SECONDS
+    for old in _upload_dir().iterdir():
+        if old.stat().st_mtime < limit:
+            old.unlink(missing_ok=True)
 
 
 def _stored_upload(token: str) -> tuple[Path, str]:
@@ -160,6 +172,7 @@ def import_upload():
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            _forget_stale_uploads()
             token = secrets.token_hex(16)
             (_upload_dir() / f"{current_user.id}-{token}{suffix}").write_bytes(content)
             return render_template("registry/import_preview.html", report=report, token=token,
