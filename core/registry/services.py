@@ -120,9 +120,12 @@ def units(actor) -> list[Unit]:
 def distinct_values(actor, column_name: str) -> list[str]:
     """Districts or industries in use, for filter lists and suggestions."""
     column = {"district": Enterprise.district, "industry": Enterprise.industry}[column_name]
-    stmt = (select(column).where(actor.scope.filter(Enterprise.unit_id), column != "")
-            .distinct().order_by(column).limit(500))
-    return list(db.session.scalars(stmt))
+    # Distinct (unit, value) pairs come straight from the (unit_id, value)
+    # index; asking for distinct values alone makes SQLite walk every row of a
+    # station's scope instead.
+    stmt = (select(Enterprise.unit_id, column).where(actor.scope.filter(Enterprise.unit_id), column != "")
+            .distinct())
+    return sorted({value for _unit, value in db.session.execute(stmt)})[:500]
 
 
 # --- validation ---------------------------------------------------------------
