@@ -101,9 +101,8 @@ def test_the_migrations_build_what_the_models_describe(app):
     assert differences == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
