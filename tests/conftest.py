@@ -98,8 +98,14 @@ def make_app(database_url, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
+def app_config():
+    """Settings for the ``app`` fixture; a test module overrides or parametrizes it."""
+    return {}
+
+
+@pytest.fixture
+def app(make_app, app_config):
+    app = make_app(**app_config)
     with app.app_context():
         yield app
 

@@ -19,18 +19,6 @@ from tests.helpers import code, count, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 
-@pytest.fixture
-def app_config():
-    return {}
-
-
-@pytest.fixture
-def app(make_app, app_config):
-    app = make_app(**app_config)
-    with app.app_context():
-        yield app
-
-
 def entries(action, **where):
     db.session.rollback()
     stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)

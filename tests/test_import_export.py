@@ -27,18 +27,6 @@ ROW2 = ["杭州西湖食品有限公司", code(2), "张敏", "浣东街道", "�
 BAD = ["坏代码有限公司", "91330681MA0000001X", "", "", "", "", "", "", "", ""]
 
 
-@pytest.fixture
-def app_config():
-    return {}
-
-
-@pytest.fixture
-def app(make_app, app_config):
-    """The app, with the test's own settings when it parametrizes ``app_config``."""
-    app = make_app(**app_config)
-    with app.app_context():
-        yield app
-
 
 def rows_by_code():
     db.session.rollback()
