@@ -32,10 +32,14 @@ def init_app(app) -> None:
 
 def import_models() -> None:
     """Import every core model so the metadata is complete (migrations, tests)."""
+    from core.api import models as _api  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
+    from core.calendar import models as _calendar  # noqa: F401
+    from core.notifications import models as _notifications  # noqa: F401
     from core.org import models as _org  # noqa: F401
     from core.plugins import models as _plugins  # noqa: F401
     from core.registry import models as _registry  # noqa: F401
+    from core.tickets import models as _tickets  # noqa: F401
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 
 from core import clock, create_app
 from core.extensions import db
@@ -42,7 +42,8 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_ready(tmp_path_factory):
-    """The PostgreSQL test database, emptied and migrated once per session."""
+    """The PostgreSQL test database, emptied and migrated once per session; returns
+    its URL and the rows the migrations seeded, which every test starts with."""
     if not PG_URL:
         return None
     engine = create_engine(PG_URL)
@@ -51,16 +52,28 @@ def postgres_ready(tmp_path_factory):
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
-    return PG_URL
+    engine = create_engine(PG_URL)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        seeded = {name: [dict(r._mapping) for r in connection.execute(table.select())]
+                  for name, table in metadata.tables.items() if name != "alembic_version"}
+    engine.dispose()
+    return PG_URL, metadata, {name: rows for name, rows in seeded.items() if rows}
 
 
-def _truncate_postgres(url: str) -> None:
+def _reset_postgres(url: str, metadata, seeded) -> None:
+    """Empty every table, then put back what the migrations seeded."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = [r[0] for r in connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        if tables:
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        tables = [t for t in metadata.tables if t != "alembic_version"]
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        for name, rows in seeded.items():
+            table = metadata.tables[name]
+            connection.execute(table.insert(), rows)
+            if "id" in table.c:
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                        f"(SELECT max(id) FROM \"{name}\"))"))
     engine.dispose()
 
 
@@ -70,8 +83,8 @@ def database_url(request, tmp_path, sqlite_template):
         path = tmp_path / "anqi.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_ready")
-    _truncate_postgres(url)
+    url, metadata, seeded = request.getfixturevalue("postgres_ready")
+    _reset_postgres(url, metadata, seeded)
     return url
 
 

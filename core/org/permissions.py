@@ -15,6 +15,16 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "enterprise.write": frozenset({LEADER, DESK}),
     "enterprise.import": frozenset({LEADER, DESK}),
     "enterprise.export": frozenset({LEADER, DESK}),
+    "ticket.read": frozenset({LEADER, DESK, OFFICER}),
+    "ticket.register": frozenset({LEADER, DESK}),
+    "ticket.dispatch": frozenset({LEADER, DESK}),      # also transfer, close, record outside replies
+    "ticket.handle": frozenset({LEADER, DESK, OFFICER}),  # sign, answer, return, escalate, extension, progress
+    "ticket.rate": frozenset({LEADER, DESK}),
+    "ticket.complain": frozenset({LEADER, DESK}),
+    "ticket.supervise": frozenset({LEADER}),
+    "ticket.decide_extension": frozenset({LEADER}),
+    "ticket.stats": frozenset({LEADER, DESK}),
+    "ticket.categories": frozenset({ADMIN}),
 }
 
 

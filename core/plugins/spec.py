@@ -28,6 +28,11 @@ def anqi_permissions():
 # --- per unit: only plugins enabled for the unit answer ----------------------
 
 @hookspec
+def anqi_ticket_categories(unit):
+    """Return a list of ``toolkit.TicketCategory`` that tickets of this unit may take."""
+
+
+@hookspec
 def anqi_menu_items(unit, user):
     """Return a list of ``toolkit.MenuItem`` for the side menu."""
 
@@ -43,6 +48,11 @@ def anqi_dashboard_widgets(unit, user):
 
 
 # --- events: every loaded plugin hears them -----------------------------------
+
+@hookspec
+def anqi_ticket_event(event, ticket, actor):
+    """React to a ticket's transition (``registered``, ``dispatched``, ``closed``, ``rated`` …), after commit."""
+
 
 @hookspec
 def anqi_enterprise_event(event, enterprise, actor):

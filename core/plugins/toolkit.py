@@ -46,3 +46,11 @@ class Widget:
     title: str
     html: Markup
     order: int = 100
+
+
+@dataclass(frozen=True)
+class TicketCategory:
+    """A demand category a plugin contributes; ``code`` is ``<plugin>.<name>``."""
+
+    code: str
+    label: str

@@ -1,0 +1,1 @@
+"""The JSON API (/api/v1) for other systems: 12345 referrals, the enterprise portal."""

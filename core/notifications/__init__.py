@@ -1,0 +1,1 @@
+"""In-app notifications: the inbox in the page header."""

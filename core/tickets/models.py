@@ -1,0 +1,218 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.extensions import db
+
+
+class TicketCategory(db.Model):
+    """Core's demand categories, editable by the admin. Plugins add theirs
+    through ``anqi_ticket_categories`` (codes ``<plugin>.<name>``)."""
+
+    __tablename__ = "ticket_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class TicketSequence(db.Model):
+    """The last ticket number used in a year: one row per year, incremented in
+    the same transaction that inserts the ticket."""
+
+    __tablename__ = "ticket_sequence"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Ticket(db.Model):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        Index("ix_ticket_handling_status", "handling_unit_id", "status", "id"),
+        Index("ix_ticket_registering_status", "registering_unit_id", "status", "id"),
+        Index("ix_ticket_status_due", "status", "due_at"),
+        Index("ix_ticket_enterprise", "enterprise_id", "id"),
+        Index("ix_ticket_registered_at", "registered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    # A token the intake form carries, so that sending it twice makes one ticket.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    channel: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(64))
+    ticket_class: Mapped[str] = mapped_column(String(10))     # instant / general / complex
+    handling_mode: Mapped[str] = mapped_column(String(12))    # immediate / follow / escalate / transfer
+    external_department: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="registered")
+
+    registering_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    handling_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    registered_at: Mapped[datetime] = mapped_column(default=clock.now)
+    dispatched_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rated_at: Mapped[datetime | None]
+
+    due_at: Mapped[datetime | None]                # final deadline (none for complex tickets)
+    sign_due_at: Mapped[datetime | None]           # sign-for deadline after dispatch
+    progress_due_at: Mapped[datetime | None]       # complex tickets: next progress report
+    deadline_provisional: Mapped[bool] = mapped_column(default=False)
+    extension_days: Mapped[int] = mapped_column(default=0)  # working days added by approved extensions
+    supervision_due_at: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]             # the 80 % warning was sent
+    overdue: Mapped[bool] = mapped_column(default=False)
+    overdue_at: Mapped[datetime | None]
+
+    answer: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(String(20), default="")   # resolved / partly / unresolvable
+    rating: Mapped[str] = mapped_column(String(20), default="")   # satisfied / basic / dissatisfied
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rework_count: Mapped[int] = mapped_column(default=0)
+    flagged_for_leader: Mapped[bool] = mapped_column(default=False)
+    closed_on_time: Mapped[bool | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    enterprise = relationship("Enterprise", lazy="joined")
+    handling_unit = relationship("Unit", foreign_keys=[handling_unit_id], lazy="joined")
+    registering_unit = relationship("Unit", foreign_keys=[registering_unit_id], lazy="joined")
+    handling_officer = relationship("User", foreign_keys=[handling_officer_id], lazy="joined")
+    events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id",
+                                                        cascade="all, delete-orphan")
+    attachments: Mapped[list["TicketAttachment"]] = relationship(back_populates="ticket",
+                                                                  order_by="TicketAttachment.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def number(self) -> str:
+        """诉求编号 as printed: the year and a six-digit serial, e.g. 2026-000123."""
+        return f"{self.year}-{self.seq:06d}"
+
+
+class TicketEvent(db.Model):
+    """One entry of a ticket's timeline. ``internal`` entries are for staff only
+    (the enterprise portal will not show them)."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str] = mapped_column(String(12), default="")
+    to_status: Mapped[str] = mapped_column(String(12), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict | None] = mapped_column(JSON)
+    internal: Mapped[bool] = mapped_column(default=False)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    unit = relationship("Unit", lazy="joined")
+
+
+class TicketAttachment(db.Model):
+    __tablename__ = "ticket_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class TicketExtension(db.Model):
+    """A request for more time (延期): moves the deadline only when a leader approves."""
+
+    __tablename__ = "ticket_extension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    days: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / approved / refused
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketComplaint(db.Model):
+    """A complaint (投诉) about how a ticket was handled, held against the unit."""
+
+    __tablename__ = "ticket_complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TicketStat(db.Model):
+    """Running counts per day × unit × category × class × channel, kept up to date
+    by every transition, so the dashboard sums a few thousand rows instead of
+    counting hundreds of thousands of tickets."""
+
+    __tablename__ = "ticket_stat"
+    __table_args__ = (UniqueConstraint("day", "unit_id", "category", "ticket_class", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))   # the handling unit, else the registering one
+    category: Mapped[str] = mapped_column(String(64))
+    ticket_class: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))
+    received: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    closed_on_time: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)      # satisfied + basically satisfied
+    overdue: Mapped[int] = mapped_column(default=0)
+
+
+class ClassMatter(db.Model):
+    """一类事: a group of similar tickets a leader has taken up as one matter."""
+
+    __tablename__ = "class_matter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    industry: Mapped[str] = mapped_column(String(50), default="")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    ticket_ids: Mapped[list | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,0 +1,547 @@
+"""The demand ticket's rules: intake, the state machine and its side paths.
+
+Every transition checks the actor's role and unit, writes an event to the
+ticket's timeline and an entry to the audit trail, keeps the dashboard counts
+and the deadlines right, and commits once. An illegal transition is refused
+with a message naming the status, and the refusal is audited.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.audit import services as audit
+from core.errors import Forbidden, NotFound, ValidationError
+from core.extensions import db
+from core.notifications.services import notify_unit
+from core.org.models import Unit, User
+from core.org.roles import LEADER
+from core.plugins.services import broadcast, call_for_unit
+from core.registry import services as registry
+from core.text import clean_text
+from core.tickets import deadlines, numbering, stats
+from core.tickets.models import Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RATINGS, RESULTS, STATUSES
+
+MAX_TEXT = 5000
+MAX_EXTENSION_DAYS = 30
+
+
+# --- reading -----------------------------------------------------------------
+
+def visible(actor):
+    """Tickets the actor may see: registered or handled within their scope."""
+    scope = actor.scope
+    if scope.unit_ids is None:
+        return True
+    ids = sorted(scope.unit_ids)
+    return or_(Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids))
+
+
+def get(actor, ticket_id) -> Ticket:
+    actor.require("ticket.read")
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not _sees(actor, ticket):
+        raise NotFound(_l("There is no such ticket in your units' area."))
+    return ticket
+
+
+def _sees(actor, ticket) -> bool:
+    return actor.scope.allows(ticket.registering_unit_id) or (
+        ticket.handling_unit_id is not None and actor.scope.allows(ticket.handling_unit_id))
+
+
+def categories(actor) -> dict[str, str]:
+    """Core's active categories, then those of the plugins the actor's unit enabled."""
+    from flask_babel import get_locale
+
+    zh = get_locale() is None or get_locale().language == "zh"
+    found = {c.code: (c.name_zh if zh else c.name_en) for c in db.session.scalars(
+        select(TicketCategory).where(TicketCategory.active.is_(True)).order_by(TicketCategory.sort_order))}
+    for item in call_for_unit("anqi_ticket_categories", actor.unit_id, unit=getattr(actor.user, "unit", None)):
+        found.setdefault(item.code, str(item.label))
+    return found
+
+
+def category_label(code: str) -> str:
+    from flask_babel import get_locale
+
+    row = db.session.scalar(select(TicketCategory).where(TicketCategory.code == code))
+    if row is None:
+        return code
+    return row.name_zh if (get_locale() is None or get_locale().language == "zh") else row.name_en
+
+
+# --- intake ------------------------------------------------------------------
+
+@dataclass
+class Intake:
+    enterprise_id: int | None
+    channel: str
+    category: str
+    ticket_class: str
+    handling_mode: str
+    description: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    external_department: str = ""
+    submission_key: str | None = None
+
+
+def register(actor, intake: Intake) -> Ticket:
+    """受理: register a demand. Sending the same ``submission_key`` twice returns
+    the first ticket instead of making a second."""
+    actor.require("ticket.register")
+    if intake.submission_key:
+        existing = db.session.scalar(select(Ticket).where(Ticket.submission_key == intake.submission_key))
+        if existing is not None:
+            return existing
+    try:
+        values = _validate_intake(actor, intake)
+    except (ValidationError, NotFound) as exc:
+        audit.record_failure(actor, "ticket.register", object_type="ticket",
+                             detail={"fields": sorted(getattr(exc, "errors", {}) or [])})
+        raise
+    now = clock.now()
+    ticket = Ticket(**values, registering_unit_id=actor.unit_id or values["enterprise"].unit_id,
+                    registered_by_id=actor.user_id, registered_at=now, status="registered",
+                    year=deadlines.local_date(now).year, submission_key=intake.submission_key,
+                    extension_days=0, rework_count=0, overdue=False, flagged_for_leader=False)
+    ticket.seq = numbering.next_serial(ticket.year)
+    _set_initial_deadlines(ticket)
+    db.session.add(ticket)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(Ticket).where(Ticket.submission_key == intake.submission_key))
+        if existing is not None:  # the same form, sent twice at the same moment
+            return existing
+        raise
+    _event(actor, ticket, "registered", "", "registered", text=ticket.description[:200])
+    stats.bump(ticket, now, received=1)
+    audit.record(actor, "ticket.register", ticket, detail={"number": ticket.number, "class": ticket.ticket_class})
+    return _commit(actor, ticket, "registered")
+
+
+def _validate_intake(actor, intake: Intake) -> dict:
+    errors = {}
+    enterprise = None
+    if not intake.enterprise_id:
+        errors["enterprise_id"] = [_l("Choose the enterprise, or register it first.")]
+    else:
+        try:
+            enterprise = registry.get(actor, intake.enterprise_id)
+        except NotFound:
+            errors["enterprise_id"] = [_l("There is no such enterprise in your units' area.")]
+    if intake.channel not in CHANNELS:
+        errors["channel"] = [_l("Choose how the demand came in.")]
+    if intake.category not in categories(actor):
+        errors["category"] = [_l("Choose a category.")]
+    if intake.ticket_class not in CLASSES:
+        errors["ticket_class"] = [_l("Choose the class: instant, general or complex.")]
+    if intake.handling_mode not in MODES:
+        errors["handling_mode"] = [_l("Choose how it will be handled.")]
+    description = clean_text(intake.description, MAX_TEXT)
+    if not description:
+        errors["description"] = [_l("Describe the demand.")]
+    elif len(description) > MAX_TEXT:
+        errors["description"] = [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]
+    department = clean_text(intake.external_department, 100)
+    if intake.handling_mode == "transfer" and not department:
+        errors["external_department"] = [_l("Name the department the matter is transferred to.")]
+    phone = clean_text(intake.contact_phone, 40).replace(" ", "")
+    if phone and not registry.PHONE.match(phone):
+        errors["contact_phone"] = [_l("The phone number is not a mainland mobile or landline number.")]
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    return {"enterprise": enterprise, "channel": intake.channel, "category": intake.category,
+            "ticket_class": intake.ticket_class, "handling_mode": intake.handling_mode,
+            "description": description, "contact_name": clean_text(intake.contact_name, 100)[:100],
+            "contact_phone": phone, "external_department": department[:100]}
+
+
+def _set_initial_deadlines(ticket: Ticket) -> None:
+    final = deadlines.final_deadline(ticket.ticket_class, ticket.registered_at, ticket.extension_days)
+    ticket.due_at = final.at if final else None
+    provisional = bool(final and final.provisional)
+    if ticket.ticket_class == "complex":
+        progress = deadlines.progress_deadline(ticket.registered_at, ticket.extension_days)
+        ticket.progress_due_at = progress.at
+        provisional = provisional or progress.provisional
+    ticket.deadline_provisional = provisional
+
+
+def recompute_open_deadlines() -> int:
+    """After a calendar change: the deadlines of every open ticket, counted again."""
+    count = 0
+    for ticket in db.session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))):
+        if ticket.ticket_class == "general":
+            final = deadlines.final_deadline("general", ticket.registered_at, ticket.extension_days)
+            ticket.due_at, ticket.deadline_provisional = final.at, final.provisional
+        elif ticket.ticket_class == "complex":
+            last = _last_progress_at(ticket)
+            progress = deadlines.progress_deadline(last, ticket.extension_days)
+            ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
+        if ticket.dispatched_at and ticket.status == "dispatched":
+            ticket.sign_due_at = deadlines.sign_deadline(ticket.dispatched_at).at
+        count += 1
+    return count
+
+
+def _last_progress_at(ticket) -> datetime:
+    reports = [e.at for e in ticket.events if e.kind in ("progress", "reopened")]
+    return max(reports) if reports else ticket.registered_at
+
+
+# --- the loop ------------------------------------------------------------------
+
+class IllegalTransition(ValidationError):
+    pass
+
+
+ACTION_NAMES = {
+    "dispatch": _l("dispatched"), "sign": _l("signed for"), "return": _l("returned"), "answer": _l("answered"),
+    "close": _l("closed"), "rate": _l("rated"), "transfer": _l("transferred"),
+    "transfer_reply": _l("given the outside department's reply"), "escalate": _l("escalated"),
+    "supervise": _l("supervised"), "extension": _l("given more time"), "progress": _l("given a progress report"),
+    "complain": _l("complained about"),
+}
+
+
+def _refuse(actor, ticket, action, message, result=audit.REJECTED, error=IllegalTransition):
+    audit.record_failure(actor, f"ticket.{action}", result=result, object_type="ticket", object_id=ticket.id,
+                         detail={"status": ticket.status})
+    raise error(message)
+
+
+def _check(actor, ticket, action, permission, allowed_from, who):
+    """Refuse unless the actor holds the permission, is the right party and the
+    ticket's status allows the action."""
+    if not actor.can(permission) or not who(actor, ticket):
+        _refuse(actor, ticket, action, _l("You are not allowed to do this with this ticket."),
+                result=audit.DENIED, error=Forbidden)
+    if ticket.status not in allowed_from:
+        _refuse(actor, ticket, action, _l("A ticket that is “%(status)s” cannot be %(action)s.",
+                                          status=STATUSES[ticket.status], action=ACTION_NAMES[action]))
+
+
+def _is_centre(actor, ticket) -> bool:
+    """The registering side: the desk and leaders whose scope holds the registering unit."""
+    return actor.scope.allows(ticket.registering_unit_id) and bool(actor.roles & {"desk", "leader"})
+
+
+def _is_handler(actor, ticket) -> bool:
+    return ticket.handling_unit_id is not None and actor.unit_id == ticket.handling_unit_id
+
+
+def _is_leader_over_handler(actor, ticket) -> bool:
+    unit_id = ticket.handling_unit_id or ticket.registering_unit_id
+    return LEADER in actor.roles and actor.scope.allows(unit_id)
+
+
+def _event(actor, ticket, kind, from_status, to_status, text="", data=None, internal=False) -> TicketEvent:
+    event = TicketEvent(ticket=ticket, kind=kind, from_status=from_status, to_status=to_status,
+                        actor_id=actor.user_id, actor_name=actor.user.name if actor.user else "system",
+                        unit_id=actor.unit_id, text=text, data=data, internal=internal, at=clock.now())
+    db.session.add(event)
+    return event
+
+
+def _move(actor, ticket, action, kind, to_status, text="", data=None, internal=False):
+    from_status = ticket.status
+    ticket.status = to_status
+    _event(actor, ticket, kind, from_status, to_status, text=text, data=data, internal=internal)
+    audit.record(actor, f"ticket.{action}", ticket, detail={"from": from_status, "to": to_status})
+
+
+def _text(value, field, message, limit=MAX_TEXT) -> str:
+    text = clean_text(value, limit)
+    if not text:
+        raise ValidationError(message, field=field)
+    if len(text) > limit:
+        raise ValidationError(_l("Keep this under %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def _commit(actor, ticket, event: str) -> Ticket:
+    db.session.commit()
+    broadcast("anqi_ticket_event", event=event, ticket=ticket, actor=actor)
+    return ticket
+
+
+def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "") -> Ticket:
+    """转办: send the ticket to the unit that must handle it (optionally an officer)."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "dispatch", "ticket.dispatch", ("registered", "returned"), _is_centre)
+    unit = db.session.get(Unit, int(unit_id)) if str(unit_id or "").isdigit() else None
+    if unit is None or not unit.active or not actor.scope.allows(unit.id):
+        _refuse(actor, ticket, "dispatch", _l("Choose a unit within your centre's tree."), error=ValidationError)
+    officer = None
+    if officer_id:
+        officer = db.session.get(User, int(officer_id)) if str(officer_id).isdigit() else None
+        if officer is None or officer.unit_id != unit.id or not officer.active:
+            _refuse(actor, ticket, "dispatch", _l("The officer must belong to the unit the ticket goes to."),
+                    error=ValidationError)
+    now = clock.now()
+    ticket.handling_unit_id, ticket.handling_officer_id = unit.id, officer.id if officer else None
+    ticket.dispatched_at = now
+    ticket.sign_due_at = deadlines.sign_deadline(now).at
+    _move(actor, ticket, "dispatch", "dispatched", "dispatched", text=clean_text(note, 1000)[:1000],
+          data={"unit": unit.code, "officer": officer.username if officer else None})
+    notify_unit(unit.id, "dispatched", _l("Ticket %(number)s has been dispatched to your unit.",
+                                          number=ticket.number), ticket.id)
+    return _commit(actor, ticket, "dispatched")
+
+
+def sign(actor, ticket_id) -> Ticket:
+    """签收: the handling unit takes the ticket on."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "sign", "ticket.handle", ("dispatched",), _is_handler)
+    ticket.signed_at = clock.now()
+    if ticket.handling_officer_id is None and actor.user is not None:
+        ticket.handling_officer_id = actor.user_id
+    _move(actor, ticket, "sign", "signed", "handling")
+    return _commit(actor, ticket, "signed")
+
+
+def return_ticket(actor, ticket_id, reason: str) -> Ticket:
+    """退单: the handling unit sends the ticket back to the centre, with a reason."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "return", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    reason = _text(reason, "reason", _l("Say why the ticket is returned."), 1000)
+    previous = ticket.handling_unit_id
+    ticket.handling_unit_id = ticket.handling_officer_id = None
+    _move(actor, ticket, "return", "returned", "returned", text=reason, data={"from_unit": previous})
+    notify_unit(ticket.registering_unit_id, "returned",
+                _l("Ticket %(number)s was returned: %(reason)s", number=ticket.number, reason=reason[:100]),
+                ticket.id)
+    return _commit(actor, ticket, "returned")
+
+
+def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
+    """反馈: the handling unit's reply and result."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "answer", "ticket.handle", ("handling",), _is_handler)
+    reply = _text(reply, "reply", _l("Write the reply to the enterprise."))
+    if result not in RESULTS:
+        raise ValidationError(_l("Choose the result."), field="result")
+    ticket.answer, ticket.result, ticket.answered_at = reply, result, clock.now()
+    _move(actor, ticket, "answer", "answered", "answered", text=reply, data={"result": result})
+    notify_unit(ticket.registering_unit_id, "answered",
+                _l("Ticket %(number)s has been answered and awaits confirmation.", number=ticket.number),
+                ticket.id, roles=("desk", "leader"))
+    return _commit(actor, ticket, "answered")
+
+
+def transfer(actor, ticket_id, department: str, note: str = "") -> Ticket:
+    """转交: a matter outside the police goes to another department."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "transfer", "ticket.dispatch", ("registered", "returned"), _is_centre)
+    department = _text(department, "department", _l("Name the department the matter is transferred to."), 100)
+    ticket.external_department, ticket.dispatched_at = department, clock.now()
+    _move(actor, ticket, "transfer", "transferred", "transferred", text=clean_text(note, 1000)[:1000],
+          data={"department": department})
+    return _commit(actor, ticket, "transferred")
+
+
+def record_transfer_reply(actor, ticket_id, reply: str, result: str) -> Ticket:
+    """The outside department's reply, recorded by the centre."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "transfer_reply", "ticket.dispatch", ("transferred",), _is_centre)
+    reply = _text(reply, "reply", _l("Write the department's reply."))
+    if result not in RESULTS:
+        raise ValidationError(_l("Choose the result."), field="result")
+    ticket.answer, ticket.result, ticket.answered_at = reply, result, clock.now()
+    _move(actor, ticket, "transfer_reply", "transfer_replied", "answered", text=reply,
+          data={"department": ticket.external_department, "result": result})
+    return _commit(actor, ticket, "transfer_replied")
+
+
+def escalate(actor, ticket_id, reason: str) -> Ticket:
+    """提级: the handling unit hands the ticket up to its parent unit."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "escalate", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    reason = _text(reason, "reason", _l("Say why the ticket is escalated."), 1000)
+    parent = ticket.handling_unit.parent if ticket.handling_unit else None
+    if parent is None:
+        _refuse(actor, ticket, "escalate", _l("This unit has no parent unit to escalate to."),
+                error=ValidationError)
+    now = clock.now()
+    from_unit = ticket.handling_unit_id
+    ticket.handling_unit_id, ticket.handling_officer_id = parent.id, None
+    ticket.dispatched_at, ticket.sign_due_at = now, deadlines.sign_deadline(now).at
+    _move(actor, ticket, "escalate", "escalated", "dispatched", text=reason,
+          data={"from_unit": from_unit, "to_unit": parent.id})
+    notify_unit(parent.id, "escalated", _l("Ticket %(number)s has been escalated to your unit.",
+                                           number=ticket.number), ticket.id)
+    return _commit(actor, ticket, "escalated")
+
+
+def close(actor, ticket_id, note: str = "") -> Ticket:
+    """办结: the centre confirms the answer and closes the ticket."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "close", "ticket.dispatch", ("answered",), _is_centre)
+    now = clock.now()
+    late = ticket.overdue or (ticket.due_at is not None and ticket.answered_at is not None
+                              and ticket.answered_at > ticket.due_at)
+    ticket.closed_at, ticket.closed_on_time = now, not late
+    _move(actor, ticket, "close", "closed", "closed", text=clean_text(note, 1000)[:1000])
+    stats.bump(ticket, now, closed=1, closed_on_time=0 if late else 1)
+    return _commit(actor, ticket, "closed")
+
+
+def rate(actor, ticket_id, rating: str, comment: str = "") -> Ticket:
+    """评价 (回访): the enterprise's rating. A dissatisfied rating sends the ticket
+    back for rework once; a second marks it for the leader."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "rate", "ticket.rate", ("closed",), _is_centre)
+    if rating not in RATINGS:
+        raise ValidationError(_l("Choose a rating."), field="rating")
+    now = clock.now()
+    comment = clean_text(comment, 1000)[:1000]
+    ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, now
+    _move(actor, ticket, "rate", "rated", "rated", text=comment, data={"rating": rating})
+    stats.bump(ticket, now, rated=1, satisfied=0 if rating == "dissatisfied" else 1)
+    if rating == "dissatisfied":
+        if ticket.rework_count == 0 and ticket.handling_unit_id is not None:
+            ticket.rework_count = 1
+            ticket.status = "handling"
+            ticket.answered_at = ticket.closed_at = None
+            restart = deadlines.final_deadline(ticket.ticket_class, now)
+            if restart is not None:
+                ticket.due_at, ticket.deadline_provisional = restart.at, restart.provisional
+            ticket.overdue, ticket.warned_at = False, None
+            _event(actor, ticket, "reopened", "rated", "handling", text=comment)
+            notify_unit(ticket.handling_unit_id, "reopened",
+                        _l("Ticket %(number)s was rated dissatisfied and comes back for rework.",
+                           number=ticket.number), ticket.id)
+        else:
+            ticket.flagged_for_leader = True
+            _event(actor, ticket, "flagged", "rated", "rated", internal=True)
+            notify_unit(ticket.registering_unit_id, "flagged",
+                        _l("Ticket %(number)s was rated dissatisfied again.", number=ticket.number),
+                        ticket.id, roles=("leader",))
+    return _commit(actor, ticket, "rated")
+
+
+def supervise(actor, ticket_id, due_at: datetime, instruction: str) -> Ticket:
+    """督办: a leader sets a deadline of their own and tells the handling unit."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "supervise", "ticket.supervise", ("dispatched", "handling", "returned", "transferred"),
+           _is_leader_over_handler)
+    instruction = _text(instruction, "instruction", _l("Write the supervision instruction."), 1000)
+    if due_at is None or due_at <= clock.now():
+        raise ValidationError(_l("The supervision deadline must be in the future."), field="due_at")
+    ticket.supervision_due_at = due_at
+    _event(actor, ticket, "supervised", ticket.status, ticket.status, text=instruction,
+           data={"due_at": due_at.isoformat()})
+    audit.record(actor, "ticket.supervise", ticket, detail={"due_at": due_at.isoformat()})
+    notify_unit(ticket.handling_unit_id, "supervised",
+                _l("Ticket %(number)s is under supervision: %(text)s", number=ticket.number,
+                   text=instruction[:100]), ticket.id)
+    return _commit(actor, ticket, "supervised")
+
+
+def request_extension(actor, ticket_id, days, reason: str) -> TicketExtension:
+    """延期申请: the handling unit asks for more working days."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "extension", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    reason = _text(reason, "reason", _l("Say why more time is needed."), 1000)
+    days = int(days) if str(days or "").isdigit() else 0
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationError(_l("Ask for 1 to %(n)d working days.", n=MAX_EXTENSION_DAYS), field="days")
+    pending = db.session.scalar(select(TicketExtension).where(TicketExtension.ticket_id == ticket.id,
+                                                              TicketExtension.status == "pending"))
+    if pending is not None:
+        raise ValidationError(_l("An extension request is already waiting for a decision."))
+    extension = TicketExtension(ticket_id=ticket.id, days=days, reason=reason, requested_by_id=actor.user_id)
+    db.session.add(extension)
+    _event(actor, ticket, "extension_requested", ticket.status, ticket.status, text=reason, data={"days": days})
+    audit.record(actor, "ticket.extension_request", ticket, detail={"days": days})
+    notify_unit(ticket.registering_unit_id, "extension",
+                _l("Ticket %(number)s: %(days)d more working days requested.", number=ticket.number, days=days),
+                ticket.id, roles=("leader",))
+    db.session.commit()
+    return extension
+
+
+def decide_extension(actor, extension_id, approve: bool, note: str = "") -> Ticket:
+    """A leader approves or refuses; only an approval moves the deadline."""
+    extension = db.session.get(TicketExtension, extension_id)
+    if extension is None:
+        raise NotFound(_l("There is no such extension request."))
+    ticket = get(actor, extension.ticket_id)
+    _check(actor, ticket, "extension", "ticket.decide_extension", OPEN_STATUSES, _is_leader_over_handler)
+    if extension.status != "pending":
+        raise ValidationError(_l("This request has already been decided."))
+    extension.status = "approved" if approve else "refused"
+    extension.decided_by_id, extension.decided_at = actor.user_id, clock.now()
+    extension.decision_note = clean_text(note, 1000)[:1000]
+    if approve:
+        ticket.extension_days += extension.days
+        if ticket.ticket_class == "general":
+            final = deadlines.final_deadline("general", ticket.registered_at, ticket.extension_days)
+            ticket.due_at, ticket.deadline_provisional = final.at, final.provisional
+        elif ticket.ticket_class == "instant" and ticket.due_at is not None:
+            moved = deadlines.after_working_days(ticket.due_at, extension.days)
+            ticket.due_at, ticket.deadline_provisional = moved.at, moved.provisional
+        else:
+            progress = deadlines.progress_deadline(_last_progress_at(ticket), ticket.extension_days)
+            ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
+        ticket.overdue, ticket.warned_at = False, None
+    _event(actor, ticket, "extension_approved" if approve else "extension_refused", ticket.status, ticket.status,
+           text=extension.decision_note, data={"days": extension.days})
+    audit.record(actor, "ticket.extension_decide", ticket, detail={"approved": approve, "days": extension.days})
+    notify_unit(ticket.handling_unit_id, "extension_decided",
+                _l("Ticket %(number)s: your extension request was approved.", number=ticket.number) if approve
+                else _l("Ticket %(number)s: your extension request was refused.", number=ticket.number), ticket.id)
+    return _commit(actor, ticket, "extension_decided")
+
+
+def report_progress(actor, ticket_id, text: str) -> Ticket:
+    """疑难件进展: a complex ticket's progress report, due every 5 working days."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "progress", "ticket.handle", ("handling",), _is_handler)
+    if ticket.ticket_class != "complex":
+        raise ValidationError(_l("Only complex tickets take progress reports."))
+    text = _text(text, "text", _l("Describe the progress."))
+    now = clock.now()
+    progress = deadlines.progress_deadline(now)
+    ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
+    ticket.overdue, ticket.warned_at = False, None
+    _event(actor, ticket, "progress", ticket.status, ticket.status, text=text)
+    audit.record(actor, "ticket.progress", ticket)
+    return _commit(actor, ticket, "progress")
+
+
+def complain(actor, ticket_id, text: str) -> TicketComplaint:
+    """投诉: a complaint about the handling, held against the handling unit."""
+    ticket = get(actor, ticket_id)
+    if not actor.can("ticket.complain") or not _is_centre(actor, ticket):
+        _refuse(actor, ticket, "complain", _l("You are not allowed to do this with this ticket."),
+                result=audit.DENIED, error=Forbidden)
+    text = _text(text, "text", _l("Write the complaint."))
+    complaint = TicketComplaint(ticket_id=ticket.id, unit_id=ticket.handling_unit_id, text=text,
+                                recorded_by_id=actor.user_id)
+    db.session.add(complaint)
+    _event(actor, ticket, "complaint", ticket.status, ticket.status, text=text)
+    audit.record(actor, "ticket.complain", ticket, detail={"unit": ticket.handling_unit_id})
+    notify_unit(ticket.registering_unit_id, "complaint",
+                _l("A complaint was recorded on ticket %(number)s.", number=ticket.number), ticket.id,
+                roles=("leader",))
+    db.session.commit()
+    return complaint
+
+
+def add_note(actor, ticket_id, text: str) -> TicketEvent:
+    """An internal note on the timeline, for staff only."""
+    ticket = get(actor, ticket_id)
+    text = _text(text, "text", _l("Write the note."), 2000)
+    event = _event(actor, ticket, "note", ticket.status, ticket.status, text=text, internal=True)
+    audit.record(actor, "ticket.note", ticket)
+    db.session.commit()
+    return event
