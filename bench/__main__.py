@@ -1,8 +1,12 @@
-"""``python -m bench`` (what ``make bench`` runs): the enterprise-list benchmark.
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list and demand-ticket benchmarks.
 
     make bench                          # the full run, figures for docs/performance.md
     make bench BENCH_ARGS=--quick       # a few rounds, for development
     make bench BENCH_ARGS="--reps 300"  # more rounds on a very noisy machine
+    make bench BENCH_ARGS="--only tickets"   # one of the two benchmarks
+
+PostgreSQL intake is measured when ANQI_BENCH_DATABASE_URL names a database made
+for the bench (see bench/tickets.py); otherwise it is skipped and the report says so.
 """
 import argparse
 import os
@@ -20,6 +24,12 @@ def parse(argv):
     parser.add_argument("--seed", type=int, default=7110, help="demo data seed (default 7110)")
     parser.add_argument("--small", type=int, default=1_000, help="enterprises in the small database")
     parser.add_argument("--large", type=int, default=100_000, help="enterprises in the large database")
+    parser.add_argument("--small-tickets", type=int, default=3_000, help="tickets in the small database")
+    parser.add_argument("--large-tickets", type=int, default=300_000, help="tickets in the large database")
+    parser.add_argument("--writers", type=int, default=8, help="concurrent writers for the intake figure")
+    parser.add_argument("--per-writer", type=int, default=50, help="tickets each concurrent writer registers")
+    parser.add_argument("--single-writes", type=int, default=100, help="tickets the lone writer registers")
+    parser.add_argument("--only", choices=("enterprises", "tickets"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -52,22 +62,29 @@ def main(argv=None) -> int:
         def log(message):
             print(message, file=sys.stderr, flush=True)
 
-        result = enterprise_list.run(options, Path(workdir), log)
-        text = report.markdown(result)
-        options.output.parent.mkdir(parents=True, exist_ok=True)
-        options.output.write_text(text, encoding="utf-8")
-        print()
-        print(report.markdown(result, plans=False))
-        if result["profiles"]:
-            print(f"Per-statement timings and query plans: {options.output}")
-        else:
-            print(f"Written to {options.output}")
-        from core.extensions import db
+        texts, printed = [], []
+        if options.only != "tickets":
+            result = enterprise_list.run(options, Path(workdir), log)
+            texts.append(report.markdown(result))
+            printed.append(report.markdown(result, plans=False))
+            from core.extensions import db
 
-        for app in {scenario.target.app for scenario in result["scenarios"].values()}:
-            with app.app_context():  # close the databases before their folder goes
-                db.session.remove()
-                db.engine.dispose()
+            for app in {scenario.target.app for scenario in result["scenarios"].values()}:
+                with app.app_context():  # close the databases before their folder goes
+                    db.session.remove()
+                    db.engine.dispose()
+        if options.only != "enterprises":
+            from bench import tickets
+
+            ticket_result = tickets.run(options, Path(workdir), log)
+            texts.append(tickets.markdown(ticket_result))
+            printed.append(tickets.markdown(ticket_result, plans=False))
+        options.output.parent.mkdir(parents=True, exist_ok=True)
+        options.output.write_text("\n".join(texts), encoding="utf-8")
+        print()
+        print("\n".join(printed))
+        print(f"Per-statement timings and query plans: {options.output}" if options.plans
+              else f"Written to {options.output}")
     return 0
 
 

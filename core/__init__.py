@@ -31,18 +31,36 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
 
+    from core import tasks
+    from core.calendar.services import on_change
+    from core.tickets.services import recompute_open_deadlines
+
+    on_change(recompute_open_deadlines)  # a calendar change counts open tickets' deadlines again
+    tasks.init_app(app)  # background jobs: the queue the configuration names
+
     from core import cli
     cli.register(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
+    from core.api.admin import bp as api_tokens_bp
+    from core.api.views import bp as api_bp
     from core.audit.views import bp as audit_bp
+    from core.calendar.views import bp as calendar_bp
     from core.auth.views import bp as auth_bp
     from core.dashboard.views import bp as dashboard_bp
     from core.org.views import bp as org_bp
     from core.plugins.views import bp as plugins_bp
     from core.registry.views import bp as registry_bp
+    from core.notifications.views import bp as notifications_bp
+    from core.tickets.views import bp as tickets_bp
 
-    for bp in (auth_bp, dashboard_bp, registry_bp, org_bp, plugins_bp, audit_bp):
+    for bp in (auth_bp, dashboard_bp, registry_bp, org_bp, plugins_bp, audit_bp, api_bp, api_tokens_bp,
+               calendar_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(notifications_bp)
+    from core.tickets.stats_views import bp as ticket_stats_bp
+
+    app.register_blueprint(ticket_stats_bp)

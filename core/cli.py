@@ -24,10 +24,14 @@ def main():
 
 
 def register(app) -> None:
+    from core.api.cli import api_token
     from core.registry.cli import enterprises
     from core.demo.cli import demo
+    from core.calendar.cli import calendar
+    from core.tasks import worker
+    from core.tickets.cli import tickets
 
-    for command in (run, plugins, enterprises, demo):
+    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, worker):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 
@@ -51,8 +55,11 @@ def fail(message) -> None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Run the background jobs (the deadline sweep) in this process too; "
+                   "use --no-worker when `anqi worker` runs them.")
 @with_appcontext
-def run(host, port):
+def run(host, port, worker):
     """Serve anqi with the built-in server (one process; see `anqi serve` for production)."""
     from core import health
     from core.database import SchemaMismatch, check_schema
@@ -65,9 +72,16 @@ def run(host, port):
         click.secho("Warning: " + warning, fg="yellow", err=True)
     from werkzeug.serving import run_simple
 
+    from core import tasks
+
+    consumer = tasks.start_embedded_consumer() if worker else None
     click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
-    # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    try:
+        # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)  # lets a running job finish (10 s at most)
 
 
 @click.group("plugins")

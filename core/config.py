@@ -19,7 +19,11 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # A request may carry several attachments; each is limited on its own.
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024   # one ticket attachment (ANQI_ATTACHMENT_MAX_BYTES)
+    ATTACHMENT_MAX_FILES = 10                 # files sent at once
+    ATTACHMENT_DIR = None                     # <instance>/attachments when unset
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
     PAGE_SIZE = 20

@@ -35,7 +35,15 @@ def decode(cursor: str) -> tuple[tuple, bool]:
 
 def _fits(value, column) -> bool:
     """Whether a cursor value can be compared with ``column`` (a doctored cursor
-    could hold a list, or text for an id, which the database would fail on)."""
+    could hold a list, text for an id, a NUL or a lone surrogate, which the
+    database would fail on)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        if "\x00" in value:
+            return False
     try:
         expected = column.type.python_type
     except NotImplementedError:

@@ -21,11 +21,17 @@ from core.plugins.toolkit import MenuItem
 CORE_MENU = (
     # (section, label, endpoint, permission, order)
     ("work", _l("Dashboard"), "dashboard.index", "dashboard.read", 10),
+    ("work", _l("Demand tickets"), "tickets.index", "ticket.read", 12),
+    ("work", _l("Register a demand"), "tickets.new", "ticket.register", 14),
+    ("work", _l("Ticket statistics"), "ticket_stats.index", "ticket.stats", 16),
+    ("work", _l("Similar demands"), "ticket_stats.classes", "ticket.stats", 17),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
     ("system", _l("Units"), "org.units", "system.manage", 10),
     ("system", _l("Users"), "org.users", "system.manage", 20),
     ("system", _l("Plugins"), "plugins.admin", "system.manage", 30),
+    ("system", _l("API tokens"), "api_tokens.index", "system.manage", 35),
+    ("system", _l("Working-day calendar"), "calendar.index", "system.manage", 37),
     ("system", _l("Audit log"), "audit.index", "audit.read", 40),
 )
 SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}

@@ -12,12 +12,14 @@ from datetime import date, timedelta
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit import services as audit
 from core.calendar.models import CalendarDay, CalendarYear
 from core.errors import ValidationError
 from core.extensions import db
+from core.text import clean_text
 
 # Statutory holidays that fall on the same Gregorian date every year
 # (全国年节及纪念日放假办法, as revised in 2024): New Year, Labour Day, National Day.
@@ -27,9 +29,26 @@ HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-
                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
                  "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
 MAX_SCAN_DAYS = 400
+MIN_YEAR, MAX_YEAR = 2000, 2100  # the years the calendar may hold
+MAX_IMPORT_BYTES = 200_000  # a year's notice is a few dozen lines
+
+# Where a year's days came from (calendar_year.source).
+SOURCE_PACKAGE = "chinese-calendar"
+SOURCE_PROVISIONAL = "weekends and fixed holidays"
+SOURCE_IMPORT = "import"
+SOURCE_CONFIRMED = "confirmed"
+SOURCES = {
+    SOURCE_PACKAGE: _l("the chinese-calendar package"),
+    SOURCE_PROVISIONAL: _l("weekends and fixed-date holidays only"),
+    SOURCE_IMPORT: _l("imported from the State Council's notice"),
+    SOURCE_CONFIRMED: _l("confirmed by the administrator"),
+}
 
 
 def _official_days(year: int) -> list[CalendarDay] | None:
+    """The year as the chinese-calendar package knows it, or None when it does not.
+    A holiday carries its Chinese name; so does a weekend day worked in its place
+    (调休), naming the holiday it makes up for. Plain weekends have no name."""
     try:
         chinese_calendar.is_workday(date(year, 1, 1))
     except NotImplementedError:
@@ -38,10 +57,21 @@ def _official_days(year: int) -> list[CalendarDay] | None:
     while current.year == year:
         is_workday = chinese_calendar.is_workday(current)
         _on_holiday, name = chinese_calendar.get_holiday_detail(current)
-        label = HOLIDAY_NAMES.get(name, name or "") if (not is_workday or current.weekday() >= 5) else ""
-        days.append(CalendarDay(day=current, workday=is_workday, name=label if name else ""))
+        weekend = current.weekday() >= 5
+        label = holiday_name(name) if name and (not is_workday or weekend) else ""
+        days.append(CalendarDay(day=current, workday=is_workday, name=label))
         current += timedelta(days=1)
     return days
+
+
+def holiday_name(english: str) -> str:
+    """The Chinese name of one of chinese-calendar's holidays (it names them in English)."""
+    if english in HOLIDAY_NAMES:
+        return HOLIDAY_NAMES[english]
+    try:
+        return chinese_calendar.Holiday(english).chinese[:40]
+    except ValueError:
+        return english[:40]
 
 
 def _provisional_days(year: int) -> list[CalendarDay]:
@@ -53,20 +83,39 @@ def _provisional_days(year: int) -> list[CalendarDay]:
     return days
 
 
+def check_year(year) -> int:
+    """A year the calendar may hold, or a ValidationError."""
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(_l("The year must be between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR),
+                              field="year")
+    return year
+
+
 def ensure_year(year: int) -> CalendarYear:
-    """The year's record, loading the year first if it is not in the database."""
+    """The year's record, loading the year first if it is not in the database.
+
+    Two processes may load the same year at once (two desks registering the
+    first ticket of a new year on PostgreSQL); the loser's savepoint is rolled
+    back and it reads the winner's rows."""
     record = db.session.get(CalendarYear, year)
     if record is not None:
         return record
+    check_year(year)
     days = _official_days(year)
     provisional = days is None
     if provisional:
         days = _provisional_days(year)
-    db.session.add_all(days)
     record = CalendarYear(year=year, provisional=provisional,
-                          source="weekends and fixed holidays" if provisional else "chinese-calendar")
-    db.session.add(record)
-    db.session.flush()
+                          source=SOURCE_PROVISIONAL if provisional else SOURCE_PACKAGE)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()  # the year first: a second loader stops at its primary key
+            db.session.add_all(days)
+    except IntegrityError:
+        record = db.session.get(CalendarYear, year, populate_existing=True)
+        if record is None:
+            raise
     return record
 
 
@@ -84,8 +133,9 @@ def nth_working_day_after(day: date, n: int) -> tuple[date, bool]:
     whether the count went through a provisional year."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    last_year = day.year + 1
-    for year in range(day.year, last_year + 1):
+    first_year = (day + timedelta(days=1)).year  # the count starts the day after
+    last_year = first_year + 1
+    for year in range(first_year, last_year + 1):
         ensure_year(year)
     while True:
         found = db.session.scalars(
@@ -93,7 +143,7 @@ def nth_working_day_after(day: date, n: int) -> tuple[date, bool]:
             .order_by(CalendarDay.day).limit(n)).all()
         if len(found) == n:
             result = found[-1]
-            return result, any(is_provisional(y) for y in range(day.year, result.year + 1))
+            return result, any(is_provisional(y) for y in range(first_year, result.year + 1))
         last_year += 1
         if last_year > day.year + 3:
             raise RuntimeError(f"no {n} working days within three years after {day}")
@@ -116,56 +166,101 @@ def exceptions_of(year: int) -> list[CalendarDay]:
     return [d for d in days_of(year) if d.workday == (d.day.weekday() >= 5)]
 
 
+def special_days(year: int) -> list[CalendarDay]:
+    """The holidays (named days off, and days off on weekdays) and the working
+    weekends (调休) of a year, in date order: what an operator checks against
+    the State Council's notice."""
+    return [d for d in days_of(year)
+            if (not d.workday and (d.name or d.day.weekday() < 5)) or (d.workday and d.day.weekday() >= 5)]
+
+
 # --- changing the calendar ----------------------------------------------------
 
-def import_schedule(actor, content: bytes) -> list[int]:
-    """Load official schedules from CSV lines ``date,kind,name`` where kind is
-    ``holiday`` or ``workday`` (a weekend worked, 调休). Every year named in the
-    file is rebuilt as weekends plus the file's days and marked official.
-    Returns the years loaded. Nothing is changed when a line is wrong."""
-    actor.require("system.manage")
+KINDS = {"holiday": "holiday", "workday": "workday", "休": "holiday", "假": "holiday", "放假": "holiday",
+         "班": "workday", "上班": "workday", "调休上班": "workday"}
+
+
+def _require(actor, action: str, object_id=None) -> None:
+    """Only the administrator changes the calendar; a refusal is audited."""
+    if not actor.can("system.manage"):
+        audit.record_failure(actor, action, result=audit.DENIED, object_type="calendar_year", object_id=object_id)
+        actor.require("system.manage")
+
+
+def parse_schedule(content: bytes) -> tuple[dict, list]:
+    """The days a CSV file names (``{date: (workday, name)}``) and the errors
+    found, each naming its line. Reads UTF-8 (with or without BOM) or GB18030."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("gb18030", errors="replace")
-    entries, errors = {}, []
+    entries, lines, errors = {}, {}, []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
             continue
-        if number == 1 and row[0].strip().lower() in {"date", "日期"}:
-            continue
+        if not lines and not errors and row[0].strip().lower() in {"date", "日期"}:
+            continue  # the header
+        value = row[0].strip()
         try:
-            day = date.fromisoformat(row[0].strip())
+            day = date.fromisoformat(value)
+            if len(value) != 10:
+                raise ValueError(value)
         except ValueError:
             errors.append(_l("Line %(n)d: “%(value)s” is not a date written as YYYY-MM-DD.",
-                             n=number, value=row[0].strip()[:20]))
+                             n=number, value=value[:20]))
             continue
-        kind = (row[1].strip().lower() if len(row) > 1 else "")
-        kind = {"休": "holiday", "假": "holiday", "班": "workday"}.get(kind, kind)
-        if kind not in {"holiday", "workday"}:
-            errors.append(_l("Line %(n)d: the kind must be holiday or workday.", n=number))
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            errors.append(_l("Line %(n)d: the year must be between %(first)d and %(last)d.",
+                             n=number, first=MIN_YEAR, last=MAX_YEAR))
             continue
-        entries[day] = (kind == "workday", row[2].strip()[:40] if len(row) > 2 else "")
+        kind = KINDS.get(row[1].strip().lower() if len(row) > 1 else "")
+        if kind is None:
+            errors.append(_l("Line %(n)d: the kind must be holiday or workday (休 or 班).", n=number))
+            continue
+        if day in lines:
+            errors.append(_l("Line %(n)d: %(day)s is already listed on line %(first)d.",
+                             n=number, day=day.isoformat(), first=lines[day]))
+            continue
+        lines[day] = number
+        entries[day] = (kind == "workday", clean_text(row[2], 40)[:40] if len(row) > 2 else "")
     if not entries and not errors:
         errors.append(_l("The file holds no dates."))
+    return entries, errors
+
+
+def import_schedule(actor, content: bytes) -> list[int]:
+    """Load official schedules from CSV lines ``date,kind,name`` where kind is
+    ``holiday`` or ``workday`` (a weekend worked, 调休; also 休 and 班). Every
+    year named in the file is rebuilt as weekends, the fixed-date holidays and
+    the file's days, and marked official. Returns the years loaded. Nothing is
+    changed when a line is wrong; the rejected attempt is audited."""
+    _require(actor, "calendar.import")
+    if len(content) > MAX_IMPORT_BYTES:
+        entries, errors = {}, [_l("The file is too large for a holiday schedule (at most %(n)d KB).",
+                                  n=MAX_IMPORT_BYTES // 1000)]
+    else:
+        entries, errors = parse_schedule(content)
     if errors:
-        audit.record_failure(actor, "calendar.import", detail={"errors": len(errors)})
+        audit.record_failure(actor, "calendar.import", object_type="calendar_year",
+                             detail={"errors": len(errors), "first": str(errors[0])[:200]})
         raise ValidationError(errors[0], errors={"file": errors})
     loaded = sorted({d.year for d in entries})
+    now = clock.now()
     for year in loaded:
         ensure_year(year)
         db.session.execute(delete(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
-                                                      CalendarDay.day <= date(year, 12, 31)))
+                                                     CalendarDay.day <= date(year, 12, 31)),
+                           execution_options={"synchronize_session": "fetch"})
         for row in _provisional_days(year):
-            workday, name = entries.get(row.day, (row.day.weekday() < 5, ""))
-            if row.day not in entries and (row.day.month, row.day.day) in FIXED_HOLIDAYS:
-                workday, name = False, FIXED_HOLIDAYS[(row.day.month, row.day.day)]
+            workday, name = row.workday, row.name
+            if row.day in entries:
+                workday, name = entries[row.day]
             db.session.add(CalendarDay(day=row.day, workday=workday, name=name))
         record = db.session.get(CalendarYear, year)
-        record.provisional, record.source = False, "import"
-        record.changed_by_id, record.changed_at = actor.user_id, clock.now()
+        record.provisional, record.source = False, SOURCE_IMPORT
+        record.changed_by_id, record.changed_at = actor.user_id, now
     audit.record(actor, "calendar.import", object_type="calendar_year", object_id=",".join(map(str, loaded)),
-                 detail={"days": len(entries)})
+                 detail={"days": len(entries), "years": loaded})
     _after_change()
     db.session.commit()
     return loaded
@@ -173,9 +268,16 @@ def import_schedule(actor, content: bytes) -> list[int]:
 
 def confirm_year(actor, year: int) -> CalendarYear:
     """Declare a provisional year's days correct as they stand."""
-    actor.require("system.manage")
-    record = ensure_year(year)
-    record.provisional, record.source = False, "confirmed"
+    _require(actor, "calendar.confirm", year)
+    try:
+        check_year(year)
+        record = ensure_year(year)
+        if not record.provisional:
+            raise ValidationError(_l("The schedule of %(year)d is already official.", year=year), field="year")
+    except ValidationError:
+        audit.record_failure(actor, "calendar.confirm", object_type="calendar_year", object_id=year)
+        raise
+    record.provisional, record.source = False, SOURCE_CONFIRMED
     record.changed_by_id, record.changed_at = actor.user_id, clock.now()
     audit.record(actor, "calendar.confirm", object_type="calendar_year", object_id=year)
     _after_change()
@@ -183,13 +285,37 @@ def confirm_year(actor, year: int) -> CalendarYear:
     return record
 
 
-def set_day(actor, day: date, workday: bool, name: str = "") -> CalendarDay:
-    actor.require("system.manage")
-    ensure_year(day.year)
+def set_day(actor, day, workday: bool, name: str = "") -> CalendarDay:
+    """Make one day a working day or a day off (``name``: the holiday, or for a
+    working weekend the holiday it makes up for). ``day`` is a date or its
+    YYYY-MM-DD text. The year keeps its provisional or official standing."""
+    _require(actor, "calendar.day", getattr(day, "year", None))
+    try:
+        if not isinstance(day, date):
+            text = str(day or "").strip()
+            try:
+                day = date.fromisoformat(text)
+                if len(text) != 10:
+                    raise ValueError(text)
+            except ValueError:
+                raise ValidationError(_l("“%(value)s” is not a date written as YYYY-MM-DD.", value=text[:20]),
+                                      field="day") from None
+        check_year(day.year)
+        name = clean_text(name or "", 40)
+        if len(name) > 40:
+            raise ValidationError(_l("Keep the name under %(n)d characters.", n=40), field="name")
+    except ValidationError as exc:
+        audit.record_failure(actor, "calendar.day", object_type="calendar_day",
+                             object_id=day.isoformat() if isinstance(day, date) else None,
+                             detail={"fields": sorted(exc.errors or [])})
+        raise
+    record = ensure_year(day.year)
     row = db.session.get(CalendarDay, day)
-    row.workday, row.name = workday, name[:40]
+    before = (row.workday, row.name)
+    row.workday, row.name = bool(workday), name
+    record.changed_by_id, record.changed_at = actor.user_id, clock.now()
     audit.record(actor, "calendar.day", object_type="calendar_day", object_id=day.isoformat(),
-                 detail={"workday": workday})
+                 detail={"workday": bool(workday), "was_workday": before[0], "name": name})
     _after_change()
     db.session.commit()
     return row

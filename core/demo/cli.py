@@ -5,16 +5,21 @@ from flask.cli import with_appcontext
 @click.command("demo")
 @click.option("--enterprises", "count", default=300, show_default=True, help="How many enterprises to create.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds units.")
+@click.option("--tickets", default=0, show_default=True, help="How many demand tickets to create (a year's worth).")
 @click.option("--seed", default=7110, show_default=True, help="Random seed, so the same data comes out.")
 @with_appcontext
-def demo(count, if_empty, seed):
-    """Create a realistic small city: units, users for every role, enterprises."""
+def demo(count, if_empty, tickets, seed):
+    """Create a realistic small city: units, users for every role, enterprises, tickets."""
     from core.demo import data
 
     if if_empty and not data.is_empty():
         click.echo("The database already holds data; demo data not loaded.")
         return
     logins = data.build(enterprises=count, seed=seed, progress=click.echo)
+    if tickets:
+        from core.demo import tickets as demo_tickets
+
+        demo_tickets.build(tickets, seed=seed, progress=click.echo)
     click.echo("\nDemo logins (password for all: %s):" % data.DEMO_PASSWORD)
     for username, role, unit in logins:
         click.echo(f"  {username:<14} {role:<8} {unit}")

@@ -68,7 +68,12 @@ def detail(enterprise_id):
         abort(404)
     panels = sorted(call_for_unit("anqi_enterprise_panels", actor.unit_id, enterprise=enterprise,
                                   user=actor.user), key=lambda p: p.order)
-    return render_template("registry/detail.html", enterprise=enterprise, panels=panels)
+    from core.tickets import services as tickets
+    from core.tickets.vocabulary import STATUSES
+
+    latest = tickets.for_enterprise(actor, enterprise.id) if actor.can("ticket.read") else None
+    return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
+                           ticket_statuses=STATUSES)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -5,7 +5,8 @@ ticket's timeline and an entry to the audit trail, keeps the dashboard counts
 and the deadlines right, and commits once. An illegal transition is refused
 with a message naming the status, and the refusal is audited.
 """
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,7 @@ from core.org.models import Unit, User
 from core.org.roles import LEADER
 from core.plugins.services import broadcast, call_for_unit
 from core.registry import services as registry
+from core.registry.models import Enterprise
 from core.text import clean_text
 from core.tickets import deadlines, numbering, stats
 from core.tickets.models import Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
@@ -33,12 +35,15 @@ MAX_EXTENSION_DAYS = 30
 # --- reading -----------------------------------------------------------------
 
 def visible(actor):
-    """Tickets the actor may see: registered or handled within their scope."""
+    """Tickets the actor may see: registered or handled within their scope, and
+    those of the enterprises the actor serves as liaison officer."""
     scope = actor.scope
     if scope.unit_ids is None:
         return True
     ids = sorted(scope.unit_ids)
-    return or_(Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids))
+    served = select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id)
+    return or_(Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids),
+               Ticket.enterprise_id.in_(served))
 
 
 def get(actor, ticket_id) -> Ticket:
@@ -51,7 +56,22 @@ def get(actor, ticket_id) -> Ticket:
 
 def _sees(actor, ticket) -> bool:
     return actor.scope.allows(ticket.registering_unit_id) or (
-        ticket.handling_unit_id is not None and actor.scope.allows(ticket.handling_unit_id))
+        ticket.handling_unit_id is not None and actor.scope.allows(ticket.handling_unit_id)) or (
+        actor.user_id is not None and ticket.enterprise.liaison_officer_id == actor.user_id)
+
+
+def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
+    """The enterprise's latest tickets that the actor may see, newest first."""
+    actor.require("ticket.read")
+    stmt = (select(Ticket).where(Ticket.enterprise_id == enterprise_id, visible(actor))
+            .order_by(Ticket.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt).unique())
+
+
+def pending_extension(ticket) -> TicketExtension | None:
+    """The extension request of the ticket that waits for a leader's decision."""
+    return db.session.scalar(select(TicketExtension).where(TicketExtension.ticket_id == ticket.id,
+                                                           TicketExtension.status == "pending"))
 
 
 def categories(actor) -> dict[str, str]:
@@ -89,6 +109,9 @@ class Intake:
     contact_phone: str = ""
     external_department: str = ""
     submission_key: str | None = None
+    # Files already checked by core.tickets.attachments.check_uploads; they are
+    # written and recorded in the ticket's own transaction.
+    attachments: list = field(default_factory=list)
 
 
 def register(actor, intake: Intake) -> Ticket:
@@ -124,6 +147,11 @@ def register(actor, intake: Intake) -> Ticket:
     _event(actor, ticket, "registered", "", "registered", text=ticket.description[:200])
     stats.bump(ticket, now, received=1)
     audit.record(actor, "ticket.register", ticket, detail={"number": ticket.number, "class": ticket.ticket_class})
+    if intake.attachments:
+        from core.tickets import attachments
+
+        with attachments.staged(actor, ticket, intake.attachments):
+            db.session.commit()
     return _commit(actor, ticket, "registered")
 
 
@@ -208,7 +236,7 @@ ACTION_NAMES = {
     "close": _l("closed"), "rate": _l("rated"), "transfer": _l("transferred"),
     "transfer_reply": _l("given the outside department's reply"), "escalate": _l("escalated"),
     "supervise": _l("supervised"), "extension": _l("given more time"), "progress": _l("given a progress report"),
-    "complain": _l("complained about"),
+    "complain": _l("complained about"), "note": _l("given a note"), "attach": _l("given attachments"),
 }
 
 
@@ -218,15 +246,20 @@ def _refuse(actor, ticket, action, message, result=audit.REJECTED, error=Illegal
     raise error(message)
 
 
-def _check(actor, ticket, action, permission, allowed_from, who):
-    """Refuse unless the actor holds the permission, is the right party and the
-    ticket's status allows the action."""
-    if not actor.can(permission) or not who(actor, ticket):
-        _refuse(actor, ticket, action, _l("You are not allowed to do this with this ticket."),
+def _check(actor, ticket, rule_name):
+    """Refuse unless the actor holds the rule's permission, is the right party
+    and the ticket's status allows the action (the rules are in ``RULES``)."""
+    rule = RULES[rule_name]
+    if not _party(actor, ticket, rule):
+        _refuse(actor, ticket, rule.action, _l("You are not allowed to do this with this ticket."),
                 result=audit.DENIED, error=Forbidden)
-    if ticket.status not in allowed_from:
-        _refuse(actor, ticket, action, _l("A ticket that is “%(status)s” cannot be %(action)s.",
-                                          status=STATUSES[ticket.status], action=ACTION_NAMES[action]))
+    if ticket.status not in rule.statuses:
+        _refuse(actor, ticket, rule.action, _l("A ticket that is “%(status)s” cannot be %(action)s.",
+                                               status=STATUSES[ticket.status], action=ACTION_NAMES[rule.action]))
+
+
+def _party(actor, ticket, rule) -> bool:
+    return actor.can(rule.permission) and rule.who(actor, ticket)
 
 
 def _is_centre(actor, ticket) -> bool:
@@ -241,6 +274,60 @@ def _is_handler(actor, ticket) -> bool:
 def _is_leader_over_handler(actor, ticket) -> bool:
     unit_id = ticket.handling_unit_id or ticket.registering_unit_id
     return LEADER in actor.roles and actor.scope.allows(unit_id)
+
+
+def _anyone(actor, ticket) -> bool:
+    return True  # whoever may open the ticket (``get`` checked that)
+
+
+def _is_party(actor, ticket) -> bool:
+    return _is_centre(actor, ticket) or _is_handler(actor, ticket)
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str                      # its name in messages and in the audit trail
+    permission: str
+    statuses: tuple[str, ...]        # the statuses it may start from
+    who: Callable                    # (actor, ticket) -> the actor is the right party
+
+
+# Who may do what from which status: the one place the loop's rules are written.
+# The transitions check them (``_check``); the ticket page asks ``available_actions``.
+RULES = {
+    "dispatch": Rule("dispatch", "ticket.dispatch", ("registered", "returned"), _is_centre),
+    "sign": Rule("sign", "ticket.handle", ("dispatched",), _is_handler),
+    "return": Rule("return", "ticket.handle", ("dispatched", "handling"), _is_handler),
+    "answer": Rule("answer", "ticket.handle", ("handling",), _is_handler),
+    "transfer": Rule("transfer", "ticket.dispatch", ("registered", "returned"), _is_centre),
+    "transfer_reply": Rule("transfer_reply", "ticket.dispatch", ("transferred",), _is_centre),
+    "escalate": Rule("escalate", "ticket.handle", ("dispatched", "handling"), _is_handler),
+    "close": Rule("close", "ticket.dispatch", ("answered",), _is_centre),
+    "rate": Rule("rate", "ticket.rate", ("closed",), _is_centre),
+    "supervise": Rule("supervise", "ticket.supervise", ("dispatched", "handling", "returned", "transferred"),
+                      _is_leader_over_handler),
+    "extension": Rule("extension", "ticket.handle", ("dispatched", "handling"), _is_handler),
+    "decide_extension": Rule("extension", "ticket.decide_extension", OPEN_STATUSES, _is_leader_over_handler),
+    "progress": Rule("progress", "ticket.handle", ("handling",), _is_handler),
+    "complain": Rule("complain", "ticket.complain", tuple(STATUSES), _is_centre),
+    "note": Rule("note", "ticket.read", tuple(STATUSES), _anyone),
+    "attach": Rule("attach", "ticket.handle", OPEN_STATUSES, _is_party),
+}
+
+
+def available_actions(actor, ticket) -> set[str]:
+    """The names of ``RULES`` the actor may use on the ticket right now: the
+    same checks as the transitions, without refusing, auditing or writing."""
+    found = {name for name, rule in RULES.items()
+             if ticket.status in rule.statuses and _party(actor, ticket, rule)}
+    if ticket.ticket_class != "complex":
+        found.discard("progress")
+    if found & {"extension", "decide_extension"}:
+        pending = pending_extension(ticket) is not None
+        found.discard("extension" if pending else "decide_extension")
+    if "escalate" in found and (ticket.handling_unit is None or ticket.handling_unit.parent_id is None):
+        found.discard("escalate")
+    return found
 
 
 def _event(actor, ticket, kind, from_status, to_status, text="", data=None, internal=False) -> TicketEvent:
@@ -276,7 +363,7 @@ def _commit(actor, ticket, event: str) -> Ticket:
 def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "") -> Ticket:
     """转办: send the ticket to the unit that must handle it (optionally an officer)."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "dispatch", "ticket.dispatch", ("registered", "returned"), _is_centre)
+    _check(actor, ticket, "dispatch")
     unit = db.session.get(Unit, int(unit_id)) if str(unit_id or "").isdigit() else None
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         _refuse(actor, ticket, "dispatch", _l("Choose a unit within your centre's tree."), error=ValidationError)
@@ -300,7 +387,7 @@ def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "") -> Tick
 def sign(actor, ticket_id) -> Ticket:
     """签收: the handling unit takes the ticket on."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "sign", "ticket.handle", ("dispatched",), _is_handler)
+    _check(actor, ticket, "sign")
     ticket.signed_at = clock.now()
     if ticket.handling_officer_id is None and actor.user is not None:
         ticket.handling_officer_id = actor.user_id
@@ -311,7 +398,7 @@ def sign(actor, ticket_id) -> Ticket:
 def return_ticket(actor, ticket_id, reason: str) -> Ticket:
     """退单: the handling unit sends the ticket back to the centre, with a reason."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "return", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    _check(actor, ticket, "return")
     reason = _text(reason, "reason", _l("Say why the ticket is returned."), 1000)
     previous = ticket.handling_unit_id
     ticket.handling_unit_id = ticket.handling_officer_id = None
@@ -325,7 +412,7 @@ def return_ticket(actor, ticket_id, reason: str) -> Ticket:
 def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
     """反馈: the handling unit's reply and result."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "answer", "ticket.handle", ("handling",), _is_handler)
+    _check(actor, ticket, "answer")
     reply = _text(reply, "reply", _l("Write the reply to the enterprise."))
     if result not in RESULTS:
         raise ValidationError(_l("Choose the result."), field="result")
@@ -340,7 +427,7 @@ def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
 def transfer(actor, ticket_id, department: str, note: str = "") -> Ticket:
     """转交: a matter outside the police goes to another department."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "transfer", "ticket.dispatch", ("registered", "returned"), _is_centre)
+    _check(actor, ticket, "transfer")
     department = _text(department, "department", _l("Name the department the matter is transferred to."), 100)
     ticket.external_department, ticket.dispatched_at = department, clock.now()
     _move(actor, ticket, "transfer", "transferred", "transferred", text=clean_text(note, 1000)[:1000],
@@ -351,7 +438,7 @@ def transfer(actor, ticket_id, department: str, note: str = "") -> Ticket:
 def record_transfer_reply(actor, ticket_id, reply: str, result: str) -> Ticket:
     """The outside department's reply, recorded by the centre."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "transfer_reply", "ticket.dispatch", ("transferred",), _is_centre)
+    _check(actor, ticket, "transfer_reply")
     reply = _text(reply, "reply", _l("Write the department's reply."))
     if result not in RESULTS:
         raise ValidationError(_l("Choose the result."), field="result")
@@ -364,7 +451,7 @@ def record_transfer_reply(actor, ticket_id, reply: str, result: str) -> Ticket:
 def escalate(actor, ticket_id, reason: str) -> Ticket:
     """提级: the handling unit hands the ticket up to its parent unit."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "escalate", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    _check(actor, ticket, "escalate")
     reason = _text(reason, "reason", _l("Say why the ticket is escalated."), 1000)
     parent = ticket.handling_unit.parent if ticket.handling_unit else None
     if parent is None:
@@ -384,7 +471,7 @@ def escalate(actor, ticket_id, reason: str) -> Ticket:
 def close(actor, ticket_id, note: str = "") -> Ticket:
     """办结: the centre confirms the answer and closes the ticket."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "close", "ticket.dispatch", ("answered",), _is_centre)
+    _check(actor, ticket, "close")
     now = clock.now()
     late = ticket.overdue or (ticket.due_at is not None and ticket.answered_at is not None
                               and ticket.answered_at > ticket.due_at)
@@ -398,7 +485,7 @@ def rate(actor, ticket_id, rating: str, comment: str = "") -> Ticket:
     """评价 (回访): the enterprise's rating. A dissatisfied rating sends the ticket
     back for rework once; a second marks it for the leader."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "rate", "ticket.rate", ("closed",), _is_centre)
+    _check(actor, ticket, "rate")
     if rating not in RATINGS:
         raise ValidationError(_l("Choose a rating."), field="rating")
     now = clock.now()
@@ -431,8 +518,7 @@ def rate(actor, ticket_id, rating: str, comment: str = "") -> Ticket:
 def supervise(actor, ticket_id, due_at: datetime, instruction: str) -> Ticket:
     """督办: a leader sets a deadline of their own and tells the handling unit."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "supervise", "ticket.supervise", ("dispatched", "handling", "returned", "transferred"),
-           _is_leader_over_handler)
+    _check(actor, ticket, "supervise")
     instruction = _text(instruction, "instruction", _l("Write the supervision instruction."), 1000)
     if due_at is None or due_at <= clock.now():
         raise ValidationError(_l("The supervision deadline must be in the future."), field="due_at")
@@ -449,7 +535,7 @@ def supervise(actor, ticket_id, due_at: datetime, instruction: str) -> Ticket:
 def request_extension(actor, ticket_id, days, reason: str) -> TicketExtension:
     """延期申请: the handling unit asks for more working days."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "extension", "ticket.handle", ("dispatched", "handling"), _is_handler)
+    _check(actor, ticket, "extension")
     reason = _text(reason, "reason", _l("Say why more time is needed."), 1000)
     days = int(days) if str(days or "").isdigit() else 0
     if not 1 <= days <= MAX_EXTENSION_DAYS:
@@ -475,7 +561,7 @@ def decide_extension(actor, extension_id, approve: bool, note: str = "") -> Tick
     if extension is None:
         raise NotFound(_l("There is no such extension request."))
     ticket = get(actor, extension.ticket_id)
-    _check(actor, ticket, "extension", "ticket.decide_extension", OPEN_STATUSES, _is_leader_over_handler)
+    _check(actor, ticket, "decide_extension")
     if extension.status != "pending":
         raise ValidationError(_l("This request has already been decided."))
     extension.status = "approved" if approve else "refused"
@@ -505,7 +591,7 @@ def decide_extension(actor, extension_id, approve: bool, note: str = "") -> Tick
 def report_progress(actor, ticket_id, text: str) -> Ticket:
     """疑难件进展: a complex ticket's progress report, due every 5 working days."""
     ticket = get(actor, ticket_id)
-    _check(actor, ticket, "progress", "ticket.handle", ("handling",), _is_handler)
+    _check(actor, ticket, "progress")
     if ticket.ticket_class != "complex":
         raise ValidationError(_l("Only complex tickets take progress reports."))
     text = _text(text, "text", _l("Describe the progress."))
@@ -521,9 +607,7 @@ def report_progress(actor, ticket_id, text: str) -> Ticket:
 def complain(actor, ticket_id, text: str) -> TicketComplaint:
     """投诉: a complaint about the handling, held against the handling unit."""
     ticket = get(actor, ticket_id)
-    if not actor.can("ticket.complain") or not _is_centre(actor, ticket):
-        _refuse(actor, ticket, "complain", _l("You are not allowed to do this with this ticket."),
-                result=audit.DENIED, error=Forbidden)
+    _check(actor, ticket, "complain")
     text = _text(text, "text", _l("Write the complaint."))
     complaint = TicketComplaint(ticket_id=ticket.id, unit_id=ticket.handling_unit_id, text=text,
                                 recorded_by_id=actor.user_id)
@@ -540,8 +624,26 @@ def complain(actor, ticket_id, text: str) -> TicketComplaint:
 def add_note(actor, ticket_id, text: str) -> TicketEvent:
     """An internal note on the timeline, for staff only."""
     ticket = get(actor, ticket_id)
+    _check(actor, ticket, "note")
     text = _text(text, "text", _l("Write the note."), 2000)
     event = _event(actor, ticket, "note", ticket.status, ticket.status, text=text, internal=True)
     audit.record(actor, "ticket.note", ticket)
     db.session.commit()
     return event
+
+
+def attach(actor, ticket_id, prepared) -> Ticket:
+    """Add files (already checked by ``attachments.check_uploads``) to an open ticket."""
+    from core.tickets import attachments
+
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "attach")
+    if not prepared:
+        raise ValidationError(_l("Choose at least one file."), field="attachments")
+    names = "、".join(item.name for item in prepared)
+    _event(actor, ticket, "attached", ticket.status, ticket.status, text=names[:1000],
+           data={"files": len(prepared)})
+    audit.record(actor, "ticket.attach", ticket, detail={"files": len(prepared)})
+    with attachments.staged(actor, ticket, prepared):
+        db.session.commit()
+    return ticket

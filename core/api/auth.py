@@ -1,0 +1,105 @@
+"""API tokens: issue, verify, list and revoke.
+
+A token is ``anqi_`` followed by 43 random URL-safe characters. Only its
+SHA-256 and its first characters (the prefix, to recognise it in the list)
+are stored; the token itself is shown once, when it is issued. A token acts
+as its user: the API builds an ``Actor`` from that user and calls the same
+services, with the same scope, as the pages.
+
+The usual token user is a dedicated system user (e.g. ``sys12345`` for the
+12345 hotline's referrals) with the desk role in the centre; any user works,
+and the token can do exactly what that user can.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import clock
+from core.api.models import ApiToken
+from core.audit import services as audit
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.org.models import User
+from core.text import clean_text
+
+TOKEN_PREFIX = "anqi_"
+PREFIX_LENGTH = 12          # what the list shows: "anqi_" and the first 7 random characters
+MAX_TOKEN_LENGTH = 200      # anything longer is not one of ours; it is not even hashed
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue(actor, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for ``user`` (a User or a user name). Returns the row and the
+    token, which is not stored and cannot be shown again."""
+    actor.require("system.manage")
+    if not isinstance(user, User):
+        username = clean_text(user, 64).lower()
+        user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    errors = {}
+    if user is None:
+        errors["user"] = [_l("There is no such user.")]
+    elif not user.active:
+        errors["user"] = [_l("This user is not active.")]
+    name = clean_text(name, 100)
+    if len(name) > 100:
+        errors["name"] = [_l("Keep this under %(n)d characters.", n=100)]
+    if errors:
+        audit.record_failure(actor, "api_token.issue", object_type="api_token",
+                             detail={"fields": sorted(errors)})
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name or user.username, token_hash=digest(token),
+                   prefix=token[:PREFIX_LENGTH], created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "api_token.issue", row, detail={"user": user.username, "prefix": row.prefix})
+    db.session.commit()
+    return row, token
+
+
+def verify(token: str | None) -> tuple[ApiToken | None, str]:
+    """The live token row for ``token``, or None and why not (``missing``,
+    ``unknown``, ``revoked``, ``inactive_user``). Notes when it was last used."""
+    if not token:
+        return None, "missing"
+    if len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
+        return None, "unknown"
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if row is None:
+        return None, "unknown"
+    if row.revoked_at is not None:
+        return row, "revoked"
+    if not row.user.active:
+        return row, "inactive_user"
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = now
+        db.session.commit()
+    return row, "ok"
+
+
+def tokens(actor) -> list[ApiToken]:
+    """Every token, newest first, for the administrator."""
+    actor.require("system.manage")
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def revoke(actor, token_id) -> ApiToken:
+    actor.require("system.manage")
+    row = db.session.get(ApiToken, token_id) if str(token_id).isdigit() and int(token_id) < 2**31 else None
+    if row is None:
+        raise NotFound(_l("There is no such API token."))
+    if row.revoked_at is not None:
+        audit.record_failure(actor, "api_token.revoke", object_type="api_token", object_id=row.id)
+        raise ValidationError(_l("This API token has already been revoked."))
+    row.revoked_at = clock.now()
+    audit.record(actor, "api_token.revoke", row, detail={"user": row.user.username, "prefix": row.prefix})
+    db.session.commit()
+    return row

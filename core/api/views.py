@@ -1,0 +1,413 @@
+"""/api/v1: tickets and enterprises as JSON, for other systems.
+
+Thin views: the token's user becomes an ``Actor`` and the same services as the
+pages are called with it, so the scope is the user's. Each view declares its
+OpenAPI operation next to it (``@operation``); ``openapi.json`` is built from
+those declarations and the route table.
+
+No cookies and no sessions: a bearer token on every call, so the blueprint is
+exempt from CSRF. Every answer, errors included, is JSON; an error's message is
+in the caller's language (Accept-Language; Chinese by default).
+"""
+import json
+
+from flask import Blueprint, current_app, g, request, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+
+from core.api import auth, services
+from core.api.openapi import (PREFIX, BodyError, Param, QueryError, check_body, component, document, operation,
+                              operation_of, parse_query)
+from core.audit import services as audit
+from core.errors import AnqiError, ValidationError
+from core.extensions import csrf, db
+from core.org.actor import Actor
+from core.registry import services as registry
+from core.tickets import queues
+from core.tickets import services as tickets
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, STATUSES
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+csrf.exempt(bp)
+
+MAX_BODY = 64 * 1024
+MAX_PAGE = 100
+LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+
+MESSAGES = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Send a valid API token: “Authorization: Bearer anqi_…”.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("There is no such API resource.")),
+    405: ("method_not_allowed", _l("This API resource cannot be used with this method.")),
+    409: ("conflict", _l("Someone else changed this record; read it again.")),
+    413: ("payload_too_large", _l("The body is too large.")),
+    500: ("internal_error", _l("Something went wrong on our side. The error has been logged; please try again.")),
+}
+
+
+# --- request and response plumbing ------------------------------------------------------
+
+def _is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def _json(data, status=200, headers=None):
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    response = current_app.response_class(text.encode("utf-8", "replace"), status=status,
+                                          mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def error(status: int, message=None, code: str | None = None, fields: dict | None = None, headers=None):
+    default_code, default_message = MESSAGES.get(status) or MESSAGES[500 if status >= 500 else 400]
+    body = {"code": code or default_code, "message": str(message if message is not None else default_message)}
+    if fields:
+        body["fields"] = {name: [str(m) for m in messages] for name, messages in fields.items()}
+    return _json({"error": body}, status, headers)
+
+
+@bp.before_app_request
+def _api_request():
+    """For every /api/v1 request: the caller's language, and JSON for a URL or a
+    method that matches no route (those never reach the blueprint's handlers)."""
+    if not _is_api_request():
+        return None
+    language = request.accept_languages.best_match(list(LANGUAGES)) or "zh"
+    manager = force_locale(LANGUAGES[language])
+    manager.__enter__()
+    g.anqi_api_locale = manager
+    failure = request.routing_exception
+    if isinstance(failure, MethodNotAllowed):
+        return error(405, headers={"Allow": ", ".join(sorted(failure.valid_methods or ()))})
+    if isinstance(failure, NotFound):
+        return error(404)
+    return None
+
+
+@bp.teardown_app_request
+def _restore_locale(_exc):
+    manager = g.pop("anqi_api_locale", None)
+    if manager is not None:
+        manager.__exit__(None, None, None)
+
+
+@bp.before_request
+def _authenticate():
+    """The bearer token → the actor; 401 and 403 are audited, the token never is."""
+    declared = operation_of(current_app.view_functions.get(request.endpoint))
+    if request.method == "OPTIONS" or declared is None or declared.public:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    row, reason = auth.verify(token.strip() if scheme.lower() == "bearer" else None)
+    address = request.remote_addr or ""
+    if reason != "ok":
+        audit.record_failure(Actor(user=None, address=address), "api.auth", result=audit.DENIED,
+                             object_type="api_token", object_id=row.id if row is not None else None,
+                             username=row.user.username if row is not None else None,
+                             detail={"reason": reason, "path": request.path})
+        return error(401, headers={"WWW-Authenticate": 'Bearer realm="anqi"'})
+    actor = Actor(user=row.user, address=address)
+    g.api_actor, g.api_token_id = actor, row.id
+    if declared.permission and not actor.can(declared.permission):
+        audit.record_failure(actor, "access.denied", result=audit.DENIED, object_type="endpoint",
+                             object_id=request.endpoint, detail={"api_token": row.id})
+        return error(403)
+    return None
+
+
+@bp.errorhandler(AnqiError)
+def _anqi_error(exc):
+    fields = getattr(exc, "errors", None) or None
+    if isinstance(exc, QueryError):
+        return error(400, exc.message, "invalid_parameter", fields)
+    if isinstance(exc, BodyError) and exc.malformed:
+        return error(400, exc.message, "bad_request", fields)
+    if isinstance(exc, ValidationError):
+        if request.method == "POST":
+            return error(422, exc.message, "validation_failed", fields)
+        return error(400, exc.message, "invalid_parameter", fields)
+    return error(exc.status, exc.message)
+
+
+def _http_error(exc):
+    if exc.code == 500:
+        db.session.rollback()
+    status = exc.code or 500
+    headers = {"Allow": ", ".join(sorted(exc.valid_methods or ()))} if isinstance(exc, MethodNotAllowed) else None
+    return error(status, headers=headers)
+
+
+# By code as well as by class: the app's handlers by code (core/web.py) would
+# otherwise come first and answer in HTML.
+bp.register_error_handler(HTTPException, _http_error)
+for _status in MESSAGES:
+    bp.register_error_handler(_status, _http_error)
+
+
+def _actor() -> Actor:
+    return g.api_actor
+
+
+def _query() -> dict:
+    return parse_query(operation_of(current_app.view_functions[request.endpoint]), request.args, request.headers)
+
+
+def _body() -> dict:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise RequestEntityTooLarge()
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
+        raise BodyError(_l("The body is not valid JSON."), malformed=True) from None
+    return check_body(operation_of(current_app.view_functions[request.endpoint]), data)
+
+
+def _page(page, items) -> dict:
+    return {"items": items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor,
+            "limit": page.limit}
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "nullable": True}
+
+
+TIME = {"type": "string", "format": "date-time"}
+UNIT = component("Unit", {"type": "object", "required": ["id", "code", "name"], "properties": {
+    "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"}}})
+NULLABLE_UNIT = {"allOf": [UNIT], "nullable": True}
+
+TICKET_SUMMARY_PROPERTIES = {
+    "id": {"type": "integer"},
+    "number": {"type": "string", "description": "诉求编号: year and serial, e.g. 2026-000123."},
+    "status": {"type": "string", "enum": list(STATUSES)},
+    "status_label": {"type": "string"},
+    "channel": {"type": "string", "enum": list(CHANNELS)},
+    "category": {"type": "string"},
+    "category_label": {"type": "string"},
+    "ticket_class": {"type": "string", "enum": list(CLASSES)},
+    "handling_mode": {"type": "string", "enum": list(MODES)},
+    "enterprise": {"type": "object", "required": ["id", "name", "credit_code"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"}}},
+    "registering_unit": UNIT,
+    "handling_unit": NULLABLE_UNIT,
+    "registered_at": TIME,
+    "due_at": _nullable({**TIME, "description": "The final deadline; none for complex tickets."}),
+    "overdue": {"type": "boolean"},
+}
+TICKET_SUMMARY = component("TicketSummary", {"type": "object", "required": list(TICKET_SUMMARY_PROPERTIES),
+                                             "properties": TICKET_SUMMARY_PROPERTIES})
+TIMELINE_ENTRY = component("TimelineEntry", {"type": "object", "properties": {
+    "at": TIME,
+    "kind": {"type": "string", "description": "registered, dispatched, signed, answered, closed, rated, "
+                                              "returned, transferred, escalated, supervised, …"},
+    "from_status": _nullable({"type": "string"}),
+    "to_status": _nullable({"type": "string"}),
+    "unit": NULLABLE_UNIT,
+    "text": {"type": "string"},
+}})
+TICKET = component("Ticket", {"allOf": [TICKET_SUMMARY, {"type": "object", "properties": {
+    "channel_label": {"type": "string"},
+    "ticket_class_label": {"type": "string"},
+    "handling_mode_label": {"type": "string"},
+    "description": {"type": "string"},
+    "contact_name": {"type": "string"},
+    "external_department": _nullable({"type": "string"}),
+    "dispatched_at": _nullable(TIME), "signed_at": _nullable(TIME), "answered_at": _nullable(TIME),
+    "closed_at": _nullable(TIME), "rated_at": _nullable(TIME),
+    "deadlines": {"type": "object", "properties": {
+        "due_at": _nullable(TIME), "sign_due_at": _nullable(TIME), "progress_due_at": _nullable(TIME),
+        "supervision_due_at": _nullable(TIME),
+        "provisional": {"type": "boolean", "description": "Counted through a year whose holidays are not "
+                                                          "yet official."},
+        "overdue": {"type": "boolean"}, "extension_days": {"type": "integer"}}},
+    "answer": _nullable({"type": "string"}),
+    "result": _nullable({"type": "string"}), "result_label": _nullable({"type": "string"}),
+    "rating": _nullable({"type": "string"}), "rating_label": _nullable({"type": "string"}),
+    "timeline": {"type": "array", "items": TIMELINE_ENTRY,
+                 "description": "The ticket's history, without staff-only notes."},
+}}]})
+
+
+def _page_schema(name: str, item: dict) -> dict:
+    return component(name, {"type": "object", "required": ["items", "next_cursor", "limit"], "properties": {
+        "items": {"type": "array", "items": item},
+        "next_cursor": _nullable({"type": "string", "description": "Pass as `cursor` for the next page; "
+                                                                   "null on the last page."}),
+        "prev_cursor": _nullable({"type": "string"}),
+        "limit": {"type": "integer"},
+    }})
+
+
+TICKET_PAGE = _page_schema("TicketPage", TICKET_SUMMARY)
+TICKET_CREATE = component("TicketCreate", {
+    "type": "object",
+    "description": "Name the enterprise by `enterprise_id` or by `credit_code` (if both, they must agree). "
+                   "The enterprise must be registered in the token user's units' area.",
+    "required": ["channel", "category", "ticket_class", "handling_mode", "description"],
+    "properties": {
+        "enterprise_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "credit_code": {"type": "string", "maxLength": 40, "description": "统一社会信用代码, 18 characters."},
+        "channel": {"type": "string", "enum": list(CHANNELS),
+                    "description": "How the demand came in; `government` for a 12345 referral."},
+        "category": {"type": "string", "maxLength": 64,
+                     "description": "A category code of the centre (e.g. `dispute`) or of an enabled plugin."},
+        "ticket_class": {"type": "string", "enum": list(CLASSES)},
+        "handling_mode": {"type": "string", "enum": list(MODES)},
+        "description": {"type": "string", "maxLength": tickets.MAX_TEXT},
+        "contact_name": {"type": "string", "maxLength": 100},
+        "contact_phone": {"type": "string", "maxLength": 40},
+        "external_department": {"type": "string", "maxLength": 100,
+                                "description": "Required when `handling_mode` is `transfer`."},
+        "submission_key": {"type": "string", "maxLength": 200,
+                           "description": "Idempotency: the same key again (from the same token user) "
+                                          "returns the first ticket instead of making another. "
+                                          "Also accepted as the `Idempotency-Key` header."},
+    },
+})
+ENTERPRISE_SUMMARY_PROPERTIES = {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"},
+    "district": {"type": "string"}, "industry": {"type": "string"}, "unit": UNIT,
+}
+ENTERPRISE_SUMMARY = component("EnterpriseSummary", {"type": "object",
+                                                     "required": list(ENTERPRISE_SUMMARY_PROPERTIES),
+                                                     "properties": ENTERPRISE_SUMMARY_PROPERTIES})
+ENTERPRISE = component("Enterprise", {"allOf": [ENTERPRISE_SUMMARY, {"type": "object", "properties": {
+    "legal_representative": {"type": "string"}, "address": {"type": "string"},
+    "above_scale": {"type": "boolean", "description": "规上企业"}, "is_key": {"type": "boolean",
+                                                                           "description": "重点企业"},
+    "tags": {"type": "array", "items": {"type": "string"}}, "updated_at": TIME}}]})
+ENTERPRISE_PAGE = _page_schema("EnterprisePage", ENTERPRISE_SUMMARY)
+
+CURSOR = Param("cursor", {"type": "string", "maxLength": 2000}, "The `next_cursor` of the previous page.")
+LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 20}, "Rows per page.")
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+@bp.get("/tickets")
+@operation("List tickets", tags=["tickets"], permission="ticket.read",
+           description="The tickets the token's user may see (registered or handled in their units' area): "
+                       "one of the pages' queues (`all` by default), with the pages' filters.",
+           params=[
+               Param("queue", {"type": "string", "enum": list(queues.QUEUES), "default": "all"},
+                     "A queue of the pages, e.g. `to_dispatch` (the desk's new tickets), `to_sign`, `overdue`; "
+                     "a queue the user's role does not have is refused."),
+               Param("status", {"type": "string", "enum": list(STATUSES)}),
+               Param("category", {"type": "string", "maxLength": 64}),
+               Param("ticket_class", {"type": "string", "enum": list(CLASSES)}),
+               Param("channel", {"type": "string", "enum": list(CHANNELS)}),
+               Param("since", {"type": "string", "format": "date"}, "Registered on or after this day (China)."),
+               Param("until", {"type": "string", "format": "date"}, "Registered on or before this day (China)."),
+               Param("enterprise", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                     "The enterprise's id."),
+               Param("sort", {"type": "string", "enum": list(queues.SORTS), "default": "newest"},
+                     "`newest` or `oldest` by registration, or `due` (nearest deadline first)."),
+               CURSOR, LIMIT,
+           ],
+           responses={200: ("A page of tickets.", TICKET_PAGE)})
+def list_tickets():
+    actor, args = _actor(), _query()
+    filters = queues.TicketFilter(statuses=(args["status"],) if args.get("status") else (),
+                                  category=args.get("category", ""), ticket_class=args.get("ticket_class", ""),
+                                  channel=args.get("channel", ""), since=args.get("since"), until=args.get("until"),
+                                  enterprise_id=args.get("enterprise"))
+    page = services.search_tickets(actor, args["queue"], filters, args["sort"], args.get("cursor"), args["limit"])
+    labels = tickets.categories(actor)
+    return _json(_page(page, [services.ticket_summary(t, labels) for t in page.items]))
+
+
+@bp.post("/tickets")
+@operation("Register a ticket", tags=["tickets"], permission="ticket.register",
+           description="受理 from another system, e.g. a 12345 hotline referral (`channel: government`). "
+                       "The ticket is registered in the token user's unit and appears in its desk's queue. "
+                       "With a `submission_key` (or an `Idempotency-Key` header) sending the same request "
+                       "again returns the first ticket (200) instead of making a second.",
+           params=[Param("Idempotency-Key", {"type": "string", "maxLength": 200}, location="header",
+                         description="The same as `submission_key` in the body.")],
+           body=TICKET_CREATE,
+           responses={201: ("Registered.", TICKET), 200: ("Already registered with this key.", TICKET)})
+def create_ticket():
+    actor = _actor()
+    try:
+        headers = _query()
+        data = _body()
+        key = data.get("submission_key")
+        header_key = headers.get("Idempotency-Key")
+        if key and header_key and key != header_key:
+            raise BodyError(_l("The submission key and the Idempotency-Key header differ."),
+                            field="submission_key")
+        key = key or header_key
+        submission_key = services.idempotency_key(actor, key) if key else None
+        existing = services.existing_submission(actor, submission_key) if submission_key else None
+        if existing is not None:
+            return _ticket_response(actor, existing, 200)
+        enterprise_id = services.enterprise_id_for(actor, data.get("enterprise_id"), data.get("credit_code"))
+    except ValidationError as exc:
+        audit.record_failure(actor, "ticket.register", object_type="ticket",
+                             detail={"fields": sorted(exc.errors), "api_token": g.api_token_id})
+        raise
+    ticket = tickets.register(actor, tickets.Intake(
+        enterprise_id=enterprise_id, channel=data.get("channel", ""), category=data.get("category", ""),
+        ticket_class=data.get("ticket_class", ""), handling_mode=data.get("handling_mode", ""),
+        description=data.get("description", ""), contact_name=data.get("contact_name", ""),
+        contact_phone=data.get("contact_phone", ""), external_department=data.get("external_department", ""),
+        submission_key=submission_key))
+    return _ticket_response(actor, ticket, 201)
+
+
+def _ticket_response(actor, ticket, status):
+    location = url_for(".get_ticket", ticket_id=ticket.id)
+    return _json(services.ticket_detail(ticket, tickets.categories(actor)), status, {"Location": location})
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@operation("Read a ticket", tags=["tickets"], permission="ticket.read",
+           description="Status, deadlines and the timeline (without staff-only notes).",
+           responses={200: ("The ticket.", TICKET)})
+def get_ticket(ticket_id):
+    actor = _actor()
+    ticket = tickets.get(actor, ticket_id)
+    return _json(services.ticket_detail(ticket, tickets.categories(actor)))
+
+
+# --- enterprises ---------------------------------------------------------------------------
+
+@bp.get("/enterprises")
+@operation("Search enterprises", tags=["enterprises"], permission="enterprise.read",
+           description="The enterprises in the token user's units' area, by name order. `q` matches part of "
+                       "the name, pinyin initials in order, or the start of a credit code.",
+           params=[Param("q", {"type": "string", "maxLength": 100}), CURSOR, LIMIT],
+           responses={200: ("A page of enterprises.", ENTERPRISE_PAGE)})
+def list_enterprises():
+    actor, args = _actor(), _query()
+    page = services.search_enterprises(actor, args.get("q", ""), args.get("cursor"), args["limit"])
+    return _json(_page(page, [services.enterprise_summary(e) for e in page.items]))
+
+
+@bp.get("/enterprises/<int:enterprise_id>")
+@operation("Read an enterprise", tags=["enterprises"], permission="enterprise.read",
+           responses={200: ("The enterprise.", ENTERPRISE)})
+def get_enterprise(enterprise_id):
+    return _json(services.enterprise_detail(registry.get(_actor(), enterprise_id)))
+
+
+# --- the document ----------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+@operation("This document", tags=["meta"], public=True,
+           description="The OpenAPI description of this API, generated from the code.",
+           responses={200: ("The OpenAPI document.", {"type": "object"})})
+def openapi_document():
+    return _json(document(current_app))
+

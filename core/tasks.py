@@ -1,0 +1,152 @@
+"""Background jobs (huey).
+
+One huey instance, ``huey``, configured from the application's settings by
+``init_app`` (called by ``create_app``), the way the Flask extensions are:
+
+- embedded default: ``SqliteHuey`` storage in ``instance/huey.db``, a file every
+  process on the machine shares;
+- scaled out: ``ANQI_HUEY_URL=redis://host:6379/0`` selects Redis storage (the
+  ``redis`` package must be installed); ``sqlite:////path/huey.db`` names
+  another SQLite file;
+- tests: ``HUEY_IMMEDIATE`` (default: on when ``TESTING``) runs a task at once,
+  in the caller's thread, with in-memory storage.
+
+Tasks run with an application context: the caller's when there is one
+(immediate mode), otherwise a fresh one of the app the worker built. The
+consumer runs in ``anqi worker`` and, for the one-process embedded set-up, in
+a background thread of ``anqi run``. Nothing here holds state another process
+needs: the queue and the schedule are in the storage.
+"""
+import logging
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+from flask import has_app_context
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from huey import Huey, crontab
+from huey.consumer import Consumer
+from huey.exceptions import ConfigurationError
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+log = logging.getLogger("anqi.tasks")
+
+SWEEP_EVERY_MINUTES = 5
+
+# The instance; its storage is set by init_app. Until then it keeps tasks in memory.
+huey = Huey("anqi", storage_class=MemoryStorage, utc=True)
+_app = None  # the application this process's worker threads run tasks in
+
+
+def storage_settings(config, instance_path) -> tuple[type, dict]:
+    """The storage class and its arguments the configuration asks for."""
+    url = (config.get("HUEY_URL") or "").strip()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStorage, {"url": url}
+    if url.startswith("sqlite:///"):
+        return SqliteStorage, {"filename": url[len("sqlite:///"):]}
+    if url:
+        raise ConfigurationError(f"ANQI_HUEY_URL must start with redis://, rediss://, unix:// or sqlite:///, "
+                                 f"not {url.split(':', 1)[0]}:")
+    return SqliteStorage, {"filename": str(Path(instance_path) / "huey.db")}
+
+
+def immediate_mode(config) -> bool:
+    value = config.get("HUEY_IMMEDIATE")
+    return bool(config.get("TESTING")) if value is None else bool(value)
+
+
+def init_app(app) -> None:
+    """Point ``huey`` at the storage the app's configuration names."""
+    global _app
+    storage_class, kwargs = storage_settings(app.config, app.instance_path)
+    immediate = immediate_mode(app.config)
+    huey.storage_class, huey.storage_kwargs = storage_class, kwargs
+    huey._immediate = immediate  # the property setter would build the old storage first
+    if not immediate and storage_class is SqliteStorage:
+        Path(kwargs["filename"]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        huey.storage = huey.create_storage()
+    except ConfigurationError as exc:  # e.g. Redis asked for, the redis package missing
+        raise ConfigurationError(f"The background job queue cannot start: {exc}") from None
+    _app = app
+    app.extensions["huey"] = huey
+
+
+def app_context():
+    """The context a task runs in: the caller's, or a new one of the worker's app."""
+    if has_app_context():
+        return nullcontext()
+    if _app is None:
+        raise RuntimeError("core.tasks.init_app has not run: start the worker with `anqi worker`.")
+    return _app.app_context()
+
+
+# --- tasks ---------------------------------------------------------------------
+
+@huey.periodic_task(crontab(minute=f"*/{SWEEP_EVERY_MINUTES}"), name="anqi.tickets.sweep")
+def sweep_tickets():
+    """Mark overdue tickets and send the pre-deadline warnings."""
+    from core.tickets.sweep import sweep
+
+    with app_context():
+        summary = sweep()
+    log.info("ticket sweep: %s", summary.as_dict())
+    # Nothing is returned: a periodic task's result would only pile up in the storage.
+
+
+# --- consumers -------------------------------------------------------------------
+
+class EmbeddedConsumer(Consumer):
+    """A consumer that lives in threads of another program (``anqi run``): it
+    leaves the program's signal handlers alone, and stops with the program."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def start_embedded_consumer(workers: int = 1, periodic: bool = True) -> EmbeddedConsumer | None:
+    """Start the scheduler and worker threads in this process (the one-process
+    embedded set-up); None in immediate mode, where there is nothing to consume."""
+    if huey.immediate:
+        return None
+    consumer = EmbeddedConsumer(huey, workers=workers, periodic=periodic, worker_type="thread",
+                                shutdown_timeout=10)
+    consumer.start()
+    return consumer
+
+
+# --- the command -------------------------------------------------------------------
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads running tasks.")
+@click.option("--no-periodic", is_flag=True, help="Do not schedule the periodic jobs (the sweep).")
+@with_appcontext
+def worker(workers, no_periodic):
+    """Run the background jobs: the deadline sweep every 5 minutes, and queued tasks."""
+    from core.database import SchemaMismatch, check_schema
+
+    try:
+        check_schema()
+    except SchemaMismatch as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(1)
+    if huey.immediate:
+        click.secho(_("HUEY_IMMEDIATE is on: tasks run where they are queued, and a worker has nothing to do."),
+                    fg="red", err=True)
+        sys.exit(1)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
+    click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
+                 storage=_redact(storage)))
+    huey.create_consumer(workers=workers, periodic=not no_periodic, worker_type="thread").run()
+
+
+def _redact(url: str) -> str:
+    """A storage address without its password."""
+    head, sep, tail = str(url).rpartition("@")
+    return (head.split("//", 1)[0] + "//…@" + tail) if sep else str(url)

@@ -1,0 +1,250 @@
+"""Ticket attachments: photos, audio, video and PDF, checked by content.
+
+A file is accepted when its extension is one we take AND its first bytes are
+the signature of that format. The check is a few lines of our own rather than
+a library: no well-kept type-sniffing library is installed (python-magic needs
+libmagic, which the intranet servers may lack, and its answers change with the
+libmagic version), and the formats we take are few, with fixed, documented
+signatures. Nothing else is ever stored.
+
+Files are stored outside the web root, in ``<instance>/attachments/`` under a
+generated name (the uploaded name is only kept in the database, for the
+download), with their SHA-256. They are written in the same transaction as the
+rows that record them: if that transaction fails, the files are removed, so no
+orphan file and no half-written ticket remain.
+"""
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core import clock
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.tickets.models import TicketAttachment
+
+FIELD = "attachments"
+
+
+# --- signatures ----------------------------------------------------------------
+
+def _jpeg(head: bytes) -> bool:
+    return head[:3] == b"\xff\xd8\xff"
+
+
+def _png(head: bytes) -> bool:
+    return head[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _riff(form: bytes):
+    return lambda head: head[:4] == b"RIFF" and head[8:12] == form
+
+
+_IMAGE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1", b"avif", b"avis"}
+
+
+def _iso_media(head: bytes) -> bool:
+    """ISO base media (MP4, M4A): a ``ftyp`` box first, and not an image brand (HEIC, AVIF)."""
+    return head[4:8] == b"ftyp" and head[8:12] not in _IMAGE_BRANDS
+
+
+def _mpeg_audio(head: bytes) -> bool:
+    """MP3: an ID3 tag, or an MPEG audio frame (11 sync bits, a layer that is not 0)."""
+    if head[:3] == b"ID3":
+        return True
+    return len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0
+
+
+def _adts(head: bytes) -> bool:
+    """Raw AAC (ADTS): 12 sync bits and layer 0; may follow an ID3 tag."""
+    return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0)
+
+
+def _ogg(head: bytes) -> bool:
+    return head[:4] == b"OggS"
+
+
+def _amr(head: bytes) -> bool:
+    return head.startswith(b"#!AMR\n") or head.startswith(b"#!AMR-WB\n")
+
+
+def _webm(head: bytes) -> bool:
+    return head[:4] == b"\x1a\x45\xdf\xa3" and b"webm" in head[:64]
+
+
+def _pdf(head: bytes) -> bool:
+    return head[:5] == b"%PDF-"
+
+
+@dataclass(frozen=True)
+class Format:
+    label: object        # lazy text: what the content is, for messages
+    kind: str            # photo / audio / video / document
+    content_type: str
+    check: object        # head bytes -> bool
+
+
+JPEG = Format(_l("a JPEG image"), "photo", "image/jpeg", _jpeg)
+PNG = Format(_l("a PNG image"), "photo", "image/png", _png)
+WEBP = Format(_l("a WebP image"), "photo", "image/webp", _riff(b"WEBP"))
+MP3 = Format(_l("MP3 audio"), "audio", "audio/mpeg", _mpeg_audio)
+M4A = Format(_l("M4A audio"), "audio", "audio/mp4", _iso_media)
+AAC = Format(_l("AAC audio"), "audio", "audio/aac", _adts)
+WAV = Format(_l("WAV audio"), "audio", "audio/wav", _riff(b"WAVE"))
+OGG = Format(_l("Ogg audio"), "audio", "audio/ogg", _ogg)
+AMR = Format(_l("AMR audio"), "audio", "audio/amr", _amr)
+MP4 = Format(_l("an MP4 video"), "video", "video/mp4", _iso_media)
+WEBM = Format(_l("a WebM video"), "video", "video/webm", _webm)
+PDF = Format(_l("a PDF document"), "document", "application/pdf", _pdf)
+
+# The extensions we take, each with the one format its content must have.
+# MP4 and M4A share a container whose brand does not reliably tell sound from
+# picture, so each accepts the other's content.
+EXTENSIONS = {
+    "jpg": JPEG, "jpeg": JPEG, "png": PNG, "webp": WEBP,
+    "mp3": MP3, "m4a": M4A, "aac": AAC, "wav": WAV, "ogg": OGG, "oga": OGG, "opus": OGG, "amr": AMR,
+    "mp4": MP4, "webm": WEBM, "pdf": PDF,
+}
+# Order matters only for naming what a mismatched file looks like.
+DETECT_ORDER = (JPEG, PNG, WEBP, WAV, PDF, OGG, AMR, WEBM, MP4, MP3, AAC)
+HEAD_BYTES = 64
+
+
+def detect(head: bytes) -> Format | None:
+    """What the content is, as far as its signature tells, or None."""
+    return next((fmt for fmt in DETECT_ORDER if fmt.check(head)), None)
+
+
+# --- checking uploads ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload that passed the checks, held in memory until it is stored."""
+
+    name: str
+    extension: str
+    content_type: str
+    kind: str
+    data: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def max_bytes() -> int:
+    return int(current_app.config["ATTACHMENT_MAX_BYTES"])
+
+
+def max_files() -> int:
+    return int(current_app.config["ATTACHMENT_MAX_FILES"])
+
+
+def clean_name(filename: str) -> str:
+    """The uploaded name without any folder, control characters or excess length."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".") or "file"
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:190] + dot + ext[:8]) if dot else name[:200]
+    return name
+
+
+def size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+
+
+def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
+    """Read and check ``(filename, stream)`` pairs. Every problem is reported at
+    once, by file; when there is one, nothing is kept and ValidationError says why."""
+    limit, problems, accepted = max_bytes(), [], []
+    uploads = [(name, stream) for name, stream in uploads if name]
+    if len(uploads) > max_files():
+        raise ValidationError(_l("Attach at most %(n)d files at a time.", n=max_files()), field=FIELD)
+    for filename, stream in uploads:
+        name = clean_name(filename)
+        extension = name.rpartition(".")[2].lower() if "." in name else ""
+        expected = EXTENSIONS.get(extension)
+        if expected is None:
+            problems.append(_l("“%(name)s”: only photos (JPEG, PNG, WebP), audio (MP3, M4A, AAC, WAV, Ogg/Opus, "
+                               "AMR), video (MP4, WebM) and PDF files can be attached.", name=name))
+            continue
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            problems.append(_l("“%(name)s” is larger than %(limit)s.", name=name, limit=size_text(limit)))
+            continue
+        if not data:
+            problems.append(_l("“%(name)s” is empty.", name=name))
+            continue
+        head = data[:HEAD_BYTES]
+        if not expected.check(head):
+            found = detect(head)
+            problems.append(
+                _l("“%(name)s” is named as %(expected)s but its content is %(found)s.", name=name,
+                   expected=expected.label, found=found.label) if found else
+                _l("“%(name)s” is named as %(expected)s but its content is not.", name=name,
+                   expected=expected.label))
+            continue
+        accepted.append(Prepared(name=name, extension="jpg" if extension == "jpeg" else extension,
+                                 content_type=expected.content_type, kind=expected.kind, data=data,
+                                 sha256=hashlib.sha256(data).hexdigest()))
+    if problems:
+        raise ValidationError(problems[0], errors={FIELD: problems})
+    return accepted
+
+
+# --- storing and reading ---------------------------------------------------------
+
+def folder() -> Path:
+    """Where attachments are kept: outside the web root, in the instance folder."""
+    configured = current_app.config.get("ATTACHMENT_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def staged(actor, ticket, prepared: list[Prepared]):
+    """Write the files and add their rows to the session; the caller commits
+    inside the ``with``. If anything fails, the session is rolled back and the
+    files written so far are removed."""
+    written: list[Path] = []
+    try:
+        target = folder()
+        for item in prepared:
+            stored = f"{secrets.token_hex(16)}.{item.extension}"
+            path = target / stored
+            with open(path, "xb") as out:
+                written.append(path)
+                out.write(item.data)
+            db.session.add(TicketAttachment(
+                ticket=ticket, stored_name=stored, original_name=item.name, content_type=item.content_type,
+                size=item.size, sha256=item.sha256, uploaded_by_id=actor.user_id, uploaded_at=clock.now()))
+        yield written
+    except BaseException:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def get(actor, ticket_id, attachment_id) -> tuple[TicketAttachment, Path]:
+    """An attachment of a ticket the actor may see, and its file; else NotFound."""
+    from core.tickets import services
+
+    ticket = services.get(actor, ticket_id)
+    attachment = db.session.get(TicketAttachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id or "/" in attachment.stored_name \
+            or "\\" in attachment.stored_name:
+        raise NotFound(_l("There is no such attachment."))
+    path = folder() / attachment.stored_name
+    if not path.is_file():
+        raise NotFound(_l("The file of this attachment is missing. Tell the administrator."))
+    return attachment, path

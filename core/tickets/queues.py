@@ -1,0 +1,345 @@
+"""The ticket queues of the desk and of every unit, with their counts, filters
+and keyset pages.
+
+A queue is a condition on the tickets the actor may see (``services.visible``).
+The same filters serve the list page and the statistics pages, which link to
+the tickets behind a figure. A page costs the same whatever the number of
+tickets: keyset paging, ids first, then the page's rows with their enterprise,
+units and officer loaded in the same query.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.orm import defaultload
+
+from core import clock, paging
+from core.errors import ValidationError
+from core.extensions import db
+from core.org.models import User
+from core.registry import services as registry
+from core.registry.models import Enterprise
+from core.tickets import services
+from core.tickets.deadlines import LOCAL, UTC
+from core.tickets.models import Ticket
+from core.tickets.vocabulary import CHANNELS, CLASSES, STATUSES
+
+# Statuses in which someone still has to act before the deadline.
+WAITING = ("registered", "dispatched", "handling", "returned", "transferred")
+FAR = datetime(9999, 12, 31)
+DUE_SOON = timedelta(hours=24)
+
+
+def _overdue(now):
+    return and_(Ticket.status.in_(WAITING),
+                or_(Ticket.overdue.is_(True), Ticket.due_at < now, Ticket.progress_due_at < now))
+
+
+def _due_soon(now):
+    soon = now + DUE_SOON
+    return and_(Ticket.status.in_(WAITING), Ticket.overdue.is_(False),
+                or_(and_(Ticket.due_at >= now, Ticket.due_at <= soon),
+                    and_(Ticket.progress_due_at >= now, Ticket.progress_due_at <= soon)))
+
+
+def _mine(actor):
+    return Ticket.enterprise_id.in_(select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id))
+
+
+@dataclass(frozen=True)
+class Queue:
+    label: object
+    condition: object          # (actor, now) -> a WHERE clause
+    permission: str = "ticket.read"
+    sort: str = "due"          # the order it opens in
+    counted: bool = True
+
+
+QUEUES = {
+    "to_dispatch": Queue(_l("To dispatch"), lambda a, now: Ticket.status == "registered", "ticket.dispatch",
+                         sort="oldest"),
+    "to_sign": Queue(_l("To sign for"), lambda a, now: Ticket.status == "dispatched"),
+    "handling": Queue(_l("Being handled"), lambda a, now: Ticket.status == "handling"),
+    "overdue": Queue(_l("Overdue"), lambda a, now: _overdue(now)),
+    "due_soon": Queue(_l("Due within 24 hours"), lambda a, now: _due_soon(now)),
+    "answered": Queue(_l("Awaiting confirmation"), lambda a, now: Ticket.status == "answered", sort="oldest"),
+    "closed": Queue(_l("Awaiting rating"), lambda a, now: Ticket.status == "closed", "ticket.rate",
+                    sort="oldest"),
+    "returned": Queue(_l("Returned"), lambda a, now: Ticket.status == "returned", "ticket.dispatch",
+                      sort="oldest"),
+    "transferred": Queue(_l("Transferred out"), lambda a, now: Ticket.status == "transferred", "ticket.dispatch",
+                         sort="oldest"),
+    "mine": Queue(_l("My enterprises"), lambda a, now: _mine(a), sort="newest"),
+    "all": Queue(_l("All"), lambda a, now: True, sort="newest", counted=False),
+}
+# The statuses the counted queues draw from (all but "mine"), so that counting
+# reads the open tickets only, never the whole history.
+COUNTED_STATUSES = WAITING + ("answered", "closed")
+
+_DUE = func.coalesce(Ticket.due_at, Ticket.progress_due_at, FAR)
+SORTS = {
+    # name: (label, columns, descending)
+    "newest": (_l("Newest first"), (Ticket.id,), True),
+    "oldest": (_l("Oldest first"), (Ticket.id,), False),
+    "due": (_l("Deadline"), (_DUE, Ticket.id), False),
+}
+
+
+def available(actor) -> dict[str, Queue]:
+    return {name: q for name, q in QUEUES.items() if actor.can(q.permission)}
+
+
+def default_queue(actor) -> str:
+    return "to_dispatch" if actor.can("ticket.dispatch") else "to_sign"
+
+
+# --- filters --------------------------------------------------------------------
+
+@dataclass
+class TicketFilter:
+    q: str = ""
+    statuses: tuple = ()
+    category: str = ""
+    unit_id: int | None = None          # the handling or the registering unit
+    ticket_class: str = ""
+    channel: str = ""
+    since: date | None = None           # registration date, in China
+    until: date | None = None
+    overdue: bool = False
+    enterprise_id: int | None = None
+    officer_id: int | None = None       # the handling officer
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.statuses, self.category, self.unit_id, self.ticket_class, self.channel,
+                    self.since, self.until, self.overdue, self.enterprise_id, self.officer_id))
+
+
+def _id(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _day(value, problems) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 9998:  # beyond, the time-zone arithmetic overflows
+        problems.append(_("“%(value)s” is not a date; write it as YYYY-MM-DD.", value=value[:20]))
+        return None
+    return day
+
+
+def parse_filters(args) -> tuple[TicketFilter, list[str]]:
+    """Filters from query-string arguments (a mapping); the second value lists
+    what was not understood, which is then left out."""
+    problems = []
+    statuses = []
+    for raw in args.getlist("status") if hasattr(args, "getlist") else [args.get("status", "")]:
+        for value in (raw or "").split(","):
+            value = value.strip()
+            if value in STATUSES:
+                statuses.append(value)
+            elif value:
+                problems.append(_("There is no status “%(value)s”.", value=value[:20]))
+    f = TicketFilter(
+        q=(args.get("q") or "").strip()[:100],
+        statuses=tuple(dict.fromkeys(statuses)),
+        category=(args.get("category") or "").strip()[:64],
+        unit_id=_id(args.get("unit")),
+        ticket_class=args.get("ticket_class") if args.get("ticket_class") in CLASSES else "",
+        channel=args.get("channel") if args.get("channel") in CHANNELS else "",
+        since=_day(args.get("since"), problems),
+        until=_day(args.get("until"), problems),
+        overdue=args.get("overdue") in ("1", "true", "on"),
+        enterprise_id=_id(args.get("enterprise")),
+        officer_id=_id(args.get("officer")),
+    )
+    if f.since and f.until and f.since > f.until:
+        problems.append(_("The start date is after the end date."))
+        f.since = f.until = None
+    return f, problems
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of ``day`` in China, as naive UTC (how times are stored)."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+
+
+NUMBER = re.compile(r"^(\d{4})-?(\d{1,6})$")
+
+
+def _apply(actor, stmt, f: TicketFilter, now):
+    if f.q:
+        number = NUMBER.match(f.q)
+        if number:
+            stmt = stmt.where(Ticket.year == int(number.group(1)), Ticket.seq == int(number.group(2)))
+        else:
+            found = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
+            stmt = stmt.where(Ticket.enterprise_id.in_(found))
+    if f.statuses:
+        stmt = stmt.where(Ticket.status.in_(f.statuses))
+    if f.category:
+        stmt = stmt.where(Ticket.category == f.category)
+    if f.unit_id:
+        stmt = stmt.where(or_(Ticket.handling_unit_id == f.unit_id, Ticket.registering_unit_id == f.unit_id))
+    if f.ticket_class:
+        stmt = stmt.where(Ticket.ticket_class == f.ticket_class)
+    if f.channel:
+        stmt = stmt.where(Ticket.channel == f.channel)
+    if f.since:
+        stmt = stmt.where(Ticket.registered_at >= local_midnight(f.since))
+    if f.until:
+        stmt = stmt.where(Ticket.registered_at < local_midnight(f.until + timedelta(days=1)))
+    if f.overdue:
+        stmt = stmt.where(or_(Ticket.overdue.is_(True), _overdue(now)))
+    if f.enterprise_id:
+        stmt = stmt.where(Ticket.enterprise_id == f.enterprise_id)
+    if f.officer_id:
+        stmt = stmt.where(Ticket.handling_officer_id == f.officer_id)
+    return stmt
+
+
+def _base(actor, queue: str, f: TicketFilter, now):
+    actor.require("ticket.read")
+    spec = available(actor).get(queue)
+    if spec is None:
+        raise ValidationError(_l("There is no such queue."), field="queue")
+    stmt = select(Ticket).where(services.visible(actor), spec.condition(actor, now))
+    return _apply(actor, stmt, f, now)
+
+
+# --- pages and counts ------------------------------------------------------------------
+
+def _cursor_values(cursor, columns):
+    values, backwards = paging.decode(cursor)
+    if len(values) != len(columns):
+        raise ValidationError(_l("The page link is broken; start again from the first page."), field="cursor")
+    converted = []
+    for value, column in zip(values, columns):
+        if column is _DUE:
+            try:
+                value = datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise ValidationError(_l("The page link is broken; start again from the first page."),
+                                      field="cursor") from None
+        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+            raise ValidationError(_l("The page link is broken; start again from the first page."), field="cursor")
+        converted.append(value)
+    return tuple(converted), backwards
+
+
+def _key(ticket, columns):
+    values = []
+    for column in columns:
+        if column is _DUE:
+            values.append((ticket.due_at or ticket.progress_due_at or FAR).isoformat())
+        else:
+            values.append(ticket.id)
+    return tuple(values)
+
+
+# The list shows the officers' names only: their roles (loaded eagerly by
+# default, one extra query per relationship path) are left until asked for.
+ROW_OPTIONS = (
+    defaultload(Ticket.handling_officer).lazyload(User.role_rows),
+    defaultload(Ticket.enterprise).defaultload(Enterprise.liaison_officer).lazyload(User.role_rows),
+)
+
+
+def page(actor, queue: str, f: TicketFilter | None = None, *, sort: str = "due", cursor: str | None = None,
+         limit: int = 20) -> paging.Page:
+    """One page of a queue. Keyset paging in both directions (newest first is
+    descending), ids first, then the rows in one query with their joins."""
+    now = clock.now()
+    stmt = _base(actor, queue, f or TicketFilter(), now)
+    _label, columns, descending = SORTS.get(sort) or SORTS["due"]
+    backwards = False
+    if cursor:
+        values, backwards = _cursor_values(cursor, columns)
+        forward = not backwards
+        after = forward != descending   # ascending forward, or descending backward: greater than
+        bound = tuple_(*columns)
+        stmt = stmt.where(bound > tuple_(*values) if after else bound < tuple_(*values))
+    reverse = descending != backwards
+    order = [c.desc() if reverse else c.asc() for c in columns]
+    ids = list(db.session.scalars(stmt.with_only_columns(Ticket.id).order_by(*order).limit(limit + 1)))
+    more = len(ids) > limit
+    ids = ids[:limit]
+    found = {t.id: t for t in db.session.scalars(select(Ticket).options(*ROW_OPTIONS).where(Ticket.id.in_(ids)))
+             .unique()} if ids else {}
+    rows = [found[i] for i in ids if i in found]
+    if backwards:
+        rows.reverse()
+    has_next = (more and not backwards) or (backwards and bool(cursor))
+    has_prev = (more and backwards) or (bool(cursor) and not backwards)
+    return paging.Page(
+        items=rows,
+        next_cursor=paging.encode(_key(rows[-1], columns)) if rows and has_next else None,
+        prev_cursor=paging.encode(_key(rows[0], columns), backwards=True) if rows and has_prev else None,
+        limit=limit,
+    )
+
+
+def counts(actor, f: TicketFilter | None = None) -> dict[str, int]:
+    """How many tickets each queue holds (within the filters). Counting reads the
+    open and the not-yet-rated tickets only, so it stays cheap as history grows."""
+    actor.require("ticket.read")
+    now, f = clock.now(), f or TicketFilter()
+    queues = {name: q for name, q in available(actor).items() if q.counted and name != "mine"}
+    stmt = select(*[func.count(Ticket.id).filter(q.condition(actor, now)) for q in queues.values()]).where(
+        services.visible(actor), Ticket.status.in_(COUNTED_STATUSES))
+    row = db.session.execute(_apply(actor, stmt, f, now)).one()
+    result = dict(zip(queues, row))
+    if "mine" in available(actor):
+        mine = select(func.count(Ticket.id)).where(services.visible(actor), _mine(actor))
+        result["mine"] = db.session.scalar(_apply(actor, mine, f, now))
+    return result
+
+
+# --- countdowns -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Countdown:
+    text: str
+    overdue: bool
+    due_at: datetime
+    provisional: bool = False
+
+
+def _span(delta: timedelta) -> tuple[int, int, int]:
+    seconds = int(delta.total_seconds())
+    return seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+
+
+def countdown_to(due_at: datetime | None, now: datetime, provisional: bool = False,
+                 overdue: bool = False) -> Countdown | None:
+    """Server-computed text: "2 days 3 hours left", or how long it is overdue."""
+    if due_at is None:
+        return None
+    if overdue or due_at <= now:
+        days, hours, minutes = _span(max(now - due_at, timedelta(0)))
+        text = (_("Overdue by %(days)d days %(hours)d hours", days=days, hours=hours) if days else
+                _("Overdue by %(hours)d hours %(minutes)d minutes", hours=hours, minutes=minutes))
+        return Countdown(text, True, due_at, provisional)
+    days, hours, minutes = _span(due_at - now)
+    text = (_("%(days)d days %(hours)d hours left", days=days, hours=hours) if days else
+            _("%(hours)d hours %(minutes)d minutes left", hours=hours, minutes=minutes))
+    return Countdown(text, False, due_at, provisional)
+
+
+def countdown(ticket, now: datetime | None = None) -> Countdown | None:
+    """The countdown that matters while someone still has to act: to the final
+    deadline, or for a complex ticket to its next progress report."""
+    if ticket.status not in WAITING:
+        return None
+    now = now or clock.now()
+    return countdown_to(ticket.due_at or ticket.progress_due_at, now, ticket.deadline_provisional,
+                        overdue=ticket.overdue)

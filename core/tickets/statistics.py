@@ -1,0 +1,350 @@
+"""Ticket statistics (工单统计): received, closed, closure rate (办结率), on-time
+rate, satisfaction rate (满意率) and overdue, in total and by unit, category,
+class, channel and month, for any range of Chinese days.
+
+Every figure is a ``SUM … GROUP BY`` over ``ticket_stat``, the running counts
+that each transition bumps (``core.tickets.stats``); the tickets themselves are
+never counted here. The counts are kept per day × unit × category × class ×
+channel, and the actor sees the rows of the units in their scope. What each
+counter holds follows ``stats.bump``: a ticket is *received* on the day it is
+registered, *closed* (on time or not) and *rated* (satisfied or not) on the day
+that happened, and *overdue* on the day of the deadline it first missed.
+
+The same tables go to Excel (``workbook``).
+"""
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from core import clock
+from core.audit import services as audit
+from core.errors import ValidationError
+from core.extensions import db
+from core.org.models import Unit
+from core.plugins.services import call_for_unit
+from core.tickets.deadlines import local_date
+from core.tickets.models import TicketCategory, TicketStat
+from core.tickets.stats import COUNTERS
+from core.tickets.vocabulary import CHANNELS, CLASSES
+
+PRESETS = {
+    "month": _l("This month"),
+    "year": _l("This year"),
+    "30d": _l("Last 30 days"),
+}
+MAX_DAYS = 5 * 366 + 1  # a custom range covers at most five years
+BREAKDOWNS = ("unit", "category", "ticket_class", "channel", "month")
+
+
+# --- the period ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    since: date
+    until: date          # inclusive
+    preset: str = ""     # month / year / 30d, or "" for a range typed in
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+
+def today() -> date:
+    """Today in China."""
+    return local_date(clock.now())
+
+
+def preset_period(preset: str, on: date | None = None) -> Period:
+    on = on or today()
+    if preset == "year":
+        return Period(date(on.year, 1, 1), on, "year")
+    if preset == "30d":
+        return Period(on - timedelta(days=29), on, "30d")
+    return Period(on.replace(day=1), on, "month")
+
+
+def period(preset: str | None = None, since: date | None = None, until: date | None = None,
+           on: date | None = None) -> Period:
+    """The period asked for: a preset (default: this month), or a range of days.
+    A range needs both ends, the start not after the end, and at most five years."""
+    if since is None and until is None:
+        return preset_period(preset if preset in PRESETS else "month", on)
+    if since is None or until is None:
+        raise ValidationError(_l("Give both the first and the last day."), field="since" if since is None
+                              else "until")
+    if since > until:
+        raise ValidationError(_l("The first day is after the last day."), field="since")
+    if (until - since).days + 1 > MAX_DAYS:
+        raise ValidationError(_l("Choose at most five years."), field="since")
+    return Period(since, until, "")
+
+
+def months(p: Period) -> list[tuple[int, int]]:
+    """(year, month) of every month the period touches, in order."""
+    found, year, month = [], p.since.year, p.since.month
+    while (year, month) <= (p.until.year, p.until.month):
+        found.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def month_range(year: int, month: int, p: Period) -> tuple[date, date]:
+    """The part of a month that lies in the period."""
+    first = date(year, month, 1)
+    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+    return max(first, p.since), min(last, p.until)
+
+
+# --- figures -----------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+
+    def add(self, values) -> None:
+        for name, value in zip(COUNTERS, values):
+            setattr(self, name, getattr(self, name) + int(value or 0))
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def closure_rate(self) -> float | None:
+        """办结率: closed / received."""
+        return self._rate(self.closed, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按时办结率: closed on time / closed."""
+        return self._rate(self.closed_on_time, self.closed)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: satisfied or basically satisfied / rated."""
+        return self._rate(self.satisfied, self.rated)
+
+
+@dataclass
+class Line:
+    """One row of a breakdown: its key, its label, its figures, and the ticket-list
+    filters that show the tickets behind it (beside the period's)."""
+
+    key: object
+    label: str
+    figures: Figures = field(default_factory=Figures)
+    filters: dict = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    period: Period
+    total: Figures
+    by_unit: list
+    by_category: list
+    by_class: list
+    by_channel: list
+    by_month: list
+
+    def breakdowns(self) -> list[tuple[str, object, list]]:
+        """(key, title, lines) of each breakdown, in the page's order."""
+        return [("month", _l("By month"), self.by_month), ("unit", _l("By unit"), self.by_unit),
+                ("category", _l("By category"), self.by_category), ("ticket_class", _l("By class"), self.by_class),
+                ("channel", _l("By channel"), self.by_channel)]
+
+
+def _sums():
+    return [func.coalesce(func.sum(getattr(TicketStat, name)), 0) for name in COUNTERS]
+
+
+def _grouped(actor, p: Period, *keys) -> list:
+    """SUM of every counter over the period's rows in the actor's scope, GROUP BY ``keys``."""
+    stmt = (select(*keys, *_sums())
+            .where(TicketStat.day >= p.since, TicketStat.day <= p.until, actor.scope.filter(TicketStat.unit_id))
+            .group_by(*keys))
+    return db.session.execute(stmt).all()
+
+
+def _zh() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def category_labels(actor) -> dict[str, tuple[int, str]]:
+    """code -> (order, label) of every category: core's (also those since made
+    inactive, which old counts still carry) and the enabled plugins'."""
+    zh = _zh()
+    labels = {c.code: (c.sort_order, c.name_zh if zh else c.name_en)
+              for c in db.session.scalars(select(TicketCategory))}
+    unit = getattr(actor.user, "unit", None)
+    for item in call_for_unit("anqi_ticket_categories", actor.unit_id, unit=unit) if actor.unit_id else []:
+        labels.setdefault(item.code, (1000, str(item.label)))
+    return labels
+
+
+def month_label(year: int, month: int) -> str:
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMM", date(year, month, 1), locale=get_locale() or "zh_Hans_CN")
+
+
+def report(actor, p: Period) -> Report:
+    """The figures of the period, in total and by each breakdown: two grouped
+    sums over ``ticket_stat`` (by day, which follows its index and gives the
+    months and the total; and by unit × category × class × channel, which gives
+    the other four breakdowns), then the unit and category names. The number of
+    statements does not depend on the number of tickets or rows."""
+    actor.require("ticket.stats")
+    by_month = {key: Figures() for key in months(p)}
+    total = Figures()
+    for day, *values in _grouped(actor, p, TicketStat.day):
+        by_month.setdefault((day.year, day.month), Figures()).add(values)
+        total.add(values)
+    month_lines = []
+    for (y, m), figures in sorted(by_month.items()):
+        first, last = month_range(y, m, p)
+        month_lines.append(Line((y, m), month_label(y, m), figures,
+                                {"since": first.isoformat(), "until": last.isoformat()}))
+
+    dimensions = ("unit", "category", "ticket_class", "channel")
+    counts = {name: {} for name in dimensions}   # plain lists while adding up: this loop is the hot one
+    for row in _grouped(actor, p, TicketStat.unit_id, TicketStat.category, TicketStat.ticket_class,
+                        TicketStat.channel):
+        values = [int(v or 0) for v in row[4:]]
+        for name, key in zip(dimensions, row[:4]):
+            acc = counts[name].get(key)
+            if acc is None:
+                counts[name][key] = values[:]
+            else:
+                for i, value in enumerate(values):
+                    acc[i] += value
+    sums = {name: {key: Figures(*values) for key, values in found.items()} for name, found in counts.items()}
+
+    units = {}
+    if sums["unit"]:
+        units = {u.id: u for u in db.session.execute(
+            select(Unit.id, Unit.name, Unit.path).where(Unit.id.in_(sorted(sums["unit"]))))}
+    unit_lines = sorted(
+        (Line(unit_id, units[unit_id].name if unit_id in units else str(unit_id), figures, {"unit": unit_id})
+         for unit_id, figures in sums["unit"].items()),
+        key=lambda line: (units[line.key].path if line.key in units else "", line.key))
+
+    labels = category_labels(actor)
+    category_lines = sorted(
+        (Line(code, labels.get(code, (10_000, code))[1], figures, {"category": code})
+         for code, figures in sums["category"].items()),
+        key=lambda line: (labels.get(line.key, (10_000, ""))[0], line.key))
+
+    def vocabulary_lines(name, words, param):
+        order = list(words)
+        lines = [Line(code, str(words.get(code, code)), figures, {param: code})
+                 for code, figures in sums[name].items()]
+        return sorted(lines, key=lambda line: (order.index(line.key) if line.key in order else len(order),
+                                               line.key))
+
+    return Report(period=p, total=total, by_unit=unit_lines, by_category=category_lines,
+                  by_class=vocabulary_lines("ticket_class", CLASSES, "ticket_class"),
+                  by_channel=vocabulary_lines("channel", CHANNELS, "channel"), by_month=month_lines)
+
+
+# --- the tickets behind a figure ---------------------------------------------------------
+
+MEASURES = ("received", "closed", "closed_on_time", "rated", "satisfied", "overdue")
+
+
+def ticket_filters(p: Period, line_filters: dict | None, measure: str) -> dict:
+    """The ticket list's query arguments for one figure: the period (the list
+    takes it as the registration date), the line's unit, category, class,
+    channel or month, and what the figure counts (closed, rated or overdue)."""
+    args = {"since": p.since.isoformat(), "until": p.until.isoformat()}
+    args.update(line_filters or {})
+    if measure in ("closed", "closed_on_time"):
+        args["status"] = "closed,rated"
+    elif measure in ("rated", "satisfied"):
+        args["status"] = "rated"
+    elif measure == "overdue":
+        args["overdue"] = "1"
+    return args
+
+
+# --- Excel ----------------------------------------------------------------------------
+
+def _headers() -> list[str]:
+    return [_("Received"), _("Closed"), _("Closure rate"), _("Closed on time"), _("On-time rate"),
+            _("Rated"), _("Satisfied"), _("Satisfaction rate"), _("Overdue")]
+
+
+def _cells(figures: Figures) -> list:
+    return [figures.received, figures.closed, figures.closure_rate, figures.closed_on_time, figures.on_time_rate,
+            figures.rated, figures.satisfied, figures.satisfaction_rate, figures.overdue]
+
+
+RATE_COLUMNS = (2, 4, 7)  # 0-based positions of the rates in _cells
+
+
+def workbook(actor, p: Period) -> bytes:
+    """The page's tables as an Excel workbook: a sheet for the totals and one
+    per breakdown. Rates are numbers formatted as percentages (empty where
+    there is nothing to divide by). The export is audited."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    result = report(actor, p)
+    book = Workbook()
+    bold = Font(bold=True)
+
+    def sheet(title, first_header, lines, with_total=True):
+        ws = book.create_sheet(title[:31])
+        ws.append([first_header] + _headers())
+        for cell in ws[1]:
+            cell.font = bold
+        for line in lines:
+            ws.append([line.label] + _cells(line.figures))
+        if with_total:
+            ws.append([_("Total")] + _cells(result.total))
+            for cell in ws[ws.max_row]:
+                cell.font = bold
+        for row in ws.iter_rows(min_row=2):
+            for position in RATE_COLUMNS:
+                row[position + 1].number_format = "0.0%"
+        ws.column_dimensions["A"].width = 28
+        ws.freeze_panes = "B2"
+        return ws
+
+    summary = book.active
+    summary.title = _("Summary")[:31]
+    summary.append([_("Ticket statistics")])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([_("From"), p.since.isoformat()])
+    summary.append([_("To"), p.until.isoformat()])
+    summary.append([_("Exported by"), actor.user.name if actor.user else actor.username])
+    summary.append([])
+    summary.append([""] + _headers())
+    for cell in summary[summary.max_row]:
+        cell.font = bold
+    summary.append([_("Total")] + _cells(result.total))
+    for position in RATE_COLUMNS:
+        summary.cell(row=summary.max_row, column=position + 2).number_format = "0.0%"
+    summary.column_dimensions["A"].width = 16
+
+    titles = {"month": _("Month"), "unit": _("Unit"), "category": _("Category"), "ticket_class": _("Class"),
+              "channel": _("Channel")}
+    for key, title, lines in result.breakdowns():
+        sheet(str(title), titles[key], lines)
+
+    out = io.BytesIO()
+    book.save(out)
+    audit.record(actor, "ticket.stats_export", object_type="ticket_stat",
+                 detail={"since": p.since.isoformat(), "until": p.until.isoformat()})
+    db.session.commit()
+    return out.getvalue()

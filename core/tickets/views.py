@@ -1,0 +1,340 @@
+"""The staff pages of the demand tickets: intake, the queues, the ticket page
+with the actions the user may take, and attachment downloads. Thin: every
+rule is in core.tickets.services (and queues, attachments)."""
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import clock
+from core.audit import services as audit
+from core.errors import AnqiError, NotFound, ValidationError
+from core.extensions import db
+from core.forms import apply_errors
+from core.registry import services as registry
+from core.tickets import attachments, deadlines, forms, queues, services
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
+from core.web import current_actor, id_arg, permission_required
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+EVENT_LABELS = {
+    "registered": _l("Registered"), "dispatched": _l("Dispatched"), "signed": _l("Signed for"),
+    "returned": _l("Returned"), "answered": _l("Answered"), "transferred": _l("Transferred"),
+    "transfer_replied": _l("Department's reply recorded"), "escalated": _l("Escalated"), "closed": _l("Closed"),
+    "rated": _l("Rated"), "reopened": _l("Reopened for rework"), "flagged": _l("Marked for the leader"),
+    "supervised": _l("Supervised"), "extension_requested": _l("Extension requested"),
+    "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
+    "progress": _l("Progress report"), "complaint": _l("Complaint"), "note": _l("Note"),
+    "attached": _l("Files added"), "overdue": _l("Overdue"), "warned": _l("Deadline warning"),
+}
+VOCABULARY = {"channels": CHANNELS, "classes": CLASSES, "modes": MODES, "statuses": STATUSES,
+              "results": RESULTS, "ratings": RATINGS, "event_labels": EVENT_LABELS}
+
+
+def _page_size() -> int:
+    size = request.args.get("size", type=int)
+    return size if size in current_app.config["PAGE_SIZE_CHOICES"] else current_app.config["PAGE_SIZE"]
+
+
+def _uploads(name: str):
+    return [(f.filename, f.stream) for f in request.files.getlist(name) if f and f.filename]
+
+
+# --- queues ---------------------------------------------------------------------
+
+@bp.route("/")
+@permission_required("ticket.read")
+def index():
+    actor = current_actor()
+    filters, problems = queues.parse_filters(request.args)
+    for problem in problems:
+        flash(problem, "error")
+    available = queues.available(actor)
+    queue = request.args.get("queue") or ("all" if filters.active else queues.default_queue(actor))
+    if queue not in available:
+        queue = "all"
+    sort = request.args.get("sort") or available[queue].sort
+    if sort not in queues.SORTS:
+        sort = available[queue].sort
+    try:
+        page = queues.page(actor, queue, filters, sort=sort, cursor=request.args.get("cursor"),
+                           limit=_page_size())
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index", queue=queue))
+    return render_template(
+        "tickets/list.html", page=page, queue=queue, queues=available, counts=queues.counts(actor, filters),
+        filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
+        countdown=queues.countdown, categories=services.categories(actor), units=registry.units(actor),
+        **VOCABULARY)
+
+
+# --- intake ----------------------------------------------------------------------
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("ticket.register")
+def new():
+    actor = current_actor()
+    form = forms.IntakeForm()
+    form.set_choices(services.categories(actor))
+    enterprise = None
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(24)
+        form.channel.data, form.ticket_class.data, form.handling_mode.data = "hotline", "general", "follow"
+        enterprise_id = id_arg("enterprise")
+        if enterprise_id:
+            try:
+                enterprise = registry.get(actor, enterprise_id)
+            except NotFound as exc:
+                flash(str(exc.message), "error")
+            else:
+                form.enterprise_id.data = str(enterprise.id)
+                if enterprise.contacts:
+                    form.contact_name.data = enterprise.contacts[0].name
+                    form.contact_phone.data = enterprise.contacts[0].phone
+    else:
+        enterprise_id = _int(form.enterprise_id.data)
+        key = form.submission_key.data or ""
+        intake = services.Intake(
+            enterprise_id=enterprise_id, channel=form.channel.data or "", category=form.category.data or "",
+            ticket_class=form.ticket_class.data or "", handling_mode=form.handling_mode.data or "",
+            description=form.description.data or "", contact_name=form.contact_name.data or "",
+            contact_phone=form.contact_phone.data or "", external_department=form.external_department.data or "",
+            submission_key=key if SUBMISSION_KEY.match(key) else None)
+        uploads = _uploads(form.attachments.name)
+        try:
+            intake.attachments = attachments.check_uploads(uploads)
+            ticket = services.register(actor, intake)
+        except (ValidationError, NotFound) as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            if uploads and "attachments" not in (getattr(exc, "errors", None) or {}):
+                form.attachments.errors = [_("Choose the files again: a browser does not send them twice.")]
+        else:
+            flash(_("Ticket %(number)s registered.", number=ticket.number), "success")
+            return redirect(url_for(".detail", ticket_id=ticket.id))
+        if enterprise_id:
+            try:
+                enterprise = registry.get(actor, enterprise_id)
+            except NotFound:
+                enterprise = None
+    q = (request.args.get("q") or "").strip()[:100]
+    found = None
+    if q and enterprise is None:
+        found = registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
+    status = 400 if request.method == "POST" else 200
+    return render_template("tickets/new.html", form=form, enterprise=enterprise, q=q, found=found,
+                           max_attachment=attachments.size_text(attachments.max_bytes())), status
+
+
+def _int(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _chosen_id(value):
+    """An optional choice: None when empty, the id, or a value the service refuses."""
+    if not (value or "").strip():
+        return None
+    return _int(value) or "?"
+
+
+# --- the ticket page --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    title: object
+    button: object
+    primary: bool = False      # the next step of the loop: shown open
+    multipart: bool = False
+
+
+ACTIONS = {
+    "dispatch": Action(forms.DispatchForm, _l("Dispatch to a unit"), _l("Dispatch"), primary=True),
+    "transfer": Action(forms.TransferForm, _l("Transfer to another department"), _l("Transfer")),
+    "sign": Action(forms.SignForm, _l("Sign for the ticket"), _l("Sign for"), primary=True),
+    "answer": Action(forms.AnswerForm, _l("Answer"), _l("Send the answer"), primary=True),
+    "progress": Action(forms.TextForm, _l("Progress report"), _l("Report progress")),
+    "extension": Action(forms.ExtensionForm, _l("Request an extension"), _l("Request")),
+    "return": Action(forms.ReasonForm, _l("Return to the centre"), _l("Return")),
+    "escalate": Action(forms.ReasonForm, _l("Escalate to the parent unit"), _l("Escalate")),
+    "transfer_reply": Action(forms.TransferReplyForm, _l("Record the department's reply"), _l("Record"),
+                             primary=True),
+    "close": Action(forms.CloseForm, _l("Confirm and close"), _l("Close the ticket"), primary=True),
+    "rate": Action(forms.RateForm, _l("Record the enterprise's rating"), _l("Record the rating"), primary=True),
+    "decide_extension": Action(forms.DecideExtensionForm, _l("Decide on the extension request"), _l("Approve"),
+                               primary=True),
+    "supervise": Action(forms.SuperviseForm, _l("Supervise"), _l("Supervise")),
+    "complain": Action(forms.TextForm, _l("Record a complaint"), _l("Record the complaint")),
+    "attach": Action(forms.AttachForm, _l("Add attachments"), _l("Upload"), multipart=True),
+    "note": Action(forms.TextForm, _l("Internal note"), _l("Add the note")),
+}
+
+
+def _form(name, action, ticket, actor, bound=None):
+    form = bound or action.form(prefix=name, formdata=None)
+    if name == "dispatch":
+        units = [u for u in registry.units(actor)]
+        form.set_choices(units, registry.officers(actor))
+    if name == "decide_extension" and bound is None:
+        pending = services.pending_extension(ticket)
+        form.extension_id.data = str(pending.id) if pending else ""
+    return form
+
+
+def _render(ticket, bound_name=None, bound_form=None, status=200):
+    actor = current_actor()
+    allowed = services.available_actions(actor, ticket)
+    action_forms = [(name, action, _form(name, action, ticket, actor, bound_form if name == bound_name else None))
+                    for name, action in ACTIONS.items() if name in allowed]
+    now = clock.now()
+    sign = (queues.countdown_to(ticket.sign_due_at, now) if ticket.status == "dispatched" else None)
+    supervision = (queues.countdown_to(ticket.supervision_due_at, now)
+                   if ticket.status in queues.WAITING and ticket.supervision_due_at else None)
+    events = list(ticket.events)
+    return render_template(
+        "tickets/detail.html", ticket=ticket, events=events, files=list(ticket.attachments),
+        category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
+        sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
+        registered_by=events[0].actor_name if events else "", action_forms=action_forms,
+        **VOCABULARY), status
+
+
+def _load(ticket_id):
+    try:
+        return services.get(current_actor(), ticket_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:ticket_id>")
+@permission_required("ticket.read")
+def detail(ticket_id):
+    return _render(_load(ticket_id))
+
+
+def _supervision_due(value):
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ValidationError(_l("Choose the supervision deadline (YYYY-MM-DD)."), field="due_at") from None
+    return deadlines.end_of_local_day(day)
+
+
+def _perform(name, actor, ticket_id, form) -> str:
+    """Call the service behind action ``name``; return the success message."""
+    if name == "dispatch":
+        # Ids beyond any row become None here, so the database never sees an overflowing number.
+        services.dispatch(actor, ticket_id, _int(form.unit_id.data), _chosen_id(form.officer_id.data),
+                          form.note.data or "")
+        return _("The ticket has been dispatched.")
+    if name == "transfer":
+        services.transfer(actor, ticket_id, form.department.data or "", form.note.data or "")
+        return _("The ticket has been transferred.")
+    if name == "sign":
+        services.sign(actor, ticket_id)
+        return _("You have signed for the ticket.")
+    if name == "answer":
+        services.answer(actor, ticket_id, form.reply.data or "", form.result.data or "")
+        return _("The answer has been sent to the centre.")
+    if name == "progress":
+        services.report_progress(actor, ticket_id, form.text.data or "")
+        return _("The progress report has been recorded.")
+    if name == "extension":
+        services.request_extension(actor, ticket_id, (form.days.data or "").strip(), form.reason.data or "")
+        return _("The extension request has been sent.")
+    if name == "return":
+        services.return_ticket(actor, ticket_id, form.reason.data or "")
+        return _("The ticket has been returned to the centre.")
+    if name == "escalate":
+        services.escalate(actor, ticket_id, form.reason.data or "")
+        return _("The ticket has been escalated.")
+    if name == "transfer_reply":
+        services.record_transfer_reply(actor, ticket_id, form.reply.data or "", form.result.data or "")
+        return _("The department's reply has been recorded.")
+    if name == "close":
+        services.close(actor, ticket_id, form.note.data or "")
+        return _("The ticket has been closed.")
+    if name == "rate":
+        ticket = services.rate(actor, ticket_id, form.rating.data or "", form.comment.data or "")
+        if ticket.status == "handling":
+            return _("The rating has been recorded; the ticket goes back to the unit for rework.")
+        return _("The rating has been recorded.")
+    if name == "decide_extension":
+        extension_id = _int(form.extension_id.data)
+        if extension_id is None:
+            raise ValidationError(_l("There is no such extension request."))
+        approve = request.form.get("decision") == "approve"
+        services.decide_extension(actor, extension_id, approve, form.note.data or "")
+        return _("The extension has been approved.") if approve else _("The extension has been refused.")
+    if name == "supervise":
+        services.supervise(actor, ticket_id, _supervision_due(form.due_at.data), form.instruction.data or "")
+        return _("The supervision has been recorded and the unit told.")
+    if name == "complain":
+        services.complain(actor, ticket_id, form.text.data or "")
+        return _("The complaint has been recorded.")
+    if name == "attach":
+        services.attach(actor, ticket_id, attachments.check_uploads(_uploads(form.attachments.name)))
+        return _("The files have been added.")
+    if name == "note":
+        services.add_note(actor, ticket_id, form.text.data or "")
+        return _("The note has been added.")
+    abort(404)
+
+
+@bp.route("/<int:ticket_id>/<action>", methods=["POST"])
+@permission_required("ticket.read")
+def act(ticket_id, action):
+    spec = ACTIONS.get(action)
+    if spec is None:
+        abort(404)
+    actor = current_actor()
+    _load(ticket_id)
+    form = spec.form(prefix=action)
+    try:
+        message = _perform(action, actor, ticket_id, form)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
+                "try again if it still needs doing."), "error")
+        return redirect(url_for(".detail", ticket_id=ticket_id))
+    except AnqiError as exc:
+        db.session.rollback()
+        if isinstance(exc, ValidationError) and exc.errors:
+            apply_errors(form, exc)
+        flash(str(exc.message), "error")
+        return _render(_load(ticket_id), action, form, status=exc.status)
+    flash(message, "success")
+    return redirect(url_for(".detail", ticket_id=ticket_id))
+
+
+# --- attachments ----------------------------------------------------------------
+
+@bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@permission_required("ticket.read")
+def download(ticket_id, attachment_id):
+    actor = current_actor()
+    try:
+        attachment, path = attachments.get(actor, ticket_id, attachment_id)
+    except NotFound:
+        abort(404)
+    audit.record(actor, "ticket.attachment_download", object_type="ticket_attachment", object_id=attachment.id,
+                 detail={"ticket": ticket_id})
+    db.session.commit()
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0, conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
