@@ -273,13 +273,13 @@ def _queue_available(target) -> bool:
 
 
 def statement_profile(scenario: Scenario, database: Path, reps: int) -> list[dict]:
-    """Each statement of one request that reads ticket_stat or ticket: its own
+    """Each statement of one request that reads the running counts or ticket: its own
     median time on the database file, with SQLite's EXPLAIN QUERY PLAN."""
     connection = sqlite3.connect(database)
     profile = []
     try:
         for statement, parameters in scenario.statements:
-            if not re.search(r"\b(FROM|JOIN) (ticket_stat|ticket)\b", statement):
+            if not re.search(r"\b(FROM|JOIN) (ticket_stat_day|ticket_stat_month|ticket)\b", statement):
                 continue
             parameters = tuple(parameters or ())
             plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
@@ -410,14 +410,14 @@ def _pages(options, small_db, large_db, log) -> dict:
     ]
     profiles = {}
     if options.plans:
-        log("Profiling the statements that read ticket_stat and ticket …")
+        log("Profiling the statements that read the running counts and ticket …")
         for key in ("stats", "queue"):
             profiles[key] = statement_profile(s[key], large_db, options.plan_reps)
     sizes = {}
     for name, path in (("small", small_db), ("large", large_db)):
         connection = sqlite3.connect(path)
         sizes[name] = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                       for table in ("enterprise", "ticket", "ticket_event", "ticket_stat")}
+                       for table in ("enterprise", "ticket", "ticket_event", "ticket_stat_day", "ticket_stat_month")}
         connection.close()
     for target in (small, large, station_small, station_large):
         with target.app.app_context():
@@ -445,9 +445,11 @@ def markdown(result, plans: bool = True) -> str:
         "",
         f"- databases: the demo city with demo tickets for the year up to {REFERENCE:%Y-%m-%d %H:%M} UTC "
         f"(the clock frozen there); small: {sizes['small']['enterprise']:,} enterprises, "
-        f"{sizes['small']['ticket']:,} tickets, {sizes['small']['ticket_stat']:,} ticket_stat rows; "
+        f"{sizes['small']['ticket']:,} tickets, {sizes['small']['ticket_stat_day']:,} + "
+        f"{sizes['small']['ticket_stat_month']:,} ticket_stat_day + _month rows; "
         f"large: {sizes['large']['enterprise']:,} enterprises, {sizes['large']['ticket']:,} tickets, "
-        f"{sizes['large']['ticket_event']:,} timeline events, {sizes['large']['ticket_stat']:,} ticket_stat rows",
+        f"{sizes['large']['ticket_event']:,} timeline events, {sizes['large']['ticket_stat_day']:,} + "
+        f"{sizes['large']['ticket_stat_month']:,} ticket_stat_day + _month rows",
         f"- pages: {options.reps} rounds, all {len(s)} URLs once per round in shuffled order "
         f"({options.warmup} warm-up requests each); measuring took {result['wall']:.0f} s; as the centre's "
         f"desk user `desk` (whole city) unless a row says otherwise; “the year” is `{result['year']}`",
@@ -497,7 +499,7 @@ def markdown(result, plans: bool = True) -> str:
     if plans and result["profiles"]:
         lines += ["", f"## Statements of the year's dashboard and of the desk queue, at "
                   f"{options.large_tickets:,} tickets", "",
-                  "Each statement that reads ticket_stat or ticket, run on its own against the same database file "
+                  "Each statement that reads the running counts or ticket, run on its own against the same database file "
                   f"({options.plan_reps} times, median), with SQLite's EXPLAIN QUERY PLAN.", ""]
         for key, profile in result["profiles"].items():
             lines += [f"### {result['labels'][key]}", ""]

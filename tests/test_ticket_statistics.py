@@ -1,6 +1,7 @@
 """Ticket statistics: figures checked against tickets made and moved through the
-services and counted by hand; the aggregate (ticket_stat) follows every
-transition; scoping, periods, links, the SVG charts and the Excel export."""
+services and counted by hand; the running counts (ticket_stat_day/_month)
+follow every transition and agree with a recount from the tickets; scoping,
+periods, links, the SVG charts and the Excel export."""
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -8,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from core import clock
 from core.audit.models import AuditEntry
@@ -17,7 +18,8 @@ from core.extensions import db
 from core.registry import services as registry
 from core.tickets import services as tickets
 from core.tickets import statistics
-from core.tickets.models import TicketStat
+from core.tickets import stats
+from core.tickets.models import TicketStatDay, TicketStatMonth
 from core.tickets.sweep import sweep
 from tests.conftest import actor_for, login
 from tests.helpers import code, count, en
@@ -55,11 +57,12 @@ def march(city, enterprises):
     - T2 instant, online, safety, enterprise A → station A; the sweep finds it
       overdue on 2 March (due 21:00), answered late, closed 3 March, not rated;
     - T3 general, walk-in, dispute, enterprise B → station B; answered, closed
-      4 March, rated dissatisfied (so it comes back for rework, still open);
+      4 March, rated dissatisfied (so it comes back for rework, open again);
     - T4 registered 1 April (outside March).
 
-    March: received 3, closed 3 (1 + 1 at station A, 1 at station B), closed on
-    time 2, rated 2, satisfied 1, overdue 1 (station A).
+    The tickets registered in March: received 3, of them closed now 2 (T1, T2,
+    both at station A; T3 is open again), closed on time 1, rated 1,
+    satisfied 1, overdue 1 (T2).
     """
     a, b = enterprises
     desk, officer_a, officer_b = actor_for("desk"), actor_for("officer_a"), actor_for("officer_b")
@@ -102,22 +105,18 @@ def by_key(lines):
 
 def test_march_as_counted_by_hand(city, march):
     result = statistics.report(actor_for("desk"), MARCH)
-    assert figures(result.total) == (3, 3, 2, 2, 1, 1)
-    assert result.total.closure_rate == pytest.approx(1.0)
-    assert result.total.on_time_rate == pytest.approx(2 / 3)
-    assert result.total.satisfaction_rate == pytest.approx(1 / 2)
-    assert by_key(result.by_category) == {"dispute": (2, 2, 2, 2, 1, 0), "safety": (1, 1, 0, 0, 0, 1)}
-    assert by_key(result.by_class) == {"general": (2, 2, 2, 2, 1, 0), "instant": (1, 1, 0, 0, 0, 1)}
+    assert figures(result.total) == (3, 2, 1, 1, 1, 1)
+    assert result.total.closure_rate == pytest.approx(2 / 3)
+    assert result.total.on_time_rate == pytest.approx(1 / 2)
+    assert result.total.satisfaction_rate == pytest.approx(1.0)
+    assert by_key(result.by_category) == {"dispute": (2, 1, 1, 1, 1, 0), "safety": (1, 1, 0, 0, 0, 1)}
+    assert by_key(result.by_class) == {"general": (2, 1, 1, 1, 1, 0), "instant": (1, 1, 0, 0, 0, 1)}
     assert by_key(result.by_channel) == {"hotline": (1, 1, 1, 1, 1, 0), "online": (1, 1, 0, 0, 0, 1),
-                                         "walk_in": (1, 1, 1, 1, 0, 0)}
+                                         "walk_in": (1, 0, 0, 0, 0, 0)}
     assert [line.key for line in result.by_class] == ["instant", "general"]  # the vocabulary's order
-    assert by_key(result.by_month) == {(2026, 3): (3, 3, 2, 2, 1, 1)}
-    units = by_key(result.by_unit)
-    # Closing, rating and lateness count under the handling unit.
-    assert units[city.station_a.id][1:] == (2, 1, 1, 1, 1)
-    assert units[city.station_b.id][1:] == (1, 1, 1, 0, 0)
-    # Every ticket is received once, whichever unit holds the count.
-    assert sum(u[0] for u in units.values()) == 3
+    assert by_key(result.by_month) == {(2026, 3): (3, 2, 1, 1, 1, 1)}
+    # Every figure counts under the unit that holds the ticket: the stations, not the centre.
+    assert by_key(result.by_unit) == {city.station_a.id: (2, 2, 1, 1, 1, 1), city.station_b.id: (1, 0, 0, 0, 0, 0)}
     for breakdown in (result.by_unit, result.by_category, result.by_class, result.by_channel, result.by_month):
         assert tuple(map(sum, zip(*(figures(line.figures) for line in breakdown)))) == figures(result.total)
 
@@ -156,6 +155,61 @@ def test_each_transition_moves_the_figures_at_once(city, enterprises):
     assert statistics.report(desk, period).total.satisfaction_rate == 1.0  # basically satisfied counts
 
 
+def test_a_reopened_ticket_stops_counting_as_closed_and_a_dispatched_one_moves_unit(city, enterprises):
+    a, _b = enterprises
+    desk, officer = actor_for("desk"), actor_for("officer_a")
+    clock.freeze(at(10, 9))
+
+    def units():
+        return by_key(statistics.report(desk, MARCH).by_unit)
+
+    ticket = tickets.register(desk, intake(a))
+    assert units() == {city.centre.id: (1, 0, 0, 0, 0, 0)}       # the centre holds it until dispatch
+    tickets.dispatch(desk, ticket.id, city.station_a.id)
+    assert units() == {city.station_a.id: (1, 0, 0, 0, 0, 0)}
+    tickets.sign(officer, ticket.id)
+    tickets.answer(officer, ticket.id, "已处置。", "resolved")
+    tickets.close(desk, ticket.id)
+    tickets.rate(desk, ticket.id, "dissatisfied", "没有解决")     # back to the station for rework
+    assert units() == {city.station_a.id: (1, 0, 0, 0, 0, 0)}
+    tickets.answer(officer, ticket.id, "已重新处置。", "resolved")
+    tickets.close(desk, ticket.id)
+    tickets.rate(desk, ticket.id, "satisfied")
+    assert units() == {city.station_a.id: (1, 1, 1, 1, 1, 0)}    # counted once, not twice
+    other = tickets.register(desk, intake(a))
+    tickets.dispatch(desk, other.id, city.station_a.id)
+    tickets.sign(officer, other.id)
+    tickets.escalate(officer, other.id, "需要分局协调。")
+    assert units()[city.station_a.id] == (1, 1, 1, 1, 1, 0)
+    assert units()[city.station_a.parent_id] == (1, 0, 0, 0, 0, 0)
+
+
+def test_the_running_counts_equal_a_recount_from_the_tickets(city, march):
+    def tables():
+        db.session.rollback()
+        return {table.__tablename__: sorted(
+            (r.bucket, r.dimension, r.unit_id, r.value, r.received, r.closed, r.closed_on_time, r.rated,
+             r.satisfied, r.overdue) for r in db.session.scalars(select(table)) if any(
+                (r.received, r.closed, r.closed_on_time, r.rated, r.satisfied, r.overdue)))
+            for table in (TicketStatDay, TicketStatMonth)}
+
+    kept = tables()
+    assert stats.recount() == 4
+    db.session.commit()
+    assert tables() == kept
+
+
+def test_a_period_that_starts_or_ends_inside_a_month_counts_by_day(city, march):
+    desk = actor_for("desk")
+    # T1–T3 were registered on 2 March; T4 on 1 April; "today" is 10 April.
+    assert figures(statistics.report(desk, statistics.Period(date(2026, 3, 3), date(2026, 4, 10))).total)[0] == 1
+    assert figures(statistics.report(desk, statistics.Period(date(2026, 3, 2), date(2026, 3, 2))).total)[0] == 3
+    assert figures(statistics.report(desk, statistics.Period(date(2026, 2, 20), date(2026, 3, 1))).total)[0] == 0
+    # April so far, read as the whole month (no ticket is registered after today), and April to the 5th.
+    assert figures(statistics.report(desk, statistics.Period(date(2026, 4, 1), date(2026, 4, 10))).total)[0] == 1
+    assert figures(statistics.report(desk, statistics.Period(date(2026, 4, 2), date(2026, 4, 5))).total)[0] == 0
+
+
 def test_figures_come_from_the_aggregate_never_from_counting_tickets(app, city, march):
     statements = []
 
@@ -167,24 +221,24 @@ def test_figures_come_from_the_aggregate_never_from_counting_tickets(app, city, 
         statistics.report(actor_for("desk"), MARCH)
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    assert any("FROM ticket_stat" in s for s in statements)
+    assert any("FROM ticket_stat_month" in s for s in statements)
     assert not [s for s in statements if re.search(r"\bFROM ticket\b(?!_)|\bJOIN ticket\b(?!_)", s)]
     assert sum("ticket_stat" in s for s in statements) == 2   # two grouped sums, whatever the rows
     # And what the aggregate says is what the page says.
-    db.session.add(TicketStat(day=date(2026, 3, 20), unit_id=city.station_b.id, category="dispute",
-                              ticket_class="general", channel="hotline", received=12_340, closed=0,
-                              closed_on_time=0, rated=0, satisfied=0, overdue=0))
+    db.session.execute(update(TicketStatMonth).where(TicketStatMonth.unit_id == city.station_b.id,
+                                                     TicketStatMonth.dimension == "unit")
+                       .values(received=TicketStatMonth.received + 12_340))
     db.session.commit()
     assert statistics.report(actor_for("desk"), MARCH).total.received == 12_343
 
 
 def test_each_user_counts_their_own_units(city, march):
-    # desk_b (station B) sees the rows of station B only: T3's closing and rating.
+    # desk_b (station B) sees the rows of station B only: T3, open again.
     station_b = statistics.report(actor_for("desk_b"), MARCH)
-    assert figures(station_b.total)[1:] == (1, 1, 1, 0, 0)
+    assert figures(station_b.total) == (1, 0, 0, 0, 0, 0)
     assert [line.key for line in station_b.by_unit] == [city.station_b.id]
     station_a = statistics.report(actor_for("desk_a"), MARCH)
-    assert figures(station_a.total)[1:] == (2, 1, 1, 1, 1)
+    assert figures(station_a.total) == (2, 2, 1, 1, 1, 1)
     assert city.station_b.id not in by_key(station_a.by_unit)
 
 
@@ -221,9 +275,9 @@ def test_the_page_shows_the_figures_with_links_to_their_tickets(app, city, march
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert re.search(r'data-testid="total-received">3<', html)
-    assert re.search(r'data-testid="total-closure-rate">100(\.0)?%<', html)
-    assert re.search(r'data-testid="total-on-time-rate">66\.7%<', html)
-    assert re.search(r'data-testid="total-satisfaction-rate">50(\.0)?%<', html)
+    assert re.search(r'data-testid="total-closure-rate">66\.7%<', html)
+    assert re.search(r'data-testid="total-on-time-rate">50(\.0)?%<', html)
+    assert re.search(r'data-testid="total-satisfaction-rate">100(\.0)?%<', html)
     assert re.search(r'data-testid="total-overdue">1<', html)
     # Every figure links to the ticket list with the period and its line's filters.
     links = [dict(parse_qsl(urlsplit(href.replace("&amp;", "&")).query))
@@ -259,9 +313,9 @@ def test_presets_and_a_bad_range_on_the_page(city, client):
 
 def test_numbers_are_written_the_chinese_way(app, city, client):
     clock.freeze(datetime(2026, 3, 20, 2, 0))
-    db.session.add(TicketStat(day=date(2026, 3, 3), unit_id=city.station_a.id, category="dispute",
-                              ticket_class="general", channel="hotline", received=12_345, closed=9_876,
-                              closed_on_time=9_000, rated=3_000, satisfied=2_900, overdue=7))
+    db.session.add(TicketStatMonth(bucket=date(2026, 3, 1), unit_id=city.station_a.id, dimension="unit", value="",
+                                   received=12_345, closed=9_876, closed_on_time=9_000, rated=3_000,
+                                   satisfied=2_900, overdue=7))
     db.session.commit()
     login(client, "desk")
     html = client.get("/tickets/stats").get_data(as_text=True)
@@ -280,12 +334,12 @@ def test_the_excel_export_holds_the_same_tables(app, city, march, client):
     summary = book.worksheets[0]
     rows = [list(r) for r in summary.iter_rows(values_only=True)]
     total = rows[-1]
-    assert total[1:] == [3, 3, 1.0, 2, pytest.approx(2 / 3), 2, 1, 0.5, 1]
+    assert total[1:] == [3, 2, pytest.approx(2 / 3), 1, 0.5, 1, 1, 1.0, 1]
     assert summary.cell(row=summary.max_row, column=4).number_format == "0.0%"
     units = [list(r) for r in book.worksheets[2].iter_rows(values_only=True)]
     station_a = next(r for r in units if r[0] == city.station_a.name)
     assert station_a[2] == 2 and station_a[9] == 1
-    assert units[-1][1:3] == [3, 3]  # the total row
+    assert units[-1][1:3] == [3, 2]  # the total row
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ticket.stats_export"))
     assert entry is not None and entry.detail == {"since": "2026-03-01", "until": "2026-03-31"}
 
@@ -308,4 +362,16 @@ def test_english_labels(app, city, march):
             assert [line.label for line in result.by_month] == ["Mar 2026"]
             assert {line.label for line in result.by_category} == {"Dispute", "Safety hazard"}
     assert en(statistics.PRESETS["month"]) == "This month"
-    assert count(TicketStat) > 0
+    assert count(TicketStatDay) > 0
+
+
+def test_anqi_tickets_recount_repairs_the_counts(app, city, march):
+    db.session.execute(update(TicketStatMonth).values(received=0))
+    db.session.commit()
+    assert statistics.report(actor_for("desk"), MARCH).total.received == 0
+    result = app.test_cli_runner().invoke(args=["tickets", "recount"])
+    assert result.exit_code == 0, result.output
+    assert "4" in result.output
+    db.session.rollback()
+    assert figures(statistics.report(actor_for("desk"), MARCH).total) == (3, 2, 1, 1, 1, 1)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tickets.recount")) is not None

@@ -3,11 +3,11 @@
 ``build(count)`` simulates each ticket's loop in memory (registration, dispatch,
 signing, answer, closing, rating, rework after a dissatisfied rating, transfers
 to outside departments, complex tickets' progress reports, lateness) on the
-working-day calendar, cuts it at "now", and inserts tickets, timeline events,
-the year's number counters and the dashboard counts (``ticket_stat``) with bulk
-``INSERT``s in batches. The counts are computed from the generated tickets by the
-same rules ``core.tickets.stats.bump`` follows on each transition, so the
-dashboard agrees with the tickets. 300,000 tickets take a few minutes.
+working-day calendar, cuts it at "now", and inserts tickets, timeline events
+and the year's number counters with bulk ``INSERT``s in batches; then
+``core.tickets.stats.recount`` builds the dashboard's counts from the tickets,
+by the rules that keep them up to date afterwards. 300,000 tickets take a few
+minutes.
 
 A few groups of similar demands (one category, one industry, one district) are
 made to grow over the last 30 days, so the 一件事→一类事 page has something to show.
@@ -30,8 +30,8 @@ from core.org.actor import shell_actor
 from core.org.models import Unit, User, UserRole
 from core.registry.models import Enterprise
 from core.tickets.deadlines import LOCAL, UTC, end_of_local_day, local_date
-from core.tickets.models import Ticket, TicketCategory, TicketEvent, TicketSequence, TicketStat
-from core.tickets.stats import COUNTERS
+from core.tickets import stats
+from core.tickets.models import Ticket, TicketCategory, TicketEvent, TicketSequence
 
 DAYS = 365
 HOT_DAYS = 30
@@ -65,19 +65,6 @@ RESULT_WEIGHTS = {"resolved": 86, "partly": 10, "unresolvable": 4}
 RATING_WEIGHTS = {"satisfied": 78, "basic": 16, "dissatisfied": 6}
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
-
-# The unit a "received" count is kept under: services.register bumps it before
-# dispatch, when the ticket has no handling unit yet, so it counts under the
-# registering unit. (Closing, rating and overdue count under the handling unit,
-# or the registering unit when there is none.) Kept in one place so that the
-# demo follows stats.bump if that rule changes.
-def received_unit(ticket: dict) -> int:
-    return ticket["registering_unit_id"]
-
-
-def counted_unit(ticket: dict) -> int:
-    return ticket["handling_unit_id"] or ticket["registering_unit_id"]
-
 
 class Calendar:
     """Working days held in memory (read once from calendar_day), so that a
@@ -192,16 +179,8 @@ def _hot_groups(rng, city: _City, count: int, now: datetime) -> list[tuple]:
 class _Simulation:
     """One ticket's loop, simulated up to ``now``; collects rows and counts."""
 
-    def __init__(self, rng, city: _City, calendar: Calendar, now: datetime, stats: dict):
-        self.rng, self.city, self.calendar, self.now, self.stats = rng, city, calendar, now, stats
-
-    def bump(self, at: datetime, unit_id: int, ticket: dict, **counts):
-        key = (local_date(at), unit_id, ticket["category"], ticket["ticket_class"], ticket["channel"])
-        row = self.stats.get(key)
-        if row is None:
-            row = self.stats[key] = [0] * len(COUNTERS)
-        for name, value in counts.items():
-            row[COUNTERS.index(name)] += value
+    def __init__(self, rng, city: _City, calendar: Calendar, now: datetime):
+        self.rng, self.city, self.calendar, self.now = rng, city, calendar, now
 
     def due(self, ticket_class: str, start: datetime):
         if ticket_class == "instant":
@@ -257,7 +236,6 @@ class _Simulation:
             t["status"] = to_status
 
         event(registered_at, "registered", "registered", desk, registering, t["description"][:200])
-        self.bump(registered_at, received_unit(t), t, received=1)
 
         dispatched = registered_at + MINUTE * rng.randint(5, 90)
         if dispatched > now:
@@ -305,7 +283,6 @@ class _Simulation:
             late = t["overdue"] or (t["due_at"] is not None and answered > t["due_at"])
             t["closed_at"], t["closed_on_time"] = closed, not late
             event(closed, "closed", "closed", desk, registering)
-            self.bump(closed, counted_unit(t), t, closed=1, closed_on_time=0 if late else 1)
             # The follow-up call (回访): within three days, a few only after some days.
             rated = closed + (HOUR * rng.uniform(2, 72) if rng.random() < 0.95 else timedelta(days=rng.uniform(3, 10)))
             if rated > now:
@@ -314,7 +291,6 @@ class _Simulation:
                                {"satisfied": 45, "basic": 30, "dissatisfied": 25})
             t["rating"], t["rated_at"] = rating, rated
             event(rated, "rated", "rated", desk, registering, data={"rating": rating})
-            self.bump(rated, counted_unit(t), t, rated=1, satisfied=0 if rating == "dissatisfied" else 1)
             if rating != "dissatisfied":
                 return t, events
             if round_ == 1 or t["handling_unit_id"] is None:
@@ -356,10 +332,7 @@ class _Simulation:
         marked = due + MINUTE * self.rng.randint(1, 5)
         if marked > self.now:
             return
-        first_time = t["overdue_at"] is None
         t["overdue"], t["overdue_at"] = True, marked
-        if first_time:
-            self.bump(due, counted_unit(t), t, overdue=1)
 
 
 def build(count: int, seed: int = 7110, now: datetime | None = None, progress=print, batch: int = 5000,
@@ -378,8 +351,7 @@ def build(count: int, seed: int = 7110, now: datetime | None = None, progress=pr
     if hot:
         moments = moments[: count - len(hot)] + hot
     moments.sort(key=lambda m: m[0])
-    stats: dict = {}
-    simulation = _Simulation(rng, city, calendar, now, stats)
+    simulation = _Simulation(rng, city, calendar, now)
     sequences: dict = defaultdict(int)
     tickets, timeline, statuses = [], [], defaultdict(int)
     for ticket_id, (at, enterprise, category) in enumerate(moments, start=1):
@@ -397,19 +369,16 @@ def build(count: int, seed: int = 7110, now: datetime | None = None, progress=pr
                 progress(f"  {ticket_id:,} tickets …")
     _flush(tickets, timeline)
     db.session.execute(insert(TicketSequence.__table__), [{"year": y, "last": n} for y, n in sorted(sequences.items())])
-    rows = [dict(zip(("day", "unit_id", "category", "ticket_class", "channel"), key), **dict(zip(COUNTERS, values)))
-            for key, values in sorted(stats.items())]
-    for start in range(0, len(rows), batch):
-        db.session.execute(insert(TicketStat.__table__), rows[start:start + batch])
+    stats.recount()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('ticket', 'id'), "
                                 "(SELECT max(id) FROM ticket))"))
-    summary = {"tickets": len(moments), "stat_rows": len(rows), "statuses": dict(statuses),
+    summary = {"tickets": len(moments), "statuses": dict(statuses),
                "years": dict(sequences)}
     audit.record(shell_actor(), "demo.tickets", detail={"tickets": len(moments)})
     db.session.commit()
     progress(f"Created {len(moments):,} tickets ({', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))}) "
-             f"and {len(rows):,} dashboard rows.")
+             f"and their dashboard counts.")
     return summary
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 @click.group("tickets")
 def tickets():
-    """Demand tickets: the deadline sweep."""
+    """Demand tickets: the deadline sweep, the dashboard's counts."""
 
 
 @tickets.command("sweep")
@@ -22,3 +22,18 @@ def sweep_command():
     if summary.skipped:
         click.echo(_("%(n)d tickets were being changed by someone else and are left to the next sweep.",
                      n=summary.skipped))
+
+
+@tickets.command("recount")
+@with_appcontext
+def recount_command():
+    """Rebuild the dashboard's running counts from the tickets (after a bulk load or a repair)."""
+    from core.audit import services as audit
+    from core.extensions import db
+    from core.org.actor import shell_actor
+    from core.tickets import stats
+
+    total = stats.recount()
+    audit.record(shell_actor(), "tickets.recount", object_type="ticket", detail={"tickets": total})
+    db.session.commit()
+    click.echo(_("Counted %(n)d tickets again.", n=total))

@@ -1,10 +1,14 @@
 """Deadlines on the Chinese working-day calendar.
 
-- instant (即办): 12 calendar hours after registration;
+- instant (即办): 12 calendar hours after registration, moved on by the working
+  days of approved extensions;
 - general (一般): the end of the 5th working day after the day of registration
   (that day does not count), plus the working days of approved extensions;
 - complex (疑难): no final deadline, but a progress report every 5 working days;
 - signing for a dispatched ticket (签收): by the end of the next working day.
+
+A ticket reopened for rework (重办) counts its final deadline afresh from the
+reopening, as if registered then.
 
 Days are Chinese days: a ticket registered at 23:30 on Friday in Beijing counts
 from that Friday, whatever the UTC date.
@@ -45,11 +49,13 @@ def after_working_days(start: datetime, days: int) -> Deadline:
     return Deadline(end_of_local_day(day), provisional)
 
 
-def final_deadline(ticket_class: str, registered_at: datetime, extension_days: int = 0) -> Deadline | None:
+def final_deadline(ticket_class: str, start: datetime, extension_days: int = 0) -> Deadline | None:
+    """``start``: the registration, or the reopening for rework."""
     if ticket_class == "instant":
-        return Deadline(registered_at + timedelta(hours=INSTANT_HOURS), False)
+        due = start + timedelta(hours=INSTANT_HOURS)
+        return after_working_days(due, extension_days) if extension_days else Deadline(due, False)
     if ticket_class == "general":
-        return after_working_days(registered_at, GENERAL_WORKING_DAYS + extension_days)
+        return after_working_days(start, GENERAL_WORKING_DAYS + extension_days)
     return None
 
 

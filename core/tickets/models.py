@@ -37,7 +37,14 @@ class Ticket(db.Model):
         UniqueConstraint("year", "seq"),
         Index("ix_ticket_handling_status", "handling_unit_id", "status", "id"),
         Index("ix_ticket_registering_status", "registering_unit_id", "status", "id"),
-        Index("ix_ticket_status_due", "status", "due_at"),
+        # The queue counts and the sweep read the open tickets' deadlines and
+        # units from this index alone, never from the table's rows.
+        Index("ix_ticket_status_deadlines", "status", "overdue", "due_at", "progress_due_at",
+              "registering_unit_id", "handling_unit_id", "enterprise_id"),
+        # A queue is one status in order of id (oldest or newest first): read in
+        # that order from here, never by walking the whole table for the few
+        # tickets still to dispatch.
+        Index("ix_ticket_status_id", "status", "id"),
         Index("ix_ticket_enterprise", "enterprise_id", "id"),
         Index("ix_ticket_registered_at", "registered_at"),
     )
@@ -56,11 +63,11 @@ class Ticket(db.Model):
     handling_mode: Mapped[str] = mapped_column(String(12))    # immediate / follow / escalate / transfer
     external_department: Mapped[str] = mapped_column(String(100), default="")
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="registered")
+    status: Mapped[str] = mapped_column(String(12), default="registered", active_history=True)
 
     registering_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    handling_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), active_history=True)
     handling_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     registered_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -77,16 +84,16 @@ class Ticket(db.Model):
     extension_days: Mapped[int] = mapped_column(default=0)  # working days added by approved extensions
     supervision_due_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]             # the 80 % warning was sent
-    overdue: Mapped[bool] = mapped_column(default=False)
+    overdue: Mapped[bool] = mapped_column(default=False, active_history=True)
     overdue_at: Mapped[datetime | None]
 
     answer: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(String(20), default="")   # resolved / partly / unresolvable
-    rating: Mapped[str] = mapped_column(String(20), default="")   # satisfied / basic / dissatisfied
+    rating: Mapped[str] = mapped_column(String(20), default="", active_history=True)  # satisfied/basic/dissatisfied
     rating_comment: Mapped[str] = mapped_column(Text, default="")
     rework_count: Mapped[int] = mapped_column(default=0)
     flagged_for_leader: Mapped[bool] = mapped_column(default=False)
-    closed_on_time: Mapped[bool | None]
+    closed_on_time: Mapped[bool | None] = mapped_column(active_history=True)
     version: Mapped[int] = mapped_column(default=1)
 
     enterprise = relationship("Enterprise", lazy="joined")
@@ -176,26 +183,37 @@ class TicketComplaint(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class TicketStat(db.Model):
-    """Running counts per day × unit × category × class × channel, kept up to date
-    by every transition, so the dashboard sums a few thousand rows instead of
-    counting hundreds of thousands of tickets."""
-
-    __tablename__ = "ticket_stat"
-    __table_args__ = (UniqueConstraint("day", "unit_id", "category", "ticket_class", "channel"),)
+class _TicketCounts:
+    """Running counts of the tickets registered in a period (``bucket``: a day, or
+    the first day of a month) and now held by a unit, kept per breakdown
+    (``dimension``: unit, category, ticket_class or channel; ``value``: the
+    category's code, the class …, empty for the unit's own total). Each ticket
+    adds to four rows of each table; ``core.tickets.stats`` keeps them up to
+    date on every flush, so the dashboard sums a few hundred rows a month
+    instead of counting the tickets, and a breakdown never multiplies the
+    others' rows (there is no unit × category × class × channel cross table)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
+    bucket: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))   # the handling unit, else the registering one
-    category: Mapped[str] = mapped_column(String(64))
-    ticket_class: Mapped[str] = mapped_column(String(10))
-    channel: Mapped[str] = mapped_column(String(20))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
     received: Mapped[int] = mapped_column(default=0)
     closed: Mapped[int] = mapped_column(default=0)
     closed_on_time: Mapped[int] = mapped_column(default=0)
     rated: Mapped[int] = mapped_column(default=0)
     satisfied: Mapped[int] = mapped_column(default=0)      # satisfied + basically satisfied
     overdue: Mapped[int] = mapped_column(default=0)
+
+
+class TicketStatDay(_TicketCounts, db.Model):
+    __tablename__ = "ticket_stat_day"
+    __table_args__ = (UniqueConstraint("dimension", "bucket", "unit_id", "value"),)
+
+
+class TicketStatMonth(_TicketCounts, db.Model):
+    __tablename__ = "ticket_stat_month"
+    __table_args__ = (UniqueConstraint("dimension", "bucket", "unit_id", "value"),)
 
 
 class ClassMatter(db.Model):

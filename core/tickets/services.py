@@ -12,6 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
 
 from core import clock
 from core.audit import services as audit
@@ -24,7 +25,8 @@ from core.plugins.services import broadcast, call_for_unit
 from core.registry import services as registry
 from core.registry.models import Enterprise
 from core.text import clean_text
-from core.tickets import deadlines, numbering, stats
+from core.tickets import deadlines, numbering, sweep
+from core.tickets import stats  # noqa: F401  (its flush listener keeps the dashboard's counts)
 from core.tickets.models import Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RATINGS, RESULTS, STATUSES
 
@@ -134,7 +136,7 @@ def register(actor, intake: Intake) -> Ticket:
                     year=deadlines.local_date(now).year, submission_key=intake.submission_key,
                     extension_days=0, rework_count=0, overdue=False, flagged_for_leader=False)
     ticket.seq = numbering.next_serial(ticket.year)
-    _set_initial_deadlines(ticket)
+    _set_deadlines(ticket)
     db.session.add(ticket)
     try:
         db.session.flush()
@@ -145,7 +147,6 @@ def register(actor, intake: Intake) -> Ticket:
             return existing
         raise
     _event(actor, ticket, "registered", "", "registered", text=ticket.description[:200])
-    stats.bump(ticket, now, received=1)
     audit.record(actor, "ticket.register", ticket, detail={"number": ticket.number, "class": ticket.ticket_class})
     if intake.attachments:
         from core.tickets import attachments
@@ -192,37 +193,57 @@ def _validate_intake(actor, intake: Intake) -> dict:
             "contact_phone": phone, "external_department": department[:100]}
 
 
-def _set_initial_deadlines(ticket: Ticket) -> None:
-    final = deadlines.final_deadline(ticket.ticket_class, ticket.registered_at, ticket.extension_days)
+def _set_deadlines(ticket: Ticket) -> None:
+    """Count the ticket's deadlines: the one place they are counted, so intake,
+    the loop and a calendar change always agree. The final deadline runs from the
+    registration or the last reopening for rework (重办), a complex ticket's next
+    progress report from its last report or that start; each takes the working
+    days of the extensions approved since it began. The sign-for deadline's
+    count is provisional only while the ticket waits to be signed for."""
+    start = report = ticket.registered_at
+    extension = report_extension = 0
+    for event in ticket.events:  # in the order they happened
+        if event.kind == "reopened":
+            start = report = event.at
+            extension = report_extension = 0
+        elif event.kind == "progress":
+            report, report_extension = event.at, 0
+        elif event.kind == "extension_approved":
+            extension += event.data["days"]
+            report_extension += event.data["days"]
+    final = deadlines.final_deadline(ticket.ticket_class, start, extension)
     ticket.due_at = final.at if final else None
-    provisional = bool(final and final.provisional)
+    counted = [final] if final else []
     if ticket.ticket_class == "complex":
-        progress = deadlines.progress_deadline(ticket.registered_at, ticket.extension_days)
+        progress = deadlines.progress_deadline(report, report_extension)
         ticket.progress_due_at = progress.at
-        provisional = provisional or progress.provisional
-    ticket.deadline_provisional = provisional
+        counted.append(progress)
+    if ticket.status == "dispatched" and ticket.dispatched_at is not None:
+        sign = deadlines.sign_deadline(ticket.dispatched_at)
+        ticket.sign_due_at = sign.at
+        counted.append(sign)
+    ticket.deadline_provisional = any(d.provisional for d in counted)
 
 
 def recompute_open_deadlines() -> int:
-    """After a calendar change: the deadlines of every open ticket, counted again."""
-    count = 0
-    for ticket in db.session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))):
-        if ticket.ticket_class == "general":
-            final = deadlines.final_deadline("general", ticket.registered_at, ticket.extension_days)
-            ticket.due_at, ticket.deadline_provisional = final.at, final.provisional
-        elif ticket.ticket_class == "complex":
-            last = _last_progress_at(ticket)
-            progress = deadlines.progress_deadline(last, ticket.extension_days)
-            ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
-        if ticket.dispatched_at and ticket.status == "dispatched":
-            ticket.sign_due_at = deadlines.sign_deadline(ticket.dispatched_at).at
-        count += 1
-    return count
+    """After a calendar change: the deadlines of every open ticket, counted again.
+    A ticket whose deadlines moved later may no longer be overdue or warned (the
+    sweep's rules decide); one whose deadline moved into the past is left to the
+    next sweep, which marks and notifies."""
+    open_tickets = db.session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+                                      .options(lazyload("*"), selectinload(Ticket.events))).all()
+    moved_later = []
+    for ticket in open_tickets:
+        before = _due_times(ticket)
+        _set_deadlines(ticket)
+        if any(old and new and new > old for old, new in zip(before, _due_times(ticket))):
+            moved_later.append(ticket)
+    sweep.clear_if_on_time(moved_later, clock.now())
+    return len(open_tickets)
 
 
-def _last_progress_at(ticket) -> datetime:
-    reports = [e.at for e in ticket.events if e.kind in ("progress", "reopened")]
-    return max(reports) if reports else ticket.registered_at
+def _due_times(ticket) -> tuple:
+    return ticket.due_at, ticket.progress_due_at, ticket.sign_due_at
 
 
 # --- the loop ------------------------------------------------------------------
@@ -376,9 +397,9 @@ def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "") -> Tick
     now = clock.now()
     ticket.handling_unit_id, ticket.handling_officer_id = unit.id, officer.id if officer else None
     ticket.dispatched_at = now
-    ticket.sign_due_at = deadlines.sign_deadline(now).at
     _move(actor, ticket, "dispatch", "dispatched", "dispatched", text=clean_text(note, 1000)[:1000],
           data={"unit": unit.code, "officer": officer.username if officer else None})
+    _set_deadlines(ticket)  # the sign-for deadline
     notify_unit(unit.id, "dispatched", _l("Ticket %(number)s has been dispatched to your unit.",
                                           number=ticket.number), ticket.id)
     return _commit(actor, ticket, "dispatched")
@@ -392,6 +413,7 @@ def sign(actor, ticket_id) -> Ticket:
     if ticket.handling_officer_id is None and actor.user is not None:
         ticket.handling_officer_id = actor.user_id
     _move(actor, ticket, "sign", "signed", "handling")
+    _set_deadlines(ticket)  # the sign-for deadline no longer makes them provisional
     return _commit(actor, ticket, "signed")
 
 
@@ -403,6 +425,7 @@ def return_ticket(actor, ticket_id, reason: str) -> Ticket:
     previous = ticket.handling_unit_id
     ticket.handling_unit_id = ticket.handling_officer_id = None
     _move(actor, ticket, "return", "returned", "returned", text=reason, data={"from_unit": previous})
+    _set_deadlines(ticket)
     notify_unit(ticket.registering_unit_id, "returned",
                 _l("Ticket %(number)s was returned: %(reason)s", number=ticket.number, reason=reason[:100]),
                 ticket.id)
@@ -460,9 +483,10 @@ def escalate(actor, ticket_id, reason: str) -> Ticket:
     now = clock.now()
     from_unit = ticket.handling_unit_id
     ticket.handling_unit_id, ticket.handling_officer_id = parent.id, None
-    ticket.dispatched_at, ticket.sign_due_at = now, deadlines.sign_deadline(now).at
+    ticket.dispatched_at = now
     _move(actor, ticket, "escalate", "escalated", "dispatched", text=reason,
           data={"from_unit": from_unit, "to_unit": parent.id})
+    _set_deadlines(ticket)  # the sign-for deadline
     notify_unit(parent.id, "escalated", _l("Ticket %(number)s has been escalated to your unit.",
                                            number=ticket.number), ticket.id)
     return _commit(actor, ticket, "escalated")
@@ -477,7 +501,6 @@ def close(actor, ticket_id, note: str = "") -> Ticket:
                               and ticket.answered_at > ticket.due_at)
     ticket.closed_at, ticket.closed_on_time = now, not late
     _move(actor, ticket, "close", "closed", "closed", text=clean_text(note, 1000)[:1000])
-    stats.bump(ticket, now, closed=1, closed_on_time=0 if late else 1)
     return _commit(actor, ticket, "closed")
 
 
@@ -492,17 +515,14 @@ def rate(actor, ticket_id, rating: str, comment: str = "") -> Ticket:
     comment = clean_text(comment, 1000)[:1000]
     ticket.rating, ticket.rating_comment, ticket.rated_at = rating, comment, now
     _move(actor, ticket, "rate", "rated", "rated", text=comment, data={"rating": rating})
-    stats.bump(ticket, now, rated=1, satisfied=0 if rating == "dissatisfied" else 1)
     if rating == "dissatisfied":
         if ticket.rework_count == 0 and ticket.handling_unit_id is not None:
             ticket.rework_count = 1
             ticket.status = "handling"
             ticket.answered_at = ticket.closed_at = None
-            restart = deadlines.final_deadline(ticket.ticket_class, now)
-            if restart is not None:
-                ticket.due_at, ticket.deadline_provisional = restart.at, restart.provisional
-            ticket.overdue, ticket.warned_at = False, None
             _event(actor, ticket, "reopened", "rated", "handling", text=comment)
+            _set_deadlines(ticket)  # counted afresh from the reopening
+            sweep.clear_if_on_time([ticket], now)
             notify_unit(ticket.handling_unit_id, "reopened",
                         _l("Ticket %(number)s was rated dissatisfied and comes back for rework.",
                            number=ticket.number), ticket.id)
@@ -567,20 +587,12 @@ def decide_extension(actor, extension_id, approve: bool, note: str = "") -> Tick
     extension.status = "approved" if approve else "refused"
     extension.decided_by_id, extension.decided_at = actor.user_id, clock.now()
     extension.decision_note = clean_text(note, 1000)[:1000]
-    if approve:
-        ticket.extension_days += extension.days
-        if ticket.ticket_class == "general":
-            final = deadlines.final_deadline("general", ticket.registered_at, ticket.extension_days)
-            ticket.due_at, ticket.deadline_provisional = final.at, final.provisional
-        elif ticket.ticket_class == "instant" and ticket.due_at is not None:
-            moved = deadlines.after_working_days(ticket.due_at, extension.days)
-            ticket.due_at, ticket.deadline_provisional = moved.at, moved.provisional
-        else:
-            progress = deadlines.progress_deadline(_last_progress_at(ticket), ticket.extension_days)
-            ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
-        ticket.overdue, ticket.warned_at = False, None
     _event(actor, ticket, "extension_approved" if approve else "extension_refused", ticket.status, ticket.status,
            text=extension.decision_note, data={"days": extension.days})
+    if approve:
+        ticket.extension_days += extension.days
+        _set_deadlines(ticket)  # counts the approval just put on the timeline
+        sweep.clear_if_on_time([ticket], extension.decided_at)
     audit.record(actor, "ticket.extension_decide", ticket, detail={"approved": approve, "days": extension.days})
     notify_unit(ticket.handling_unit_id, "extension_decided",
                 _l("Ticket %(number)s: your extension request was approved.", number=ticket.number) if approve
@@ -595,11 +607,9 @@ def report_progress(actor, ticket_id, text: str) -> Ticket:
     if ticket.ticket_class != "complex":
         raise ValidationError(_l("Only complex tickets take progress reports."))
     text = _text(text, "text", _l("Describe the progress."))
-    now = clock.now()
-    progress = deadlines.progress_deadline(now)
-    ticket.progress_due_at, ticket.deadline_provisional = progress.at, progress.provisional
-    ticket.overdue, ticket.warned_at = False, None
     _event(actor, ticket, "progress", ticket.status, ticket.status, text=text)
+    _set_deadlines(ticket)  # the next report counts from this one
+    sweep.clear_if_on_time([ticket], clock.now())
     audit.record(actor, "ticket.progress", ticket)
     return _commit(actor, ticket, "progress")
 

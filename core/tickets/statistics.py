@@ -2,13 +2,14 @@
 rate, satisfaction rate (满意率) and overdue, in total and by unit, category,
 class, channel and month, for any range of Chinese days.
 
-Every figure is a ``SUM … GROUP BY`` over ``ticket_stat``, the running counts
-that each transition bumps (``core.tickets.stats``); the tickets themselves are
-never counted here. The counts are kept per day × unit × category × class ×
-channel, and the actor sees the rows of the units in their scope. What each
-counter holds follows ``stats.bump``: a ticket is *received* on the day it is
-registered, *closed* (on time or not) and *rated* (satisfied or not) on the day
-that happened, and *overdue* on the day of the deadline it first missed.
+Every figure is a ``SUM … GROUP BY`` over the running counts that
+``core.tickets.stats`` keeps up to date (``ticket_stat_month`` for whole
+months, ``ticket_stat_day`` for the days at a period's edges); the tickets
+themselves are never counted here, and the actor sees the rows of the units in
+their scope. A period's figures are those of the tickets registered in it:
+how many were received, how many of them are closed (on time or not), rated
+(satisfied or not) and overdue now, under the unit that holds each ticket. So
+each figure is exactly the ticket list behind its link.
 
 The same tables go to Excel (``workbook``).
 """
@@ -19,7 +20,7 @@ from datetime import date, timedelta
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, union_all
 
 from core import clock
 from core.audit import services as audit
@@ -28,7 +29,7 @@ from core.extensions import db
 from core.org.models import Unit
 from core.plugins.services import call_for_unit
 from core.tickets.deadlines import local_date
-from core.tickets.models import TicketCategory, TicketStat
+from core.tickets.models import TicketCategory, TicketStatDay, TicketStatMonth
 from core.tickets.stats import COUNTERS
 from core.tickets.vocabulary import CHANNELS, CLASSES
 
@@ -93,11 +94,13 @@ def months(p: Period) -> list[tuple[int, int]]:
     return found
 
 
+def _last_day(year: int, month: int) -> date:
+    return (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
+
+
 def month_range(year: int, month: int, p: Period) -> tuple[date, date]:
     """The part of a month that lies in the period."""
-    first = date(year, month, 1)
-    last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
-    return max(first, p.since), min(last, p.until)
+    return max(date(year, month, 1), p.since), min(_last_day(year, month), p.until)
 
 
 # --- figures -----------------------------------------------------------------------
@@ -163,16 +166,45 @@ class Report:
                 ("channel", _l("By channel"), self.by_channel)]
 
 
-def _sums():
-    return [func.coalesce(func.sum(getattr(TicketStat, name)), 0) for name in COUNTERS]
+def _sums(table):
+    return [func.coalesce(func.sum(getattr(table, name)), 0) for name in COUNTERS]
 
 
-def _grouped(actor, p: Period, *keys) -> list:
-    """SUM of every counter over the period's rows in the actor's scope, GROUP BY ``keys``."""
-    stmt = (select(*keys, *_sums())
-            .where(TicketStat.day >= p.since, TicketStat.day <= p.until, actor.scope.filter(TicketStat.unit_id))
-            .group_by(*keys))
-    return db.session.execute(stmt).all()
+def _parts(p: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The period as whole months, read from ``ticket_stat_month``, and the runs
+    of days at its edges, read from ``ticket_stat_day``. A month the period
+    covers from its first day up to today or later counts as whole: no ticket
+    is registered after today."""
+    whole, edges, now = [], [], today()
+    for year, month in months(p):
+        first, last = month_range(year, month, p)
+        if first.day == 1 and (last == _last_day(year, month) or last >= now):
+            whole.append(first)
+        else:
+            edges.append((first, last))
+    return whole, edges
+
+
+def _grouped(actor, p: Period, dimensions, *keys) -> list:
+    """SUM of every counter over the period's rows of ``dimensions`` in the
+    actor's scope, GROUP BY ``keys`` (column names): one statement over both
+    tables."""
+    whole, edges = _parts(p)
+    parts = []
+    for table, condition in ((TicketStatMonth, TicketStatMonth.bucket.in_(whole) if whole else None),
+                             (TicketStatDay, or_(*[TicketStatDay.bucket.between(a, b) for a, b in edges])
+                              if edges else None)):
+        if condition is None:
+            continue
+        columns = [getattr(table, key) for key in keys]
+        parts.append(select(*columns, *_sums(table))
+                     # A row whose tickets have all moved to another unit is left at zero.
+                     .where(table.dimension.in_(dimensions), condition, table.received > 0,
+                            actor.scope.filter(table.unit_id))
+                     .group_by(*columns))
+    if not parts:
+        return []
+    return db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
 
 
 def _zh() -> bool:
@@ -200,15 +232,18 @@ def month_label(year: int, month: int) -> str:
 
 def report(actor, p: Period) -> Report:
     """The figures of the period, in total and by each breakdown: two grouped
-    sums over ``ticket_stat`` (by day, which follows its index and gives the
-    months and the total; and by unit × category × class × channel, which gives
-    the other four breakdowns), then the unit and category names. The number of
-    statements does not depend on the number of tickets or rows."""
+    sums (the units' own rows by month and unit, which give the months, the
+    units and the total; the category, class and channel rows by value), then
+    the unit and category names. The number of statements does not depend on
+    the number of tickets or rows, and the rows read grow with the units and
+    categories, not with the tickets."""
     actor.require("ticket.stats")
     by_month = {key: Figures() for key in months(p)}
     total = Figures()
-    for day, *values in _grouped(actor, p, TicketStat.day):
-        by_month.setdefault((day.year, day.month), Figures()).add(values)
+    by_unit = {}
+    for bucket, unit_id, *values in _grouped(actor, p, ["unit"], "bucket", "unit_id"):
+        by_month.setdefault((bucket.year, bucket.month), Figures()).add(values)
+        by_unit.setdefault(unit_id, Figures()).add(values)
         total.add(values)
     month_lines = []
     for (y, m), figures in sorted(by_month.items()):
@@ -216,19 +251,9 @@ def report(actor, p: Period) -> Report:
         month_lines.append(Line((y, m), month_label(y, m), figures,
                                 {"since": first.isoformat(), "until": last.isoformat()}))
 
-    dimensions = ("unit", "category", "ticket_class", "channel")
-    counts = {name: {} for name in dimensions}   # plain lists while adding up: this loop is the hot one
-    for row in _grouped(actor, p, TicketStat.unit_id, TicketStat.category, TicketStat.ticket_class,
-                        TicketStat.channel):
-        values = [int(v or 0) for v in row[4:]]
-        for name, key in zip(dimensions, row[:4]):
-            acc = counts[name].get(key)
-            if acc is None:
-                counts[name][key] = values[:]
-            else:
-                for i, value in enumerate(values):
-                    acc[i] += value
-    sums = {name: {key: Figures(*values) for key, values in found.items()} for name, found in counts.items()}
+    sums = {"unit": by_unit, "category": {}, "ticket_class": {}, "channel": {}}
+    for dimension, value, *values in _grouped(actor, p, list(sums)[1:], "dimension", "value"):
+        sums[dimension].setdefault(value, Figures()).add(values)
 
     units = {}
     if sums["unit"]:
@@ -322,7 +347,7 @@ def workbook(actor, p: Period) -> bytes:
         return ws
 
     summary = book.active
-    summary.title = _("Summary")[:31]
+    summary.title = _("Totals")[:31]
     summary.append([_("Ticket statistics")])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([_("From"), p.since.isoformat()])

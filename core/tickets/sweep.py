@@ -29,7 +29,7 @@ from core.notifications.services import notify_users
 from core.org.actor import Actor
 from core.org.models import User, UserRole
 from core.org.roles import LEADER
-from core.tickets import deadlines, stats
+from core.tickets import deadlines
 from core.tickets.models import Ticket, TicketEvent
 
 # Statuses in which the ticket still waits for the handling unit's answer.
@@ -96,6 +96,23 @@ def _warning_due(t, starts, now) -> tuple[str, datetime] | None:
         if mark <= now and (t.warned_at is None or t.warned_at < mark):
             return kind, due
     return None
+
+
+def clear_if_on_time(tickets, now: datetime) -> None:
+    """After deadlines moved (an extension, a progress report, a reopening, a
+    calendar change): a ticket none of whose watched deadlines has passed is no
+    longer overdue, and one none of whose warning marks has passed is no longer
+    warned. A deadline moved into the past is left to the next sweep, which
+    marks, notifies and counts it. A ticket the sweep no longer watches (an
+    answered one) keeps its flags."""
+    tickets = [t for t in tickets if t.status in WATCHED_STATUSES and (t.overdue or t.warned_at)]
+    starts = _starts([t.id for t in tickets])
+    for t in tickets:
+        if t.overdue and not _missed(t, starts, now):
+            t.overdue = False
+        if t.warned_at and all(begun is None or deadlines.warning_time(begun, due) > now
+                               for _kind, begun, due in _deadlines(t, starts)):
+            t.warned_at = None
 
 
 def _starts(ticket_ids) -> dict:
@@ -190,10 +207,7 @@ def sweep(now: datetime | None = None, actor: Actor | None = None) -> SweepSumma
 
 def _mark_overdue(ticket, missed, now, audience, summary) -> None:
     kind, due = missed[0]
-    first_time = ticket.overdue_at is None
     ticket.overdue, ticket.overdue_at = True, now
-    if first_time:  # the dashboard counts a ticket overdue once, on the day its deadline passed
-        stats.bump(ticket, due, overdue=1)
     _event(ticket, "overdue", now, _l("Overdue: %(deadline)s (%(due)s) has passed.",
                                       deadline=DEADLINE_NAMES[kind], due=_local(due)),
            {"deadlines": [k for k, _due in missed], "due": due.isoformat()})

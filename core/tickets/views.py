@@ -166,7 +166,7 @@ ACTIONS = {
     "extension": Action(forms.ExtensionForm, _l("Request an extension"), _l("Request")),
     "return": Action(forms.ReasonForm, _l("Return to the centre"), _l("Return")),
     "escalate": Action(forms.ReasonForm, _l("Escalate to the parent unit"), _l("Escalate")),
-    "transfer_reply": Action(forms.TransferReplyForm, _l("Record the department's reply"), _l("Record"),
+    "transfer_reply": Action(forms.TransferReplyForm, _l("Record the department's reply"), _l("Record the reply"),
                              primary=True),
     "close": Action(forms.CloseForm, _l("Confirm and close"), _l("Close the ticket"), primary=True),
     "rate": Action(forms.RateForm, _l("Record the enterprise's rating"), _l("Record the rating"), primary=True),
