@@ -14,6 +14,7 @@ from core.registry import services as registry
 from core.tickets import queues
 from core.tickets import services as tickets
 from core.tickets.models import Ticket, TicketComplaint, TicketEvent, TicketExtension
+from core.tickets.sweep import sweep
 from tests.conftest import actor_for, login
 from tests.helpers import code, count, en, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
@@ -351,6 +352,16 @@ def test_queue_membership(app, city, firms):
     assert ids("all", overdue="1") == {soon}
     counts = queues.counts(desk)
     assert counts["overdue"] == 1 and counts["to_dispatch"] == 1 and counts["closed"] == 1
+
+    def every_count_is_its_list():
+        for actor in (desk, actor_for("officer_a"), actor_for("desk_b")):
+            counts = queues.counts(actor)
+            assert counts == {name: len(ids(name, actor)) for name in counts}, actor.username
+
+    every_count_is_its_list()          # late but not yet swept
+    assert sweep().overdue == 1
+    every_count_is_its_list()          # flagged by the sweep
+    assert queues.counts(desk)["due_soon"] == 0
     # The liaison officer's queue: the tickets of the enterprises they serve.
     assert ids("mine", actor_for("officer_a")) == {registered, signing, soon, answered, closed, returned}
     assert ids("mine", actor_for("officer_b")) == set()

@@ -240,9 +240,12 @@ def export():
 
 # --- 一件事 → 一类事 ----------------------------------------------------------------------
 
-def _window():
+def _window(source=None):
+    """The window the query string (or ``source``) asks for; a bad date is
+    flashed and the default window used."""
+    source = request.args if source is None else source
     problems = []
-    since, until = _day("since", problems), _day("until", problems)
+    since, until = _parse(source.get("since"), problems), _parse(source.get("until"), problems)
     try:
         w = analysis.window(since, until)
     except ValidationError as exc:
@@ -297,15 +300,7 @@ def group():
     key = _group_args(source)
     if not key["category"]:
         abort(404)
-    problems = []
-    since, until = _parse(source.get("since"), problems), _parse(source.get("until"), problems)
-    try:
-        w = analysis.window(since, until)
-    except ValidationError as exc:
-        problems.append(str(exc.message))
-        w = analysis.window()
-    for problem in problems:
-        flash(problem, "error")
+    w = _window(source)
     form = ClassMatterForm()
     people = analysis.owners(actor)
     form.owner_id.choices = [("", _("Choose …"))] + [(str(u.id), f"{u.name}（{u.unit.name}）") for u in people]
