@@ -1,9 +1,9 @@
-"""``python -m bench`` (what ``make bench`` runs): the enterprise-list and demand-ticket benchmarks.
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket and document benchmarks.
 
     make bench                          # the full run, figures for docs/performance.md
     make bench BENCH_ARGS=--quick       # a few rounds, for development
     make bench BENCH_ARGS="--reps 300"  # more rounds on a very noisy machine
-    make bench BENCH_ARGS="--only tickets"   # one of the two benchmarks
+    make bench BENCH_ARGS="--only tickets"   # one of the three benchmarks
 
 PostgreSQL intake is measured when ANQI_BENCH_DATABASE_URL names a database made
 for the bench (see bench/tickets.py); otherwise it is skipped and the report says so.
@@ -29,7 +29,8 @@ def parse(argv):
     parser.add_argument("--writers", type=int, default=8, help="concurrent writers for the intake figure")
     parser.add_argument("--per-writer", type=int, default=50, help="tickets each concurrent writer registers")
     parser.add_argument("--single-writes", type=int, default=100, help="tickets the lone writer registers")
-    parser.add_argument("--only", choices=("enterprises", "tickets"), help="run one benchmark only")
+    parser.add_argument("--letters", type=int, default=500, help="letters in the document batch (default 500)")
+    parser.add_argument("--only", choices=("enterprises", "tickets", "documents"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
             print(message, file=sys.stderr, flush=True)
 
         texts, printed = [], []
-        if options.only != "tickets":
+        if options.only in (None, "enterprises"):
             result = enterprise_list.run(options, Path(workdir), log)
             texts.append(report.markdown(result))
             printed.append(report.markdown(result, plans=False))
@@ -73,12 +74,18 @@ def main(argv=None) -> int:
                 with app.app_context():  # close the databases before their folder goes
                     db.session.remove()
                     db.engine.dispose()
-        if options.only != "enterprises":
+        if options.only in (None, "tickets"):
             from bench import tickets
 
             ticket_result = tickets.run(options, Path(workdir), log)
             texts.append(tickets.markdown(ticket_result))
             printed.append(tickets.markdown(ticket_result, plans=False))
+        if options.only in (None, "documents"):
+            from bench import documents
+
+            document_result = documents.run(options, Path(workdir), log)
+            texts.append(documents.markdown(document_result))
+            printed.append(documents.markdown(document_result))
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text("\n".join(texts), encoding="utf-8")
         print()

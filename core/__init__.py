@@ -64,3 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from core.tickets.stats_views import bp as ticket_stats_bp
 
     app.register_blueprint(ticket_stats_bp)
+    from core.documents.views import bp as documents_bp
+    from core.documents.views import verify_bp
+
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(verify_bp)

@@ -28,10 +28,11 @@ def register(app) -> None:
     from core.registry.cli import enterprises
     from core.demo.cli import demo
     from core.calendar.cli import calendar
+    from core.documents.cli import documents
     from core.tasks import worker
     from core.tickets.cli import tickets
 
-    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, worker):
+    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 

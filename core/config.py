@@ -24,6 +24,16 @@ class Defaults:
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024   # one ticket attachment (ANQI_ATTACHMENT_MAX_BYTES)
     ATTACHMENT_MAX_FILES = 10                 # files sent at once
     ATTACHMENT_DIR = None                     # <instance>/attachments when unset
+    DOCUMENT_STORAGE = None                   # issued PDFs; <instance>/documents when unset
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # how the intranet reaches anqi: QR codes on issued PDFs point here
+    # Fonts of the PDF documents, by fontconfig family name (`fc-list : family`); rendering refuses
+    # a family that is not installed. A real 仿宋/小标宋 is used by naming it here, e.g.
+    # ANQI_DOCUMENT_FONT_BODY="FangSong" ANQI_DOCUMENT_FONT_MARK="FZXiaoBiaoSong-B05S".
+    DOCUMENT_FONT_BODY = "Noto Serif CJK SC"      # 仿宋/宋体: body, 版记, page numbers
+    DOCUMENT_FONT_HEADING = "Noto Sans CJK SC"    # 小标宋/黑体: title, first-level headings
+    DOCUMENT_FONT_MARK = None                     # the red 发文机关标志; the heading font when unset
+    DOCUMENT_FONT_KAI = None                      # 楷体 for second-level headings; the body font when unset
+    DOCUMENT_FONT_HEADING_WEIGHT = 700            # 400 for a font with one weight (小标宋, 黑体)
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
     PAGE_SIZE = 20

@@ -35,6 +35,7 @@ def import_models() -> None:
     from core.api import models as _api  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
     from core.calendar import models as _calendar  # noqa: F401
+    from core.documents import models as _documents  # noqa: F401
     from core.notifications import models as _notifications  # noqa: F401
     from core.org import models as _org  # noqa: F401
     from core.plugins import models as _plugins  # noqa: F401

@@ -73,6 +73,8 @@ def init_app(app) -> None:
         raise ConfigurationError(f"The background job queue cannot start: {exc}") from None
     _app = app
     app.extensions["huey"] = huey
+    # Tasks defined beside the services they run, registered with huey on import.
+    from core.documents import batches  # noqa: F401
 
 
 def app_context():

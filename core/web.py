@@ -25,6 +25,7 @@ CORE_MENU = (
     ("work", _l("Register a demand"), "tickets.new", "ticket.register", 14),
     ("work", _l("Ticket statistics"), "ticket_stats.index", "ticket.stats", 16),
     ("work", _l("Similar demands"), "ticket_stats.classes", "ticket.stats", 17),
+    ("work", _l("Official documents"), "documents.index", "document.read", 18),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
     ("system", _l("Units"), "org.units", "system.manage", 10),

@@ -25,6 +25,10 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "ticket.decide_extension": frozenset({LEADER}),
     "ticket.stats": frozenset({LEADER, DESK}),
     "ticket.categories": frozenset({ADMIN}),
+    "document.read": frozenset({LEADER, DESK, OFFICER}),
+    "document.draft": frozenset({LEADER, DESK, OFFICER}),   # write, submit, correct
+    "document.sign": frozenset({LEADER}),                    # 签发
+    "document.issue": frozenset({LEADER, DESK}),             # number, render, deliver
 }
 
 

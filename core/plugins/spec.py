@@ -33,6 +33,11 @@ def anqi_ticket_categories(unit):
 
 
 @hookspec
+def anqi_document_types(unit):
+    """Return a list of ``toolkit.DocumentType`` that this unit's documents may be."""
+
+
+@hookspec
 def anqi_menu_items(unit, user):
     """Return a list of ``toolkit.MenuItem`` for the side menu."""
 

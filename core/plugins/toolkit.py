@@ -49,6 +49,18 @@ class Widget:
 
 
 @dataclass(frozen=True)
+class DocumentType:
+    """A kind of official document a plugin contributes; ``code`` is
+    ``<plugin>.<name>``. ``layout`` is ``file`` (文件格式) or ``letter`` (信函格式);
+    documents of one ``family`` share a number series per unit and year."""
+
+    code: str
+    label: str
+    layout: str = "letter"
+    family: str = "letter"
+
+
+@dataclass(frozen=True)
 class TicketCategory:
     """A demand category a plugin contributes; ``code`` is ``<plugin>.<name>``."""
 

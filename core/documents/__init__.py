@@ -1,0 +1,1 @@
+"""Official documents: records, numbering, sign-off, issue, delivery and PDF rendering."""

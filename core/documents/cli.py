@@ -1,0 +1,136 @@
+"""``anqi documents …``: official documents from the shell."""
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+SPECIMEN_DATE = date(2026, 1, 9)
+
+# A 风险提示书 of the 两书一单 mechanism (seed 004, measure 11): long enough for
+# two pages in either layout, with every heading level, an attachment, 抄送 and 印发.
+SPECIMEN_BODY = (
+    ("p", ("我局在开展常态化企业摸排和风险评估工作中，发现你公司在资金管理、合同履约等方面存在风险隐患。"
+           "现将有关情况提示如下，请高度重视，及时整改。")),
+    ("h1", "发现的主要风险"),
+    ("h2", "资金管理方面"),
+    ("h3", "对外担保和资金往来审批不够规范。"),
+    ("p", "部分大额资金往来未经集体研究，财务、出纳岗位未严格分离，存在资金被挪用、侵占的风险。"),
+    ("h4", "个别业务人员以个人账户收取货款，未及时入账。"),
+    ("h4", "应收账款台账更新不及时，逾期款项催收不力。"),
+    ("h3", "有员工转发高息理财信息，易引发非法集资风险。"),
+    ("h2", "合同履约方面"),
+    ("p", ("你公司近期与多家外地企业签订采购合同，对交易对象的主体资格、履约能力审查不严，"
+           "存在被合同诈骗的风险。")),
+    ("h1", "整改建议"),
+    ("p", ("完善资金审批、财务复核和印章管理制度，关键岗位定期轮岗；签订重大合同前核实对方信息，"
+           "组织法务审查，发现违法犯罪线索及时报案。")),
+    ("h1", "有关要求"),
+    ("p", "请于三十日内将整改情况书面反馈我局经济犯罪侦查大队。"),
+)
+
+
+def specimen_letter(layout: str, *, draft: bool = False):
+    """The specimen's plain values (also used by the tests and the benchmark)."""
+    from core.documents.rendering import Letter
+
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return Letter(
+        layout=layout,
+        authority="诸暨市公安局文件" if layout == "file" else "诸暨市公安局",
+        number="诸公经〔2026〕1号" if layout == "file" else "诸公经函〔2026〕1号",
+        title="关于浙江华达科技有限公司经营风险的提示书",
+        addressees=("浙江华达科技有限公司",),
+        body=SPECIMEN_BODY,
+        attachments=("企业风险自查清单", "助企联络官联系方式"),
+        issuer="诸暨市公安局",
+        date=SPECIMEN_DATE,
+        copies=("诸暨市人民政府办公室", "诸暨市市场监督管理局"),
+        printer="诸暨市公安局经济犯罪侦查大队",
+        print_date=SPECIMEN_DATE,
+        verification=("SPECIMEN2026", f"{base}/verify/SPECIMEN2026"),
+        draft=draft,
+    )
+
+
+@click.group("documents")
+def documents():
+    """Official documents: PDF layouts and fonts, batch issue."""
+
+
+@documents.command("specimen")
+@click.option("--layout", type=click.Choice(["file", "letter"]), required=True,
+              help="文件格式 (file) or 信函格式 (letter).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the PDF.")
+@click.option("--draft", is_flag=True, help="Watermark the pages 草稿, as a draft's preview is.")
+@with_appcontext
+def specimen_command(layout, out, draft):
+    """Render a two-page specimen of a layout to check this machine's fonts and layout."""
+    from core.documents.rendering import RenderingError, render
+
+    try:
+        content = render(specimen_letter(layout, draft=draft))
+    except RenderingError as exc:
+        raise click.ClickException(str(exc)) from None
+    out.write_bytes(content)
+    click.echo(_("Wrote %(path)s (%(size)d KB).", path=str(out), size=max(1, len(content) // 1024)))
+
+
+@documents.command("render-batch")
+@click.option("--user", "username", required=True, help="Who issues them (needs the right to issue).")
+@click.option("--ids", required=True, help="The signed-off documents' ids, e.g. 12,13,20-40.")
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the issued PDFs into this ZIP file.")
+@with_appcontext
+def render_batch_command(username, ids, zip_path):
+    """Issue signed-off documents as one batch, here, with a progress bar (the
+    pages queue the same batch for the workers); failures are listed with their reasons."""
+    from sqlalchemy import select
+
+    from core.documents import batches
+    from core.documents.models import DocumentBatchItem
+    from core.errors import AnqiError
+    from core.extensions import db
+    from core.org.actor import Actor
+    from core.org.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise click.ClickException(_("There is no active user %(name)s.", name=username))
+    try:
+        wanted = _id_list(ids)
+        batch = batches.create(Actor(user, address="shell"), wanted, enqueue=False)
+    except (ValueError, AnqiError) as exc:
+        raise click.ClickException(str(getattr(exc, "message", exc))) from None
+    with click.progressbar(length=batch.total, label=_("Issuing")) as bar:
+        result = batches.run(batch.id, on_item=lambda _item: bar.update(1))
+    click.echo(_("Batch %(id)d: %(issued)d issued, %(failed)d failed.", id=batch.id, issued=result.issued,
+                 failed=result.failed))
+    for item in db.session.scalars(select(DocumentBatchItem).where(DocumentBatchItem.batch_id == batch.id,
+                                                                   DocumentBatchItem.status == "failed")):
+        click.echo(f"  #{item.document_id}: {item.error}", err=True)
+    if zip_path:
+        zip_path.write_bytes(batches.zip_of(Actor(user, address="shell"), batch.id))
+        click.echo(_("Wrote %(path)s.", path=str(zip_path)))
+    if result.failed:
+        raise SystemExit(1)
+
+
+def _id_list(text: str) -> list[int]:
+    """``12,13,20-40`` → [12, 13, 20, …, 40]."""
+    found = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        first, _sep, last = (p.strip() for p in part.partition("-"))
+        last = last or first
+        if not (first.isascii() and first.isdigit() and last.isascii() and last.isdigit()):
+            raise ValueError(_("“%(part)s” is not an id or a range of ids.", part=part))
+        start, end = int(first), int(last)
+        if end < start or end - start > 10_000:
+            raise ValueError(_("“%(part)s” is not an id or a range of ids.", part=part))
+        found.extend(range(start, end + 1))
+    return found

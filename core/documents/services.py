@@ -1,0 +1,418 @@
+"""Official documents: draft → submitted → signed off (签发) → issued → delivered.
+
+Drafts are edited by the issuing unit; a leader of that unit signs off; issuing
+assigns the number, renders the PDF once and stores it with its SHA-256 — an
+issued document never changes and is never rendered again. A correction is a
+new draft that names the document it replaces. Every change is audited; every
+refusal is a clear message with nothing changed.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import clock
+from core.audit import services as audit
+from core.documents import numbering
+from core.documents.models import Document, DocumentDelivery
+from core.errors import Forbidden, NotFound, ValidationError
+from core.extensions import db
+from core.plugins.services import call_for_unit
+from core.plugins.toolkit import DocumentType
+from core.tickets.deadlines import local_date
+from core.text import clean_text
+
+CORE_TYPES = (
+    DocumentType("letter", _l("Letter"), layout="letter", family="letter"),
+    DocumentType("file", _l("Official document"), layout="file", family="file"),
+)
+BLOCK_KINDS = ("h1", "h2", "h3", "h4", "p")
+DELIVERY_METHODS = {"in_person": _l("In person"), "post": _l("By post"), "fax": _l("By fax"),
+                    "electronic": _l("Electronically")}
+MAX_BLOCKS = 400
+MAX_BLOCK = 5000
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read aloud and typed by hand
+
+
+@dataclass
+class Draft:
+    """What the author writes: plain values, checked by ``_validate``."""
+
+    doc_type: str = ""
+    title: str = ""
+    addressees: list = field(default_factory=list)
+    copies: list = field(default_factory=list)
+    body: list = field(default_factory=list)        # [(kind, text), …]
+    attachment_titles: list = field(default_factory=list)
+    ticket_id: int | None = None
+    enterprise_id: int | None = None
+    related_type: str = ""
+    related_id: int | None = None
+
+
+def types(actor) -> dict[str, DocumentType]:
+    """Core's document types, then those of the plugins the actor's unit enabled."""
+    found = {t.code: t for t in CORE_TYPES}
+    for item in call_for_unit("anqi_document_types", actor.unit_id, unit=getattr(actor.user, "unit", None)):
+        found.setdefault(item.code, item)
+    return found
+
+
+def get(actor, document_id) -> Document:
+    actor.require("document.read")
+    document = db.session.get(Document, document_id)
+    if document is None or not actor.scope.allows(document.unit_id):
+        raise NotFound(_l("There is no such document in your units' area."))
+    return document
+
+
+def for_unit(actor, limit: int = 50) -> list[Document]:
+    actor.require("document.read")
+    stmt = (select(Document).where(actor.scope.filter(Document.unit_id)).order_by(Document.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def _lines(values, limit=100) -> list[str]:
+    return [line for line in (clean_text(v, limit)[:limit] for v in values or []) if line]
+
+
+def _validate(actor, draft: Draft) -> dict:
+    errors = {}
+    kinds = types(actor)
+    if draft.doc_type not in kinds:
+        errors["doc_type"] = [_l("Choose the kind of document.")]
+    title = clean_text(draft.title, 200)
+    if not title:
+        errors["title"] = [_l("Give the document a title.")]
+    elif len(title) > 200:
+        errors["title"] = [_l("Keep the title under %(n)d characters.", n=200)]
+    addressees = _lines(draft.addressees)
+    if not addressees:
+        errors["addressees"] = [_l("Name at least one addressee (主送).")]
+    body = []
+    for kind, text in list(draft.body or [])[:MAX_BLOCKS + 1]:
+        text = clean_text(text, MAX_BLOCK)
+        if kind not in BLOCK_KINDS or len(text) > MAX_BLOCK:
+            errors["body"] = [_l("A paragraph is too long or of an unknown kind.")]
+            break
+        if text:
+            body.append([kind, text])
+    if "body" not in errors and not any(kind == "p" for kind, _text in body):
+        errors["body"] = [_l("Write the body of the document.")]
+    if len(body) > MAX_BLOCKS:
+        errors["body"] = [_l("The body is too long.")]
+    if draft.ticket_id is not None:
+        from core.tickets import services as tickets
+
+        try:
+            tickets.get(actor, draft.ticket_id)
+        except (NotFound, Forbidden):
+            errors["ticket_id"] = [_l("There is no such ticket in your units' area.")]
+    if draft.enterprise_id is not None:
+        from core.registry import services as registry
+
+        try:
+            registry.get(actor, draft.enterprise_id)
+        except (NotFound, Forbidden):
+            errors["enterprise_id"] = [_l("There is no such enterprise in your units' area.")]
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    kind = kinds[draft.doc_type]
+    return {"doc_type": kind.code, "layout": kind.layout, "family": kind.family, "title": title,
+            "addressees": addressees, "copies": _lines(draft.copies), "body": body,
+            "attachment_titles": _lines(draft.attachment_titles, 200), "ticket_id": draft.ticket_id,
+            "enterprise_id": draft.enterprise_id, "related_type": clean_text(draft.related_type, 64)[:64],
+            "related_id": draft.related_id}
+
+
+def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
+    """A new draft of the actor's unit."""
+    actor.require("document.draft")
+    if actor.unit_id is None:
+        raise Forbidden(_l("Only a member of a unit can write its documents."))
+    values = _validate(actor, draft)
+    # A correction stays with the unit that issued the original.
+    document = Document(unit_id=replaces.unit_id if replaces else actor.unit_id, status="draft",
+                        created_by_id=actor.user_id,
+                        replaces_id=replaces.id if replaces else None, **values)
+    db.session.add(document)
+    db.session.flush()
+    audit.record(actor, "document.create", document, detail={"type": document.doc_type})
+    db.session.commit()
+    return document
+
+
+def _refuse(actor, document, action, message, error=ValidationError):
+    audit.record_failure(actor, f"document.{action}", result=audit.REJECTED, object_type="document",
+                         object_id=document.id, detail={"status": document.status})
+    db.session.commit()
+    raise error(message)
+
+
+def _require_status(actor, document, action, *statuses):
+    if document.status not in statuses:
+        _refuse(actor, document, action, _l("This document is already %(status)s; it can no longer be changed "
+                                            "that way.", status=STATUS_NAMES[document.status]))
+
+
+STATUS_NAMES = {"draft": _l("a draft"), "submitted": _l("submitted for sign-off"),
+                "signed": _l("signed off"), "numbered": _l("numbered, its PDF not yet made"),
+                "issued": _l("issued"), "delivered": _l("delivered")}
+
+
+def available_actions(actor, document) -> set[str]:
+    """The actions the actor may take on the document now: the same checks the
+    actions make, asked without refusing or auditing (the page offers these)."""
+    status, found = document.status, set()
+    if status == "draft" and actor.can("document.draft"):
+        found |= {"edit", "submit"}
+    if status == "submitted" and actor.can("document.sign"):
+        found.add("send_back")
+        if actor.unit_id == document.unit_id:
+            found.add("sign")
+    if status in ("signed", "numbered") and actor.can("document.issue"):
+        found.add("issue")
+    if status in ("issued", "delivered"):
+        if actor.can("document.issue"):
+            found.add("deliver")
+        if actor.can("document.draft"):
+            found.add("correct")
+    return found
+
+
+def update(actor, document_id, draft: Draft) -> Document:
+    document = get(actor, document_id)
+    actor.require("document.draft")
+    _require_status(actor, document, "update", "draft")
+    values = _validate(actor, draft)
+    for name, value in values.items():
+        setattr(document, name, value)
+    audit.record(actor, "document.update", document)
+    db.session.commit()
+    return document
+
+
+def submit(actor, document_id) -> Document:
+    document = get(actor, document_id)
+    actor.require("document.draft")
+    _require_status(actor, document, "submit", "draft")
+    document.status, document.submitted_at = "submitted", clock.now()
+    audit.record(actor, "document.submit", document)
+    db.session.commit()
+    return document
+
+
+def send_back(actor, document_id, reason: str = "") -> Document:
+    """The leader returns a submitted document to its authors as a draft."""
+    document = get(actor, document_id)
+    actor.require("document.sign")
+    _require_status(actor, document, "send_back", "submitted")
+    document.status, document.submitted_at = "draft", None
+    audit.record(actor, "document.send_back", document, detail={"reason": clean_text(reason, 500)[:500]})
+    db.session.commit()
+    return document
+
+
+def sign_off(actor, document_id) -> Document:
+    """签发: a leader of the issuing unit itself (not of a parent or another unit)."""
+    document = get(actor, document_id)
+    actor.require("document.sign")
+    if actor.unit_id != document.unit_id:
+        _refuse(actor, document, "sign", _l("Only a leader of the issuing unit can sign off its documents."),
+                error=Forbidden)
+    _require_status(actor, document, "sign", "submitted")
+    now = clock.now()
+    document.status, document.signed_by_id, document.signed_at = "signed", actor.user_id, now
+    document.document_date = local_date(now)
+    audit.record(actor, "document.sign", document)
+    db.session.commit()
+    return document
+
+
+def storage() -> Path:
+    return Path(current_app.config.get("DOCUMENT_STORAGE") or Path(current_app.instance_path) / "documents")
+
+
+def verification_url(code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{code}"
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
+        if db.session.scalar(select(Document.id).where(Document.verification_code == code)) is None:
+            return code
+
+
+def letter(document: Document, *, draft: bool = False):
+    """The rendering engine's plain-value view of a document (no database object
+    reaches a template)."""
+    from core.documents.rendering import Letter, Verification
+
+    unit = document.unit
+    day = document.document_date or local_date(clock.now())
+    issued = document.issued_at and local_date(document.issued_at)
+    return Letter(
+        layout=document.layout,
+        authority=f"{unit.name}文件" if document.layout == "file" else unit.name,
+        number=document.number or "",
+        title=document.title,
+        addressees=tuple(document.addressees),
+        body=tuple((kind, text) for kind, text in document.body),
+        attachments=tuple(document.attachment_titles),
+        issuer=unit.name,
+        date=day,
+        copies=tuple(document.copies),
+        printer=unit.name,
+        print_date=issued or day,
+        verification=Verification(document.verification_code, verification_url(document.verification_code))
+        if document.verification_code else None,
+        draft=draft,
+    )
+
+
+def preview(actor, document_id) -> bytes:
+    """A draft's (or any unissued document's) PDF, watermarked 草稿; an issued
+    document's stored PDF."""
+    document = get(actor, document_id)
+    if document.status in ("issued", "delivered"):
+        return pdf(actor, document_id)
+    from core.documents.rendering import render
+
+    return render(letter(document, draft=True))
+
+
+def issue(actor, document_id) -> Document:
+    """Number, render once and store, in two short transactions with the
+    rendering between them, outside any transaction: the number's lock (a row
+    on PostgreSQL, the database on SQLite) is held for a moment, not for the
+    rendering, so several workers issue a batch of one unit side by side.
+
+    1. The number and the verification code are given and committed (status
+       ``numbered``): the number now belongs to this document for good.
+    2. The PDF is rendered from plain values.
+    3. The file is written and the document becomes ``issued`` with its SHA-256.
+
+    If rendering or writing fails, the document stays ``numbered`` and issuing
+    it again renders it with the same number: no number is lost or reused."""
+    from core.documents.rendering import render
+
+    document = get(actor, document_id)
+    actor.require("document.issue")
+    _require_status(actor, document, "issue", "signed", "numbered")
+    unit = document.unit
+    if not unit.doc_prefix:
+        _refuse(actor, document, "issue", _l("The unit has no document number prefix yet; the administrator "
+                                             "sets it on the unit's page."))
+    if document.status == "signed":
+        year = document.document_date.year
+        document.year = year
+        document.seq = numbering.next_serial(document.unit_id, document.family, year)
+        document.number = numbering.format_number(unit.doc_prefix, document.family, year, document.seq)
+        document.verification_code = _new_code()
+        document.status = "numbered"
+        audit.record(actor, "document.number", document, detail={"number": document.number})
+    document.issued_at, document.issued_by_id = clock.now(), actor.user_id
+    plain = letter(document)            # read before the commit: nothing is loaded while rendering
+    year = document.year
+    db.session.commit()
+    content = render(plain)
+    name = f"{year}/{secrets.token_hex(16)}.pdf"
+    path = storage() / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        document = db.session.get(Document, document_id)
+        if document.status != "numbered":       # issued meanwhile by someone else: keep theirs
+            raise ValidationError(_l("This document has just been issued by someone else."))
+        document.pdf_name, document.pdf_sha256 = name, hashlib.sha256(content).hexdigest()
+        document.status = "issued"
+        audit.record(actor, "document.issue", document, detail={"number": document.number,
+                                                                "sha256": document.pdf_sha256})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def pdf(actor, document_id) -> bytes:
+    """The issued PDF as stored, checked against its SHA-256."""
+    document = get(actor, document_id)
+    if document.pdf_name is None:
+        raise NotFound(_l("This document has not been issued yet."))
+    try:
+        content = (storage() / document.pdf_name).read_bytes()
+    except FileNotFoundError:
+        audit.record_failure(actor, "document.pdf", result=audit.REJECTED, object_type="document",
+                             object_id=document.id, detail={"reason": "file missing"})
+        db.session.commit()
+        raise ValidationError(_l("The issued PDF is missing from the document store. Tell the administrator: "
+                                 "it must be restored from the backup.")) from None
+    if hashlib.sha256(content).hexdigest() != document.pdf_sha256:
+        audit.record_failure(actor, "document.pdf", result=audit.REJECTED, object_type="document",
+                             object_id=document.id, detail={"reason": "hash mismatch"})
+        db.session.commit()
+        raise ValidationError(_l("The stored PDF does not match its fingerprint; it has been altered. "
+                                 "Tell the administrator."))
+    return content
+
+
+def deliver(actor, document_id, recipient: str, received_at: datetime, method: str) -> DocumentDelivery:
+    """送达: record who received the issued document, when and how."""
+    document = get(actor, document_id)
+    actor.require("document.issue")
+    _require_status(actor, document, "deliver", "issued", "delivered")
+    recipient = clean_text(recipient, 100)
+    if not recipient:
+        raise ValidationError(_l("Name who received the document."), field="recipient")
+    if method not in DELIVERY_METHODS:
+        raise ValidationError(_l("Choose how it was delivered."), field="method")
+    if received_at is None or received_at > clock.now() or received_at < document.issued_at:
+        raise ValidationError(_l("The time of receipt must lie between the issue and now."), field="received_at")
+    delivery = DocumentDelivery(document_id=document.id, recipient=recipient[:100], received_at=received_at,
+                                method=method, recorded_by_id=actor.user_id)
+    db.session.add(delivery)
+    document.status = "delivered"
+    audit.record(actor, "document.deliver", document, detail={"method": method})
+    db.session.commit()
+    return delivery
+
+
+def correct(actor, document_id) -> Document:
+    """A correction: a new draft with the issued document's content, naming it."""
+    document = get(actor, document_id)
+    if document.status not in ("issued", "delivered"):
+        raise ValidationError(_l("Only an issued document is corrected by a new one; edit the draft instead."))
+    draft = Draft(doc_type=document.doc_type, title=document.title, addressees=list(document.addressees),
+                  copies=list(document.copies), body=[tuple(b) for b in document.body],
+                  attachment_titles=list(document.attachment_titles), ticket_id=document.ticket_id,
+                  enterprise_id=document.enterprise_id, related_type=document.related_type,
+                  related_id=document.related_id)
+    return create(actor, draft, replaces=document)
+
+
+@dataclass(frozen=True)
+class Verification:
+    number: str
+    issuer: str
+    date: date
+    sha256: str
+
+
+def verify(code: str) -> Verification | None:
+    """What the public verification page shows for a code: never the content."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16 or any(c not in VERIFICATION_ALPHABET for c in code):
+        return None
+    document = db.session.scalar(select(Document).where(Document.verification_code == code,
+                                                        Document.status.in_(("issued", "delivered"))))
+    if document is None:
+        return None
+    return Verification(document.number, document.unit.name, document.document_date, document.pdf_sha256)
