@@ -66,6 +66,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ticket_stats_bp)
     from core.documents.views import bp as documents_bp
     from core.documents.views import verify_bp
+    from core.documents.batch_views import bp as document_batches_bp
 
     app.register_blueprint(documents_bp)
+    app.register_blueprint(document_batches_bp)
     app.register_blueprint(verify_bp)

@@ -307,3 +307,144 @@ def test_the_leader_sends_a_document_back_with_a_reason(app, city, prefixes):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "document.send_back"))
     assert entry.detail["reason"] == "请补充风险点清单。"
     assert 'data-testid="action-submit"' in text(client_for(app, "desk").get(f"/documents/{document_id}"))
+
+
+# --- the scanned receipt of a delivery ------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
+
+
+def _issued(username="desk") -> int:
+    document_id = draft(username)
+    services.submit(actor_for(username), document_id)
+    services.sign_off(actor_for("leader"), document_id)
+    services.issue(actor_for(username), document_id)
+    clock.freeze(datetime(2026, 11, 20, 6, 0))
+    return document_id
+
+
+def _deliver(client, document_id, files):
+    return client.post(f"/documents/{document_id}/deliver", content_type="multipart/form-data",
+                       data={"deliver-recipient": "王经理", "deliver-received_at": "2026-11-20 10:30",
+                             "deliver-method": "post", "deliver-receipt": files})
+
+
+def test_a_delivery_keeps_its_scanned_receipt(app, city, prefixes):
+    import io
+
+    document_id = _issued()
+    desk = client_for(app, "desk")
+    assert 'enctype="multipart/form-data"' in text(desk.get(f"/documents/{document_id}"))
+    assert _deliver(desk, document_id, [(io.BytesIO(PNG), "回执.png")]).status_code == 302
+    delivery = reload(document_id).deliveries[0]
+    assert delivery.receipt_name.endswith(".png")
+    stored = services.receipts_folder() / delivery.receipt_name
+    assert stored.read_bytes() == PNG
+    page = text(desk.get(f"/documents/{document_id}"))
+    link = f"/documents/{document_id}/deliveries/{delivery.id}/receipt"
+    assert link in page
+    response = desk.get(link)
+    assert response.status_code == 200 and response.data == PNG
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert count(AuditEntry, AuditEntry.action == "document.view_receipt") == 1
+    # Another unit sees neither the document nor its receipt.
+    assert client_for(app, "desk_b").get(link).status_code == 404
+    assert desk.get(f"/documents/{document_id}/deliveries/{delivery.id + 1}/receipt").status_code == 404
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("回执.pdf", b"MZ\x90\x00 this is a program", "回执.pdf"),
+    ("回执.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(40), "PDF"),
+    ("回执.exe", b"MZ\x90\x00", "回执.exe"),
+])
+def test_a_receipt_that_is_not_a_scan_is_refused_and_nothing_is_recorded(app, city, prefixes, name, content,
+                                                                          says):
+    import io
+
+    document_id = _issued()
+    client = client_for(app, "desk")
+    before = set(services.receipts_folder().iterdir())
+    response = _deliver(client, document_id, [(io.BytesIO(content), name)])
+    assert response.status_code == 400 and says in text(response)
+    document = reload(document_id)
+    assert document.status == "issued" and document.deliveries == []
+    assert set(services.receipts_folder().iterdir()) == before
+
+
+# --- batches through the pages -------------------------------------------------------------
+
+def _signed(n=3) -> list[int]:
+    ids = []
+    for i in range(n):
+        document_id = draft(title=f"季度风险提示函 {i + 1}")
+        services.submit(actor_for("desk"), document_id)
+        services.sign_off(actor_for("leader"), document_id)
+        ids.append(document_id)
+    return ids
+
+
+def test_a_batch_is_started_from_the_list_and_followed_on_its_page(app, city, prefixes, monkeypatch):
+    import io
+    import zipfile
+
+    from core.documents import rendering
+
+    ids = _signed(3)
+    desk = client_for(app, "desk")
+    page = text(desk.get("/documents/"))
+    assert page.count('data-testid="select-document"') == 3 and 'data-testid="issue-selected"' in page
+    real = rendering.render
+    monkeypatch.setattr(rendering, "render",
+                        lambda letter: (_ for _ in ()).throw(RuntimeError("字体缺失")) if letter.title.endswith("2")
+                        else real(letter))
+    response = desk.post("/documents/batches/", data={"document": [str(i) for i in ids]})
+    assert response.status_code == 302
+    batch_url = response.headers["Location"]
+    page = text(desk.get(batch_url))
+    assert 'data-finished="yes"' in page and 'http-equiv="refresh"' not in page
+    assert page.count('data-status="issued"') == 2 and page.count('data-status="failed"') == 1
+    assert "字体缺失" in page and 'data-testid="batch-retry"' in page and 'data-testid="batch-zip"' in page
+    archive = zipfile.ZipFile(io.BytesIO(desk.get(f"{batch_url}.zip").data))
+    assert len(archive.namelist()) == 2
+    monkeypatch.setattr(rendering, "render", real)
+    assert desk.post(f"{batch_url}/retry").status_code == 302
+    page = text(desk.get(batch_url))
+    assert page.count('data-status="issued"') == 3 and 'data-testid="batch-retry"' not in page
+    assert [reload(i).status for i in ids] == ["issued"] * 3
+    assert "/documents/batches/" in text(desk.get("/documents/batches/"))
+    # Another unit's users do not see the batch.
+    other = client_for(app, "desk_b")
+    assert other.get(batch_url).status_code == 404 and other.get(f"{batch_url}.zip").status_code == 404
+    assert other.post(f"{batch_url}/retry").status_code == 404
+
+
+def test_an_unfinished_batch_page_refreshes_itself_and_bad_selections_are_messages(app, city, prefixes):
+    from core.documents import batches
+
+    ids = _signed(2)
+    batch = batches.create(actor_for("desk"), ids, enqueue=False)       # the workers have not started
+    desk = client_for(app, "desk")
+    page = text(desk.get(f"/documents/batches/{batch.id}"))
+    assert 'http-equiv="refresh"' in page and 'data-finished="no"' in page
+    assert page.count('data-status="pending"') == 2
+    response = desk.post("/documents/batches/", data={}, follow_redirects=True)
+    assert response.status_code == 200 and "请选择要印发的公文" in text(response)
+    unsigned = draft(title="未签发的函")
+    response = desk.post("/documents/batches/", data={"document": [str(unsigned)]}, follow_redirects=True)
+    assert "未签发的函" in text(response)
+    assert reload(unsigned).status == "draft"
+    # Roles without the right to issue get neither the selection nor the batch.
+    officer = _officer_of_centre(app, city)
+    page = text(officer.get("/documents/"))
+    assert "季度风险提示函 1" in page and 'data-testid="select-document"' not in page
+    assert officer.post("/documents/batches/", data={"document": [str(ids[0])]}).status_code == 403
+
+
+def _officer_of_centre(app, city):
+    from core.org.actor import shell_actor
+    from core.org.services import save_user
+
+    save_user(shell_actor(), {"username": "officer_c", "name": "OFFICER_C", "unit_id": city.centre.id,
+                              "roles": ["officer"], "password": "Passw0rd-test"})
+    return client_for(app, "officer_c")

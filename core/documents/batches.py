@@ -82,6 +82,13 @@ def get(actor, batch_id) -> DocumentBatch:
     return batch
 
 
+def for_unit(actor, limit: int = 20) -> list[DocumentBatch]:
+    """The newest batches of the actor's units."""
+    actor.require("document.read")
+    return list(db.session.scalars(select(DocumentBatch).where(actor.scope.filter(DocumentBatch.unit_id))
+                                   .order_by(DocumentBatch.id.desc()).limit(limit)))
+
+
 def progress(batch_id) -> Progress:
     counts = dict(db.session.execute(select(DocumentBatchItem.status, func.count())
                                      .where(DocumentBatchItem.batch_id == batch_id)

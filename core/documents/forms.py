@@ -10,7 +10,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
 
 HEADING = re.compile(r"^(#{1,4})[ \t\u3000]+(.*)$")
 
@@ -75,6 +75,7 @@ class DeliveryForm(FlaskForm):
     received_at = StringField(_l("Received at"), render_kw={"placeholder": "YYYY-MM-DD HH:MM"},
                               description=_l("Beijing time, e.g. 2026-11-20 14:30."))
     method = SelectField(_l("Delivery method"), validate_choice=False)
+    receipt = FileField(_l("Scanned receipt"), description=_l("Optional: a photo or PDF scan of the signed receipt."))
 
     def set_choices(self, methods: dict):
         self.method.choices = [("", _l("— choose —"))] + list(methods.items())

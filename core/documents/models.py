@@ -104,6 +104,7 @@ class DocumentBatch(db.Model):
     total: Mapped[int] = mapped_column(default=0)
 
     items: Mapped[list["DocumentBatchItem"]] = relationship(back_populates="batch", order_by="DocumentBatchItem.id")
+    created_by = relationship("User")
 
 
 class DocumentBatchItem(db.Model):

@@ -364,8 +364,20 @@ def pdf(actor, document_id) -> bytes:
     return content
 
 
-def deliver(actor, document_id, recipient: str, received_at: datetime, method: str) -> DocumentDelivery:
-    """送达: record who received the issued document, when and how."""
+RECEIPT_KINDS = ("photo", "document")     # a photo or a PDF scan of the signed receipt
+RECEIPT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "pdf": "application/pdf"}
+
+
+def receipts_folder() -> Path:
+    path = storage() / "receipts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def deliver(actor, document_id, recipient: str, received_at: datetime, method: str,
+            receipt=None) -> DocumentDelivery:
+    """送达: record who received the issued document, when and how, with the
+    scanned receipt when there is one (a ``Prepared`` upload, checked by content)."""
     document = get(actor, document_id)
     actor.require("document.issue")
     _require_status(actor, document, "deliver", "issued", "delivered")
@@ -374,15 +386,48 @@ def deliver(actor, document_id, recipient: str, received_at: datetime, method: s
         raise ValidationError(_l("Name who received the document."), field="recipient")
     if method not in DELIVERY_METHODS:
         raise ValidationError(_l("Choose how it was delivered."), field="method")
-    if received_at is None or received_at > clock.now() or received_at < document.issued_at:
+    # The form gives minutes: a receipt in the minute of the issue is not "before" it.
+    if received_at is None or received_at > clock.now() \
+            or received_at < document.issued_at.replace(second=0, microsecond=0):
         raise ValidationError(_l("The time of receipt must lie between the issue and now."), field="received_at")
+    if receipt is not None and (receipt.kind not in RECEIPT_KINDS or receipt.extension not in RECEIPT_TYPES):
+        raise ValidationError(_l("A receipt is a photo (JPEG, PNG, WebP) or a PDF scan."), field="receipt")
     delivery = DocumentDelivery(document_id=document.id, recipient=recipient[:100], received_at=received_at,
                                 method=method, recorded_by_id=actor.user_id)
-    db.session.add(delivery)
-    document.status = "delivered"
-    audit.record(actor, "document.deliver", document, detail={"method": method})
-    db.session.commit()
+    written = None
+    try:
+        if receipt is not None:
+            delivery.receipt_name = f"{secrets.token_hex(16)}.{receipt.extension}"
+            written = receipts_folder() / delivery.receipt_name
+            with open(written, "xb") as out:
+                out.write(receipt.data)
+        db.session.add(delivery)
+        document.status = "delivered"
+        audit.record(actor, "document.deliver", document,
+                     detail={"method": method, "receipt": receipt.sha256 if receipt else None})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
     return delivery
+
+
+def receipt(actor, document_id, delivery_id) -> tuple[DocumentDelivery, Path, str]:
+    """The scanned receipt of a delivery of a document the actor may see: the
+    delivery, the file and its content type. Reading it is audited."""
+    document = get(actor, document_id)
+    delivery = db.session.get(DocumentDelivery, delivery_id)
+    if delivery is None or delivery.document_id != document.id or not delivery.receipt_name \
+            or "/" in delivery.receipt_name or "\\" in delivery.receipt_name:
+        raise NotFound(_l("There is no such receipt."))
+    path = receipts_folder() / delivery.receipt_name
+    if not path.is_file():
+        raise NotFound(_l("The file of this receipt is missing. Tell the administrator."))
+    audit.record(actor, "document.view_receipt", document, detail={"delivery": delivery.id})
+    db.session.commit()
+    return delivery, path, RECEIPT_TYPES.get(path.suffix.lstrip("."), "application/octet-stream")
 
 
 def correct(actor, document_id) -> Document:

@@ -28,7 +28,7 @@ from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.registry import services as registry
-from core.tickets import deadlines
+from core.tickets import attachments, deadlines
 from core.tickets import services as tickets
 from core.web import current_actor, id_arg, permission_required
 
@@ -59,7 +59,8 @@ def _load(document_id) -> Document:
 @permission_required("document.read")
 def index():
     actor = current_actor()
-    return render_template("documents_pages/list.html", documents=services.for_unit(actor), **_vocabulary(actor))
+    return render_template("documents_pages/list.html", documents=services.for_unit(actor),
+                           batch_form=forms.ActionForm(), **_vocabulary(actor))
 
 
 # --- the draft form ----------------------------------------------------------------
@@ -175,6 +176,7 @@ class Action:
     title: object
     button: object
     primary: bool = False      # the next step: shown open
+    multipart: bool = False
 
 
 ACTIONS = {
@@ -182,7 +184,8 @@ ACTIONS = {
     "send_back": Action(forms.SendBackForm, _l("Send back to the authors"), _l("Send back")),
     "sign": Action(forms.ActionForm, _l("Sign off (签发)"), _l("Sign off"), primary=True),
     "issue": Action(forms.ActionForm, _l("Issue: give the number and store the PDF"), _l("Issue"), primary=True),
-    "deliver": Action(forms.DeliveryForm, _l("Record a delivery (送达)"), _l("Record the delivery"), primary=True),
+    "deliver": Action(forms.DeliveryForm, _l("Record a delivery (送达)"), _l("Record the delivery"), primary=True,
+                      multipart=True),
     "correct": Action(forms.ActionForm, _l("Correct by a new document"), _l("Start a correction")),
 }
 
@@ -267,8 +270,16 @@ def _perform(name, actor, document_id, form):
         document = services.issue(actor, document_id)
         return _("The document has been issued as %(number)s.", number=document.number), here
     if name == "deliver":
-        services.deliver(actor, document_id, form.recipient.data or "", _received_at(form.received_at.data),
-                         form.method.data or "")
+        received_at = _received_at(form.received_at.data)
+        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.receipt.name) if f and f.filename]
+        if len(uploads) > 1:
+            raise ValidationError(_l("Attach one receipt."), field="receipt")
+        try:
+            prepared = attachments.check_uploads(uploads)
+        except ValidationError as exc:   # the checker names its own field; here it is the receipt
+            raise ValidationError(exc.message, field="receipt") from None
+        services.deliver(actor, document_id, form.recipient.data or "", received_at,
+                         form.method.data or "", receipt=prepared[0] if prepared else None)
         return _("The delivery has been recorded."), here
     if name == "correct":
         draft = services.correct(actor, document_id)
@@ -365,6 +376,22 @@ def download(document_id):
     audit.record(actor, "document.download", document, detail={"number": document.number})
     db.session.commit()
     return _pdf_response(content, _filename(document), inline=False)
+
+
+@bp.route("/<int:document_id>/deliveries/<int:delivery_id>/receipt")
+@permission_required("document.read")
+def receipt(document_id, delivery_id):
+    try:
+        delivery, path, content_type = services.receipt(current_actor(), document_id, delivery_id)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    response = send_file(path, mimetype=content_type, as_attachment=True, max_age=0, conditional=False,
+                         etag=False, download_name=f"receipt-{document_id}-{delivery.id}{path.suffix}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- public verification -------------------------------------------------------------

@@ -17,6 +17,7 @@ from tests.e2e.test_ticket_loop import LOCAL_SCHEMES, log_in, log_out
 
 CENTRE_CODE = "ZJ-HQ"
 TITLE = "关于防范非法集资风险的提示函"
+RECEIPT_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 
 
 def centre_prefix(app) -> str:
@@ -87,6 +88,17 @@ def test_desk_and_leader_issue_a_document(live_server, visit, report_dir):
         document = db.session.get(Document, document_id)
         assert document.status == "issued" and document.number.startswith(f"{prefix}函〔")
         assert hashlib.sha256(content).hexdigest() == document.pdf_sha256
+
+    # The delivery is recorded with a photo of the signed receipt (送达回证).
+    delivery = page.get_by_test_id("action-deliver")
+    delivery.locator("#deliver-recipient").fill("王经理")
+    delivery.locator("#deliver-method").select_option("in_person")
+    delivery.locator("#deliver-receipt").set_input_files(
+        files=[{"name": "送达回证.png", "mimeType": "image/png", "buffer": RECEIPT_PNG}])
+    page.get_by_test_id("submit-deliver").click()
+    expect(page.get_by_test_id("document-status")).to_have_text(re.compile("已送达|Delivered"))
+    receipt = page.get_by_test_id("receipt-link").get_attribute("href")
+    assert page.request.get(receipt).body() == RECEIPT_PNG
     outside = [url for url in visit.requests
                if urlsplit(url).scheme not in LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"]
     assert not outside, f"the pages loaded something from outside 127.0.0.1: {outside}"
