@@ -50,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.calendar.views import bp as calendar_bp
     from core.auth.views import bp as auth_bp
     from core.dashboard.views import bp as dashboard_bp
+    from core.org.permission_views import bp as permissions_bp
     from core.org.views import bp as org_bp
     from core.plugins.views import bp as plugins_bp
     from core.registry.views import bp as registry_bp
@@ -57,7 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.tickets.views import bp as tickets_bp
 
     for bp in (auth_bp, dashboard_bp, registry_bp, org_bp, plugins_bp, audit_bp, api_bp, api_tokens_bp,
-               calendar_bp):
+               calendar_bp, permissions_bp):
         app.register_blueprint(bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(notifications_bp)

@@ -18,6 +18,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False   # the cookie is Secure on HTTPS requests anyway (core.web.SessionInterface)
+    PROXY_FIX = 0                   # behind a reverse proxy: how many proxies to trust (ANQI_PROXY_FIX=1)
     REMEMBER_COOKIE_HTTPONLY = True
     # A request may carry several attachments; each is limited on its own.
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024

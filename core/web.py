@@ -3,11 +3,13 @@ checks for views, error pages and response headers."""
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import abort, render_template, request
+from flask import abort, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core.audit import services as audit
@@ -34,6 +36,7 @@ CORE_MENU = (
     ("system", _l("API tokens"), "api_tokens.index", "system.manage", 35),
     ("system", _l("Working-day calendar"), "calendar.index", "system.manage", 37),
     ("system", _l("Audit log"), "audit.index", "audit.read", 40),
+    ("system", _l("Permission matrix"), "permissions.index", "permissions.read", 45),
 )
 SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}
 
@@ -67,6 +70,43 @@ def current_actor() -> Actor:
                       address=request.remote_addr or "")
         request._anqi_actor = actor
     return actor
+
+
+# How a view is reached, besides a permission (``permission_required``): the
+# security tests refuse any endpoint that declares none of these.
+PUBLIC = "public"        # anyone, signed in or not: the login page, the QR verification page
+SIGNED_IN = "signed_in"  # any signed-in user, on their own things: home, inbox, own password
+
+
+def public(view):
+    view.anqi_access = PUBLIC
+    return view
+
+
+def signed_in(view):
+    """Login required; what the page shows is the user's own (no permission applies)."""
+    wrapped = login_required(view)
+    wrapped.anqi_access = SIGNED_IN
+    return wrapped
+
+
+def access_of(view) -> str | None:
+    """What an endpoint's view requires: a permission name, ``public``,
+    ``signed_in``, ``api:<permission>`` / ``api:public`` for the JSON API (its
+    bearer token is checked by the API's own before_request), or None when the
+    view declares nothing (a mistake the security tests catch)."""
+    if view is None:
+        return None
+    permission = getattr(view, "anqi_permission", None)
+    if permission:
+        return permission
+    access = getattr(view, "anqi_access", None)
+    if access:
+        return access
+    operation = getattr(view, "api_operation", None)
+    if operation is not None and (operation.public or operation.permission):
+        return f"api:{'public' if operation.public else operation.permission}"
+    return None
 
 
 def permission_required(permission: str):
@@ -116,7 +156,22 @@ def query(**changes) -> str:
     return "?" + urlencode(args) if args else request.path
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` whenever the request came over HTTPS
+    (behind a reverse proxy: with ``PROXY_FIX`` set so that Flask sees the
+    proxy's ``X-Forwarded-Proto``), and always when ``SESSION_COOKIE_SECURE``."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies:
+        # Trust exactly this many proxies' X-Forwarded-For/-Proto/-Host/-Prefix: the
+        # client address in the audit trail and the rate limit, and HTTPS for the cookie.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
     login.login_view = "auth.login"
     login.login_message = _l("Please log in to open this page.")
     login.login_message_category = "info"
@@ -143,6 +198,8 @@ def init_app(app) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.errorhandler(CSRFError)

@@ -2,14 +2,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from core.auth import services
 from core.auth.forms import LoginForm, PasswordForm
 from core.errors import ValidationError
 from core.extensions import db
 from core.forms import apply_errors
-from core.web import current_actor
+from core.web import current_actor, public, signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -22,6 +22,7 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -42,7 +43,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@signed_in
 def logout():
     services.logout(current_actor())
     logout_user()
@@ -52,7 +53,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@signed_in
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -67,6 +68,7 @@ def password():
 
 
 @bp.route("/lang", methods=["POST"])
+@public
 def language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:

@@ -30,7 +30,7 @@ from core.forms import apply_errors
 from core.registry import services as registry
 from core.tickets import attachments, deadlines
 from core.tickets import services as tickets
-from core.web import current_actor, id_arg, permission_required
+from core.web import current_actor, id_arg, permission_required, public
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -335,7 +335,7 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool):
     response.headers["Cache-Control"] = "private, no-store"
     # No ``sandbox`` on the inline one: a sandboxed page may not run the browser's PDF viewer.
     response.headers["Content-Security-Policy"] = ("default-src 'none'; frame-ancestors 'none'" if inline
-                                                   else "default-src 'none'; sandbox")
+                                                   else "default-src 'none'; frame-ancestors 'none'; sandbox")
     return response
 
 
@@ -390,13 +390,14 @@ def receipt(document_id, delivery_id):
                          etag=False, download_name=f"receipt-{document_id}-{delivery.id}{path.suffix}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 
 # --- public verification -------------------------------------------------------------
 
 @verify_bp.route("/<code>")
+@public
 def check(code):
     """Open to anyone (the QR code is scanned by whoever holds the paper): the
     facts that prove a copy genuine, never its content."""

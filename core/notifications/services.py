@@ -1,7 +1,9 @@
 """Sending and reading in-app notifications."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from core import clock
+from core.errors import NotFound
 from core.extensions import db
 from core.notifications.models import Notification
 from core.org.models import User, UserRole
@@ -36,7 +38,11 @@ def inbox(user_id, limit: int = 50) -> list[Notification]:
 
 
 def mark_read(user_id, notification_id=None) -> None:
-    """Mark one (or, without an id, every) notification of the user as read."""
+    """Mark one (or, without an id, every) notification of the user as read.
+    Another user's notification is NotFound, like one that does not exist."""
+    if notification_id is not None and db.session.scalar(select(Notification.id).where(
+            Notification.id == notification_id, Notification.user_id == user_id)) is None:
+        raise NotFound(_l("There is no such notification."))
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)

@@ -1,12 +1,14 @@
 """The notification inbox and the unread count in the page header."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.errors import NotFound
 from core.extensions import db
 from core.notifications import services
 from core.notifications.models import Notification
+from core.web import signed_in
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -27,16 +29,19 @@ def _unread():
 
 
 @bp.route("/")
-@login_required
+@signed_in
 def index():
     return render_template("notifications/index.html", items=services.inbox(current_user.id))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
-@login_required
+@signed_in
 def read(notification_id):
     """Mark one notification read; with ``open`` go on to its ticket."""
-    services.mark_read(current_user.id, notification_id)
+    try:
+        services.mark_read(current_user.id, notification_id)
+    except NotFound:
+        abort(404)
     notification = db.session.get(Notification, notification_id)
     if request.form.get("open") and notification is not None and notification.user_id == current_user.id \
             and notification.ticket_id:
@@ -45,7 +50,7 @@ def read(notification_id):
 
 
 @bp.route("/read-all", methods=["POST"])
-@login_required
+@signed_in
 def read_all():
     services.mark_read(current_user.id)
     flash(_("All notifications are marked as read."), "success")

@@ -3,13 +3,19 @@
 Plugins add their own permissions through the ``anqi_permissions`` hook; the
 merged matrix lives on the app as ``app.extensions["anqi_permissions"]``.
 """
+import logging
+
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from core.org.roles import ADMIN, AUDITOR, DESK, LEADER, OFFICER
+
+log = logging.getLogger("anqi.permissions")
 
 CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "system.manage": frozenset({ADMIN}),
     "audit.read": frozenset({AUDITOR}),
+    "permissions.read": frozenset({ADMIN, AUDITOR}),         # this matrix, as a page
     "dashboard.read": frozenset({LEADER, DESK, OFFICER}),
     "enterprise.read": frozenset({LEADER, DESK, OFFICER}),
     "enterprise.write": frozenset({LEADER, DESK}),
@@ -32,13 +38,50 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+PERMISSION_LABELS = {
+    "system.manage": _l("Manage users, units, plugins, API tokens and the calendar"),
+    "audit.read": _l("Read and verify the audit trail"),
+    "permissions.read": _l("See this permission matrix"),
+    "dashboard.read": _l("See the dashboard"),
+    "enterprise.read": _l("Read enterprises"),
+    "enterprise.write": _l("Register and edit enterprises"),
+    "enterprise.import": _l("Import enterprises"),
+    "enterprise.export": _l("Export enterprises"),
+    "ticket.read": _l("Read demand tickets"),
+    "ticket.register": _l("Register demands"),
+    "ticket.dispatch": _l("Dispatch, transfer and close tickets"),
+    "ticket.handle": _l("Sign for, answer, return and escalate tickets"),
+    "ticket.rate": _l("Record the enterprise's rating"),
+    "ticket.complain": _l("Record complaints"),
+    "ticket.supervise": _l("Supervise tickets (督办)"),
+    "ticket.decide_extension": _l("Approve or refuse extensions"),
+    "ticket.stats": _l("Ticket statistics and similar demands"),
+    "ticket.categories": _l("Edit ticket categories"),
+    "document.read": _l("Read official documents"),
+    "document.draft": _l("Write, submit and correct documents"),
+    "document.sign": _l("Sign off documents (签发)"),
+    "document.issue": _l("Issue and deliver documents"),
+}
+
+
 def build_matrix(contributions) -> dict[str, frozenset[str]]:
-    """Merge core's matrix with the dicts that plugins contribute."""
+    """Merge core's matrix with the dicts that plugins contribute. The auditor
+    reads the audit trail and nothing else (三权分立): a plugin that grants the
+    auditor anything has that grant dropped, with a warning."""
     matrix = dict(CORE_PERMISSIONS)
     for contribution in contributions:
         for permission, roles in (contribution or {}).items():
-            matrix[permission] = matrix.get(permission, frozenset()) | frozenset(roles)
+            roles = frozenset(roles)
+            if AUDITOR in roles:
+                log.warning("permission %s: the auditor role is not granted plugin permissions", permission)
+                roles -= {AUDITOR}
+            matrix[permission] = matrix.get(permission, frozenset()) | roles
     return matrix
+
+
+def matrix() -> dict[str, frozenset[str]]:
+    """The merged matrix of this app (core's and the installed plugins')."""
+    return dict(current_app.extensions.get("anqi_permissions", CORE_PERMISSIONS))
 
 
 def roles_for(permission: str) -> frozenset[str]:

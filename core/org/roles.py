@@ -16,3 +16,14 @@ ROLES = {
 }
 
 BUSINESS_ROLES = frozenset({LEADER, DESK, OFFICER})
+
+
+def separation_problem(roles) -> object | None:
+    """三权分立: the system administrator, the auditor and the business roles
+    are held by different people. Returns why ``roles`` break that, or None."""
+    roles = set(roles)
+    if ADMIN in roles and len(roles) > 1:
+        return _l("The system administrator role cannot be combined with another role.")
+    if AUDITOR in roles and len(roles) > 1:
+        return _l("The auditor role cannot be combined with another role.")
+    return None

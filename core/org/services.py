@@ -7,7 +7,7 @@ from core.audit import services as audit
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.models import UNIT_KINDS, Unit, User, UserRole
-from core.org.roles import ROLES
+from core.org.roles import ROLES, separation_problem
 from core.text import clean_text
 
 MIN_PASSWORD = 8
@@ -123,6 +123,8 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
         errors["unit_id"] = [_l("Choose the user's unit.")]
     if not roles or any(r not in ROLES for r in roles):
         errors["roles"] = [_l("Choose at least one role.")]
+    elif separation_problem(roles):
+        errors["roles"] = [separation_problem(roles)]
     if user is None or password:
         try:
             check_new_password(password, username)

@@ -1,0 +1,303 @@
+"""The security suite, generated from the app's own URL map (core's routes and
+every installed plugin's): each endpoint declares how it is reached; every
+route × every role × a record of a foreign unit answers 403 or 404, never the
+record; every POST without a CSRF token is refused; no GET changes a row; every
+response carries the security headers. A new route that declares no permission
+fails here."""
+import hashlib
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from core import clock
+from core.api import auth as api_auth
+from core.documents import batches
+from core.documents import services as documents
+from core.extensions import db
+from core.notifications.models import Notification
+from core.org.actor import shell_actor
+from core.org.permissions import has_permission
+from core.org.services import save_user
+from core.registry import services as registry
+from core.tickets import attachments
+from core.tickets import services as tickets
+from core.tickets.models import ClassMatter
+from core.web import PUBLIC, SIGNED_IN, access_of
+from tests.conftest import PASSWORD, actor_for, csrf_token, login
+from tests.helpers import code, fresh_client
+from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
+
+ROLE_USERS = {"admin": "admin", "auditor": "auditor", "leader": "leader_a", "desk": "desk_a", "officer": "officer_a"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
+# Rows that a read may write by design: the audit trail records reads of
+# documents and refusals; an API token notes when it was last used.
+NOT_STATE = {"audit_entry": None, "api_token": {"last_used_at"}}
+SYSTEM_PERMISSIONS = {"system.manage", "audit.read", "permissions.read"}   # not scoped by unit
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        yield rule
+
+
+def _records_of(unit_key, city, desk, leader):
+    """A record of every kind that a URL names, in one station: enterprise,
+    ticket with an attachment, issued and delivered document with a scanned
+    receipt, batch, class matter, notification."""
+    unit = getattr(city, unit_key)
+    unit.doc_prefix = {"station_a": "甲公", "station_b": "乙公"}[unit_key]
+    db.session.commit()
+    enterprise = registry.create(actor_for(desk), {"name": f"{unit.name}辖区测试企业", "credit_code":
+                                                   code(1 if unit_key == "station_a" else 2)})
+    ticket = tickets.register(actor_for(desk), tickets.Intake(
+        enterprise_id=enterprise.id, channel="hotline", category="dispute", ticket_class="general",
+        handling_mode="follow", description="厂区门口有人堵路。",
+        attachments=attachments.check_uploads([("现场.png", io.BytesIO(PNG))])))
+    draft = documents.create(actor_for(desk), documents.Draft(
+        doc_type="letter", title="提示函", addressees=[enterprise.name], body=[("p", "请加强管理。")]))
+    documents.submit(actor_for(desk), draft.id)
+    documents.sign_off(actor_for(leader), draft.id)
+    documents.issue(actor_for(desk), draft.id)
+    receipt = attachments.check_uploads([("回执.png", io.BytesIO(PNG))])[0]
+    delivery = documents.deliver(actor_for(desk), draft.id, "王经理", clock.now(), "in_person", receipt=receipt)
+    signed = documents.create(actor_for(desk), documents.Draft(
+        doc_type="letter", title="批量函", addressees=[enterprise.name], body=[("p", "正文。")]))
+    documents.submit(actor_for(desk), signed.id)
+    documents.sign_off(actor_for(leader), signed.id)
+    batch = batches.create(actor_for(desk), [signed.id])
+    matter = ClassMatter(unit_id=unit.id, category="dispute", period_start=date(2026, 11, 1),
+                         period_end=date(2026, 11, 30), title="堵路纠纷")
+    notification = Notification(user_id=actor_for(desk).user_id, ticket_id=ticket.id, kind="dispatched", text="新工单")
+    db.session.add_all([matter, notification])
+    db.session.commit()
+    return {"enterprise_id": enterprise.id, "ticket_id": ticket.id, "attachment_id": ticket.attachments[0].id,
+            "document_id": draft.id, "delivery_id": delivery.id, "batch_id": batch.id, "matter_id": matter.id,
+            "notification_id": notification.id}
+
+
+@pytest.fixture
+def world(app, city):
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+    shell = shell_actor()
+    for username, unit in (("leader_a", city.station_a), ("leader_b", city.station_b)):
+        save_user(shell, {"username": username, "name": username.upper(), "unit_id": unit.id, "roles": ["leader"],
+                          "password": PASSWORD})
+    own = _records_of("station_a", city, "desk_a", "leader_a")
+    foreign = _records_of("station_b", city, "desk_b", "leader_b")
+    system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026}
+    _, token = api_auth.issue(shell, "desk_a", "测试")
+    return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
+
+
+def _url(app, rule, values) -> str | None:
+    """The rule's URL with ``values`` for its arguments; None when an argument has no value."""
+    args = {}
+    for name in rule.arguments:
+        if name in values:
+            args[name] = values[name]
+        elif name == "action":
+            args[name] = "submit" if rule.endpoint.startswith("documents") else "note"
+        elif name == "code":
+            args[name] = "ABCDEFGH23"
+        elif name == "token":
+            args[name] = "0" * 32
+        else:
+            return None
+    with app.test_request_context():
+        return app.url_for(rule.endpoint, **args)
+
+
+_reflected: dict[str, MetaData] = {}
+
+
+def _fingerprint() -> dict[str, str]:
+    """Each table's rows, hashed: what a read must leave as it was."""
+    db.session.rollback()
+    metadata = _reflected.get(str(db.engine.url))
+    if metadata is None:
+        metadata = _reflected[str(db.engine.url)] = MetaData()
+        metadata.reflect(db.engine)
+    prints = {}
+    for name, table in sorted(metadata.tables.items()):
+        skipped = NOT_STATE.get(name, set())
+        if skipped is None:
+            continue
+        columns = [c for c in table.c if c.name not in skipped]
+        rows = db.session.execute(select(*columns).order_by(*table.primary_key.columns or columns)).all()
+        prints[name] = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+    db.session.rollback()
+    return prints
+
+
+def _check_headers(response, url):
+    csp = response.headers.get("Content-Security-Policy", "")
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip())
+    assert directives.get("frame-ancestors") == "'none'", (url, csp)
+    assert "'unsafe-inline'" not in directives.get("script-src", directives.get("default-src", "")), (url, csp)
+    assert response.headers.get("X-Content-Type-Options") == "nosniff", url
+    assert response.headers.get("Referrer-Policy"), url
+
+
+# --- every endpoint declares its access ------------------------------------------------
+
+def test_every_endpoint_declares_how_it_is_reached(app):
+    undeclared = [f"{','.join(sorted(r.methods - {'HEAD', 'OPTIONS'}))} {r.rule} ({r.endpoint})"
+                  for r in _rules(app) if access_of(app.view_functions[r.endpoint]) is None]
+    assert not undeclared, "routes without a permission (use permission_required, public or signed_in):\n" + \
+        "\n".join(undeclared)
+
+
+def test_a_route_without_a_permission_is_caught(make_app):
+    app = make_app()
+
+    @app.route("/forgotten")
+    def forgotten():
+        return "records"
+
+    assert access_of(app.view_functions["forgotten"]) is None
+
+
+def test_public_and_signed_in_routes_are_the_known_few(app):
+    """A public page must be a deliberate choice: the list is short and reviewed."""
+    public = sorted(r.rule for r in _rules(app) if access_of(app.view_functions[r.endpoint]) in (PUBLIC, "api:public"))
+    assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/verify/<code>"])
+
+
+# --- every route × every role × a foreign record ----------------------------------------------
+
+def test_no_role_reaches_a_record_of_another_unit(app, world):
+    checked = 0
+    for role, username in ROLE_USERS.items():
+        client = fresh_client(app)
+        login(client, username)
+        user = actor_for(username).user
+        for rule in _rules(app):
+            access = access_of(app.view_functions[rule.endpoint])
+            if access.startswith("api:") or access == PUBLIC:
+                continue
+            url = _url(app, rule, world["foreign"])
+            if url is None:
+                continue
+            named_record = any(a.endswith("_id") for a in rule.arguments)
+            allowed = access == SIGNED_IN or has_permission(user, access)
+            if allowed and (not named_record or access in SYSTEM_PERMISSIONS):
+                continue      # no foreign record in the URL, or a system page that is not scoped by unit
+            before = _fingerprint()
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, data={"reason": "x", "text": "x"})
+                assert response.status_code in (403, 404), (role, method, url, response.status_code)
+                _check_headers(response, url)
+                checked += 1
+            after = _fingerprint()
+            assert before == after, (role, url, [t for t in before if before[t] != after.get(t)])
+    assert checked > 100
+
+
+def test_the_api_answers_foreign_records_with_404_and_needs_its_token(app, world):
+    bearer = {"Authorization": f"Bearer {world['token']}"}
+    client = fresh_client(app)
+    for rule in _rules(app):
+        access = access_of(app.view_functions[rule.endpoint])
+        if not access.startswith("api:") or access == "api:public" or "GET" not in rule.methods:
+            continue
+        own, foreign = _url(app, rule, world["own"]), _url(app, rule, world["foreign"])
+        assert client.get(own).status_code == 401, own                  # no token, no answer
+        if own != foreign:
+            response = client.get(foreign, headers=bearer)
+            assert response.status_code == 404, (foreign, response.status_code)
+    # A signed-in browser session is not an API credential (the API takes no CSRF token).
+    browser = fresh_client(app)
+    login(browser, "desk_a")
+    assert browser.get("/api/v1/tickets").status_code == 401
+    assert browser.post("/api/v1/tickets", json={}).status_code == 401
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def csrf_app(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+
+
+def _login_with_token(client, username):
+    page = client.get("/login")
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": csrf_token(page.data)})
+    assert response.status_code == 302
+
+
+def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+    own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
+           "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1}
+    clients = {}
+    for username in ("admin", "desk"):
+        clients[username] = fresh_client(csrf_app)
+        _login_with_token(clients[username], username)
+    clients["anonymous"] = fresh_client(csrf_app)
+    before = _fingerprint()
+    posts = 0
+    for rule in _rules(csrf_app):
+        access = access_of(csrf_app.view_functions[rule.endpoint])
+        if "POST" not in rule.methods or access.startswith("api:"):
+            continue
+        url = _url(csrf_app, rule, own)
+        assert url is not None, rule.rule
+        for who, client in clients.items():
+            response = client.post(url, data={"name": "x", "reason": "x"})
+            assert response.status_code == 400, (who, url, response.status_code)
+            _check_headers(response, url)
+            posts += 1
+    assert posts > 40
+    after = _fingerprint()
+    assert before == after, [t for t in before if before[t] != after.get(t)]
+
+
+# --- no GET changes a row ----------------------------------------------------------------------
+
+def test_no_get_changes_a_row(app, world):
+    bearer = {"Authorization": f"Bearer {world['token']}"}
+    clients = {}
+    for role, username in ROLE_USERS.items():
+        clients[role] = fresh_client(app)
+        login(clients[role], username)
+    opened = 0
+    for rule in _rules(app):
+        if "GET" not in rule.methods:
+            continue
+        access = access_of(app.view_functions[rule.endpoint])
+        url = _url(app, rule, world["own"])
+        if url is None:
+            continue
+        if access.startswith("api:") or access == PUBLIC:
+            runs = [(fresh_client(app), bearer if access.startswith("api:") else {})]
+        else:
+            runs = [(client, {}) for role, client in clients.items()
+                    if access == SIGNED_IN or has_permission(actor_for(ROLE_USERS[role]).user, access)]
+        for client, headers in runs:
+            before = _fingerprint()
+            response = client.get(url, headers=headers)
+            assert response.status_code < 500, (url, response.status_code)
+            _check_headers(response, url)
+            after = _fingerprint()
+            assert before == after, (url, [t for t in before if before[t] != after.get(t)])
+            opened += 1
+    assert opened > 40
+
+
+def test_error_pages_reveal_nothing(app, city):
+    client = fresh_client(app)
+    login(client, "desk_a")
+    for url in ("/tickets/999999", "/nowhere", "/documents/2147483648"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert not re.search(r"Traceback|sqlalchemy|werkzeug|File \"/", body), url
+        _check_headers(response, url)
