@@ -448,3 +448,36 @@ def _officer_of_centre(app, city):
     save_user(shell_actor(), {"username": "officer_c", "name": "OFFICER_C", "unit_id": city.centre.id,
                               "roles": ["officer"], "password": "Passw0rd-test"})
     return client_for(app, "officer_c")
+
+
+# --- no lost work -------------------------------------------------------------------------
+
+def test_sending_the_new_draft_form_twice_makes_one_document(app, city, prefixes):
+    desk = client_for(app, "desk")
+    page = text(desk.get("/documents/new"))
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        response = desk.post("/documents/new", data=form_data(submission_key=key))
+        assert response.status_code == 302
+    assert db.session.scalars(select(Document.id)).all() == [int(response.headers["Location"].rsplit("/", 1)[1])]
+    # Another user cannot reuse the key.
+    response = client_for(app, "leader").post("/documents/new", data=form_data(submission_key=key))
+    assert response.status_code == 400 and len(db.session.scalars(select(Document.id)).all()) == 1
+
+
+def test_a_draft_changed_meanwhile_shows_the_other_version_and_keeps_the_authors_entries(app, city, prefixes):
+    document_id = draft()
+    first, second = client_for(app, "desk"), client_for(app, "leader")
+    page = text(first.get(f"/documents/{document_id}/edit"))
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    assert second.post(f"/documents/{document_id}/edit",
+                       data=form_data(title="领导改过的标题", version=version)).status_code == 302
+    response = first.post(f"/documents/{document_id}/edit", data=form_data(title="窗口改的标题", version=version))
+    page = text(response)
+    assert response.status_code == 409 and 'data-testid="document-conflict"' in page
+    assert "领导改过的标题" in page and 'value="窗口改的标题"' in page
+    assert reload(document_id).title == "领导改过的标题"
+    new_version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    assert first.post(f"/documents/{document_id}/edit",
+                      data=form_data(title="窗口改的标题", version=new_version)).status_code == 302
+    assert reload(document_id).title == "窗口改的标题"

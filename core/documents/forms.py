@@ -57,6 +57,8 @@ class DraftForm(FlaskForm):
                                                      "empty."))
     ticket_id = HiddenField()
     enterprise_id = HiddenField()
+    submission_key = HiddenField()
+    version = HiddenField()
 
     def set_choices(self, kinds: dict):
         self.doc_type.choices = [("", _l("— choose —"))] + [(code, kind.label) for code, kind in kinds.items()]

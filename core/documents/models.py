@@ -63,6 +63,8 @@ class Document(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The draft form's one-time key: sending the form twice makes one document.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     unit = relationship("Unit", lazy="joined")
     signed_by = relationship("User", foreign_keys=[signed_by_id])

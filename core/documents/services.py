@@ -15,12 +15,13 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit import services as audit
 from core.documents import numbering
 from core.documents.models import Document, DocumentDelivery
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.plugins.services import call_for_unit
 from core.plugins.toolkit import DocumentType
@@ -53,6 +54,7 @@ class Draft:
     enterprise_id: int | None = None
     related_type: str = ""
     related_id: int | None = None
+    submission_key: str | None = None
 
 
 def types(actor) -> dict[str, DocumentType]:
@@ -135,13 +137,27 @@ def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
     actor.require("document.draft")
     if actor.unit_id is None:
         raise Forbidden(_l("Only a member of a unit can write its documents."))
+    if draft.submission_key:
+        existing = db.session.scalar(select(Document).where(Document.submission_key == draft.submission_key))
+        if existing is not None and existing.created_by_id == actor.user_id:
+            return existing            # the same form sent twice (a double click, a resend)
+        if existing is not None:
+            raise ValidationError(_l("This form has already been used. Open a new one."))
     values = _validate(actor, draft)
     # A correction stays with the unit that issued the original.
     document = Document(unit_id=replaces.unit_id if replaces else actor.unit_id, status="draft",
                         created_by_id=actor.user_id,
-                        replaces_id=replaces.id if replaces else None, **values)
+                        replaces_id=replaces.id if replaces else None, submission_key=draft.submission_key,
+                        **values)
     db.session.add(document)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:        # the same key, sent twice at the same moment
+        db.session.rollback()
+        existing = db.session.scalar(select(Document).where(Document.submission_key == draft.submission_key))
+        if existing is None or existing.created_by_id != actor.user_id:
+            raise
+        return existing
     audit.record(actor, "document.create", document, detail={"type": document.doc_type})
     db.session.commit()
     return document
@@ -185,10 +201,18 @@ def available_actions(actor, document) -> set[str]:
     return found
 
 
-def update(actor, document_id, draft: Draft) -> Document:
+def update(actor, document_id, draft: Draft, version: int | None = None) -> Document:
+    """Change a draft. ``version`` is the one the author's form was built from:
+    when someone saved in between, Conflict (the form shows their version and
+    keeps the author's entries for saving again)."""
     document = get(actor, document_id)
     actor.require("document.draft")
     _require_status(actor, document, "update", "draft")
+    if version is not None and version != document.version:
+        audit.record_failure(actor, "document.update", result=audit.REJECTED, object_type="document",
+                             object_id=document_id, detail={"conflict": True})
+        raise Conflict(_l("Someone else saved this draft while you were editing it. Their version is shown "
+                          "below; your entries are still in the form: save again to apply them."))
     values = _validate(actor, draft)
     for name, value in values.items():
         setattr(document, name, value)

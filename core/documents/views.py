@@ -10,6 +10,7 @@ page. Thin: every rule is in core.documents.services.
   never the title or the body.
 """
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -24,7 +25,7 @@ from core import clock
 from core.audit import services as audit
 from core.documents import forms, services
 from core.documents.models import Document
-from core.errors import AnqiError, Forbidden, NotFound, ValidationError
+from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.registry import services as registry
@@ -38,6 +39,7 @@ verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "signed": _l("Signed off"), "numbered": _l("Numbered"),
                  "issued": _l("Issued"), "delivered": _l("Delivered")}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -95,10 +97,10 @@ def _draft(form, **links) -> services.Draft:
         attachment_titles=forms.lines(form.attachment_titles.data), **links)
 
 
-def _render_form(form, document=None, ticket=None, enterprise=None, status=200):
+def _render_form(form, document=None, ticket=None, enterprise=None, status=200, conflict=None):
     heading = _("Edit the draft") if document else _("New document")
     return render_template("documents_pages/form.html", form=form, document=document, ticket=ticket,
-                           enterprise=enterprise, heading=heading), status
+                           enterprise=enterprise, heading=heading, conflict=conflict), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -112,6 +114,7 @@ def new():
         if problem:
             flash(str(problem), "error")
         form.doc_type.data = "letter"
+        form.submission_key.data = secrets.token_urlsafe(24)
         form.ticket_id.data = str(ticket.id) if ticket else ""
         form.enterprise_id.data = str(enterprise.id) if enterprise else ""
         if enterprise:
@@ -120,8 +123,10 @@ def new():
     try:
         if problem:
             raise ValidationError(problem)
+        key = form.submission_key.data or ""
         document = services.create(actor, _draft(form, ticket_id=ticket.id if ticket else None,
-                                                 enterprise_id=enterprise.id if enterprise else None))
+                                                 enterprise_id=enterprise.id if enterprise else None,
+                                                 submission_key=key if SUBMISSION_KEY.match(key) else None))
     except AnqiError as exc:
         db.session.rollback()
         apply_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(exc.message))
@@ -146,15 +151,22 @@ def edit(document_id):
         form.addressees.data, form.copies.data = "\n".join(document.addressees), "\n".join(document.copies)
         form.body.data = forms.body_text(document.body)
         form.attachment_titles.data = "\n".join(document.attachment_titles)
+        form.version.data = str(document.version)
         return _render_form(form, document)
     # The links were made when the draft was created; the form does not change them.
     draft = _draft(form, ticket_id=document.ticket_id, enterprise_id=document.enterprise_id,
                    related_type=document.related_type, related_id=document.related_id)
     try:
-        services.update(actor, document.id, draft)
+        services.update(actor, document.id, draft, version=_int(form.version.data))
     except NotFound:
         db.session.rollback()
         abort(404)
+    except Conflict as exc:
+        db.session.rollback()
+        current = _load(document_id)
+        form.version.data = str(current.version)     # saving again applies the author's entries over it
+        form.form_errors.append(str(exc.message))
+        return _render_form(form, current, status=409, conflict=current)
     except StaleDataError:
         db.session.rollback()
         flash(_("Someone else changed this document at the same moment. Here is how it stands now; "
