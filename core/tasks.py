@@ -99,6 +99,15 @@ def sweep_tickets():
     # Nothing is returned: a periodic task's result would only pile up in the storage.
 
 
+@huey.periodic_task(crontab(minute="17", hour="3"), name="anqi.forms.forget_old_keys")
+def forget_old_form_keys():
+    """Drop the create forms' one-time keys after two days."""
+    from core.submissions.services import forget_old
+
+    with app_context():
+        forget_old()
+
+
 # --- consumers -------------------------------------------------------------------
 
 class EmbeddedConsumer(Consumer):

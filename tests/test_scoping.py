@@ -282,3 +282,23 @@ def test_a_stale_form_is_a_conflict(app, city, two):
     assert "Someone else saved this enterprise" in response.get_data(as_text=True)
     enterprise = reload(two[0])
     assert (enterprise.name, enterprise.notes, enterprise.version) == (A_NAME, "中心先改了", 2)
+
+
+def test_the_enterprise_form_sent_twice_registers_one(app, city):
+    import re as _re
+
+    from tests.helpers import count as _count
+
+    client = client_for(app, "desk_a")
+    page = client.get("/enterprises/new").get_data(as_text=True)
+    key = _re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"name": "双击测试有限公司", "credit_code": code(9), "unit_id": city.station_a.id, "liaison_officer_id": 0,
+            "submission_key": key}
+    first = client.post("/enterprises/new", data=data)
+    second = client.post("/enterprises/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _count(Enterprise) == 1
+    # The key is the user's own: someone else sending it gets the usual duplicate message, not the record.
+    other = client_for(app, "desk").post("/enterprises/new", data=data)
+    assert other.status_code == 200 and _count(Enterprise) == 1

@@ -27,6 +27,7 @@ class EnterpriseForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
     contacts = FieldList(FormField(ContactForm), min_entries=3, max_entries=20)
     version = HiddenField()
+    submission_key = HiddenField()      # the create form's one-time key (core.submissions)
 
     def set_choices(self, units, officers):
         self.unit_id.choices = [(u.id, "　" * max(u.depth, 0) + u.name) for u in units]

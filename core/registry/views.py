@@ -13,6 +13,7 @@ from core.plugins.services import call_for_unit
 from core.registry import export as export_module
 from core.registry import importer, services
 from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
+from core.submissions import services as submissions
 from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("registry", __name__, url_prefix="/enterprises")
@@ -84,14 +85,21 @@ def create():
     form.set_choices(services.units(actor), services.officers(actor))
     if request.method == "GET":
         form.unit_id.data = actor.unit_id
+        form.submission_key.data = submissions.new_key()
     if form.validate_on_submit():
+        if done := submissions.seen(actor, form.submission_key.data):
+            return redirect(done)            # the form sent twice: its enterprise is already there
         try:
             enterprise = services.create(actor, form.to_data())
         except ValidationError as exc:
+            if done := submissions.seen(actor, form.submission_key.data):
+                return redirect(done)        # sent twice at the same moment: the first one made it
             apply_errors(form, exc)
         else:
+            target = url_for(".detail", enterprise_id=enterprise.id)
+            submissions.remember(actor, form.submission_key.data, target)
             flash(_("Enterprise “%(name)s” registered.", name=enterprise.name), "success")
-            return redirect(url_for(".detail", enterprise_id=enterprise.id))
+            return redirect(target)
     return render_template("registry/form.html", form=form, enterprise=None)
 
 

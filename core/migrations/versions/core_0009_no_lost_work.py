@@ -1,4 +1,4 @@
-"""no lost work: the draft form's one-time key on documents
+"""no lost work: the draft form's one-time key on documents, the create forms' keys
 
 Revision ID: core_0009
 Revises: core_0005
@@ -17,6 +17,17 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('form_submission',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_form_submission_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_form_submission'))
+    )
+    with op.batch_alter_table('form_submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_submission_created_at'), ['created_at'], unique=False)
+
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_document_submission_key'), ['submission_key'])
@@ -26,3 +37,4 @@ def downgrade():
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_document_submission_key'), type_='unique')
         batch_op.drop_column('submission_key')
+    op.drop_table('form_submission')
