@@ -417,3 +417,10 @@ def test_a_plain_string_title_is_listed(make_app, tmp_path, monkeypatch):
         result = app.test_cli_runner().invoke(args=["plugins", "list"])
         assert result.exit_code == 0, result.output
         assert re.search(r"^plain\s+1\s+纯文本标题", result.output, re.MULTILINE)
+
+
+def test_a_plugins_static_files_are_under_its_own_prefix(app):
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("inspection.static", filename="inspection.css") == "/p/inspection/static/inspection.css"

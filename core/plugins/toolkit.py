@@ -15,7 +15,7 @@ def plugin_blueprint(name: str, import_name: str) -> Blueprint:
     under ``<plugin>/templates/<name>/``. Core answers 404 on it for users whose
     unit has not enabled the plugin."""
     bp = Blueprint(name, import_name, url_prefix=f"/p/{name}", template_folder="templates",
-                   static_folder="static", static_url_path=f"/p/{name}/static")
+                   static_folder="static", static_url_path="/static")   # under the url_prefix: /p/<name>/static
     bp.anqi_plugin = name
     return bp
 
