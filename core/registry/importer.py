@@ -237,15 +237,20 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         result.reasons = [str(r) for r in reasons]
         return result
     current = existing.get(code)
+    if current is not None and not actor.scope.allows(current.unit_id):
+        result.reasons = [str(_l("This credit code is already registered, in another unit's area."))]
+        return result
+    try:
+        services.resolve_masked_phones(current, clean)  # an exported file holds the phones masked
+    except ValidationError as exc:
+        result.reasons = [str(exc.message)]
+        return result
     if current is None:
         clean.setdefault("unit_id", default_unit_id)
         if clean["unit_id"] is None:
             result.reasons = [str(_l("Give the responsible unit's code (column 属地单位代码)."))]
             return result
         result.action = CREATED
-    elif not actor.scope.allows(current.unit_id):
-        result.reasons = [str(_l("This credit code is already registered, in another unit's area."))]
-        return result
     else:
         result.enterprise_id = current.id
         result.action = UPDATED if services.changed_fields(current, clean) else UNCHANGED
