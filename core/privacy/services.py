@@ -24,18 +24,30 @@ def _require(actor, action: str, **where) -> None:
         raise Forbidden(_l("Your role may not see personal data unmasked."))
 
 
-def reveal(actor, obj, field: str, *, detail: dict | None = None) -> None:
+def check(actor, obj, field: str) -> None:
+    """Forbidden (recorded as denied) unless ``actor`` may reveal; records nothing otherwise."""
+    _require(actor, REVEAL, object_type=obj.__tablename__, object_id=obj.id, detail={"field": field})
+
+
+def reveal(actor, obj, field: str, *, detail: dict | None = None, commit: bool = True) -> None:
     """Record that ``actor`` is shown ``field`` of ``obj`` unmasked, and commit
     the entry; Forbidden (recorded as denied) when the actor's role may not."""
     where = {"object_type": obj.__tablename__, "object_id": obj.id, "detail": {"field": field, **(detail or {})}}
     _require(actor, REVEAL, **where)
     audit.record(actor, REVEAL, **where)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+
+
+def check_export(actor, object_type: str, fields: list[str]) -> None:
+    """Before building an export with unmasked ``fields``: Forbidden (recorded
+    as denied) unless ``actor`` may reveal."""
+    _require(actor, "personal_data.export", object_type=object_type, detail={"fields": fields})
 
 
 def record_export(actor, object_type: str, fields: list[str], rows: int, *, detail: dict | None = None) -> None:
-    """Record an export that holds unmasked values (in the export's own
-    transaction: the caller commits). Forbidden when the role may not."""
-    where = {"object_type": object_type, "detail": {"fields": fields, "rows": rows, **(detail or {})}}
-    _require(actor, "personal_data.export", **where)
-    audit.record(actor, "personal_data.export", **where)
+    """Record an export that holds unmasked values, in the export's own
+    transaction (the caller commits)."""
+    check_export(actor, object_type, fields)
+    audit.record(actor, "personal_data.export", object_type=object_type,
+                 detail={"fields": fields, "rows": rows, **(detail or {})})

@@ -213,8 +213,10 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         else:
             data["liaison_officer_id"] = officer_id
     if any(raw.get(k) for k in ("contact_name", "contact_phone", "contact_title")):
-        data["contacts"] = [{"name": raw.get("contact_name"), "phone": raw.get("contact_phone"),
-                             "title": raw.get("contact_title")}]
+        # One contact a line, as the export writes them.
+        names, phones, titles = (_lines(raw.get(k)) for k in ("contact_name", "contact_phone", "contact_title"))
+        data["contacts"] = [{"name": _nth(names, i), "phone": _nth(phones, i), "title": _nth(titles, i)}
+                            for i in range(max(len(names), len(phones), len(titles)))]
     try:
         clean = services.validate(actor, data)
     except ValidationError as exc:
@@ -256,6 +258,14 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         result.action = UPDATED if services.changed_fields(current, clean) else UNCHANGED
     result.data = clean
     return result
+
+
+def _lines(value) -> list[str]:
+    return str(value).splitlines() if value is not None else []
+
+
+def _nth(values: list, i: int) -> str:
+    return values[i] if i < len(values) else ""
 
 
 def apply(actor, filename: str, content: bytes, only_valid: bool = False,

@@ -69,6 +69,19 @@ def reveal_contact_phone(actor, enterprise_id, contact_id) -> EnterpriseContact:
     return contact
 
 
+def reveal_contact_phones(actor, enterprise_id, detail: dict | None = None) -> Enterprise:
+    """The enterprise, every contact's phone revealed to ``actor`` (one audit
+    entry per phone, committed together); Forbidden for a role that may not."""
+    enterprise = get(actor, enterprise_id)
+    privacy.check(actor, enterprise, "contacts.phone")
+    for contact in enterprise.contacts:
+        if contact.phone:
+            privacy.reveal(actor, contact, "phone", detail={"enterprise_id": enterprise.id, **(detail or {})},
+                           commit=False)
+    db.session.commit()
+    return get(actor, enterprise_id)
+
+
 def scoped_select(actor, filters: EnterpriseFilter | None = None):
     actor.require("enterprise.read")
     stmt = select(Enterprise).where(actor.scope.filter(Enterprise.unit_id))

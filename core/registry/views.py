@@ -242,6 +242,10 @@ def import_template():
 @bp.route("/export.xlsx")
 @permission_required("enterprise.export")
 def export():
-    content, _count = export_module.workbook(current_actor(), filters_from_request())
+    try:
+        content, _count = export_module.workbook(current_actor(), filters_from_request(),
+                                                 reveal=request.args.get("reveal") == "1")
+    except Forbidden:
+        abort(403)
     return send_file(io.BytesIO(content), as_attachment=True, download_name="企业名录.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -100,13 +100,13 @@ def category_label(code: str) -> str:
     return row.name_zh if (get_locale() is None or get_locale().language == "zh") else row.name_en
 
 
-def reveal_contact_phone(actor, ticket_id) -> Ticket:
+def reveal_contact_phone(actor, ticket_id, detail: dict | None = None) -> Ticket:
     """The ticket whose contact phone ``actor`` asks to see unmasked; the
     reveal is audited (Forbidden, also audited, for a role that may not)."""
     ticket = get(actor, ticket_id)
     if not ticket.contact_phone:
         raise NotFound(_l("This ticket has no contact phone."))
-    privacy.reveal(actor, ticket, "contact_phone")
+    privacy.reveal(actor, ticket, "contact_phone", detail=detail)
     return get(actor, ticket_id)
 
 
