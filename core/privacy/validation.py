@@ -20,7 +20,7 @@ _SEPARATORS = re.compile(r"[\s()（）\-–—.]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _SERVICE = re.compile(r"^[48]00\d{7}$")          # 400/800 numbers
 _LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?$")
-_LOCAL = re.compile(r"^\d{7,8}$")
+_LOCAL = re.compile(r"^[2-9]\d{6,7}$")
 
 
 def _area_length(digits: str) -> int:
@@ -50,7 +50,10 @@ def phone(value) -> str:
         return f"{bare[:3]}-{bare[3:6]}-{bare[6:]}"
     if _LOCAL.match(bare):
         return bare
-    landline = _LANDLINE.match(digits_dashes)
+    if bare.startswith("0") and bare.isdigit() and 7 <= len(bare) - _area_length(bare) <= 8:
+        area = bare[:_area_length(bare)]
+        return f"{area}-{bare[len(area):]}"
+    landline = _LANDLINE.match(digits_dashes)  # with an extension: 0575-87654321-123
     if landline and bare.isdigit():
         area, number, extension = landline.groups()
         whole = area + number
