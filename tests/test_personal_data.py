@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -137,7 +138,7 @@ def test_values_round_trip_and_the_rows_hold_no_plain_text(app, firm, ticket_id)
 
 def test_the_key_file_is_made_once_readable_by_the_owner_only(app, firm):
     path = keyring().path
-    assert path.parent == __import__("pathlib").Path(app.instance_path)
+    assert path.parent == Path(app.instance_path)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert keyring().versions() == [1]
 
