@@ -22,6 +22,8 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     from core.plugins import loader
 
     app.url_map.converters["int"] = web.IdConverter  # before any route is added
+    from core import privacy
+    privacy.init_app(app)  # the personal-data keys, before anything reads an encrypted column
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login.init_app(app)

@@ -34,6 +34,8 @@ def register(app) -> None:
 
     for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker):
         app.cli.add_command(command)
+    from core.privacy.cli import privacy
+    app.cli.add_command(privacy)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 
 

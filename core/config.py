@@ -36,6 +36,9 @@ class Defaults:
     DOCUMENT_FONT_MARK = None                     # the red 发文机关标志; the heading font when unset
     DOCUMENT_FONT_KAI = None                      # 楷体 for second-level headings; the body font when unset
     DOCUMENT_FONT_HEADING_WEIGHT = 700            # 400 for a font with one weight (小标宋, 黑体)
+    # Personal-data encryption keys, never in the database (docs/security.md, "Personal data"):
+    PERSONAL_DATA_KEYS = None       # {"1": "<base64 of 32 bytes>", …}; when unset, the key file
+    PERSONAL_DATA_KEY_FILE = None   # <instance>/personal_data_keys when unset; made with mode 0600
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
     PAGE_SIZE = 20

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core import paging
 from core.errors import ValidationError
 from core.extensions import db
+from core.privacy import masking
 from core.registry import credit_code as uscc
 from core.registry import services as registry
 from core.tickets import queues
@@ -117,7 +118,8 @@ def ticket_summary(ticket: Ticket, category_labels: dict) -> dict:
     }
 
 
-def ticket_detail(ticket: Ticket, category_labels: dict) -> dict:
+def ticket_detail(ticket: Ticket, category_labels: dict, reveal: bool = False) -> dict:
+    """``reveal``: the contact's phone unmasked (the caller has audited it)."""
     data = ticket_summary(ticket, category_labels)
     data.update({
         "channel_label": _label(CHANNELS, ticket.channel),
@@ -125,6 +127,7 @@ def ticket_detail(ticket: Ticket, category_labels: dict) -> dict:
         "handling_mode_label": _label(MODES, ticket.handling_mode),
         "description": ticket.description,
         "contact_name": ticket.contact_name,
+        "contact_phone": ticket.contact_phone if reveal else masking.mask("phone", ticket.contact_phone),
         "external_department": ticket.external_department or None,
         "dispatched_at": when(ticket.dispatched_at),
         "signed_at": when(ticket.signed_at),
@@ -168,7 +171,8 @@ def enterprise_summary(enterprise) -> dict:
     }
 
 
-def enterprise_detail(enterprise) -> dict:
+def enterprise_detail(enterprise, reveal: bool = False) -> dict:
+    """``reveal``: the contacts' phones unmasked (the caller has audited it)."""
     data = enterprise_summary(enterprise)
     data.update({
         "legal_representative": enterprise.legal_representative,
@@ -176,6 +180,8 @@ def enterprise_detail(enterprise) -> dict:
         "above_scale": bool(enterprise.above_scale),
         "is_key": bool(enterprise.is_key),
         "tags": enterprise.tags,
+        "contacts": [{"name": c.name, "title": c.title,
+                      "phone": c.phone if reveal else masking.mask("phone", c.phone)} for c in enterprise.contacts],
         "updated_at": when(enterprise.updated_at),
     })
     return data

@@ -23,6 +23,7 @@ from core.audit import services as audit
 from core.errors import AnqiError, ValidationError
 from core.extensions import csrf, db
 from core.org.actor import Actor
+from core.privacy import services as privacy
 from core.registry import services as registry
 from core.tickets import queues
 from core.tickets import services as tickets
@@ -222,6 +223,7 @@ TICKET = component("Ticket", {"allOf": [TICKET_SUMMARY, {"type": "object", "prop
     "handling_mode_label": {"type": "string"},
     "description": {"type": "string"},
     "contact_name": {"type": "string"},
+    "contact_phone": {"type": "string", "description": "Masked (`138****5678`) unless `reveal=true`."},
     "external_department": _nullable({"type": "string"}),
     "dispatched_at": _nullable(TIME), "signed_at": _nullable(TIME), "answered_at": _nullable(TIME),
     "closed_at": _nullable(TIME), "rated_at": _nullable(TIME),
@@ -286,10 +288,16 @@ ENTERPRISE = component("Enterprise", {"allOf": [ENTERPRISE_SUMMARY, {"type": "ob
     "legal_representative": {"type": "string"}, "address": {"type": "string"},
     "above_scale": {"type": "boolean", "description": "规上企业"}, "is_key": {"type": "boolean",
                                                                            "description": "重点企业"},
-    "tags": {"type": "array", "items": {"type": "string"}}, "updated_at": TIME}}]})
+    "tags": {"type": "array", "items": {"type": "string"}}, "updated_at": TIME,
+    "contacts": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "title": {"type": "string"},
+        "phone": {"type": "string", "description": "Masked (`138****5678`) unless `reveal=true`."}}}}}}]})
 ENTERPRISE_PAGE = _page_schema("EnterprisePage", ENTERPRISE_SUMMARY)
 
 CURSOR = Param("cursor", {"type": "string", "maxLength": 2000}, "The `next_cursor` of the previous page.")
+REVEAL = Param("reveal", {"type": "string", "enum": ["true", "false"], "default": "false"},
+               "`true`: phone numbers in full instead of masked (`138****5678`). Only for a user whose role "
+               "holds `personal_data.reveal` (403 otherwise); every such read is recorded in the audit trail.")
 LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 20}, "Rows per page.")
 
 
@@ -373,12 +381,19 @@ def _ticket_response(actor, ticket, status):
 
 @bp.get("/tickets/<int:ticket_id>")
 @operation("Read a ticket", tags=["tickets"], permission="ticket.read",
-           description="Status, deadlines and the timeline (without staff-only notes).",
+           description="Status, deadlines and the timeline (without staff-only notes). The contact's phone "
+                       "is masked unless `reveal=true`.",
+           params=[REVEAL],
            responses={200: ("The ticket.", TICKET)})
 def get_ticket(ticket_id):
-    actor = _actor()
+    actor, args = _actor(), _query()
     ticket = tickets.get(actor, ticket_id)
-    return _json(services.ticket_detail(ticket, tickets.categories(actor)))
+    reveal = args["reveal"] == "true"
+    if reveal:
+        privacy.check(actor, ticket, "contact_phone")
+        if ticket.contact_phone:
+            ticket = tickets.reveal_contact_phone(actor, ticket_id, detail={"api_token": g.api_token_id})
+    return _json(services.ticket_detail(ticket, tickets.categories(actor), reveal=reveal))
 
 
 # --- enterprises ---------------------------------------------------------------------------
@@ -397,9 +412,17 @@ def list_enterprises():
 
 @bp.get("/enterprises/<int:enterprise_id>")
 @operation("Read an enterprise", tags=["enterprises"], permission="enterprise.read",
+           description="The contacts' phones are masked unless `reveal=true`.",
+           params=[REVEAL],
            responses={200: ("The enterprise.", ENTERPRISE)})
 def get_enterprise(enterprise_id):
-    return _json(services.enterprise_detail(registry.get(_actor(), enterprise_id)))
+    actor, args = _actor(), _query()
+    reveal = args["reveal"] == "true"
+    if reveal:
+        enterprise = registry.reveal_contact_phones(actor, enterprise_id, detail={"api_token": g.api_token_id})
+    else:
+        enterprise = registry.get(actor, enterprise_id)
+    return _json(services.enterprise_detail(enterprise, reveal=reveal))
 
 
 # --- the document ----------------------------------------------------------------------------

@@ -35,6 +35,8 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "document.draft": frozenset({LEADER, DESK, OFFICER}),   # write, submit, correct
     "document.sign": frozenset({LEADER}),                    # 签发
     "document.issue": frozenset({LEADER, DESK}),             # number, render, deliver
+    # Seeing a citizen's ID number or phone unmasked, one value at a time, audited.
+    "personal_data.reveal": frozenset({LEADER, DESK}),
 }
 
 

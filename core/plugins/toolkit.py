@@ -7,6 +7,9 @@ import pluggy
 from flask import Blueprint
 from markupsafe import Markup
 
+# Encrypted personal-data columns (ID numbers, phones): see docs/hooks.md.
+from core.privacy.fields import encrypted, lookup, lookup_hash  # noqa: F401
+
 hookimpl = pluggy.HookimplMarker("anqi")
 
 

@@ -60,12 +60,13 @@ def import_command(file, dry_run, only_valid, unit_code):
 
 @enterprises.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reveal", is_flag=True, help="Contacts' phone numbers in full instead of masked (audited).")
 @with_appcontext
-def export_command(file):
+def export_command(file, reveal):
     """Export the whole registry to an .xlsx FILE (the import template's columns)."""
     from core.org.actor import shell_actor
     from core.registry import export, services
 
-    content, count = export.workbook(shell_actor(), services.EnterpriseFilter())
+    content, count = export.workbook(shell_actor(), services.EnterpriseFilter(), reveal=reveal)
     file.write_bytes(content)
     click.echo(f"Exported {count} enterprises to {file}")

@@ -213,8 +213,10 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         else:
             data["liaison_officer_id"] = officer_id
     if any(raw.get(k) for k in ("contact_name", "contact_phone", "contact_title")):
-        data["contacts"] = [{"name": raw.get("contact_name"), "phone": raw.get("contact_phone"),
-                             "title": raw.get("contact_title")}]
+        # One contact a line, as the export writes them.
+        names, phones, titles = (_lines(raw.get(k)) for k in ("contact_name", "contact_phone", "contact_title"))
+        data["contacts"] = [{"name": _nth(names, i), "phone": _nth(phones, i), "title": _nth(titles, i)}
+                            for i in range(max(len(names), len(phones), len(titles)))]
     try:
         clean = services.validate(actor, data)
     except ValidationError as exc:
@@ -237,20 +239,33 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         result.reasons = [str(r) for r in reasons]
         return result
     current = existing.get(code)
+    if current is not None and not actor.scope.allows(current.unit_id):
+        result.reasons = [str(_l("This credit code is already registered, in another unit's area."))]
+        return result
+    try:
+        services.resolve_masked_phones(current, clean)  # an exported file holds the phones masked
+    except ValidationError as exc:
+        result.reasons = [str(exc.message)]
+        return result
     if current is None:
         clean.setdefault("unit_id", default_unit_id)
         if clean["unit_id"] is None:
             result.reasons = [str(_l("Give the responsible unit's code (column 属地单位代码)."))]
             return result
         result.action = CREATED
-    elif not actor.scope.allows(current.unit_id):
-        result.reasons = [str(_l("This credit code is already registered, in another unit's area."))]
-        return result
     else:
         result.enterprise_id = current.id
         result.action = UPDATED if services.changed_fields(current, clean) else UNCHANGED
     result.data = clean
     return result
+
+
+def _lines(value) -> list[str]:
+    return str(value).splitlines() if value is not None else []
+
+
+def _nth(values: list, i: int) -> str:
+    return values[i] if i < len(values) else ""
 
 
 def apply(actor, filename: str, content: bytes, only_valid: bool = False,

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
+from core.privacy.fields import encrypted, lookup_hash
 
 
 class Enterprise(db.Model):
@@ -66,7 +67,9 @@ class EnterpriseContact(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone: Mapped[str] = encrypted("phone", "enterprise_contact.phone", name="phone_encrypted",
+                                   hash_attribute="phone_hash")
+    phone_hash: Mapped[str | None] = lookup_hash()
     title: Mapped[str] = mapped_column(String(100), default="")
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="contacts")

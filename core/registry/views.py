@@ -7,9 +7,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.forms import apply_errors
 from core.plugins.services import call_for_unit
+from core.privacy import masking
 from core.registry import export as export_module
 from core.registry import importer, services
 from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
@@ -67,6 +68,29 @@ def detail(enterprise_id):
         enterprise = services.get(actor, enterprise_id)
     except NotFound:
         abort(404)
+    return _render_detail(actor, enterprise)
+
+
+@bp.route("/<int:enterprise_id>/reveal", methods=["POST"])
+@permission_required("enterprise.read")
+def reveal(enterprise_id):
+    """The enterprise page with one contact's phone shown in full (audited)."""
+    actor = current_actor()
+    try:
+        contact = services.reveal_contact_phone(actor, enterprise_id, id_form("ref"))
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    return _render_detail(actor, services.get(actor, enterprise_id), revealed_contact=contact.id)
+
+
+def id_form(name: str) -> int | None:
+    value = (request.form.get(name) or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _render_detail(actor, enterprise, revealed_contact=None):
     panels = sorted(call_for_unit("anqi_enterprise_panels", actor.unit_id, enterprise=enterprise,
                                   user=actor.user), key=lambda p: p.order)
     from core.tickets import services as tickets
@@ -74,7 +98,7 @@ def detail(enterprise_id):
 
     latest = tickets.for_enterprise(actor, enterprise.id) if actor.can("ticket.read") else None
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
-                           ticket_statuses=STATUSES)
+                           ticket_statuses=STATUSES, revealed_contact=revealed_contact)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -139,8 +163,9 @@ def _fill_contacts(form, enterprise):
     while len(form.contacts) < len(enterprise.contacts):
         form.contacts.append_entry()
     for entry, contact in zip(form.contacts, enterprise.contacts):
+        # The phone goes into the form masked; saving it unchanged keeps the stored number.
         entry.form.name.data, entry.form.phone.data, entry.form.title.data = \
-            contact.name, contact.phone, contact.title
+            contact.name, masking.mask("phone", contact.phone), contact.title
 
 
 # --- import and export --------------------------------------------------------
@@ -225,6 +250,10 @@ def import_template():
 @bp.route("/export.xlsx")
 @permission_required("enterprise.export")
 def export():
-    content, _count = export_module.workbook(current_actor(), filters_from_request())
+    try:
+        content, _count = export_module.workbook(current_actor(), filters_from_request(),
+                                                 reveal=request.args.get("reveal") == "1")
+    except Forbidden:
+        abort(403)
     return send_file(io.BytesIO(content), as_attachment=True, download_name="企业名录.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

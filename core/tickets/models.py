@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
+from core.privacy.fields import encrypted, lookup_hash
 
 
 class TicketCategory(db.Model):
@@ -56,7 +57,9 @@ class Ticket(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
     contact_name: Mapped[str] = mapped_column(String(100), default="")
-    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = encrypted("phone", "ticket.contact_phone", name="contact_phone_encrypted",
+                                           hash_attribute="contact_phone_hash")
+    contact_phone_hash: Mapped[str | None] = lookup_hash()
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(64))
     ticket_class: Mapped[str] = mapped_column(String(10))     # instant / general / complex

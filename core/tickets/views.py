@@ -13,9 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.audit import services as audit
-from core.errors import AnqiError, NotFound, ValidationError
+from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
+from core.privacy import masking
 from core.registry import services as registry
 from core.tickets import attachments, deadlines, forms, queues, services
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
@@ -98,7 +99,8 @@ def new():
                 form.enterprise_id.data = str(enterprise.id)
                 if enterprise.contacts:
                     form.contact_name.data = enterprise.contacts[0].name
-                    form.contact_phone.data = enterprise.contacts[0].phone
+                    # Masked: the service puts the stored number back when it comes back unchanged.
+                    form.contact_phone.data = masking.mask("phone", enterprise.contacts[0].phone)
     else:
         enterprise_id = _int(form.enterprise_id.data)
         key = form.submission_key.data or ""
@@ -190,7 +192,7 @@ def _form(name, action, ticket, actor, bound=None):
     return form
 
 
-def _render(ticket, bound_name=None, bound_form=None, status=200):
+def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed=False):
     actor = current_actor()
     allowed = services.available_actions(actor, ticket)
     action_forms = [(name, action, _form(name, action, ticket, actor, bound_form if name == bound_name else None))
@@ -205,7 +207,7 @@ def _render(ticket, bound_name=None, bound_form=None, status=200):
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
-        **VOCABULARY), status
+        phone_revealed=phone_revealed, **VOCABULARY), status
 
 
 def _load(ticket_id):
@@ -219,6 +221,19 @@ def _load(ticket_id):
 @permission_required("ticket.read")
 def detail(ticket_id):
     return _render(_load(ticket_id))
+
+
+@bp.route("/<int:ticket_id>/reveal", methods=["POST"])
+@permission_required("ticket.read")
+def reveal(ticket_id):
+    """The ticket page with the contact's phone shown in full (audited)."""
+    try:
+        ticket = services.reveal_contact_phone(current_actor(), ticket_id)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    return _render(ticket, phone_revealed=True)
 
 
 def _supervision_due(value):
