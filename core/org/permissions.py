@@ -63,6 +63,7 @@ PERMISSION_LABELS = {
     "document.draft": _l("Write, submit and correct documents"),
     "document.sign": _l("Sign off documents (签发)"),
     "document.issue": _l("Issue and deliver documents"),
+    "personal_data.reveal": _l("See phone and ID numbers unmasked (audited)"),
 }
 
 

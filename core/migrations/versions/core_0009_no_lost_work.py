@@ -1,7 +1,7 @@
 """no lost work: the draft form's one-time key on documents, the create forms' keys
 
 Revision ID: core_0009
-Revises: core_0005
+Revises: core_0008
 Create Date: 2026-11-30 04:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0009'
-down_revision = 'core_0005'
+down_revision = 'core_0008'
 branch_labels = None
 depends_on = None
 
