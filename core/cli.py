@@ -25,6 +25,7 @@ def main():
 
 def register(app) -> None:
     from core.api.cli import api_token
+    from core.backup.cli import backup, restore
     from core.registry.cli import enterprises
     from core.demo.cli import demo
     from core.calendar.cli import calendar
@@ -33,6 +34,8 @@ def register(app) -> None:
     from core.tickets.cli import tickets
 
     for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker):
+        app.cli.add_command(command)
+    for command in (backup, restore):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 
