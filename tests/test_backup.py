@@ -350,3 +350,14 @@ def test_a_pg_dump_older_than_the_server_is_refused(app, city, fake_tool, tmp_pa
     result = cli(app, "backup", "--out", tmp_path / "sets")
     assert result.exit_code == 1 and "9.6" in result.output
     assert not any((tmp_path / "sets").iterdir())
+
+
+def test_the_configuration_file_is_kept_for_reference_only(app, city, target, tmp_path):
+    (Path(app.instance_path) / "config.py").write_text("PAGE_SIZE = 50\n")
+    path = take(app, tmp_path / "sets")
+    assert manifest_of(path)["config"] == ["config.py"]
+    assert (path / "config" / "config.py").read_text() == "PAGE_SIZE = 50\n"
+    result = cli(target, "restore", path, "--yes")
+    assert result.exit_code == 0, result.output
+    assert str(path / "config" / "config.py") in result.output
+    assert not (Path(target.instance_path) / "config.py").exists()

@@ -110,5 +110,9 @@ def restore(source, yes):
     for name, path in restored.keys_to_place:
         click.secho(_("Key %(name)s is not in this set: put the copy kept separately at %(path)s before "
                       "starting anqi.", name=name, path=str(path) if path else "-"), fg="yellow", err=True)
+    for name in manifest.get("config", []):
+        click.echo(_("The set keeps the old instance's %(name)s at %(path)s; compare it with this instance's "
+                     "configuration (a restore does not replace it).", name=name,
+                     path=str(Path(source) / "config" / name)))
     if restored.schema_problem:
         click.secho(restored.schema_problem, fg="yellow", err=True)

@@ -2,7 +2,9 @@
 
 A part of anqi that keeps files the data cannot be read without adds them
 here: a folder of stored files to ``FOLDERS`` (with the columns that name its
-files to ``REFERENCES``), a key file to ``KEY_FILES``.
+files to ``REFERENCES``), a key file to ``KEY_FILES``. ``CONFIG_FILES`` are
+copied for the operator to compare and are never put in place by a restore
+(the new machine has its own paths and database address).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +51,14 @@ class KeyFile:
     path: Callable[[Flask], Path | None]   # None when this instance keeps no such file
 
 
+@dataclass(frozen=True)
+class ConfigFile:
+    """A configuration file, copied to ``config/<name>`` for reference only."""
+
+    name: str
+    path: Callable[[Flask], Path | None]
+
+
 FOLDERS = (
     Folder("attachments", _attachments),    # ticket attachments (ATTACHMENT_DIR)
     Folder("documents", _documents),        # issued PDFs and scanned receipts (DOCUMENT_STORAGE)
@@ -63,4 +73,9 @@ REFERENCES = (
 KEY_FILES = (
     # Signs sessions and form tokens: without it users only log in again.
     KeyFile("secret_key", lambda app: Path(app.instance_path) / "secret_key"),
+)
+
+CONFIG_FILES = (
+    # May hold settings the data depends on (storage folders, a key given inline).
+    ConfigFile("config.py", lambda app: Path(app.instance_path) / "config.py"),
 )

@@ -8,6 +8,7 @@ A set is a directory (default ``<instance>/backups/<UTC time>/``)::
     database/anqi.sqlite3  or database/anqi.pgdump (pg_dump --format=custom)
     files/<folder>/…       the stored files (contents.FOLDERS)
     keys/<name>            the key files (contents.KEY_FILES), unless left out
+    config/<name>          the instance's configuration file, for reference (never restored)
 
 It is written under ``<name>.partial`` and renamed when complete, so a set
 without that suffix is whole. The database is copied first and the files
@@ -29,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.audit import services as audit
 from core.backup import snapshots
-from core.backup.contents import FOLDERS, KEY_FILES
+from core.backup.contents import CONFIG_FILES, FOLDERS, KEY_FILES
 from core.backup.snapshots import BackupError
 from core.extensions import db
 
@@ -106,11 +107,14 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
             elif not keys:
                 key_states[key.name] = KEY_LEFT_OUT
             else:
-                target = partial / "keys" / key.name
-                target.parent.mkdir(mode=0o700, exist_ok=True)
-                size, digest = _copy_file(source, target, mode=0o600)
-                files.append(_entry(partial, target, size, digest))
+                files.append(_copy_private(source, partial, f"keys/{key.name}"))
                 key_states[key.name] = KEY_INCLUDED
+        config = []
+        for item in CONFIG_FILES:
+            source = item.path(app)
+            if source is not None and source.is_file():
+                files.append(_copy_private(source, partial, f"config/{item.name}"))
+                config.append(item.name)
         missing = sorted(f"files/{name}/{path}" for name, paths in found.referenced.items()
                          for path in paths - present.get(name, set()))
         manifest = {
@@ -120,6 +124,7 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
             "database": {**database, "revisions": found.revisions, "rows": found.rows},
             "folders": {name: str(path) for name, path in folders.items()},
             "keys": key_states,
+            "config": config,
             "missing": missing,
             "files": files,
         }
@@ -177,6 +182,14 @@ def _copy_file(source: Path, target: Path, mode: int | None = None) -> tuple[int
     if mode is not None:
         target.chmod(mode)
     return size, digest.hexdigest()
+
+
+def _copy_private(source: Path, root: Path, relative: str) -> dict:
+    """A key or configuration file, readable by its owner only."""
+    target = root / relative
+    target.parent.mkdir(mode=0o700, exist_ok=True)
+    size, digest = _copy_file(source, target, mode=0o600)
+    return _entry(root, target, size, digest)
 
 
 def _copy_tree(source: Path, target: Path) -> list[tuple[Path, int, str]]:
