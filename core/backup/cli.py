@@ -90,7 +90,7 @@ def restore(source, yes):
     from core.org.actor import shell_actor
 
     try:
-        manifest = services.verify(source)
+        manifest = services.read_manifest(source)
     except AnqiError as exc:
         _fail(exc)
     database = manifest["database"]

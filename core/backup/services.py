@@ -249,15 +249,7 @@ def verify(source: Path) -> dict:
     """Check every file of the set against the manifest; return the manifest or
     raise DamagedSet naming each file that is missing, altered or unlisted."""
     source = Path(source)
-    if source.is_file():
-        raise BackupError(_l("%(path)s is a file; a backup set is a folder. Unpack an archived set first "
-                             "(tar -xf).", path=str(source)))
-    if not source.is_dir():
-        raise BackupError(_l("There is no backup set at %(path)s.", path=str(source)))
-    if source.name.endswith(".partial"):
-        raise DamagedSet([_l("%(path)s is an unfinished backup (the backup was interrupted).",
-                             path=str(source))])
-    manifest = _read_manifest(source)
+    manifest = read_manifest(source)
     problems, listed = [], {MANIFEST, SUMS}
     for entry in manifest["files"]:
         relative = entry["path"]
@@ -281,7 +273,17 @@ def verify(source: Path) -> dict:
     return manifest
 
 
-def _read_manifest(source: Path) -> dict:
+def read_manifest(source: Path) -> dict:
+    """The set's manifest, checked against SHA256SUMS (the files are not checked: see ``verify``)."""
+    source = Path(source)
+    if source.is_file():
+        raise BackupError(_l("%(path)s is a file; a backup set is a folder. Unpack an archived set first "
+                             "(tar -xf).", path=str(source)))
+    if not source.is_dir():
+        raise BackupError(_l("There is no backup set at %(path)s.", path=str(source)))
+    if source.name.endswith(".partial"):
+        raise DamagedSet([_l("%(path)s is an unfinished backup (the backup was interrupted).",
+                             path=str(source))])
     try:
         data = (source / MANIFEST).read_bytes()
     except FileNotFoundError:
@@ -361,20 +363,21 @@ def restore(actor, source: Path) -> Restored:
 
 
 def _require_empty(folders: dict[str, Path]) -> None:
-    with db.engine.connect() as connection:
-        if db.engine.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
             names = snapshots.inventory(connection).rows
-            if names:
-                raise BackupError(_l(
-                    "The database of this instance already has %(n)d tables. Restore only into a new, empty "
-                    "database (createdb), before `anqi db upgrade` is run on it.", n=len(names)))
-        else:
+        if names:
+            raise BackupError(_l(
+                "The database of this instance already has %(n)d tables. Restore only into a new, empty "
+                "database (createdb), before `anqi db upgrade` is run on it.", n=len(names)))
+    elif snapshots.sqlite_path(db.engine.url).exists():
+        with db.engine.connect() as connection:
             full = snapshots.tables_with_rows(connection)
-            if full:
-                raise BackupError(_l(
-                    "The database of this instance is not empty (%(tables)s have rows). Restore only into an "
-                    "empty instance: a database file that does not exist yet.",
-                    tables=", ".join(sorted(full)[:5])))
+        if full:
+            raise BackupError(_l(
+                "The database of this instance is not empty (%(tables)s have rows). Restore only into an "
+                "empty instance: a database file that does not exist yet.",
+                tables=", ".join(sorted(full)[:5])))
     for name, path in folders.items():
         if path.is_dir() and any(p.is_file() or p.is_symlink() for p in path.rglob("*")):
             raise BackupError(_l("The folder %(path)s of this instance is not empty. Restore only into an empty "
