@@ -339,7 +339,7 @@ def restore(actor, source: Path) -> Restored:
         target = key.path(app)
         if state == KEY_INCLUDED and target is not None:
             _restore_key(source / "keys" / key.name, target, expected[f"keys/{key.name}"])
-        elif state == KEY_LEFT_OUT or (state == KEY_INCLUDED and target is None):
+        elif state == KEY_LEFT_OUT:
             result.keys_to_place.append((key.name, target))
     with db.engine.connect() as connection:
         rows = snapshots.inventory(connection).rows
