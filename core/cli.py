@@ -25,6 +25,7 @@ def main():
 
 def register(app) -> None:
     from core.api.cli import api_token
+    from core.backup.cli import backup, restore
     from core.registry.cli import enterprises
     from core.demo.cli import demo
     from core.calendar.cli import calendar
@@ -36,6 +37,8 @@ def register(app) -> None:
         app.cli.add_command(command)
     from core.privacy.cli import privacy
     app.cli.add_command(privacy)
+    for command in (backup, restore):
+        app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 
 

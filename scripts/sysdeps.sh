@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that anqi needs and pip cannot provide.
 #   scripts/sysdeps.sh run    PDF rendering: Pango, HarfBuzz subsetting, CJK fonts
-#   scripts/sysdeps.sh test   the above plus Chromium for the browser tests
+#   scripts/sysdeps.sh test   the above plus Chromium for the browser tests and the
+#                             PostgreSQL client (pg_dump, pg_restore) for the backup tests
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact command and fails, so nothing half-works later.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk)
 if [ "${1:-run}" = "test" ]; then
   packages+=(chromium)
+  # Any working client counts (e.g. postgresql-client-15 installed on its own).
+  if ! { pg_dump --version && pg_restore --version; } >/dev/null 2>&1; then
+    packages+=(postgresql-client)
+  fi
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,85 @@
+"""What a backup set holds besides the database: the one place to extend.
+
+A part of anqi that keeps files the data cannot be read without adds them
+here: a folder of stored files to ``FOLDERS`` (with the columns that name its
+files to ``REFERENCES``), a key file to ``KEY_FILES``. ``CONFIG_FILES`` are
+copied for the operator to compare and are never put in place by a restore
+(the new machine has its own paths and database address).
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+
+def _attachments(app: Flask) -> Path:
+    from core.tickets.attachments import folder
+
+    return folder()
+
+
+def _documents(app: Flask) -> Path:
+    from core.documents.services import storage
+
+    return storage()
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder of stored files, copied whole to ``files/<name>/`` in the set."""
+
+    name: str
+    path: Callable[[Flask], Path]   # where this instance keeps it (called in an app context)
+
+
+@dataclass(frozen=True)
+class FileReference:
+    """A column naming files of a folder: every file it names must be in the set."""
+
+    folder: str
+    table: str
+    column: str
+    prefix: str = ""                # the file's path in the folder is prefix + value
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """A key kept in a file, copied to ``keys/<name>`` unless keys are left out."""
+
+    name: str
+    path: Callable[[Flask], Path | None]   # None when this instance keeps no such file
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A configuration file, copied to ``config/<name>`` for reference only."""
+
+    name: str
+    path: Callable[[Flask], Path | None]
+
+
+FOLDERS = (
+    Folder("attachments", _attachments),    # ticket attachments (ATTACHMENT_DIR)
+    Folder("documents", _documents),        # issued PDFs and scanned receipts (DOCUMENT_STORAGE)
+)
+
+REFERENCES = (
+    FileReference("attachments", "ticket_attachment", "stored_name"),
+    FileReference("documents", "document", "pdf_name"),
+    FileReference("documents", "document_delivery", "receipt_name", prefix="receipts/"),
+)
+
+KEY_FILES = (
+    # Signs sessions and form tokens: without it users only log in again.
+    KeyFile("secret_key", lambda app: Path(app.instance_path) / "secret_key"),
+    # Decrypts citizens' phone and ID numbers: without it they are lost. None when
+    # the keys are given inline (PERSONAL_DATA_KEYS): then back up that setting.
+    KeyFile("personal_data_keys", lambda app: None if app.config.get("PERSONAL_DATA_KEYS") else
+            Path(app.config.get("PERSONAL_DATA_KEY_FILE") or Path(app.instance_path) / "personal_data_keys")),
+)
+
+CONFIG_FILES = (
+    # May hold settings the data depends on (storage folders, a key given inline).
+    ConfigFile("config.py", lambda app: Path(app.instance_path) / "config.py"),
+)
