@@ -169,7 +169,10 @@ def test_a_backup_taken_while_another_process_writes_restores_whole(app, stored,
     assert 1 < rows["ticket"] < 1 + written
     assert rows_per_table(db.engine)["ticket"] == 1 + written
     assert rows["ticket_attachment"] == rows["ticket"]      # one attachment each
-    assert manifest["keys"] == {"secret_key": "included"} and manifest["missing"] == []
+    assert manifest["keys"]["secret_key"] == "included" and manifest["missing"] == []
+    # The personal-data key file is taken whenever the instance has made one.
+    key_file = Path(app.instance_path) / "personal_data_keys"
+    assert manifest["keys"]["personal_data_keys"] == ("included" if key_file.exists() else "no_file")
 
     result = cli(target, "restore", path, "--yes")
     assert result.exit_code == 0, result.output
@@ -281,7 +284,8 @@ def test_keys_left_out_are_named_at_restore(app, city, target, tmp_path):
     result = cli(app, "backup", "--out", tmp_path / "sets", "--no-keys")
     assert result.exit_code == 0, result.output
     [path] = list((tmp_path / "sets").iterdir())
-    assert manifest_of(path)["keys"] == {"secret_key": "left_out"} and not (path / "keys").exists()
+    assert manifest_of(path)["keys"]["secret_key"] == "left_out" and not (path / "keys").exists()
+    assert manifest_of(path)["keys"]["personal_data_keys"] in ("left_out", "no_file")
     key = Path(target.instance_path) / "secret_key"
     own = key.read_text()
     restored = cli(target, "restore", path, "--yes")
