@@ -165,7 +165,7 @@ def verify(user, code: str) -> str | None:
     if row is None or row.confirmed_at is None:
         return None
     typed = "".join((code or "").split())[:40]
-    if typed.isdigit():
+    if len(typed) == DIGITS and typed.isdigit():
         step = _matching_step(row, typed)
         if step is None:
             return None
