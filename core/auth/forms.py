@@ -16,5 +16,5 @@ class PasswordForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=40)],
+    code = StringField(_l("Verification code"), validators=[InputRequired(), Length(max=40)],
                        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"})
