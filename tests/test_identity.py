@@ -189,6 +189,13 @@ def test_an_unknown_name_is_locked_like_a_real_one(app, city, frozen):
     assert "locked until" in answers["nobody"][-1]
 
 
+def test_a_name_with_control_characters_is_refused_like_any_other(app, city):
+    client = fresh_client(app)
+    response = post_login(client, "desk_a\x00\x1b", "Wrong-1x")
+    assert response.status_code == 200 and not logged_in(client)
+    assert entries("auth.login")[-1].username == "desk_a"
+
+
 def test_the_shell_unlocks_an_account(app, city, frozen):
     client = fresh_client(app)
     for _ in range(5):

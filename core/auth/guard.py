@@ -6,7 +6,7 @@ user). A session that has ended or expired logs the browser out, and the page
 asks for a new login. A logged-in user who must change their password, or whose
 role needs a second factor they have not set up, reaches only that page and
 logout until they have done it. The JSON API (bearer tokens, no cookies) is
-left to its own check.
+left to its own check, and static files are not looked at.
 """
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -31,7 +31,7 @@ def fresh_session() -> None:
 
 
 def check_request():
-    if request.blueprint == "api":
+    if request.blueprint == "api" or request.endpoint == "static":
         return None
     user_id = session.get("_user_id")
     key = session.get(SESSION_KEY)

@@ -6,7 +6,7 @@ from werkzeug.security import check_password_hash
 from core import clock
 from core.audit import services as audit
 from core.auth import lockout, passwords, second_factor, sessions
-from core.auth.lockout import AccountLocked
+from core.auth.lockout import AccountLocked  # noqa: F401  (what a caller catches)
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.actor import Actor
@@ -15,16 +15,13 @@ from core.org.services import hash_password, user_by_username
 # Compared against when the user name is unknown, so both cases take as long.
 _DUMMY_HASH = hash_password("anqi-timing-equaliser")
 
-__all__ = ["AccountLocked", "LoginFailed", "authenticate", "check_second_factor", "needs_second_factor",
-           "log_in", "change_password", "set_password", "logout"]
-
-
 class LoginFailed(ValidationError):
     pass
 
 
 def _name(username: str) -> str:
-    return (username or "").strip().lower()[:64]
+    name = "".join(c for c in (username or "") if c.isprintable())  # no NUL or other controls reach the database
+    return name.strip().lower()[:64]
 
 
 def _refuse(actor, action: str, username: str, user, reason: str) -> None:
