@@ -368,6 +368,9 @@ def test_the_api_keeps_its_bearer_tokens(app, city):
 def test_enrolment_shows_the_secret_once_and_activates_on_a_right_code(app, city):
     client = fresh_client(app)
     login(client, "desk_a")  # a desk needs no second factor, but may set one up
+    assert 'data-testid="start-second-factor"' in client.get("/account/second-factor").get_data(as_text=True)
+    assert count(UserTotp) == 2  # the city's admin and leader: opening the page changed nothing
+    assert client.post("/account/second-factor/start").status_code == 302
     page = client.get("/account/second-factor")
     html = page.get_data(as_text=True)
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
@@ -469,8 +472,9 @@ def test_a_role_that_needs_it_must_enrol_before_anything_else(app, city):
         response = client.get(path)  # … but sent to the set-up from everywhere
         assert response.status_code == 302 and response.headers["Location"].endswith("/account/second-factor")
     assert client.post("/tickets/new", data={}).headers["Location"].endswith("/account/second-factor")
+    assert 'data-testid="enrol-required"' in client.get("/account/second-factor").get_data(as_text=True)
+    assert client.post("/account/second-factor/start").headers["Location"].endswith("/account/second-factor")
     html = client.get("/account/second-factor").get_data(as_text=True)
-    assert 'data-testid="enrol-required"' in html
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
     client.post("/account/second-factor", data={"code": totp_code(secret)})
     assert client.get("/tickets/").status_code == 200

@@ -18,7 +18,7 @@ SESSION_KEY = "anqi_session"   # the key of the user_session row, in the signed 
 PENDING_KEY = "anqi_pending"   # between the password and the second factor: who, since when, where next
 _ALWAYS = frozenset({"static", "auth.logout", "auth.language"})
 _PASSWORD_PAGES = _ALWAYS | {"auth.password"}
-_ENROL_PAGES = _ALWAYS | {"auth.enrol"}
+_ENROL_PAGES = _ALWAYS | {"auth.enrol", "auth.enrol_start"}
 
 
 def fresh_session() -> None:

@@ -128,7 +128,8 @@ def password():
 @bp.route("/account/second-factor", methods=["GET", "POST"])
 @login_required
 def enrol():
-    actor = current_actor()
+    """The user's second factor: its state once set up; else the set-up, started
+    by a POST to ``enrol_start`` (a GET changes nothing) and confirmed here."""
     if totp.is_enrolled(current_user):
         return render_template("auth/second_factor_status.html",
                                credential=totp.credential(current_user.id),
@@ -136,18 +137,30 @@ def enrol():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes = totp.confirm_enrolment(actor, form.code.data)
+            codes = totp.confirm_enrolment(current_actor(), form.code.data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             # Rendered, not redirected: the codes must not travel in a flash message (a cookie).
             return _no_store(render_template("auth/recovery_codes.html", codes=codes))
-    secret = totp.start_enrolment(actor)
-    uri = totp.provisioning_uri(current_user, secret)
-    return _no_store(render_template(
-        "auth/enrol.html", form=form, secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        qr=totp.qr_svg(uri, title=_("QR code for the authenticator app")),
-        required=totp.required_for(current_user)))
+    pending = totp.credential(current_user.id)
+    secret = qr = None
+    if pending is not None:
+        secret = " ".join(pending.secret[i:i + 4] for i in range(0, len(pending.secret), 4))
+        qr = totp.qr_svg(totp.provisioning_uri(current_user, pending.secret),
+                         title=_("QR code for the authenticator app"))
+    return _no_store(render_template("auth/enrol.html", form=form, secret=secret, qr=qr,
+                                     required=totp.required_for(current_user)))
+
+
+@bp.route("/account/second-factor/start", methods=["POST"])
+@login_required
+def enrol_start():
+    try:
+        totp.start_enrolment(current_actor())
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for(".enrol"))
 
 
 @bp.route("/lang", methods=["POST"])
