@@ -32,6 +32,9 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
+    from core import auth
+
+    auth.init_app(app)  # the session check, the login rate limit, the identity admin pages
 
     from core import tasks
     from core.calendar.services import on_change

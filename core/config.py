@@ -44,6 +44,14 @@ class Defaults:
     PAGE_SIZE = 20
     PAGE_SIZE_CHOICES = (20, 50, 100, 200)
     SQLITE_BUSY_TIMEOUT_MS = 10_000
+    # Identity (docs/security.md, "Identity")
+    AUTH_IDLE_MINUTES = 30            # a session ends after this long without a request
+    AUTH_ABSOLUTE_HOURS = 12          # … and this long after the login, whatever happens
+    AUTH_MAX_FAILURES = 5             # failed logins (or codes) in a row that lock the account
+    AUTH_LOCK_MINUTES = 30            # how long it stays locked
+    AUTH_LOGIN_RATE_LIMIT = "20 per minute"  # login POSTs per client address
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://… when several workers serve
     PLUGIN_PACKAGE = "plugins"
     PLUGIN_ENTRY_POINT_GROUP = "anqi.plugins"
     # When true the app refuses to serve while the database schema is not at the

@@ -34,6 +34,7 @@ def import_models() -> None:
     """Import every core model so the metadata is complete (migrations, tests)."""
     from core.api import models as _api  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
+    from core.auth import models as _auth  # noqa: F401
     from core.calendar import models as _calendar  # noqa: F401
     from core.documents import models as _documents  # noqa: F401
     from core.notifications import models as _notifications  # noqa: F401

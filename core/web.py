@@ -32,6 +32,8 @@ CORE_MENU = (
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
     ("system", _l("Units"), "org.units", "system.manage", 10),
     ("system", _l("Users"), "org.users", "system.manage", 20),
+    ("system", _l("Sessions"), "auth_admin.sessions_list", "system.manage", 22),
+    ("system", _l("Second factor"), "auth_admin.second_factor_page", "system.manage", 24),
     ("system", _l("Plugins"), "plugins.admin", "system.manage", 30),
     ("system", _l("API tokens"), "api_tokens.index", "system.manage", 35),
     ("system", _l("Working-day calendar"), "calendar.index", "system.manage", 37),

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import timezone
 
 import pytest
 from sqlalchemy import MetaData, create_engine, text
@@ -18,6 +19,7 @@ from tests.helpers import FreshClient
 PG_URL = os.environ.get("ANQI_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "Passw0rd-test"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the second factor of the city's admin and leader
 
 
 def _migrate(url: str, instance) -> None:
@@ -95,7 +97,10 @@ def make_app(database_url, tmp_path, monkeypatch):
     apps = []
 
     def factory(entry_points=None, **config):
-        settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False}
+        settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                    # Tests move the clock by days while logged in, so sessions do not time out, and
+                    # logins come faster than any rate limit: tests/test_identity.py sets both back.
+                    "AUTH_IDLE_MINUTES": 10**7, "AUTH_ABSOLUTE_HOURS": 10**6, "RATELIMIT_ENABLED": False}
         settings.update(config)
         app = create_app(settings, entry_points=entry_points)
         app.test_client_class = FreshClient
@@ -163,13 +168,51 @@ def city(app):
     ]:
         users[username] = save_user(shell, {"username": username, "name": username.upper(), "unit_id": unit.id,
                                             "roles": roles, "password": PASSWORD})
+    for username in ("admin", "leader"):  # their roles need a second factor: set up, as the enrolment page does
+        enrol_second_factor(username)
     return City(city, centre, station_a, station_b, users)
 
 
+def enrol_second_factor(username, secret=TOTP_SECRET):
+    from core.auth import second_factor
+
+    actor = actor_for(username)
+    second_factor.start_enrolment(actor, secret)
+    return second_factor.confirm_enrolment(actor, totp_code(secret))
+
+
+def totp_code(secret=TOTP_SECRET) -> str:
+    """The code an authenticator app shows now (by the app's clock, which tests may freeze)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(clock.now().replace(tzinfo=timezone.utc))
+
+
 def login(client, username, password=PASSWORD):
-    response = client.post("/login", data={"username": username, "password": password})
+    """Log in through the pages (with the form's CSRF token when the app checks it). A user
+    with a second factor (the city's admin and leader) also types the current code; tests log
+    in faster than one code per 30 s, so the code last used is forgotten first (the guard
+    against using a code twice is tested in tests/test_identity.py)."""
+    response = client.post("/login", data=_form(client, "/login", username=username, password=password))
     assert response.status_code == 302, response.data[:500]
+    if response.headers["Location"].endswith("/login/second-factor"):
+        from sqlalchemy import update
+
+        from core.auth.models import UserTotp
+        from core.org.services import user_by_username
+
+        db.session.execute(update(UserTotp).where(UserTotp.user_id == user_by_username(username.strip().lower()).id)
+                           .values(last_step=None))
+        db.session.commit()
+        response = client.post("/login/second-factor", data=_form(client, "/login/second-factor", code=totp_code()))
+        assert response.status_code == 302, response.data[:500]
     return response
+
+
+def _form(client, path, **data):
+    if client.application.config.get("WTF_CSRF_ENABLED", True):
+        data["csrf_token"] = csrf_token(client.get(path).data)
+    return data
 
 
 def actor_for(username):

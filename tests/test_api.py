@@ -511,8 +511,7 @@ def test_with_csrf_on_the_api_needs_no_form_token_and_the_page_does(app, world):
     client = fresh_client(app)
     assert call(client, "POST", "/api/v1/tickets", token_for("sys12345"), json=referral()).status_code == 201
     row, _token = auth.issue(shell_actor(), "desk")
-    form = client.get("/login").data
-    client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_token(form)})
+    login(client, "admin")
     assert client.post(f"/admin/api-tokens/{row.id}/revoke").status_code == 400
     page = client.get("/admin/api-tokens/").data
     assert client.post(f"/admin/api-tokens/{row.id}/revoke", data={"csrf_token": csrf_token(page)}).status_code == 302

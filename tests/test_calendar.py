@@ -369,9 +369,7 @@ def test_the_forms_need_the_csrf_token(make_app, city):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     with app.app_context():
-        page = client.get("/login")
-        client.post("/login", data={"username": "admin", "password": "Passw0rd-test",
-                                    "csrf_token": csrf_token(page.data)})
+        login(client, "admin")
         assert client.post("/admin/calendar/2027/confirm").status_code == 400
         page = client.get("/admin/calendar/2027")
         response = client.post("/admin/calendar/2027/confirm", data={"csrf_token": csrf_token(page.data)})

@@ -26,7 +26,7 @@ from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.models import ClassMatter
 from core.web import PUBLIC, SIGNED_IN, access_of
-from tests.conftest import PASSWORD, actor_for, csrf_token, login
+from tests.conftest import PASSWORD, actor_for, csrf_token, enrol_second_factor, login
 from tests.helpers import code, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
@@ -34,7 +34,8 @@ ROLE_USERS = {"admin": "admin", "auditor": "auditor", "leader": "leader_a", "des
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 # Rows that a read may write by design: the audit trail records reads of
 # documents and refusals; an API token notes when it was last used.
-NOT_STATE = {"audit_entry": None, "api_token": {"last_used_at"}}
+NOT_STATE = {"audit_entry": None, "api_token": {"last_used_at"},
+             "user_session": {"last_seen_at", "ended_at", "ended_reason"}}
 SYSTEM_PERMISSIONS = {"system.manage", "audit.read", "permissions.read"}   # not scoped by unit
 
 
@@ -87,9 +88,10 @@ def world(app, city):
     for username, unit in (("leader_a", city.station_a), ("leader_b", city.station_b)):
         save_user(shell, {"username": username, "name": username.upper(), "unit_id": unit.id, "roles": ["leader"],
                           "password": PASSWORD})
+        enrol_second_factor(username)
     own = _records_of("station_a", city, "desk_a", "leader_a")
     foreign = _records_of("station_b", city, "desk_b", "leader_b")
-    system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026}
+    system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
 
@@ -165,7 +167,7 @@ def test_a_route_without_a_permission_is_caught(make_app):
 def test_public_and_signed_in_routes_are_the_known_few(app):
     """A public page must be a deliberate choice: the list is short and reviewed."""
     public = sorted(r.rule for r in _rules(app) if access_of(app.view_functions[r.endpoint]) in (PUBLIC, "api:public"))
-    assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/verify/<code>"])
+    assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/login/second-factor", "/verify/<code>"])
 
 
 # --- every route × every role × a foreign record ----------------------------------------------
@@ -236,7 +238,7 @@ def _login_with_token(client, username):
 def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     clock.freeze(datetime(2026, 11, 20, 2, 0))
     own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
-           "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1}
+           "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1}
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -13,3 +13,8 @@ class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=200)])
     new = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=200)])
     repeat = PasswordField(_l("New password again"), validators=[InputRequired(), Length(max=200)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Verification code"), validators=[InputRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "spellcheck": "false"})

@@ -23,3 +23,4 @@ def demo(count, if_empty, tickets, seed):
     click.echo("\nDemo logins (password for all: %s):" % data.DEMO_PASSWORD)
     for username, role, unit in logins:
         click.echo(f"  {username:<14} {role:<8} {unit}")
+    click.echo("leader and admin set up a second factor (an authenticator app, TOTP) at their first login.")

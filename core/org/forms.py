@@ -29,6 +29,6 @@ class UserForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int)
     roles = SelectMultipleField(_l("Roles"), choices=list(ROLES.items()),
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    password = PasswordField(_l("Password"), validators=[Length(max=200)],
-                             description=_l("At least 8 characters. Leave empty to keep the current one."))
+    password = PasswordField(_l("Password"), validators=[Length(max=200)], description=_l(
+        "At least 8 characters of 3 kinds (a-z, A-Z, 0-9, other). Empty keeps it; a new one is changed at login."))
     active = BooleanField(_l("Active"), default=True)

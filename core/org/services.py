@@ -4,25 +4,16 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from core.audit import services as audit
+from core.auth import passwords, sessions
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.models import UNIT_KINDS, Unit, User, UserRole
 from core.org.roles import ROLES, separation_problem
 from core.text import clean_text
 
-MIN_PASSWORD = 8
-
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)  # scrypt, Werkzeug's default
-
-
-def check_new_password(password: str, username: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(_l("A password needs at least %(n)d characters.", n=MIN_PASSWORD),
-                              field="password")
-    if password.lower() == (username or "").lower():
-        raise ValidationError(_l("The password cannot be the user name."), field="password")
 
 
 # --- units --------------------------------------------------------------------
@@ -127,7 +118,7 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
         errors["roles"] = [separation_problem(roles)]
     if user is None or password:
         try:
-            check_new_password(password, username)
+            passwords.check_new_password(password, username, user)
         except ValidationError as exc:
             errors["password"] = [exc.message]
     if errors:
@@ -144,10 +135,18 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
         user.active = bool(data["active"])
     if password:
         user.password_hash = hash_password(password)
+        # Chosen by an administrator for someone else: that person replaces it at their next login.
+        user.must_change_password = not actor.is_shell and actor.user_id != user.id
     if sorted(user.roles) != roles:
         user.role_rows = [UserRole(role=r) for r in roles]
     db.session.flush()
+    if password:
+        passwords.remember(user)
+    ended = 0
+    if not creating and (not user.active or password):
+        ended = sessions.end_all(user.id, sessions.DISABLED if not user.active else sessions.PASSWORD, actor)
     audit.record(actor, "user.create" if creating else "user.update", user,
-                 detail={"roles": roles, "unit": unit.code, "password_set": bool(password)})
+                 detail={"roles": roles, "unit": unit.code, "password_set": bool(password),
+                         "must_change_password": user.must_change_password, "sessions_ended": ended})
     db.session.commit()
     return user
