@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -16,6 +16,7 @@ class UnitForm(FlaskForm):
     doc_prefix = StringField(_l("Document prefix (机关代字)"), validators=[Length(max=20)],
                              description=_l("Used in document numbers, e.g. 诸公经."))
     active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
 
     def set_choices(self, units, editing=None):
         self.parent_id.choices = [(0, _l("— none (top of the tree) —"))] + [
@@ -32,3 +33,4 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[Length(max=200)], description=_l(
         "At least 8 characters of 3 kinds (a-z, A-Z, 0-9, other). Empty keeps it; a new one is changed at login."))
     active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()

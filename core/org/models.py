@@ -33,6 +33,7 @@ class Unit(db.Model):
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     doc_prefix: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")   # core.versioning
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
@@ -62,6 +63,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Set when an administrator chose the password: the user must replace it before anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")   # core.versioning: the admin's form
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(

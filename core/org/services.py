@@ -5,7 +5,8 @@ from werkzeug.security import generate_password_hash
 
 from core.audit import services as audit
 from core.auth import passwords, sessions
-from core.errors import NotFound, ValidationError
+from core import versioning
+from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.org.models import UNIT_KINDS, Unit, User, UserRole
 from core.org.roles import ROLES, separation_problem
@@ -58,6 +59,15 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
         audit.record_failure(actor, "unit.save", object_type="unit", object_id=unit_id,
                              detail={"fields": sorted(errors)})
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    if unit is not None:
+        try:
+            versioning.claim(Unit, unit.id, versioning.as_version(data.get("version")), _l(
+                "Someone else saved this unit while you were editing. Their version is shown below; "
+                "your entries are still in the form: save again to apply them."))
+        except Conflict:
+            audit.record_failure(actor, "unit.save", object_type="unit", object_id=unit_id,
+                                 detail={"conflict": True})
+            raise
     creating = unit is None
     if creating:
         unit = Unit(code=code, name=name, kind=kind)
@@ -125,6 +135,15 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
         audit.record_failure(actor, "user.save", object_type="user_account", object_id=user_id,
                              detail={"fields": sorted(errors)})
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    if user is not None:
+        try:
+            versioning.claim(User, user.id, versioning.as_version(data.get("version")), _l(
+                "Someone else saved this user while you were editing. Their version is shown below; "
+                "your entries are still in the form: save again to apply them."))
+        except Conflict:
+            audit.record_failure(actor, "user.save", object_type="user_account", object_id=user_id,
+                                 detail={"conflict": True})
+            raise
     creating = user is None
     if creating:
         user = User(username=username, password_hash="")

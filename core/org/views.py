@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.errors import ValidationError
+from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.org import services
@@ -33,9 +33,14 @@ def unit_form(unit_id):
     if form.validate_on_submit():
         data = {"code": form.code.data, "name": form.name.data, "kind": form.kind.data,
                 "parent_id": form.parent_id.data or None, "doc_prefix": form.doc_prefix.data,
-                "active": form.active.data}
+                "active": form.active.data, "version": form.version.data}
         try:
             services.save_unit(current_actor(), data, unit_id)
+        except Conflict as exc:
+            unit = db.session.get(Unit, unit_id)
+            form.version.data = unit.version        # saving again applies these entries over theirs
+            form.form_errors.append(str(exc.message))
+            return render_template("org/unit_form.html", form=form, unit=unit, conflict=unit), 409
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -63,9 +68,15 @@ def user_form(user_id):
         form.roles.data = sorted(user.roles)
     if form.validate_on_submit():
         data = {"username": form.username.data, "name": form.name.data, "unit_id": form.unit_id.data,
-                "roles": form.roles.data, "password": form.password.data, "active": form.active.data}
+                "roles": form.roles.data, "password": form.password.data, "active": form.active.data,
+                "version": form.version.data}
         try:
             services.save_user(current_actor(), data, user_id)
+        except Conflict as exc:
+            user = db.session.get(User, user_id)
+            form.version.data = user.version
+            form.form_errors.append(str(exc.message))
+            return render_template("org/user_form.html", form=form, user=user, conflict=user), 409
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -21,9 +21,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user_account") as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # ADD COLUMN in place; a batch copy would rebuild user_account, which other tables refer to.
+    op.add_column("user_account", sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(),
+                                            nullable=False))
     op.create_table(
         "user_session",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -106,5 +106,6 @@ def downgrade():
     op.drop_index(op.f("ix_user_session_ended_at"), table_name="user_session")
     op.drop_index("ix_user_session_user_ended", table_name="user_session")
     op.drop_table("user_session")
-    with op.batch_alter_table("user_account") as batch_op:
-        batch_op.drop_column("must_change_password")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch copy, which would
+    # drop and rebuild user_account while other tables refer to its rows.
+    op.drop_column("user_account", "must_change_password")

@@ -1,4 +1,4 @@
-"""no lost work: the draft form's one-time key on documents, the create forms' keys
+"""no lost work: the draft form's one-time key on documents, the create forms' keys, versions of units and users
 
 Revision ID: core_0009
 Revises: core_0008
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('unit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
     op.create_table('form_submission',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -38,3 +42,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_document_submission_key'), type_='unique')
         batch_op.drop_column('submission_key')
     op.drop_table('form_submission')
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch copy: the copy would
+    # drop and rebuild these tables, which every other table refers to.
+    op.drop_column('user_account', 'version')
+    op.drop_column('unit', 'version')
