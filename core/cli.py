@@ -25,6 +25,7 @@ def main():
 
 def register(app) -> None:
     from core.api.cli import api_token
+    from core.audit.cli import audit
     from core.registry.cli import enterprises
     from core.demo.cli import demo
     from core.calendar.cli import calendar
@@ -34,6 +35,7 @@ def register(app) -> None:
 
     for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker):
         app.cli.add_command(command)
+    app.cli.add_command(audit)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 
 
