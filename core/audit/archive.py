@@ -136,6 +136,8 @@ def archive(actor) -> Archived | None:
         folder.mkdir(parents=True, exist_ok=True)
         signing.publish(public, folder)
         written = _write(folder, header, last_id, key)
+        if written is None:
+            return None
     except _Broken as broken:
         record_failure(actor, "audit.archive", object_type="audit_entry", object_id=broken.verification.broken_id,
                        detail={"reason": "chain broken", **broken.verification.as_detail()})
@@ -189,7 +191,7 @@ def _give_up(actor, written: Archived, reason: str, message):
     raise ArchiveError(message)
 
 
-def _write(folder: Path, header: dict, last_id: int, key) -> Archived:
+def _write(folder: Path, header: dict, last_id: int, key) -> Archived | None:
     """Write the entries up to ``last_id`` to a new signed file, checking their chain on the way."""
     partial = folder / f".audit-{secrets.token_hex(8)}.partial"
     signed, whole = hashlib.sha256(), hashlib.sha256()
@@ -222,6 +224,10 @@ def _write(folder: Path, header: dict, last_id: int, key) -> Archived:
                     first = first or row
                     last = row
                 after = rows[-1].id
+            if first is None:  # gone since they were counted: nothing to archive
+                f.close()
+                partial.unlink()
+                return None
             put({"entries": count, "first_id": first.id, "last_id": last.id, "first_at": _iso(first.at),
                  "last_at": _iso(last.at), "last_hash": walk.prev})
             signature = key.sign(SIGNED + signed.digest())

@@ -10,8 +10,10 @@ The chain is built when entries are flushed (``_chain_new_entries``), so every
 way of adding an entry is covered. On PostgreSQL the flush first takes a
 transaction-level advisory lock, held until the transaction ends, so that
 concurrent writers append one after another and the chain has one order, the
-order of the ids. SQLite needs no lock: every transaction there starts with
-``BEGIN IMMEDIATE`` (core/database.py) and so already holds the write lock.
+order of the ids; the lock and the read of the head are one call,
+``audit_chain_head()``, a function made by migration core_0007. SQLite needs no
+lock: every transaction there starts with ``BEGIN IMMEDIATE``
+(core/database.py) and so already holds the write lock.
 """
 import hashlib
 import json
@@ -25,8 +27,6 @@ from core.audit.models import AuditAnchor, AuditEntry
 
 FORMAT = "anqi-audit/1"
 GENESIS = "0" * 64
-# pg_advisory_xact_lock's key for "the audit chain": any constant the app uses nowhere else.
-LOCK_KEY = 0x616E71_6961756469  # "anqiaudi"
 
 
 def canonical_json(value) -> str:
@@ -55,15 +55,14 @@ def hash_of(row) -> str:
                       row.object_type, row.object_id, row.result, row.detail)
 
 
-def lock(connection) -> None:
-    """Make this transaction the chain's only writer until it ends (PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-
-
 def head(connection) -> str:
     """The hash the next entry follows: the newest entry's, else the newest
-    anchor's (everything was archived), else GENESIS."""
+    anchor's (everything was archived), else GENESIS. On PostgreSQL, first make
+    this transaction the chain's only writer until it ends."""
+    if connection.dialect.name == "postgresql":
+        # One round trip inside the serial section: the function (migration core_0007) takes
+        # pg_advisory_xact_lock, then reads the head with a snapshot taken after the lock.
+        return connection.scalar(text("SELECT audit_chain_head()"))
     last = connection.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     if last is None:
         last = connection.scalar(select(AuditAnchor.last_hash).order_by(AuditAnchor.id.desc()).limit(1))
@@ -76,9 +75,7 @@ def _chain_new_entries(session, _flush_context, _instances):
     if not new:
         return
     new.sort(key=lambda obj: inspect(obj).insert_order)  # the order the flush inserts them, and so their ids
-    connection = session.connection()
-    lock(connection)
-    prev = head(connection)
+    prev = head(session.connection())
     for entry in new:
         if entry.at is None:
             entry.at = clock.now()

@@ -8,7 +8,8 @@ Create Date: 2026-11-30 02:40:00
 The entries written before this revision are chained here, in id order. Then
 the database itself refuses UPDATE on audit_entry, and DELETE of an entry less
 than 180 days old (the legal minimum; only the archive job deletes, and only
-older entries). audit_anchor refuses both. On PostgreSQL TRUNCATE is refused too.
+older entries). audit_anchor refuses both. On PostgreSQL TRUNCATE is refused too,
+and audit_chain_head() serialises the writers of the chain.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,7 +36,22 @@ SQLITE_TRIGGERS = [
 ]
 SQLITE_DROP = ["audit_entry_no_update", "audit_entry_no_delete", "audit_anchor_no_update", "audit_anchor_no_delete"]
 
+LOCK_KEY = 0x616E716961756469  # pg_advisory_xact_lock's key for "the audit chain" ("anqiaudi")
+
 POSTGRESQL_TRIGGERS = [
+    # The chain's head for the next entry, read after taking the lock that makes this transaction
+    # the chain's only writer until it ends. VOLATILE: the SELECTs see what committed while it waited.
+    f"""CREATE FUNCTION audit_chain_head() RETURNS varchar LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+        head varchar;
+    BEGIN
+        PERFORM pg_advisory_xact_lock({LOCK_KEY});
+        SELECT hash INTO head FROM audit_entry ORDER BY id DESC LIMIT 1;
+        IF head IS NULL THEN
+            SELECT last_hash INTO head FROM audit_anchor ORDER BY id DESC LIMIT 1;
+        END IF;
+        RETURN coalesce(head, repeat('0', 64));
+    END $$""",
     f"""CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'DELETE' THEN
@@ -63,6 +79,7 @@ POSTGRESQL_DROP = [
     "DROP TRIGGER audit_entry_no_truncate ON audit_entry",
     "DROP TRIGGER audit_entry_append_only ON audit_entry",
     "DROP FUNCTION audit_anchor_append_only()",
+    "DROP FUNCTION audit_chain_head()",
     "DROP FUNCTION audit_entry_append_only()",
 ]
 
