@@ -337,6 +337,19 @@ def test_a_broken_chain_is_not_archived(app):
     assert failure.result == audit.REJECTED and failure.object_id == str(victim)
 
 
+def test_the_database_not_the_application_decides_what_is_old_enough(app):
+    history([100])
+    clock.freeze(real_now() + timedelta(days=100))  # a wrong (or lying) application clock
+    with pytest.raises(ArchiveError):
+        archive(shell_actor())
+    clock.freeze(None)
+    assert len(ids(AuditEntry.action == "test.history")) == 1 and count(AuditAnchor) == 0
+    assert not list(Path(app.instance_path, "audit-archive").glob("audit-*.jsonl"))
+    failure = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "audit.archive")).one()
+    assert (failure.result, failure.detail["reason"]) == (audit.REJECTED, "database refused")
+    assert verify().intact
+
+
 def test_only_the_shell_archives(app, city):
     with pytest.raises(Forbidden):
         archive(actor_for("auditor"))
@@ -463,3 +476,21 @@ def test_the_migration_chains_the_entries_written_before_it(make_app, tmp_path):
             db.session.execute(text("UPDATE audit_entry SET username = 'x'"))
         db.session.rollback()
         db.session.remove()
+
+
+# --- the daily job ------------------------------------------------------------------------------
+
+def test_the_daily_job_archives_then_verifies(app):
+    from core import tasks
+
+    assert "anqi.audit.daily" in [t.name for t in tasks.huey.read_periodic(datetime(2026, 3, 4, 19, 0))]
+    assert "anqi.audit.daily" not in [t.name for t in tasks.huey.read_periodic(datetime(2026, 3, 4, 18, 0))]
+    history([400, 300, 10])
+    assert tasks.audit_daily().get() is None  # immediate mode in the tests; raises if the task failed
+    assert count(AuditAnchor) == 1
+    db.session.rollback()
+    done = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(["audit.archive", "audit.verify"]))
+                              .order_by(AuditEntry.id)).all()
+    assert [(e.action, e.username, e.result) for e in done] == [("audit.archive", "system", "ok"),
+                                                                ("audit.verify", "system", "ok")]
+    assert done[1].detail["intact"] is True and done[1].detail["anchors"] == 1

@@ -109,8 +109,9 @@ class _Broken(Exception):
         self.verification = verification
 
 
-def archive(actor) -> Archived | None:
-    """Archive and remove the entries older than the retention period; None when none are due."""
+def archive(actor, username: str | None = None) -> Archived | None:
+    """Archive and remove the entries older than the retention period; None when none are due.
+    ``username`` names a background job in the entries it records."""
     if not actor.is_shell:  # an operator's job (the shell, the daily task), not anyone's page
         raise Forbidden(_l("You are not allowed to do this."))
     days = retention_days()
@@ -140,31 +141,33 @@ def archive(actor) -> Archived | None:
             return None
     except _Broken as broken:
         record_failure(actor, "audit.archive", object_type="audit_entry", object_id=broken.verification.broken_id,
-                       detail={"reason": "chain broken", **broken.verification.as_detail()})
+                       detail={"reason": "chain broken", **broken.verification.as_detail()}, username=username)
         raise ArchiveError(_l("Nothing was archived: the audit trail is broken. %(problem)s",
                               problem=broken.verification.message)) from None
     except OSError as exc:
-        record_failure(actor, "audit.archive", detail={"reason": "file not written"})
+        record_failure(actor, "audit.archive", detail={"reason": "file not written"}, username=username)
         raise ArchiveError(_l("The archive file could not be written in %(folder)s: %(error)s",
                               folder=str(folder), error=exc.strerror or str(exc))) from None
 
     check = verify_archive(written.file, public_key=public)
     if not check.intact or check.entries != written.entries:
-        return _give_up(actor, written, "read back", _l("The archive file did not read back intact; nothing was removed."))
+        raise _give_up(actor, username, written, "read back",
+                        _l("The archive file did not read back intact; nothing was removed."))
 
     try:
         record(actor, "audit.archive", object_type="audit_archive", object_id=written.file.name,
                detail={"entries": written.entries, "first_id": written.first_id, "last_id": written.last_id,
-                       "sha256": written.sha256, "retention_days": days})
+                       "sha256": written.sha256, "retention_days": days}, username=username)
         db.session.flush()  # appends to the chain, so from here this transaction is its only writer
         newest = db.session.scalar(select(AuditAnchor.id).order_by(AuditAnchor.id.desc()).limit(1))
         if newest != (anchor.id if anchor else None):
-            return _give_up(actor, written, "concurrent run", _l("Another archive run finished first; nothing was removed."))
+            raise _give_up(actor, username, written, "concurrent run",
+                            _l("Another archive run finished first; nothing was removed."))
         # Core, not the ORM, whose guard refuses every delete; the database's trigger decides.
         removed = db.session.connection().execute(
             delete(AuditEntry.__table__).where(AuditEntry.__table__.c.id <= written.last_id)).rowcount
         if removed != written.entries:
-            return _give_up(actor, written, "entries changed",
+            raise _give_up(actor, username, written, "entries changed",
                             _l("The entries changed while they were archived; nothing was removed."))
         new_anchor = AuditAnchor(at=now, file_name=written.file.name, file_sha256=written.sha256,
                                  entries=written.entries, first_entry_id=written.first_id,
@@ -173,7 +176,7 @@ def archive(actor) -> Archived | None:
         db.session.add(new_anchor)
         db.session.commit()
     except DBAPIError:
-        return _give_up(actor, written, "database refused",
+        raise _give_up(actor, username, written, "database refused",
                         _l("The database refused to remove the archived entries (check that the database server's clock is right); nothing was removed."))
     except BaseException:
         db.session.rollback()
@@ -183,12 +186,12 @@ def archive(actor) -> Archived | None:
     return written
 
 
-def _give_up(actor, written: Archived, reason: str, message):
-    """Leave the entries in place, remove the file, record the failure, and say why."""
+def _give_up(actor, username, written: Archived, reason: str, message) -> ArchiveError:
+    """Leave the entries in place, remove the file, record the failure; the error that says why."""
     written.file.unlink(missing_ok=True)
     record_failure(actor, "audit.archive", object_type="audit_archive", object_id=written.file.name,
-                   detail={"reason": reason})
-    raise ArchiveError(message)
+                   detail={"reason": reason}, username=username)
+    return ArchiveError(message)
 
 
 def _write(folder: Path, header: dict, last_id: int, key) -> Archived | None:

@@ -8,6 +8,9 @@ from core.org.actor import Actor
 log = logging.getLogger("anqi.audit")
 
 
+USERNAME = "system"  # as the deadline sweep's entries
+
+
 def job_actor() -> Actor:
     """Who the daily job acts as: no user, the background job."""
     return Actor(user=None, address="audit-job", is_shell=True)
@@ -16,10 +19,10 @@ def job_actor() -> Actor:
 def run_daily() -> None:
     actor = job_actor()
     try:
-        written = archive(actor)
+        written = archive(actor, username=USERNAME)
     except ArchiveError as exc:  # recorded in the trail; the entries stay, and tomorrow's run tries again
         log.error("audit archive: %s", exc.message)
     else:
         if written:
             log.info("audit archive: %d entries to %s", written.entries, written.file)
-    run_verification(actor)
+    run_verification(actor, username=USERNAME)

@@ -133,12 +133,13 @@ def verify(batch: int = BATCH) -> Verification:
     return result
 
 
-def run_verification(actor) -> Verification:
-    """Verify the chain for an auditor (or the shell) and record that it was done, with the result."""
+def run_verification(actor, username: str | None = None) -> Verification:
+    """Verify the chain for an auditor (or the shell, or the daily job as ``username``)
+    and record that it was done, with the result."""
     actor.require("audit.read")
     result = verify()
     record(actor, "audit.verify", object_type="audit_entry", object_id=result.broken_id,
-           detail=result.as_detail())
+           detail=result.as_detail(), username=username)
     db.session.commit()
     return result
 
