@@ -73,7 +73,8 @@ class ArchiveCheck:
     first_at: datetime | None = None
     last_at: datetime | None = None
     key_id: str | None = None
-    problem: object = None   # a lazy message
+    reason: str | None = None  # what is wrong: format, entry, summary, incomplete, key, signature
+    problem: object = None     # ... said for a reader (a lazy message)
     line: int | None = None
 
 
@@ -275,8 +276,8 @@ def verify_archive(path: Path, public_key: Ed25519PublicKey | Path | None = None
     path = Path(path)
     check = ArchiveCheck(intact=False)
 
-    def broken(message, line=None):
-        check.problem, check.line = message, line
+    def broken(reason, message, line=None):
+        check.reason, check.problem, check.line = reason, message, line
         return check
 
     signed = hashlib.sha256()
@@ -285,26 +286,26 @@ def verify_archive(path: Path, public_key: Ed25519PublicKey | Path | None = None
     try:
         f = path.open("rb")
     except OSError:
-        return broken(_l("The file cannot be read."))
+        return broken("format", _l("The file cannot be read."))
     with f:
         for number, raw in enumerate(f, 1):
             if signature is not None:
-                return broken(_l("There is more after the signature."), number)
+                return broken("format", _l("There is more after the signature."), number)
             try:
                 obj = json.loads(raw)
             except ValueError:
                 obj = None
             if not isinstance(obj, dict) or not raw.endswith(b"\n"):
-                return broken(_l("Line %(line)d is not part of an audit archive.", line=number), number)
+                return broken("format", _l("Line %(line)d is not part of an audit archive.", line=number), number)
             if number == 1:
                 if obj.get("format") != FORMAT or not isinstance(obj.get("prev_hash"), str):
-                    return broken(_l("This is not an audit archive."), number)
+                    return broken("format", _l("This is not an audit archive."), number)
                 header, walk = obj, Walk(obj["prev_hash"])
             elif "signature" in obj:
                 signature = obj
                 continue  # the signature line is not itself signed
             elif footer is not None:
-                return broken(_l("Line %(line)d is not part of an audit archive.", line=number), number)
+                return broken("format", _l("Line %(line)d is not part of an audit archive.", line=number), number)
             elif "hash" not in obj:
                 footer = obj
             else:
@@ -313,34 +314,34 @@ def verify_archive(path: Path, public_key: Ed25519PublicKey | Path | None = None
                     row.at = datetime.fromisoformat(row.at)
                     problem = walk.step(row)
                 except (KeyError, TypeError, ValueError):
-                    return broken(_l("Line %(line)d is not part of an audit archive.", line=number), number)
+                    return broken("format", _l("Line %(line)d is not part of an audit archive.", line=number), number)
                 if problem:
-                    return broken(Verification(intact=False, problem=problem, broken_id=row.id,
-                                               after_id=walk.last_id).message, number)
+                    return broken("entry", Verification(intact=False, problem=problem, broken_id=row.id,
+                                                        after_id=walk.last_id).message, number)
                 check.entries += 1
                 check.first_id, check.first_at = check.first_id or row.id, check.first_at or row.at
                 check.last_id, check.last_at = row.id, row.at
             signed.update(raw)
     if header is None:
-        return broken(_l("This is not an audit archive."))
+        return broken("format", _l("This is not an audit archive."))
     if footer is None or signature is None:
-        return broken(_l("The archive is incomplete: its summary or its signature is missing."))
+        return broken("incomplete", _l("The archive is incomplete: its summary or its signature is missing."))
     if (footer.get("entries"), footer.get("first_id"), footer.get("last_id"), footer.get("last_hash")) != (
             check.entries, check.first_id, check.last_id, walk.prev):
-        return broken(_l("The archive's summary does not match its entries."))
+        return broken("summary", _l("The archive's summary does not match its entries."))
     check.key_id = str(signature.get("key_id"))
     if public_key is None or isinstance(public_key, (str, Path)):
         key_file = Path(public_key) if public_key else signing.public_key_file(path.parent, check.key_id)
         public_key = signing.load_public_key(key_file)
         if public_key is None:
-            return broken(_l("The public key %(file)s is missing or unreadable.", file=str(key_file)))
+            return broken("key", _l("The public key %(file)s is missing or unreadable.", file=str(key_file)))
     if signing.key_id(public_key) != check.key_id:
-        return broken(_l("The archive names key %(key)s, which is not the public key given.", key=check.key_id))
+        return broken("key", _l("The archive names key %(key)s, which is not the public key given.", key=check.key_id))
     try:
         raw_signature = base64.b64decode(str(signature.get("signature")), validate=True)
     except ValueError:
         raw_signature = b""
     if not signing.signs(public_key, raw_signature, SIGNED + signed.digest()):
-        return broken(_l("The signature does not match: the file was changed after it was signed."))
+        return broken("signature", _l("The signature does not match: the file was changed after it was signed."))
     check.intact = True
     return check
