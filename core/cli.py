@@ -25,19 +25,18 @@ def main():
 
 def register(app) -> None:
     from core.api.cli import api_token
+    from core.audit.cli import audit
     from core.backup.cli import backup, restore
-    from core.registry.cli import enterprises
-    from core.demo.cli import demo
     from core.calendar.cli import calendar
+    from core.demo.cli import demo
     from core.documents.cli import documents
+    from core.privacy.cli import privacy
+    from core.registry.cli import enterprises
     from core.tasks import worker
     from core.tickets.cli import tickets
 
-    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker):
-        app.cli.add_command(command)
-    from core.privacy.cli import privacy
-    app.cli.add_command(privacy)
-    for command in (backup, restore):
+    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
+                    backup, restore, audit):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
 

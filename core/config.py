@@ -54,6 +54,9 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://… when several workers serve
     PLUGIN_PACKAGE = "plugins"
     PLUGIN_ENTRY_POINT_GROUP = "anqi.plugins"
+    AUDIT_RETENTION_DAYS = 180       # audit entries kept in the database; never fewer than 180 days
+    AUDIT_ARCHIVE_DIR = None         # signed archives of older entries; <instance>/audit-archive when unset
+    AUDIT_SIGNING_KEY_FILE = None    # Ed25519 private key (PEM); <instance>/audit-signing-key.pem when unset
     # When true the app refuses to serve while the database schema is not at the
     # migrations' head (the `run` and `serve` commands set it).
     CHECK_SCHEMA_ON_START = False
@@ -72,6 +75,8 @@ def load(app, overrides=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "anqi.db")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    from core.audit.retention import enforce_minimum
+    enforce_minimum(app.config)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -34,6 +34,7 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 log = logging.getLogger("anqi.tasks")
 
 SWEEP_EVERY_MINUTES = 5
+AUDIT_HOUR_UTC = 19  # 03:00 in China: the audit trail's daily archive and verification
 
 # The instance; its storage is set by init_app. Until then it keeps tasks in memory.
 huey = Huey("anqi", storage_class=MemoryStorage, utc=True)
@@ -106,6 +107,15 @@ def forget_old_form_keys():
 
     with app_context():
         forget_old()
+
+
+@huey.periodic_task(crontab(hour=str(AUDIT_HOUR_UTC), minute="0"), name="anqi.audit.daily")
+def audit_daily():
+    """Archive the audit entries past the retention period, then verify the chain."""
+    from core.audit.daily import run_daily
+
+    with app_context():
+        run_daily()
 
 
 # --- consumers -------------------------------------------------------------------

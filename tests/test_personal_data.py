@@ -425,7 +425,7 @@ def test_the_migration_encrypts_existing_rows_and_its_downgrade_decrypts_them(ap
     import flask_migrate
 
     db.session.remove()
-    flask_migrate.downgrade(revision="core_0005")
+    flask_migrate.downgrade(revision="core_0007")
     try:
         plain = db.session.execute(text("SELECT phone FROM enterprise_contact ORDER BY id")).scalars().all()
         assert plain == [MOBILE, LANDLINE]

@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core import clock
+from core.audit import chain  # noqa: F401  (chains every entry as it is flushed)
 from core.audit.models import AuditEntry
 from core.extensions import db
 
@@ -15,11 +17,13 @@ RESULTS = (OK, DENIED, REJECTED)
 
 def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
            result: str = OK, detail: dict | None = None, username: str | None = None) -> AuditEntry:
-    """Add an entry to the current transaction: it commits or rolls back with the change."""
+    """Add an entry to the current transaction: it commits or rolls back with the change.
+    Its place in the hash chain is fixed when it is flushed (``core.audit.chain``)."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else obj.id
     entry = AuditEntry(
+        at=clock.now(),
         user_id=actor.user_id,
         username=username or actor.username,
         unit_id=actor.unit_id,
@@ -28,7 +32,7 @@ def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         result=result,
-        detail=detail,
+        detail=chain.normalise_detail(detail),
     )
     db.session.add(entry)
     return entry

@@ -1,10 +1,12 @@
-"""The auditor's page: the audit trail, filtered, newest first."""
+"""The auditor's page: the audit trail, filtered, newest first; the chain's
+verification, the retention period and the archives made. Nothing here changes
+or removes an entry."""
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from core.audit import services
+from core.audit import archive, services, verification
 from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -35,6 +37,17 @@ def index():
     entries = services.search(current_actor(), **filters, before_id=before, limit=51)
     more = len(entries) > 50
     entries = entries[:50]
+    actor = current_actor()
     return render_template("audit/index.html", entries=entries, filters=filters, results=services.RESULTS,
                            result_labels=RESULT_LABELS,
-                           next_before=entries[-1].id if more and entries else None)
+                           next_before=entries[-1].id if more and entries else None,
+                           verified=verification.latest_verification(actor),
+                           retention_days=archive.retention_days(), archives=archive.archives(actor))
+
+
+@bp.route("/verify", methods=["POST"])
+@permission_required("audit.read")
+def verify():
+    result = verification.run_verification(current_actor())
+    flash(str(result.message), "success" if result.intact else "error")
+    return redirect(url_for("audit.index") + "#verification")

@@ -25,6 +25,18 @@ def _documents(app: Flask) -> Path:
     return storage()
 
 
+def _audit_archives(app: Flask) -> Path:
+    from core.audit.archive import archive_dir
+
+    return archive_dir()
+
+
+def _audit_signing_key(app: Flask) -> Path:
+    from core.audit.signing import private_key_path
+
+    return private_key_path()
+
+
 @dataclass(frozen=True)
 class Folder:
     """A folder of stored files, copied whole to ``files/<name>/`` in the set."""
@@ -62,6 +74,7 @@ class ConfigFile:
 FOLDERS = (
     Folder("attachments", _attachments),    # ticket attachments (ATTACHMENT_DIR)
     Folder("documents", _documents),        # issued PDFs and scanned receipts (DOCUMENT_STORAGE)
+    Folder("audit-archive", _audit_archives),  # signed archives of audit entries past retention
 )
 
 REFERENCES = (
@@ -77,6 +90,9 @@ KEY_FILES = (
     # the keys are given inline (PERSONAL_DATA_KEYS): then back up that setting.
     KeyFile("personal_data_keys", lambda app: None if app.config.get("PERSONAL_DATA_KEYS") else
             Path(app.config.get("PERSONAL_DATA_KEY_FILE") or Path(app.instance_path) / "personal_data_keys")),
+    # Signs the audit archives: without it new archives get a new key (old ones still verify
+    # with the public key kept beside them).
+    KeyFile("audit_signing_key", _audit_signing_key),
 )
 
 CONFIG_FILES = (

@@ -1,7 +1,7 @@
 """personal data encrypted at rest: contact phones of enterprises and tickets
 
 Revision ID: core_0008
-Revises: core_0006
+Revises: core_0007
 Create Date: 2026-12-01 09:00:00
 
 The plain ``phone`` columns are replaced by ``*_encrypted`` (AES-GCM, see
@@ -21,7 +21,7 @@ from core.privacy.validation import normalise
 
 # revision identifiers, used by Alembic.
 revision = 'core_0008'
-down_revision = 'core_0006'
+down_revision = 'core_0007'
 branch_labels = None
 depends_on = None
 
