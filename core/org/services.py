@@ -27,6 +27,17 @@ def all_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.path)))
 
 
+def _claim(actor, record, version, action: str, message) -> None:
+    """The form's version of ``record`` is still current (core.versioning); else
+    the Conflict is audited and raised."""
+    try:
+        versioning.claim(type(record), record.id, versioning.as_version(version), message)
+    except Conflict:
+        audit.record_failure(actor, action, object_type=record.__tablename__, object_id=record.id,
+                             detail={"conflict": True})
+        raise
+
+
 def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
     """Create a unit (``unit_id`` None) or change one. Moving a unit under one of
     its own descendants is refused; moving it re-roots its whole subtree."""
@@ -60,14 +71,9 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
                              detail={"fields": sorted(errors)})
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
     if unit is not None:
-        try:
-            versioning.claim(Unit, unit.id, versioning.as_version(data.get("version")), _l(
-                "Someone else saved this unit while you were editing. Their version is shown below; "
-                "your entries are still in the form: save again to apply them."))
-        except Conflict:
-            audit.record_failure(actor, "unit.save", object_type="unit", object_id=unit_id,
-                                 detail={"conflict": True})
-            raise
+        _claim(actor, unit, data.get("version"), "unit.save", _l(
+            "Someone else saved this unit while you were editing. Their version is shown below; "
+            "your entries are still in the form: save again to apply them."))
     creating = unit is None
     if creating:
         unit = Unit(code=code, name=name, kind=kind)
@@ -136,14 +142,9 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
                              detail={"fields": sorted(errors)})
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
     if user is not None:
-        try:
-            versioning.claim(User, user.id, versioning.as_version(data.get("version")), _l(
-                "Someone else saved this user while you were editing. Their version is shown below; "
-                "your entries are still in the form: save again to apply them."))
-        except Conflict:
-            audit.record_failure(actor, "user.save", object_type="user_account", object_id=user_id,
-                                 detail={"conflict": True})
-            raise
+        _claim(actor, user, data.get("version"), "user.save", _l(
+            "Someone else saved this user while you were editing. Their version is shown below; "
+            "your entries are still in the form: save again to apply them."))
     creating = user is None
     if creating:
         user = User(username=username, password_hash="")
