@@ -569,3 +569,16 @@ def test_a_password_reset_by_the_administrator_is_forced_and_ends_sessions(app, 
     assert desk.get("/tickets/").headers["Location"].endswith("/account/password")
     entry = entries("user.update")[-1]
     assert entry.detail["must_change_password"] is True and entry.detail["sessions_ended"] == 1
+
+
+def test_the_second_factors_secret_is_stored_encrypted(app, city):
+    from sqlalchemy import text
+
+    from tests.conftest import TOTP_SECRET
+
+    stored = db.session.execute(text("SELECT secret_encrypted FROM user_totp WHERE user_id = :u"),
+                                {"u": city.users["leader"].id}).scalar()
+    assert stored.startswith("v") and TOTP_SECRET not in stored
+    client = fresh_client(app)
+    login(client, "leader")           # the code made from the decrypted secret still logs in
+    assert client.get("/").status_code in (200, 302)

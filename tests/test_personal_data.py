@@ -156,10 +156,14 @@ def test_lookup_by_keyed_hash_finds_the_row_however_the_number_is_typed(app, fir
 def test_keys_from_the_configuration_and_a_missing_key(make_app, city):
     app = make_app(PERSONAL_DATA_KEYS={"3": new_secret()})
     with app.app_context():
+        # (The city's second factors were set up by the app with the key file.)
+        key_file = keyring().path
+        before = key_file.read_bytes() if key_file.exists() else None
         registry.create(actor_for("desk_a"), {"name": "浙江华达科技有限公司", "credit_code": code(1),
                                               "contacts": [{"name": "李娜", "phone": MOBILE}]})
         assert db.session.execute(text("SELECT phone_encrypted FROM enterprise_contact")).scalar().startswith("v3:")
-        assert not keyring().path.exists()  # nothing written when the keys are configured
+        # nothing written when the keys are configured
+        assert (key_file.read_bytes() if key_file.exists() else None) == before
     other = make_app(PERSONAL_DATA_KEYS={"1": new_secret()})
     with other.app_context():
         with pytest.raises(PersonalDataKeyError, match="version 3 is not configured"):
@@ -365,11 +369,11 @@ def test_rotation_re_encrypts_in_batches_while_another_worker_keeps_reading(app,
 
     assert keyring().add_version() == 2
     report = rotation.rotate(batch_size=2, on_batch=read_during)
-    assert report.rewritten == {"enterprise_contact.phone": 5}
+    assert report.rewritten == {"enterprise_contact.phone": 5, "user_totp.secret": 2}   # the city's second factors too
     assert [done for label, done, _phones, _page in seen if label == "enterprise_contact.phone"] == [2, 4, 5]
     assert all(phones == [f"1380013800{n}" for n in range(1, 6)] and page for _l, _d, phones, page in seen)
     lines = {line.label: dict(line.versions) for line in rotation.status()}
-    assert lines == {"enterprise_contact.phone": {2: 5}, "ticket.contact_phone": {}}
+    assert lines == {"enterprise_contact.phone": {2: 5}, "ticket.contact_phone": {}, "user_totp.secret": {2: 2}}
     # The lookup hash follows the key: the rows are still found by number.
     db.session.rollback()
     assert db.session.scalars(select(EnterpriseContact.phone).where(
@@ -405,10 +409,10 @@ def test_the_rotate_key_and_status_commands(app, firm, ticket_id):
     assert "current version 1" in result.output and "v1: 2" in result.output and "v1: 1" in result.output
     result = runner.invoke(args=["privacy", "rotate-key", "--batch-size", "1"])
     assert result.exit_code == 0, result.output
-    assert "Added key version 2" in result.output and "Re-encrypted 3 values with key version 2" in result.output
+    assert "Added key version 2" in result.output and "Re-encrypted 5 values with key version 2" in result.output
     assert "Key version 1: 0 values; may be removed" in result.output
     entry, = audit_entries("personal_data.rotate_key")
-    assert entry.detail["rewritten"] == {"enterprise_contact.phone": 2, "ticket.contact_phone": 1}
+    assert entry.detail["rewritten"] == {"enterprise_contact.phone": 2, "ticket.contact_phone": 1, "user_totp.secret": 2}
     assert MOBILE not in result.output and OTHER not in result.output
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
+from core.privacy.fields import encrypted
 from core.org.models import User
 
 
@@ -60,7 +61,9 @@ class UserTotp(db.Model):
     __tablename__ = "user_totp"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64))
+    # Encrypted with the personal-data keys (a reader of the database cannot make codes);
+    # covered by `anqi privacy status|rotate-key` like the phone numbers.
+    secret: Mapped[str] = encrypted("secret", "user_totp.secret", hash_attribute=None, name="secret_encrypted")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     confirmed_at: Mapped[datetime | None]
     last_step: Mapped[int | None]

@@ -60,10 +60,11 @@ class Encrypted(TypeDecorator):
         return cipher.decrypt(keyring(), self.purpose, value)
 
 
-def encrypted(kind: str, purpose: str, *, hash_attribute: str, name: str | None = None, length: int = 255,
+def encrypted(kind: str, purpose: str, *, hash_attribute: str | None, name: str | None = None, length: int = 255,
               **kwargs):
-    """A mapped column holding ``kind`` (``phone`` or ``citizen_id``) encrypted.
-    ``name`` is the database column's name when it differs from the attribute's."""
+    """A mapped column holding ``kind`` (``phone``, ``citizen_id``, or ``secret``
+    with no lookup hash: ``hash_attribute=None``) encrypted. ``name`` is the
+    database column's name when it differs from the attribute's."""
     args = (name,) if name else ()
     kwargs.setdefault("default", "")
     return mapped_column(*args, Encrypted(kind, purpose, length), info={"lookup_hash": hash_attribute}, **kwargs)
@@ -79,7 +80,7 @@ def lookup_hash(name: str | None = None, **kwargs):
 class PersonalField:
     model: type
     attribute: str
-    hash_attribute: str
+    hash_attribute: str | None     # None: a secret, never looked up
     kind: str
     purpose: str
 
@@ -89,7 +90,7 @@ class PersonalField:
 
     @property
     def hash_column(self):
-        return self.model.__mapper__.columns[self.hash_attribute]
+        return self.model.__mapper__.columns[self.hash_attribute] if self.hash_attribute else None
 
     @property
     def label(self) -> str:
@@ -131,6 +132,8 @@ def _track(mapper, cls):
             continue
         field = PersonalField(cls, prop.key, column.info["lookup_hash"], column.type.kind, column.type.purpose)
         _FIELDS[(cls, prop.key)] = field
+        if field.hash_attribute is None:
+            continue
 
         def keep_hash(target, value, _old, _initiator, field=field):
             setattr(target, field.hash_attribute, hash_of(field.kind, value))

@@ -79,13 +79,15 @@ def rotate(batch_size: int = 500, on_batch=None) -> RotationReport:
                 break
             for row_id, stored in rows:
                 plaintext = cipher.decrypt(ring, personal.purpose, stored)
+                values = {personal.column.name: literal(cipher.encrypt(ring, personal.purpose, plaintext, key),
+                                                        String)}
+                if personal.hash_column is not None:
+                    values[personal.hash_column.name] = cipher.lookup_hash(
+                        key, personal.kind, normalise(personal.kind, plaintext))
                 written = db.session.execute(
                     update(table)
                     .where(id_column == row_id, raw == stored)
-                    .values({personal.column.name: literal(cipher.encrypt(ring, personal.purpose, plaintext, key),
-                                                           String),
-                             personal.hash_column.name: cipher.lookup_hash(
-                                 key, personal.kind, normalise(personal.kind, plaintext))})
+                    .values(values)
                     .execution_options(synchronize_session=False))
                 if written.rowcount:
                     report.rewritten[personal.label] += 1
