@@ -203,17 +203,12 @@ def prepare(actor, plan) -> tuple[dict, dict]:
     if plan.selection == "draw":
         stmt = registry.scoped_select(actor, registry.EnterpriseFilter(district=plan.filter_district,
                                                                        industry=plan.filter_industry))
-        rows = db.session.execute(stmt.with_only_columns(Enterprise.id, Enterprise.liaison_officer_id)).all()
-        officer_of, candidates = {}, []
-        for enterprise_id, officer_id in rows:
-            if enterprise_id in exempt:
-                excluded["exempt"] += 1
-            elif enterprise_id in capped:
-                excluded["capped"] += 1
-            else:
-                candidates.append(enterprise_id)
-                officer_of[enterprise_id] = officer_id
-        candidates.sort()
+        # Ids only, through the Core connection (no ORM rows): a city's whole registry is read here.
+        ids = db.session.connection().execute(stmt.with_only_columns(Enterprise.id)).scalars().all()
+        excluded["exempt"] = sum(1 for e in ids if e in exempt)
+        excluded["capped"] = sum(1 for e in ids if e in capped and e not in exempt)
+        candidates = sorted(set(ids) - exempt - capped)
+        officer_of = None        # read for the drawn targets only (_recusals)
         count = plan.draw_count or math.ceil(len(candidates) * plan.draw_percent / 100)
         inputs.update(candidates=candidates, count=count)
     else:
@@ -222,7 +217,18 @@ def prepare(actor, plan) -> tuple[dict, dict]:
     return inputs, excluded, officer_of
 
 
+def _liaison_officers(target_ids) -> dict:
+    found = {}
+    ids = sorted(target_ids)
+    for start in range(0, len(ids), 900):
+        found.update(db.session.execute(select(Enterprise.id, Enterprise.liaison_officer_id)
+                                        .where(Enterprise.id.in_(ids[start:start + 900]))).all())
+    return found
+
+
 def _recusals(target_ids, officer_of) -> dict:
+    if officer_of is None:
+        officer_of = _liaison_officers(target_ids)
     conflicts = catalogue.conflicts_for(target_ids)
     recusals = {}
     for target in target_ids:
