@@ -40,8 +40,8 @@ def test_a_freshly_migrated_database_passes(app):
     check_schema(app)
     current, heads = schema_status(app)
     assert current <= heads
-    assert {"inspection_0001", "exit_entry_0001", "ip_protection_0001", "project_officer_0001",
-            "risk_assessment_0001"} <= heads  # one branch per plugin
+    assert {"inspection", "exit_entry", "ip_protection", "project_officer",
+            "risk_assessment"} <= {head.split("_0")[0] for head in heads}  # one branch per plugin
 
 
 def test_an_unknown_revision_means_the_database_is_ahead(app, versions):

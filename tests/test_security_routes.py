@@ -91,9 +91,40 @@ def world(app, city):
         enrol_second_factor(username)
     own = _records_of("station_a", city, "desk_a", "leader_a")
     foreign = _records_of("station_b", city, "desk_b", "leader_b")
+    own.update(_inspection_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
+    foreign.update(_inspection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
+
+
+# --- the inspection plugin's records (plugins/inspection) -------------------------------------
+
+def _inspection_records(unit_code, desk, leader, enterprise_id):
+    """The plugin enabled for the unit, a drawn manual plan with one recorded
+    visit (an issue, a photo, a rectification order) and a credit repair."""
+    from core.plugins import services as plugin_services
+    from plugins.inspection import catalogue, credit, plans, visits
+
+    plugin_services.set_enabled(shell_actor(), unit_code, "inspection", True)
+    catalogue.load_standard(actor_for(leader))
+    form = catalogue.forms(actor_for(leader))[0]
+    unit_id = actor_for(desk).unit_id
+    plan = plans.create(actor_for(desk), plans.PlanInput(
+        title="综合查一次", form_id=form.id, police_types=["public_order"], unit_ids=[unit_id],
+        period_start=date(2026, 11, 1), period_end=date(2026, 12, 31), selection="manual"))
+    visit = plans.add_target(actor_for(desk), plan.id, enterprise_id)
+    plans.run_draw(actor_for(desk), plan.id)
+    photo = attachments.check_uploads([("现场.png", io.BytesIO(PNG))])
+    results = {item.id: visits.ItemResult("compliant") for item in form.items}
+    results[form.items[0].id] = visits.ItemResult("issue", "台账缺失", photo)
+    visits.record(actor_for(leader), visit.id, results)
+    finding = visits.get(actor_for(desk), visit.id).findings[0]
+    order = finding.rectification
+    visits.recheck(actor_for(leader), order.id, passed=True)
+    repair = credit.request_repair(actor_for(desk), enterprise_id, "已整改")
+    return {"plan_id": plan.id, "visit_id": visit.id, "rectification_id": order.id, "photo_id": finding.photos[0].id,
+            "repair_id": repair.id, "kind": "notice"}
 
 
 def _url(app, rule, values) -> str | None:
@@ -167,7 +198,9 @@ def test_a_route_without_a_permission_is_caught(make_app):
 def test_public_and_signed_in_routes_are_the_known_few(app):
     """A public page must be a deliberate choice: the list is short and reviewed."""
     public = sorted(r.rule for r in _rules(app) if access_of(app.view_functions[r.endpoint]) in (PUBLIC, "api:public"))
-    assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/login/second-factor", "/verify/<code>"])
+    assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/login/second-factor", "/verify/<code>",
+                             # 一公开: a published inspection plan's results (404 unless published and enabled)
+                             "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf"])
 
 
 # --- every route × every role × a foreign record ----------------------------------------------
@@ -238,7 +271,8 @@ def _login_with_token(client, username):
 def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     clock.freeze(datetime(2026, 11, 20, 2, 0))
     own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
-           "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1}
+           "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1,
+           "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -41,6 +41,8 @@ def init_app(app, entry_points=None) -> PluginManager:
         name = plugin_of_blueprint.get((request.blueprint or "").split(".")[0])
         if name is None:
             return None
+        if getattr(app.view_functions.get(request.endpoint), "anqi_access", None) == "public":
+            return None     # a deliberately public page (core.web.public): the view checks its record's unit
         if not current_user.is_authenticated:
             return app.login_manager.unauthorized()
         if not is_enabled(current_user.unit_id, name):

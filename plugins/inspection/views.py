@@ -1,15 +1,332 @@
-from flask import render_template
-from flask_babel import get_locale
+"""The inspection pages: thin views over the plugin's services."""
+from datetime import date
 
-from core.plugins.services import manager
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
+from core.errors import AnqiError, ValidationError
 from core.plugins.toolkit import plugin_blueprint
-from core.web import permission_required
+from core.registry import services as registry
+from core.tickets import attachments
+from core.web import current_actor, permission_required, public
+from plugins.inspection import catalogue, credit, letters, plans, publication, stats, visits
 
 bp = plugin_blueprint("inspection", __name__)
 
 
+def _int(name, source=None):
+    value = ((source or request.form).get(name) or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _date(name):
+    try:
+        return date.fromisoformat((request.form.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def _back(endpoint, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _failed(error: AnqiError):
+    if isinstance(error, ValidationError):
+        flash(str(error.message), "error")
+        return None
+    raise error
+
+
+# --- plans ----------------------------------------------------------------------------
+
 @bp.route("/")
 @permission_required("inspection.read")
 def index():
-    language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("plugins/landing.html", manifest=manager().manifests["inspection"], language=language)
+    actor = current_actor()
+    return render_template("inspection/index.html", plans=plans.plans(actor), repairs=credit.pending_for(actor),
+                           can_plan=actor.can("inspection.plan"), can_decide=actor.can("inspection.decide"),
+                           can_catalogue=actor.can("inspection.catalogue"))
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@permission_required("inspection.plan")
+def new_plan():
+    actor = current_actor()
+    errors, values = {}, request.form
+    if request.method == "POST":
+        data = plans.PlanInput(
+            title=request.form.get("title", ""), form_id=_int("form_id"),
+            police_types=request.form.getlist("police_types"), unit_ids=request.form.getlist("unit_ids"),
+            period_start=_date("period_start"), period_end=_date("period_end"),
+            selection=request.form.get("selection", "draw"), district=request.form.get("district", ""),
+            industry=request.form.get("industry", ""), draw_count=_int("draw_count"),
+            draw_percent=_int("draw_percent"), inspectors_per_target=_int("inspectors_per_target") or 0)
+        try:
+            plan = plans.create(actor, data)
+            return _back("inspection.plan", plan_id=plan.id)
+        except ValidationError as error:
+            errors = error.errors or {error.field or "title": [error.message]}
+    status = 400 if errors else 200
+    return render_template("inspection/plan_form.html", forms=catalogue.forms(actor, active_only=True),
+                           units=registry.units(actor), police_types=catalogue.POLICE_TYPES, errors=errors,
+                           values=values), status
+
+
+@bp.route("/plans/<int:plan_id>")
+@permission_required("inspection.read")
+def plan(plan_id):
+    actor = current_actor()
+    item = plans.get(actor, plan_id)
+    return render_template("inspection/plan.html", plan=item, manages=actor.can("inspection.plan")
+                           and actor.scope.allows(item.unit_id), police_types=catalogue.POLICE_TYPES,
+                           settings=catalogue.settings_of(item.unit_id), verification=None)
+
+
+@bp.route("/plans/<int:plan_id>/targets", methods=["POST"])
+@permission_required("inspection.plan")
+def add_target(plan_id):
+    try:
+        plans.add_target(current_actor(), plan_id, _int("enterprise_id"), request.form.get("override_reason", ""))
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.plan", plan_id=plan_id)
+
+
+@bp.route("/plans/<int:plan_id>/draw", methods=["POST"])
+@permission_required("inspection.plan")
+def draw(plan_id):
+    try:
+        plans.run_draw(current_actor(), plan_id)
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.plan", plan_id=plan_id)
+
+
+@bp.route("/plans/<int:plan_id>/verify", methods=["POST"])
+@permission_required("inspection.read")
+def verify(plan_id):
+    actor = current_actor()
+    try:
+        outcome = plans.verify(actor, plan_id)
+    except ValidationError as error:
+        _failed(error)
+        return _back("inspection.plan", plan_id=plan_id)
+    item = plans.get(actor, plan_id)
+    return render_template("inspection/plan.html", plan=item, manages=actor.can("inspection.plan")
+                           and actor.scope.allows(item.unit_id), police_types=catalogue.POLICE_TYPES,
+                           settings=catalogue.settings_of(item.unit_id), verification=outcome)
+
+
+@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@permission_required("inspection.plan")
+def publish(plan_id):
+    try:
+        publication.publish(current_actor(), plan_id)
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.plan", plan_id=plan_id)
+
+
+# --- 一公开: public pages (no login; the plan's lead unit must have the plugin enabled) ------
+
+@bp.route("/results/<int:plan_id>")
+@public
+def results(plan_id):
+    item = publication.public(plan_id)
+    return render_template("inspection/results.html", plan=item, rows=item.published_rows)
+
+
+@bp.route("/results/<int:plan_id>.pdf")
+@public
+def results_pdf(plan_id):
+    item = publication.public(plan_id)
+    response = Response(item.published_pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=results-{item.id}.pdf"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    return response
+
+
+# --- visits -----------------------------------------------------------------------------
+
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@permission_required("inspection.read")
+def visit(visit_id):
+    actor = current_actor()
+    item = visits.get(actor, visit_id)
+    errors = {}
+    if request.method == "POST":
+        results = {}
+        try:
+            for form_item in item.plan.form.items:
+                uploads = [(f.filename, f.stream) for f in request.files.getlist(f"photos_{form_item.id}")]
+                results[form_item.id] = visits.ItemResult(
+                    result=request.form.get(f"result_{form_item.id}", ""),
+                    description=request.form.get(f"description_{form_item.id}", ""),
+                    photos=attachments.check_uploads(uploads) if uploads else [])
+            visits.record(actor, visit_id, results, due_on=_date("due_on"))
+            flash(_("The visit has been recorded."), "success")
+            return _back("inspection.visit", visit_id=visit_id)
+        except ValidationError as error:
+            errors = error.errors or {"form": [error.message]}
+            flash(str(error.message), "error")
+    return render_template("inspection/visit.html", visit=item, may_record=visits.may_record(actor, item),
+                           results=visits.RESULTS, errors=errors, values=request.form), 400 if errors else 200
+
+
+@bp.route("/visits/<int:visit_id>/documents/<kind>", methods=["POST"])
+@permission_required("document.draft")
+def visit_document(visit_id, kind):
+    maker = {"notice": letters.notice, "result": letters.result}.get(kind)
+    if maker is None:
+        abort(404)
+    try:
+        document = maker(current_actor(), visit_id)
+    except ValidationError as error:
+        _failed(error)
+        return _back("inspection.visit", visit_id=visit_id)
+    return _back("documents.detail", document_id=document.id)
+
+
+@bp.route("/photos/<int:photo_id>")
+@permission_required("inspection.read")
+def photo(photo_id):
+    row, path = visits.photo(current_actor(), photo_id)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    return response
+
+
+@bp.route("/rectifications/<int:rectification_id>/recheck", methods=["POST"])
+@permission_required("inspection.inspect")
+def recheck(rectification_id):
+    actor = current_actor()
+    order = visits.get_rectification(actor, rectification_id)
+    try:
+        visits.recheck(actor, rectification_id, request.form.get("passed") == "1", request.form.get("note", ""),
+                       due_on=_date("due_on"))
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.visit", visit_id=order.finding.visit_id)
+
+
+@bp.route("/rectifications/<int:rectification_id>/document", methods=["POST"])
+@permission_required("document.draft")
+def rectification_document(rectification_id):
+    document = letters.rectification(current_actor(), rectification_id)
+    return _back("documents.detail", document_id=document.id)
+
+
+# --- enterprise: credit repair, conflicts -------------------------------------------------
+
+@bp.route("/enterprises/<int:enterprise_id>/credit-repair", methods=["POST"])
+@permission_required("inspection.inspect")
+def credit_repair(enterprise_id):
+    try:
+        credit.request_repair(current_actor(), enterprise_id, request.form.get("reason", ""))
+    except ValidationError as error:
+        _failed(error)
+    return _back("registry.detail", enterprise_id=enterprise_id)
+
+
+@bp.route("/credit-repairs/<int:repair_id>/decide", methods=["POST"])
+@permission_required("inspection.decide")
+def decide_repair(repair_id):
+    try:
+        credit.decide(current_actor(), repair_id, request.form.get("approve") == "1")
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.index")
+
+
+@bp.route("/enterprises/<int:enterprise_id>/conflict", methods=["POST"])
+@permission_required("inspection.inspect")
+def conflict(enterprise_id):
+    catalogue.declare_conflict(current_actor(), enterprise_id, request.form.get("reason", ""))
+    return _back("registry.detail", enterprise_id=enterprise_id)
+
+
+# --- catalogue, exemptions, settings --------------------------------------------------------
+
+@bp.route("/catalogue")
+@permission_required("inspection.read")
+def catalogue_page():
+    actor = current_actor()
+    return render_template("inspection/catalogue.html", items=catalogue.items(actor), forms=catalogue.forms(actor),
+                           police_types=catalogue.POLICE_TYPES, can_edit=actor.can("inspection.catalogue"),
+                           settings=catalogue.settings_of(actor.unit_id), exemptions=catalogue.exemptions(actor))
+
+
+@bp.route("/catalogue/load", methods=["POST"])
+@permission_required("inspection.catalogue")
+def load_catalogue():
+    try:
+        catalogue.load_standard(current_actor())
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.catalogue_page")
+
+
+@bp.route("/catalogue/items", methods=["POST"])
+@permission_required("inspection.catalogue")
+def save_item():
+    try:
+        catalogue.save_item(current_actor(), request.form.to_dict(), _int("item_id"))
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.catalogue_page")
+
+
+@bp.route("/catalogue/forms", methods=["POST"])
+@permission_required("inspection.catalogue")
+def save_form():
+    try:
+        catalogue.save_form(current_actor(), request.form.get("name", ""), request.form.get("enterprise_type", ""),
+                            request.form.getlist("item_ids"))
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.catalogue_page")
+
+
+@bp.route("/exemptions", methods=["POST"])
+@permission_required("inspection.catalogue")
+def add_exemption():
+    try:
+        catalogue.add_exemption(current_actor(), _int("enterprise_id"), request.form.get("reason", ""),
+                                _date("starts_on"), _date("ends_on"))
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.catalogue_page")
+
+
+@bp.route("/settings", methods=["POST"])
+@permission_required("inspection.catalogue")
+def save_settings():
+    try:
+        catalogue.save_settings(current_actor(), request.form.get("visit_cap"), request.form.get("hide_names") == "1")
+    except ValidationError as error:
+        _failed(error)
+    return _back("inspection.catalogue_page")
+
+
+# --- what the hooks render ---------------------------------------------------------------
+
+def enterprise_panel(enterprise) -> str:
+    from plugins.inspection.models import Visit
+
+    actor = current_actor()
+    year = visits.local_date(visits.clock.now()).year
+    visible = {p.id for p in plans.plans(actor, limit=1000)}
+    own = [v for v in Visit.query.filter_by(enterprise_id=enterprise.id).order_by(Visit.id.desc()).limit(50)
+           if v.plan_id in visible]
+    return render_template("inspection/panel.html", enterprise=enterprise, visits=own,
+                           count=plans.visit_counts([enterprise.id], year).get(enterprise.id, 0),
+                           cap=catalogue.settings_of(actor.unit_id).visit_cap,
+                           open_orders=visits.open_rectifications(enterprise.id), grade=credit.grade(enterprise.id),
+                           grades=credit.GRADES, pending=credit.pending(enterprise.id),
+                           may_inspect=actor.can("inspection.inspect"))
+
+
+def dashboard_widget() -> str:
+    return render_template("inspection/widget.html", figures=stats.summary(current_actor()))
