@@ -103,7 +103,7 @@ def run(options, workdir, log=print) -> dict:
         db.session.remove()
         db.engine.dispose()
     draw, letter = statistics.median(draws), statistics.median(letters)
-    return {"enterprises": enterprises, "candidates": len(inputs["candidates"]), "pool": len(inputs["pool"]),
+    return {"enterprises": enterprises, "candidates": inputs["candidate_count"], "pool": len(inputs["pool"]),
             "reps": reps, "draw": draw, "letter": letter, "ratio": draw / letter, "met": draw <= letter}
 
 

@@ -30,8 +30,10 @@ def test_the_same_seed_and_inputs_give_the_same_draw_and_the_verify_command_agre
     assert again == plan.draw_result
     assert plans.verify(actor_for("officer_a"), plan.id).ok
     # Inputs listed in another order give the same result: they are sorted before sampling.
-    shuffled = dict(plan.draw_inputs, candidates=list(reversed(plan.draw_inputs["candidates"])),
-                    pool=list(reversed(plan.draw_inputs["pool"])))
+    listed = draw.candidates_of(plan.draw_inputs)
+    assert draw.unpack_ids(draw.pack_ids(listed)) == listed and len(listed) == plan.draw_inputs["candidate_count"]
+    shuffled = {key: value for key, value in plan.draw_inputs.items() if key != "candidates_packed"}
+    shuffled.update(candidates=list(reversed(listed)), pool=list(reversed(plan.draw_inputs["pool"])))
     assert draw.run(plan.seed, shuffled) == plan.draw_result
     result = CliRunner().invoke(app.cli, ["inspection", "verify-draw", str(plan.id)], catch_exceptions=False)
     assert result.exit_code == 0 and plan.seed in result.output
@@ -64,7 +66,8 @@ def test_exempt_and_capped_enterprises_are_excluded_and_liaison_officers_recused
     drawn = {v.enterprise_id for v in plan.visits}
     assert exempt not in drawn and capped not in drawn
     assert drawn == set(world.enterprises) - {exempt, capped}
-    assert exempt not in plan.draw_inputs["candidates"] and capped not in plan.draw_inputs["candidates"]
+    candidates = draw.candidates_of(plan.draw_inputs)
+    assert exempt not in candidates and capped not in candidates
     from core.registry import services as registry
 
     for visit in plan.visits:

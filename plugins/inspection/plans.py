@@ -190,8 +190,10 @@ def _pool(actor, plan) -> list:
     return [u for u in registry.officers(actor) if u.unit_id in units]
 
 
-def prepare(actor, plan) -> tuple[dict, dict]:
-    """The draw's inputs, every exclusion applied; and what was excluded (for the record)."""
+def prepare(actor, plan) -> tuple[dict, dict, dict | None, list[int] | None]:
+    """The draw's inputs, every exclusion applied (the candidates recorded packed,
+    ``draw.pack_ids``); what was excluded (for the record); the liaison officers
+    of a hand-listed plan's targets; and the candidate ids as a list (a draw)."""
     year = plan.period_start.year
     cap = catalogue.settings_of(plan.unit_id).visit_cap
     exempt = catalogue.exempt_ids(plan.period_start, plan.period_end)
@@ -201,20 +203,34 @@ def prepare(actor, plan) -> tuple[dict, dict]:
               "per_target": plan.inspectors_per_target}
     excluded = {"exempt": 0, "capped": 0}
     if plan.selection == "draw":
-        stmt = registry.scoped_select(actor, registry.EnterpriseFilter(district=plan.filter_district,
-                                                                       industry=plan.filter_industry))
-        # Ids only, through the Core connection (no ORM rows): a city's whole registry is read here.
-        ids = db.session.connection().execute(stmt.with_only_columns(Enterprise.id)).scalars().all()
-        excluded["exempt"] = sum(1 for e in ids if e in exempt)
-        excluded["capped"] = sum(1 for e in ids if e in capped and e not in exempt)
-        candidates = sorted(set(ids) - exempt - capped)
+        scope = registry.scoped_select(actor, registry.EnterpriseFilter(
+            district=plan.filter_district, industry=plan.filter_industry)).with_only_columns(Enterprise.id)
+        # The exclusions are few (thousands) and the registry large: count those in scope by
+        # id, then let the database leave them out and sort the rest.
+        out = sorted(exempt | capped)
+        in_scope = set(db.session.scalars(scope.where(Enterprise.id.in_(out)))) if out else set()
+        excluded["exempt"] = len(in_scope & exempt)
+        excluded["capped"] = len(in_scope & (capped - exempt))
+        candidates = _ids(scope.where(Enterprise.id.not_in(out)) if out else scope)
         officer_of = None        # read for the drawn targets only (_recusals)
         count = plan.draw_count or math.ceil(len(candidates) * plan.draw_percent / 100)
-        inputs.update(candidates=candidates, count=count)
+        inputs.update(candidates_packed=draw.pack_ids(candidates), candidate_count=len(candidates), count=count)
+        return inputs, excluded, officer_of, candidates
     else:
         officer_of = {v.enterprise_id: v.enterprise.liaison_officer_id for v in plan.visits}
         inputs["targets"] = sorted(officer_of)
-    return inputs, excluded, officer_of
+    return inputs, excluded, officer_of, None
+
+
+def _ids(stmt) -> list[int]:
+    """The ids a one-column select returns, in id order. A city's whole registry
+    is read here, so the rows are taken from the database cursor as they come:
+    building a SQLAlchemy row for each of 100,000 ids would double the draw."""
+    result = db.session.connection().execute(stmt.order_by(Enterprise.id))
+    try:
+        return [row[0] for row in result.cursor.fetchall()]
+    finally:
+        result.close()
 
 
 def _liaison_officers(target_ids) -> dict:
@@ -246,11 +262,11 @@ def run_draw(actor, plan_id) -> Plan:
     plan = managed(actor, plan_id, action)
     if plan.status != "draft":
         _refuse(actor, action, plan, _l("This plan has been drawn already."))
-    inputs, excluded, officer_of = prepare(actor, plan)
+    inputs, excluded, officer_of, candidates = prepare(actor, plan)
     if plan.selection == "draw":
-        if inputs["count"] < 1 or inputs["count"] > len(inputs["candidates"]):
+        if inputs["count"] < 1 or inputs["count"] > inputs["candidate_count"]:
             _refuse(actor, action, plan, _l("Only %(n)d enterprises are eligible after the exclusions; nothing was drawn.",
-                                            n=len(inputs["candidates"])), count=inputs["count"], **excluded)
+                                            n=inputs["candidate_count"]), count=inputs["count"], **excluded)
     elif not inputs["targets"]:
         _refuse(actor, action, plan, _l("Add the targets before drawing the inspectors."))
     seed = secrets.token_hex(16)
@@ -259,12 +275,13 @@ def run_draw(actor, plan_id) -> Plan:
     if plan.selection == "draw":
         import random
 
-        drawn = sorted(random.Random(seed).sample(inputs["candidates"], inputs["count"]))
+        drawn = sorted(random.Random(seed).sample(candidates, inputs["count"]))
     else:
         drawn = inputs["targets"]
     inputs["recusals"] = _recusals(drawn, officer_of)
     try:
-        result = draw.run(seed, inputs)
+        # The same function verification runs, on the recorded inputs (the list already at hand).
+        result = draw.run(seed, inputs if candidates is None else dict(inputs, candidates=candidates))
     except draw.TooFewInspectors as short:
         _refuse(actor, action, plan,
                 _l("Too few eligible inspectors: %(found)d where %(needed)d are needed for each target; nothing was drawn.",
