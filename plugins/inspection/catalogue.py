@@ -143,7 +143,8 @@ def save_item(actor, data: dict, item_id=None) -> Item:
     item.legal_basis = clean_text(data.get("legal_basis", ""), 500)[:500]
     item.method = clean_text(data.get("method", ""), 200)[:200]
     item.enterprise_types = types[:20]
-    item.active = bool(data.get("active", True))
+    if "active" in data or item_id is None:    # a form without the field leaves it as it is
+        item.active = _flag(data.get("active", True))
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "inspection.item_save", item, detail={"code": code, "new": item_id is None})
@@ -151,19 +152,38 @@ def save_item(actor, data: dict, item_id=None) -> Item:
     return item
 
 
-def save_form(actor, name: str, enterprise_type: str, item_ids: list) -> Form:
+def _flag(value) -> bool:
+    return value is True or str(value).strip().lower() in ("1", "y", "yes", "on", "true")
+
+
+def _own_form(actor, form_id) -> Form:
+    form = db.session.get(Form, form_id) if form_id else None
+    if form is None or form.unit_id != actor.unit_id:
+        raise NotFound(_l("There is no such checklist form."))
+    return form
+
+
+def save_form(actor, name: str, enterprise_type: str, item_ids: list, form_id=None, active=True) -> Form:
+    """Create a checklist form ("一件事") or change one: its name, enterprise type,
+    items (in the order given) and whether new plans may still choose it (an
+    inactive form stays with the plans that use it). Findings already recorded
+    keep their items; visits still to come check the form as it is now."""
     actor.require("inspection.catalogue")
+    form = _own_form(actor, form_id) if form_id else None
     name = clean_text(name, 200)[:200]
     if not name:
         raise ValidationError(_l("Give the form a name."), field="name")
-    chosen = [_own_item(actor, int(i)) for i in item_ids if str(i).isdigit()]
+    chosen = [_own_item(actor, int(i)) for i in dict.fromkeys(item_ids) if str(i).isdigit()]
     if not chosen:
         raise ValidationError(_l("A form needs at least one item."), field="items")
-    form = Form(unit_id=actor.unit_id, name=name, enterprise_type=clean_text(enterprise_type, 50)[:50])
+    if form is None:
+        form = Form(unit_id=actor.unit_id)
+        db.session.add(form)
+    form.name, form.enterprise_type, form.active = name, clean_text(enterprise_type, 50)[:50], _flag(active)
     form.lines = [FormItem(item=item, position=i) for i, item in enumerate(chosen)]
-    db.session.add(form)
     db.session.flush()
-    audit.record(actor, "inspection.form_save", form, detail={"items": [i.code for i in chosen]})
+    audit.record(actor, "inspection.form_save", form, detail={"items": [i.code for i in chosen],
+                                                              "new": form_id is None, "active": form.active})
     db.session.commit()
     return form
 
@@ -174,6 +194,18 @@ def exemptions(actor) -> list[Exemption]:
     actor.require("inspection.read")
     stmt = select(Exemption).where(actor.scope.filter(Exemption.unit_id)).order_by(Exemption.ends_on.desc())
     return list(db.session.scalars(stmt))
+
+
+def enterprise_of(actor, reference: str):
+    """The enterprise a clerk names by its unified social credit code (or its
+    number in the registry), within the actor's units' area."""
+    reference = clean_text(reference, 40).upper()
+    if reference.isdigit() and len(reference) < 10:
+        return registry.get(actor, int(reference))
+    found = registry.find_by_credit_code(reference) if reference else None
+    if found is None:
+        raise ValidationError(_l("No enterprise with this credit code is registered."), field="enterprise")
+    return registry.get(actor, found.id)
 
 
 def add_exemption(actor, enterprise_id, reason: str, starts_on: date | None, ends_on: date | None) -> Exemption:

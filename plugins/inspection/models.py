@@ -78,6 +78,8 @@ class Exemption(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
+    enterprise = relationship("Enterprise")
+
 
 class Conflict(db.Model):
     """A conflict of interest an inspector declared with an enterprise (回避)."""

@@ -4,7 +4,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from core.errors import AnqiError, ValidationError
+from core.errors import AnqiError, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.tickets import attachments
@@ -283,7 +283,8 @@ def save_item():
 def save_form():
     try:
         catalogue.save_form(current_actor(), request.form.get("name", ""), request.form.get("enterprise_type", ""),
-                            request.form.getlist("item_ids"))
+                            request.form.getlist("item_ids"), form_id=_int("form_id"),
+                            active=request.form.get("active", "1"))
     except ValidationError as error:
         _failed(error)
     return _back("inspection.catalogue_page")
@@ -293,10 +294,14 @@ def save_form():
 @permission_required("inspection.catalogue")
 def add_exemption():
     try:
-        catalogue.add_exemption(current_actor(), _int("enterprise_id"), request.form.get("reason", ""),
-                                _date("starts_on"), _date("ends_on"))
+        actor = current_actor()
+        enterprise = catalogue.enterprise_of(actor, request.form.get("enterprise", ""))
+        catalogue.add_exemption(actor, enterprise.id, request.form.get("reason", ""), _date("starts_on"),
+                                _date("ends_on"))
     except ValidationError as error:
         _failed(error)
+    except NotFound as error:
+        flash(str(error.message), "error")
     return _back("inspection.catalogue_page")
 
 
