@@ -68,6 +68,8 @@ def test_exempt_and_capped_enterprises_are_excluded_and_liaison_officers_recused
     assert drawn == set(world.enterprises) - {exempt, capped}
     candidates = draw.candidates_of(plan.draw_inputs)
     assert exempt not in candidates and capped not in candidates
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "inspection.draw")).all()[-1]
+    assert entry.detail["excluded"] == {"exempt": 1, "capped": 1}
     from core.registry import services as registry
 
     for visit in plan.visits:

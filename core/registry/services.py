@@ -129,13 +129,23 @@ def _text_match(q: str):
     return or_(*conditions)
 
 
+def _officers_where(actor):
+    return (User.active.is_(True), actor.scope.filter(User.unit_id),
+            User.role_rows.any(UserRole.role.in_((OFFICER, LEADER))))
+
+
 def officers(actor) -> list[User]:
     """The users who may serve as liaison officers for the actor's units."""
-    stmt = (select(User)
-            .where(User.active.is_(True), actor.scope.filter(User.unit_id))
-            .where(User.role_rows.any(UserRole.role.in_((OFFICER, LEADER))))
-            .order_by(User.name))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(select(User).where(*_officers_where(actor)).order_by(User.name)))
+
+
+def officer_ids(actor, unit_ids=None) -> list[int]:
+    """The ids of those officers (of ``unit_ids`` only, when given), in id order:
+    a pool to draw from without loading 500 users."""
+    stmt = select(User.id).where(*_officers_where(actor))
+    if unit_ids is not None:
+        stmt = stmt.where(User.unit_id.in_(list(unit_ids)))
+    return list(db.session.scalars(stmt.order_by(User.id)))
 
 
 def units(actor) -> list[Unit]:

@@ -185,9 +185,8 @@ def add_target(actor, plan_id, enterprise_id, override_reason: str = "") -> Visi
 
 # --- the draw -----------------------------------------------------------------------------
 
-def _pool(actor, plan) -> list:
-    units = set(plan.unit_ids)
-    return [u for u in registry.officers(actor) if u.unit_id in units]
+def _pool(actor, plan) -> list[int]:
+    return registry.officer_ids(actor, plan.unit_ids)
 
 
 def prepare(actor, plan) -> tuple[dict, dict, dict | None, list[int] | None]:
@@ -198,20 +197,20 @@ def prepare(actor, plan) -> tuple[dict, dict, dict | None, list[int] | None]:
     cap = catalogue.settings_of(plan.unit_id).visit_cap
     exempt = catalogue.exempt_ids(plan.period_start, plan.period_end)
     capped = capped_ids(year, cap)
-    pool = sorted(u.id for u in _pool(actor, plan))
+    pool = _pool(actor, plan)
     inputs = {"plan": plan.id, "year": year, "cap": cap, "mode": plan.selection, "pool": pool,
               "per_target": plan.inspectors_per_target}
     excluded = {"exempt": 0, "capped": 0}
     if plan.selection == "draw":
         scope = registry.scoped_select(actor, registry.EnterpriseFilter(
             district=plan.filter_district, industry=plan.filter_industry)).with_only_columns(Enterprise.id)
-        # The exclusions are few (thousands) and the registry large: count those in scope by
-        # id, then let the database leave them out and sort the rest.
-        out = sorted(exempt | capped)
-        in_scope = set(db.session.scalars(scope.where(Enterprise.id.in_(out)))) if out else set()
-        excluded["exempt"] = len(in_scope & exempt)
-        excluded["capped"] = len(in_scope & (capped - exempt))
-        candidates = _ids(scope.where(Enterprise.id.not_in(out)) if out else scope)
+        ids = _ids(scope)
+        out = exempt | capped
+        candidates = [e for e in ids if e not in out] if out else ids
+        if len(candidates) < len(ids):
+            in_scope = set(ids).intersection(out)
+            excluded["exempt"] = len(in_scope & exempt)
+            excluded["capped"] = len(in_scope - exempt)
         officer_of = None        # read for the drawn targets only (_recusals)
         count = plan.draw_count or math.ceil(len(candidates) * plan.draw_percent / 100)
         inputs.update(candidates_packed=draw.pack_ids(candidates), candidate_count=len(candidates), count=count)
