@@ -55,6 +55,12 @@ def main(argv=None) -> int:
         # The apps' instance folder (secret key, uploads) and the databases' working
         # copies live here, not in the checkout's instance/.
         os.environ["ANQI_INSTANCE_PATH"] = str(Path(workdir) / "instance")
+        # The cached databases hold encrypted phone numbers: they are read with the key
+        # they were written with, kept beside them.
+        from bench.databases import CACHE
+
+        CACHE.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("ANQI_PERSONAL_DATA_KEY_FILE", str(CACHE / "personal_data_keys"))
         import logging
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
