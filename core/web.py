@@ -55,9 +55,10 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def id_arg(name: str) -> int | None:
-    """A record id from the query string, or None when it is not one."""
-    value = request.args.get(name, "")
+def id_arg(name: str, source=None) -> int | None:
+    """A record id (a positive whole number) from the query string, or from
+    ``source`` (e.g. ``request.form``); None when it is not one."""
+    value = ((request.args if source is None else source).get(name) or "").strip()
     if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
         return int(value)
     return None

@@ -2,13 +2,9 @@
 factor (which roles need it; reset a user's)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from core.auth import second_factor, sessions
-from core.auth.models import UserTotp
 from core.errors import NotFound, ValidationError
-from core.extensions import db
-from core.org.models import User
 from core.org.roles import ROLES
 from core.org.services import all_users
 from core.web import current_actor, permission_required
@@ -37,9 +33,8 @@ def end_session(session_id):
 @bp.route("/second-factor")
 @permission_required("system.manage")
 def second_factor_page():
-    enrolled = {row.user_id: row for row in db.session.scalars(select(UserTotp))}
     return render_template("auth/second_factor_admin.html", policy=second_factor.policy(), roles=ROLES,
-                           users=all_users(), enrolled=enrolled)
+                           users=all_users(), enrolled=second_factor.credentials(current_actor()))
 
 
 @bp.route("/second-factor/policy", methods=["POST"])
@@ -57,10 +52,10 @@ def second_factor_policy():
 @bp.route("/second-factor/<int:user_id>/reset", methods=["POST"])
 @permission_required("system.manage")
 def second_factor_reset(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
+    try:
+        user = second_factor.reset(current_actor(), user_id)
+    except NotFound:
         abort(404)
-    second_factor.reset(current_actor(), user.id)
     flash(_("The second factor of %(user)s has been removed; they set up a new one at their next login.",
             user=user.username), "success")
     return redirect(url_for(".second_factor_page"))

@@ -139,9 +139,15 @@ def confirm_enrolment(actor, code: str) -> list[str]:
     return codes
 
 
-def reset(actor, user_id) -> None:
+def credentials(actor) -> dict[int, UserTotp]:
+    """Every user's second factor (set up or pending), by user id: the administrator's overview."""
+    actor.require("system.manage")
+    return {row.user_id: row for row in db.session.scalars(select(UserTotp))}
+
+
+def reset(actor, user_id):
     """Remove a user's second factor and recovery codes (administrator or the
-    shell), so they enrol again at their next login; audited."""
+    shell), so they enrol again at their next login; audited. Returns the user."""
     from core.org.models import User
 
     actor.require("system.manage")
@@ -153,6 +159,7 @@ def reset(actor, user_id) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(actor, "auth.second_factor_reset", user, detail={"user": user.username, "had_one": had})
     db.session.commit()
+    return user
 
 
 # --- checking a code at login ---------------------------------------------------------------

@@ -77,17 +77,12 @@ def reveal(enterprise_id):
     """The enterprise page with one contact's phone shown in full (audited)."""
     actor = current_actor()
     try:
-        contact = services.reveal_contact_phone(actor, enterprise_id, id_form("ref"))
+        contact = services.reveal_contact_phone(actor, enterprise_id, id_arg("ref", request.form))
     except NotFound:
         abort(404)
     except Forbidden:
         abort(403)
     return _render_detail(actor, services.get(actor, enterprise_id), revealed_contact=contact.id)
-
-
-def id_form(name: str) -> int | None:
-    value = (request.form.get(name) or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 def _render_detail(actor, enterprise, revealed_contact=None):

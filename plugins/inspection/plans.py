@@ -61,11 +61,16 @@ def get(actor, plan_id) -> Plan:
     return plan
 
 
+def may_manage(actor, plan) -> bool:
+    """Whether the actor may change the plan: planners of the lead unit's area."""
+    return actor.can("inspection.plan") and actor.scope.allows(plan.unit_id)
+
+
 def managed(actor, plan_id, action: str) -> Plan:
     """A plan the actor's units lead, for a change: others may read it, not change it."""
     plan = get(actor, plan_id)
     actor.require("inspection.plan")
-    if not actor.scope.allows(plan.unit_id):
+    if not may_manage(actor, plan):
         audit.record_failure(actor, action, result=audit.DENIED, object_type="inspection_plan", object_id=plan.id)
         raise Forbidden(_l("Only the lead unit changes this plan."))
     return plan

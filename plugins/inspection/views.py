@@ -8,15 +8,14 @@ from core.errors import AnqiError, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.tickets import attachments
-from core.web import current_actor, permission_required, public
+from core.web import current_actor, id_arg, permission_required, public
 from plugins.inspection import catalogue, credit, letters, plans, publication, stats, visits
 
 bp = plugin_blueprint("inspection", __name__)
 
 
-def _int(name, source=None):
-    value = ((source or request.form).get(name) or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
+def _int(name):
+    return id_arg(name, request.form)
 
 
 def _date(name):
@@ -75,11 +74,14 @@ def new_plan():
 @bp.route("/plans/<int:plan_id>")
 @permission_required("inspection.read")
 def plan(plan_id):
-    actor = current_actor()
+    return _plan_page(current_actor(), plan_id)
+
+
+def _plan_page(actor, plan_id, verification=None):
     item = plans.get(actor, plan_id)
-    return render_template("inspection/plan.html", plan=item, manages=actor.can("inspection.plan")
-                           and actor.scope.allows(item.unit_id), police_types=catalogue.POLICE_TYPES,
-                           settings=catalogue.settings_of(item.unit_id), verification=None)
+    return render_template("inspection/plan.html", plan=item, manages=plans.may_manage(actor, item),
+                           police_types=catalogue.POLICE_TYPES, settings=catalogue.settings_of(item.unit_id),
+                           verification=verification)
 
 
 @bp.route("/plans/<int:plan_id>/targets", methods=["POST"])
@@ -111,10 +113,7 @@ def verify(plan_id):
     except ValidationError as error:
         _failed(error)
         return _back("inspection.plan", plan_id=plan_id)
-    item = plans.get(actor, plan_id)
-    return render_template("inspection/plan.html", plan=item, manages=actor.can("inspection.plan")
-                           and actor.scope.allows(item.unit_id), police_types=catalogue.POLICE_TYPES,
-                           settings=catalogue.settings_of(item.unit_id), verification=outcome)
+    return _plan_page(actor, plan_id, outcome)
 
 
 @bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
