@@ -85,6 +85,25 @@ def test_visit_rectification_recheck_and_credit_repair(app, city, drawn):
     assert plans.visit_counts([visit.enterprise_id], 2026)[visit.enterprise_id] == 1
 
 
+def test_issues_reach_other_plugins_as_findings_of_the_enterprise(app, city, drawn):
+    from core.registry import services as registry
+
+    world, plan = drawn
+    visit = plan.visits[0]
+    item = visit.plan.form.items[0]
+    visits.record(actor_for("desk_a"), visit.id, _results(visit, item.id))
+    found = registry.findings(actor_for("desk_a"), visit.enterprise_id)
+    assert [(f.source, f.title, f.detail, f.is_open) for f in found] == [
+        ("inspection.issue", item.name, "未按规定登记旅客身份信息", True)]
+    order = next(f.rectification for f in visits.get(actor_for("desk_a"), visit.id).findings if f.result == "issue")
+    visits.recheck(actor_for("desk_a"), order.id, passed=True, note="已整改")
+    assert [f.is_open for f in registry.findings(actor_for("desk_a"), visit.enterprise_id)] == [False]
+    with pytest.raises(NotFound):                  # another unit's enterprise
+        registry.findings(actor_for("desk_b"), visit.enterprise_id)
+    plugin_services.set_enabled(shell_actor(), "STA", "inspection", False)
+    assert registry.findings(actor_for("desk_a"), visit.enterprise_id) == []
+
+
 def test_only_drawn_inspectors_or_the_lead_unit_record(app, city, drawn):
     world, plan = drawn
     visit = plan.visits[0]

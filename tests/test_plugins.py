@@ -147,6 +147,20 @@ def test_panels_appear_only_for_units_that_enabled_the_plugin(app, city):
     assert "fake-panel" not in html and "附加面板" not in html
 
 
+def test_ticket_panels_appear_only_for_units_that_enabled_the_plugin(app, city):
+    from core.tickets import services as tickets
+
+    enterprise = registry.create(actor_for("desk_a"), {"name": "甲企业有限公司", "credit_code": code(1)})
+    ticket = tickets.register(actor_for("desk_a"), tickets.Intake(
+        enterprise_id=enterprise.id, channel="hotline", category="dispute", ticket_class="general",
+        handling_mode="follow", description="厂区门口有人堵路。"))
+    a = client_for(app, "desk_a")
+    assert "fake-ticket-panel" not in a.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    enable("STA", "fake_panels")
+    html = a.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f'<p class="fake-ticket-panel">{ticket.number}</p>' in html and "测试工单面板" in html
+
+
 def test_per_unit_hooks_answer_only_for_enabled_units(app, city):
     enable("STB", "fake_panels")
     enterprise = registry.create(actor_for("desk_a"), {"name": "甲企业有限公司", "credit_code": code(1)})

@@ -52,6 +52,16 @@ def anqi_dashboard_widgets(unit, user):
     """Return a list of ``toolkit.Widget`` for the home dashboard."""
 
 
+@hookspec
+def anqi_ticket_panels(ticket, user):
+    """Return a list of ``toolkit.Panel``: sections added to the ticket page (the plugin records linked to it)."""
+
+
+@hookspec
+def anqi_enterprise_findings(enterprise, actor):
+    """Return a list of ``toolkit.Finding``: what the plugin's records (visible to ``actor``) say about the enterprise's risks."""
+
+
 # --- events: every loaded plugin hears them -----------------------------------
 
 @hookspec

@@ -2,6 +2,7 @@
 small value types its hooks return. Nothing else in core is a plugin's business
 apart from the public services (``core.<domain>.services``)."""
 from dataclasses import dataclass, field
+from datetime import date
 
 import pluggy
 from flask import Blueprint
@@ -69,3 +70,22 @@ class TicketCategory:
 
     code: str
     label: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A risk-relevant fact a plugin's records hold about an enterprise (an open
+    inspection issue, a project dispute …), offered to other plugins through
+    ``core.registry.services.findings``. ``source`` is ``<plugin>.<kind>`` and
+    ``ref`` the record's id in that plugin, so a link to it can be kept."""
+
+    source: str
+    ref: int
+    title: str
+    found_on: date
+    detail: str = ""
+    category: str = ""          # a hint, in the words of the source (e.g. the inspection item)
+    level: str = ""             # high | medium | low when the source grades it
+    is_open: bool = True
+    endpoint: str = ""          # where the record is shown, with ``values``
+    values: dict = field(default_factory=dict)

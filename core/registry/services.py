@@ -15,7 +15,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.org.models import Unit, User, UserRole
 from core.org.roles import LEADER, OFFICER
-from core.plugins.services import broadcast
+from core.plugins.services import broadcast, call_for_unit
 from core.privacy import masking
 from core.privacy import services as privacy
 from core.privacy import validation as personal
@@ -56,6 +56,14 @@ def get(actor, enterprise_id) -> Enterprise:
     if enterprise is None or not actor.scope.allows(enterprise.unit_id):
         raise NotFound(_l("There is no such enterprise in your units' area."))
     return enterprise
+
+
+def findings(actor, enterprise_id) -> list:
+    """What the plugins enabled for the actor's unit know about the enterprise's
+    risks (``toolkit.Finding``), newest first; NotFound outside the actor's scope."""
+    enterprise = get(actor, enterprise_id)
+    found = call_for_unit("anqi_enterprise_findings", actor.unit_id, enterprise=enterprise, actor=actor)
+    return sorted(found, key=lambda f: (f.found_on, f.source, f.ref), reverse=True)
 
 
 def reveal_contact_phone(actor, enterprise_id, contact_id) -> EnterpriseContact:

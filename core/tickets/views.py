@@ -16,6 +16,7 @@ from core.audit import services as audit
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
+from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
 from core.tickets import attachments, deadlines, forms, queues, services
@@ -202,8 +203,10 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
     supervision = (queues.countdown_to(ticket.supervision_due_at, now)
                    if ticket.status in queues.WAITING and ticket.supervision_due_at else None)
     events = list(ticket.events)
+    panels = sorted(call_for_unit("anqi_ticket_panels", actor.unit_id, ticket=ticket, user=actor.user),
+                    key=lambda p: p.order)
     return render_template(
-        "tickets/detail.html", ticket=ticket, events=events, files=list(ticket.attachments),
+        "tickets/detail.html", ticket=ticket, events=events, panels=panels, files=list(ticket.attachments),
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,

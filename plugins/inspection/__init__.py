@@ -60,6 +60,14 @@ def anqi_dashboard_widgets(unit, user):
     return [Widget(title=_l("Combined inspections this year"), html=Markup(views.dashboard_widget()), order=40)]
 
 
+@hookimpl
+def anqi_enterprise_findings(enterprise, actor):
+    """Issues found on the enterprise's visits, open while their rectification is."""
+    from plugins.inspection import visits
+
+    return visits.findings_of(actor, enterprise.id)
+
+
 @click.group("inspection", help="Combined inspections: check recorded draws.")
 def inspection_cli():
     pass

@@ -50,6 +50,11 @@ def _visible(actor):
     return select(Plan).where(or_(actor.scope.filter(Plan.unit_id), Plan.id.in_(participating)))
 
 
+def visible_ids(actor):
+    """The ids of the plans the actor sees, as a subquery."""
+    return _visible(actor).with_only_columns(Plan.id).scalar_subquery()
+
+
 def plans(actor, limit=100) -> list[Plan]:
     return list(db.session.scalars(_visible(actor).order_by(Plan.id.desc()).limit(limit)))
 

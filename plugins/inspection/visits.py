@@ -13,6 +13,7 @@ from core import clock
 from core.audit import services as audit
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.plugins.toolkit import Finding as ToolkitFinding
 from core.tickets import attachments
 from core.tickets.deadlines import after_working_days, end_of_local_day, local_date
 from core.text import clean_text
@@ -158,3 +159,21 @@ def recheck(actor, rectification_id, passed: bool, note: str = "", due_on: date 
     audit.record(actor, "inspection.recheck", row, detail={"passed": passed})
     db.session.commit()
     return row
+
+
+def findings_of(actor, enterprise_id) -> list:
+    """The issues found on the enterprise's visits of plans the actor sees, as
+    ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
+    visible = plans.visible_ids(actor)
+    rows = db.session.scalars(
+        select(Finding).join(Visit).where(Visit.enterprise_id == enterprise_id, Finding.result == "issue",
+                                          Visit.plan_id.in_(visible)).order_by(Finding.id))
+    found = []
+    for finding in rows:
+        order = finding.rectification
+        found.append(ToolkitFinding(
+            source="inspection.issue", ref=finding.id, title=finding.item.name, detail=finding.description,
+            category=finding.item.name, found_on=local_date(finding.visit.visited_at or clock.now()),
+            is_open=order is not None and order.status == "open",
+            endpoint="inspection.visit", values={"visit_id": finding.visit_id}))
+    return found

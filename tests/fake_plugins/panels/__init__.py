@@ -1,4 +1,4 @@
-"""A plugin for the tests: a page, a menu item, a panel on the enterprise page,
+"""A plugin for the tests: a page, a menu item, a panel on the enterprise page and one on the ticket page,
 and a record of the enterprise events it hears."""
 from markupsafe import Markup, escape
 
@@ -34,6 +34,11 @@ def anqi_menu_items(unit, user):
 def anqi_enterprise_panels(enterprise, user):
     return [Panel(title="测试面板标题",
                   html=Markup('<p class="fake-panel">') + escape(enterprise.credit_code) + Markup("</p>"))]
+
+
+@hookimpl
+def anqi_ticket_panels(ticket, user):
+    return [Panel(title="测试工单面板", html=Markup('<p class="fake-ticket-panel">') + escape(ticket.number) + Markup("</p>"))]
 
 
 @hookimpl
