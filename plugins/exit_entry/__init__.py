@@ -1,7 +1,9 @@
 """Exit-entry green channel (出入境绿色通道): hook implementations."""
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from core.plugins.toolkit import MenuItem, hookimpl
+from core.plugins.toolkit import MenuItem, Panel, TicketCategory, Widget, hookimpl
+from plugins.exit_entry import models  # noqa: F401  (the tables, for the schema check)
 from plugins.exit_entry.views import bp
 
 BUSINESS_ROLES = {"leader", "desk", "officer"}
@@ -14,7 +16,12 @@ def anqi_blueprints(app):
 
 @hookimpl
 def anqi_permissions():
-    return {"exit_entry.read": BUSINESS_ROLES}
+    return {
+        "exit_entry.read": BUSINESS_ROLES,
+        "exit_entry.handle": {"leader", "desk"},       # applications, steps, slots, bookings, on-site, frozen cases
+        "exit_entry.talent": BUSINESS_ROLES,           # talents, permits, events, pairings
+        "exit_entry.manage": {"leader"},               # the unit's settings and yearly targets
+    }
 
 
 @hookimpl
@@ -22,3 +29,45 @@ def anqi_menu_items(unit, user):
     if not user.roles & BUSINESS_ROLES:
         return []
     return [MenuItem(label=_l("Exit-entry green channel"), endpoint="exit_entry.index", order=20)]
+
+
+@hookimpl
+def anqi_ticket_categories(unit):
+    from plugins.exit_entry.frozen import CATEGORY
+
+    return [TicketCategory(CATEGORY, _l("Bank account frozen over cross-border trade (跨境贸易账户冻结)"))]
+
+
+@hookimpl
+def anqi_document_types(unit):
+    from plugins.exit_entry.letters import TYPES
+
+    return list(TYPES)
+
+
+@hookimpl
+def anqi_enterprise_panels(enterprise, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.exit_entry import views
+
+    return [Panel(title=_l("Exit-entry green channel"), html=Markup(views.enterprise_panel(enterprise)), order=45)]
+
+
+@hookimpl
+def anqi_ticket_panels(ticket, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.exit_entry import views
+
+    html = views.ticket_panel(ticket)
+    return [Panel(title=_l("Frozen-account case"), html=Markup(html), order=30)] if html else []
+
+
+@hookimpl
+def anqi_dashboard_widgets(unit, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.exit_entry import views
+
+    return [Widget(title=_l("Exit-entry green channel this year"), html=Markup(views.dashboard_widget()), order=45)]

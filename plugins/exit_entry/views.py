@@ -1,15 +1,502 @@
-from flask import render_template
-from flask_babel import get_locale
+"""The exit-entry pages: thin views over the plugin's services."""
+import csv
+import io
+from datetime import date, timedelta
 
-from core.plugins.services import manager
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core import clock
+from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
-from core.web import permission_required
+from core.privacy.masking import mask
+from core.registry import services as registry
+from core.submissions import services as submissions
+from core.tickets.deadlines import local_date
+from core.web import current_actor, id_arg, permission_required
+from plugins.exit_entry import (applications, appointments, frozen, letters, onsite, settings, stats, talent)
+from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
+                                           RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
 
 bp = plugin_blueprint("exit_entry", __name__)
 
+ROWS_SHOWN, ROWS_MAX = 5, applications.BATCH_LIMIT
+WORDS = dict(doc_types=DOC_TYPES, urgencies=URGENCIES, relations=RELATIONS, statuses=STATUSES,
+             talent_kinds=TALENT_KINDS, permit_kinds=PERMIT_KINDS, permit_statuses=PERMIT_STATUSES,
+             outcomes=OUTCOMES, onsite_statuses=ONSITE_STATUSES, target_days=TARGET_DAYS)
+
+
+def _int(name):
+    return id_arg(name, request.form)
+
+
+def _date(name, source=None):
+    try:
+        return date.fromisoformat(((source or request.form).get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def _back(endpoint, **values):
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _flash(error: AnqiError):
+    """A refusal the user can act on, shown on the page they come back to."""
+    if isinstance(error, (ValidationError, Conflict)):
+        flash(str(error.message), "error")
+        return
+    raise error
+
+
+def _enterprise(reference: str):
+    """The enterprise a clerk names by its credit code or registry number, in their units' area."""
+    from core.text import clean_text
+
+    reference = clean_text(reference, 40).upper()
+    if reference.isdigit() and len(reference) < 10:
+        return registry.get(current_actor(), int(reference))
+    found = registry.find_by_credit_code(reference) if reference else None
+    if found is None:
+        raise ValidationError(_("No enterprise with this credit code is registered."), field="enterprise")
+    return registry.get(current_actor(), found.id)
+
+
+def _enterprise_id():
+    try:
+        return _enterprise(request.form.get("enterprise", "")).id
+    except (NotFound, ValidationError):
+        return None
+
+
+# --- home: applications ------------------------------------------------------------------
 
 @bp.route("/")
 @permission_required("exit_entry.read")
 def index():
-    language = "zh" if get_locale().language == "zh" else "en"
-    return render_template("plugins/landing.html", manifest=manager().manifests["exit_entry"], language=language)
+    actor = current_actor()
+    return render_template("exit_entry/index.html", applications=applications.recent(actor),
+                           overdue=applications.overdue(actor), can_handle=actor.can("exit_entry.handle"),
+                           can_manage=actor.can("exit_entry.manage"), **WORDS)
+
+
+def _rows_from_form(count: int) -> list[applications.ApplicantInput]:
+    form = request.form
+    return [applications.ApplicantInput(
+        name=form.get(f"name_{n}", ""), id_number=form.get(f"id_number_{n}", ""),
+        relation=form.get(f"relation_{n}", ""), doc_type=form.get(f"doc_type_{n}", ""),
+        purpose=form.get(f"purpose_{n}", ""), destination=form.get(f"destination_{n}", ""),
+        travel_from=_date(f"travel_from_{n}"), travel_to=_date(f"travel_to_{n}"),
+        urgency=form.get(f"urgency_{n}", "normal")) for n in range(count)]
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@permission_required("exit_entry.handle")
+def new_application():
+    actor = current_actor()
+    source = request.form if request.method == "POST" else request.args
+    count = min(max(id_arg("rows", source) or ROWS_SHOWN, 1), ROWS_MAX)
+    errors, values = {}, {}
+    if request.method == "POST":
+        try:
+            enterprise = _enterprise(request.form.get("enterprise", ""))
+        except (NotFound, ValidationError):
+            enterprise = None
+        try:
+            application = applications.register(
+                actor, enterprise.id if enterprise else None, _rows_from_form(count),
+                note=request.form.get("note", ""), appointment_id=_int("appointment_id"),
+                submission_key=submissions.valid(request.form.get("submission_key")))
+            flash(_("The application has been received."), "success")
+            return _back("exit_entry.application", application_id=application.id)
+        except ValidationError as error:
+            errors = error.errors or {"form": [error.message]}
+        # Typed values come back, except the ID numbers: the clerk types them again rather than
+        # having them written into the page.
+        values = {k: v for k, v in request.form.items() if not k.startswith("id_number_")}
+    else:
+        enterprise_id = id_arg("enterprise_id")
+        if enterprise_id:
+            try:
+                values["enterprise"] = registry.get(actor, enterprise_id).credit_code
+            except NotFound:
+                abort(404)
+        appointment_id = id_arg("appointment_id")
+        if appointment_id:
+            try:
+                booked = appointments.get(actor, appointment_id)
+            except NotFound:
+                abort(404)
+            values.update(enterprise=booked.enterprise.credit_code, appointment_id=str(booked.id))
+    return render_template("exit_entry/application_form.html", count=count, errors=errors, values=values,
+                           submission_key=request.form.get("submission_key") or submissions.new_key(),
+                           **WORDS), 400 if errors else 200
+
+
+@bp.route("/applications/<int:application_id>")
+@permission_required("exit_entry.read")
+def application(application_id):
+    return _application_page(current_actor(), application_id)
+
+
+def _application_page(actor, application_id, revealed=None):
+    item = applications.get(actor, application_id)
+    return render_template("exit_entry/application.html", application=item, revealed=revealed,
+                           next_step=applications.next_step, can_handle=actor.can("exit_entry.handle"),
+                           can_draft=actor.can("document.draft"), now=clock.now(), **WORDS)
+
+
+@bp.route("/applications/<int:application_id>/reveal", methods=["POST"])
+@permission_required("exit_entry.read")
+def reveal(application_id):
+    """The application page with one applicant's ID number in full (audited)."""
+    actor = current_actor()
+    item = applications.get(actor, application_id)
+    applicant_id = id_arg("ref", request.form)
+    if applicant_id not in {a.id for a in item.applicants}:
+        abort(404)
+    try:
+        applications.reveal_id(actor, applicant_id)
+    except Forbidden:
+        abort(403)
+    return _application_page(actor, application_id, revealed=applicant_id)
+
+
+@bp.route("/applications/<int:application_id>/applicants.csv")
+@permission_required("exit_entry.read")
+def export(application_id):
+    """The applicants as CSV for Excel, ID numbers masked."""
+    item = applications.get(current_actor(), application_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Name"), _("Citizen ID number"), _("Relation"), _("Document"), _("Urgency"),
+                     _("Destination"), _("Travel from"), _("Status"), _("Target")])
+    for person in item.applicants:
+        writer.writerow([person.name, mask("citizen_id", person.id_number), RELATIONS[person.relation],
+                         DOC_TYPES[person.doc_type], URGENCIES[person.urgency], person.destination,
+                         person.travel_from.isoformat(), STATUSES[person.status],
+                         local_date(person.target_at).isoformat()])
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=application-{item.id}.csv"
+    return response
+
+
+@bp.route("/applicants/<int:applicant_id>/step", methods=["POST"])
+@permission_required("exit_entry.handle")
+def step(applicant_id):
+    actor = current_actor()
+    person = applications.get_applicant(actor, applicant_id)
+    try:
+        applications.advance(actor, applicant_id, request.form.get("to", ""))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.application", application_id=person.application_id)
+
+
+@bp.route("/applications/<int:application_id>/receipt", methods=["POST"])
+@permission_required("document.draft")
+def receipt(application_id):
+    document = letters.receipt(current_actor(), application_id)
+    return _back("documents.detail", document_id=document.id)
+
+
+@bp.route("/applications/<int:application_id>/recommendation", methods=["POST"])
+@permission_required("document.draft")
+def recommendation(application_id):
+    try:
+        document = letters.recommendation(current_actor(), application_id)
+    except Forbidden as error:
+        flash(str(error.message), "error")
+        return _back("exit_entry.application", application_id=application_id)
+    return _back("documents.detail", document_id=document.id)
+
+
+# --- appointments and on-site service -----------------------------------------------------
+
+@bp.route("/appointments")
+@permission_required("exit_entry.read")
+def appointments_page():
+    actor = current_actor()
+    today = local_date(clock.now())
+    return render_template("exit_entry/appointments.html", windows=appointments.windows(actor),
+                           slots=appointments.slots(actor, today), booked=appointments.upcoming(actor),
+                           onsite=onsite.open_requests(actor), can_handle=actor.can("exit_entry.handle"),
+                           today=today, last_day=today + timedelta(days=13), **WORDS)
+
+
+@bp.route("/appointments", methods=["POST"])
+@permission_required("exit_entry.handle")
+def book():
+    actor = current_actor()
+    try:
+        enterprise = _enterprise(request.form.get("enterprise", ""))
+        appointment = appointments.book(actor, enterprise.id, _int("slot_id"), request.form.get("people") or 1,
+                                        request.form.get("purpose", ""))
+    except (ValidationError, Conflict) as error:
+        _flash(error)
+        return _back("exit_entry.appointments_page")
+    except NotFound as error:
+        flash(str(error.message), "error")
+        return _back("exit_entry.appointments_page")
+    flash(_("The appointment has been booked."), "success")
+    return _back("exit_entry.slip", appointment_id=appointment.id)
+
+
+@bp.route("/appointments/<int:appointment_id>/slip")
+@permission_required("exit_entry.read")
+def slip(appointment_id):
+    """The printable appointment slip (预约单)."""
+    item = appointments.get(current_actor(), appointment_id)
+    return render_template("exit_entry/slip.html", appointment=item)
+
+
+@bp.route("/windows", methods=["POST"])
+@permission_required("exit_entry.handle")
+def add_window():
+    try:
+        appointments.add_window(current_actor(), request.form.get("name", ""))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.appointments_page")
+
+
+@bp.route("/slots", methods=["POST"])
+@permission_required("exit_entry.handle")
+def open_slots():
+    times = list(zip(request.form.getlist("starts"), request.form.getlist("ends")))
+    try:
+        made = appointments.open_slots(current_actor(), _int("window_id"), _date("first_day"), _date("last_day"),
+                                       times, request.form.get("capacity"))
+        flash(_("%(n)d slots opened.", n=made), "success")
+    except ValidationError as error:
+        _flash(error)
+    except NotFound as error:
+        flash(str(error.message), "error")
+    return _back("exit_entry.appointments_page")
+
+
+@bp.route("/onsite", methods=["POST"])
+@permission_required("exit_entry.handle")
+def request_onsite():
+    try:
+        enterprise = _enterprise(request.form.get("enterprise", ""))
+        onsite.request(current_actor(), enterprise.id, request.form.get("people"), request.form.get("address", ""),
+                       _date("wanted_on"), request.form.get("note", ""))
+        flash(_("The on-site service request has been recorded."), "success")
+    except ValidationError as error:
+        _flash(error)
+    except NotFound as error:
+        flash(str(error.message), "error")
+    return _back("exit_entry.appointments_page")
+
+
+@bp.route("/onsite/<int:onsite_id>", methods=["POST"])
+@permission_required("exit_entry.handle")
+def onsite_progress(onsite_id):
+    actor = current_actor()
+    onsite.get(actor, onsite_id)
+    try:
+        if request.form.get("done") == "1":
+            onsite.done(actor, onsite_id)
+        else:
+            onsite.schedule(actor, onsite_id, _date("scheduled_on"))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.appointments_page")
+
+
+# --- foreign talent -----------------------------------------------------------------------
+
+@bp.route("/talent")
+@permission_required("exit_entry.read")
+def talent_page():
+    actor = current_actor()
+    year = local_date(clock.now()).year
+    return render_template("exit_entry/talent.html", talents=talent.talents(actor), events=talent.events(actor, year),
+                           progress=talent.progress(actor, year), can_talent=actor.can("exit_entry.talent"),
+                           can_manage=actor.can("exit_entry.manage"), **WORDS)
+
+
+@bp.route("/talent", methods=["POST"])
+@permission_required("exit_entry.talent")
+def add_talent():
+    try:
+        enterprise = _enterprise(request.form.get("enterprise", ""))
+        item = talent.add(current_actor(), enterprise.id, request.form.get("name", ""),
+                          request.form.get("nationality", ""), request.form.get("kind", ""),
+                          request.form.get("position", ""), _date("arrived_on"))
+    except ValidationError as error:
+        _flash(error)
+        return _back("exit_entry.talent_page")
+    except NotFound as error:
+        flash(str(error.message), "error")
+        return _back("exit_entry.talent_page")
+    return _back("exit_entry.talent_detail", talent_id=item.id)
+
+
+@bp.route("/talent/<int:talent_id>")
+@permission_required("exit_entry.read")
+def talent_detail(talent_id):
+    actor = current_actor()
+    item = talent.get(actor, talent_id)
+    return render_template("exit_entry/talent_detail.html", talent=item, pairings=talent.pairings(actor, item.id),
+                           officers=talent.officers(actor), can_talent=actor.can("exit_entry.talent"), **WORDS)
+
+
+@bp.route("/talent/<int:talent_id>/permits", methods=["POST"])
+@permission_required("exit_entry.talent")
+def apply_permit(talent_id):
+    actor = current_actor()
+    talent.get(actor, talent_id)
+    try:
+        talent.apply_permit(actor, talent_id, request.form.get("kind", ""), _date("applied_on"),
+                            request.form.get("note", ""))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.talent_detail", talent_id=talent_id)
+
+
+@bp.route("/permits/<int:permit_id>/decide", methods=["POST"])
+@permission_required("exit_entry.talent")
+def decide_permit(permit_id):
+    actor = current_actor()
+    permit = talent.get_permit(actor, permit_id)
+    try:
+        talent.decide_permit(actor, permit_id, request.form.get("approved") == "1", _date("decided_on"))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.talent_detail", talent_id=permit.talent_id)
+
+
+@bp.route("/talent/<int:talent_id>/pairings", methods=["POST"])
+@permission_required("exit_entry.talent")
+def pair(talent_id):
+    actor = current_actor()
+    talent.get(actor, talent_id)
+    try:
+        talent.pair(actor, talent_id, _int("officer_id"), _date("started_on"), request.form.get("note", ""))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.talent_detail", talent_id=talent_id)
+
+
+@bp.route("/events", methods=["POST"])
+@permission_required("exit_entry.talent")
+def add_event():
+    try:
+        talent.add_event(current_actor(), request.form.get("title", ""), _date("held_on"),
+                         request.form.get("place", ""), request.form.get("attendees") or 0)
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.talent_page")
+
+
+@bp.route("/targets", methods=["POST"])
+@permission_required("exit_entry.manage")
+def save_targets():
+    try:
+        settings.save_targets(current_actor(), request.form.get("year"), request.form.get("events"),
+                              request.form.get("pairings"), request.form.get("residences"))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.talent_page")
+
+
+# --- frozen accounts ----------------------------------------------------------------------
+
+@bp.route("/frozen")
+@permission_required("exit_entry.read")
+def frozen_page():
+    return _frozen_page(current_actor())
+
+
+def _frozen_page(actor, errors=None, values=None):
+    return render_template("exit_entry/frozen.html", cases=frozen.cases(actor), errors=errors or {},
+                           values=values or {}, can_handle=actor.can("exit_entry.handle"),
+                           submission_key=(values or {}).get("submission_key") or submissions.new_key(),
+                           **WORDS), 400 if errors else 200
+
+
+@bp.route("/frozen", methods=["POST"])
+@permission_required("exit_entry.handle")
+def open_frozen():
+    actor = current_actor()
+    try:
+        enterprise = _enterprise(request.form.get("enterprise", ""))
+        case = frozen.open_case(actor, enterprise.id, frozen.CaseInput(
+            bank=request.form.get("bank", ""), amount=request.form.get("amount", ""),
+            reason=request.form.get("reason", ""), authority=request.form.get("authority", ""),
+            frozen_on=_date("frozen_on"), submission_key=submissions.valid(request.form.get("submission_key"))))
+    except ValidationError as error:
+        return _frozen_page(actor, error.errors or {"form": [error.message]}, request.form)
+    except NotFound as error:
+        return _frozen_page(actor, {"enterprise": [error.message]}, request.form)
+    return _back("exit_entry.frozen_case", frozen_case_id=case.id)
+
+
+@bp.route("/frozen/<int:frozen_case_id>")
+@permission_required("exit_entry.read")
+def frozen_case(frozen_case_id):
+    actor = current_actor()
+    return render_template("exit_entry/frozen_case.html", case=frozen.get(actor, frozen_case_id),
+                           can_handle=actor.can("exit_entry.handle"), sees_ticket=actor.can("ticket.read"), **WORDS)
+
+
+@bp.route("/frozen/<int:frozen_case_id>/steps", methods=["POST"])
+@permission_required("exit_entry.handle")
+def frozen_step(frozen_case_id):
+    actor = current_actor()
+    frozen.get(actor, frozen_case_id)
+    try:
+        frozen.add_step(actor, frozen_case_id, request.form.get("text", ""), _date("taken_on"))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
+
+
+@bp.route("/frozen/<int:frozen_case_id>/close", methods=["POST"])
+@permission_required("exit_entry.handle")
+def frozen_close(frozen_case_id):
+    actor = current_actor()
+    frozen.get(actor, frozen_case_id)
+    try:
+        frozen.close(actor, frozen_case_id, request.form.get("outcome", ""), request.form.get("note", ""))
+    except ValidationError as error:
+        _flash(error)
+    return _back("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
+
+
+# --- settings -----------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("exit_entry.manage")
+def settings_page():
+    actor = current_actor()
+    if request.method == "POST":
+        settings.save_settings(actor, request.form.get("letter_full_ids") == "1",
+                               request.form.get("issuing_authority", ""))
+        flash(_("The settings have been saved."), "success")
+        return _back("exit_entry.settings_page")
+    return render_template("exit_entry/settings.html", settings=settings.settings_of(actor.unit_id),
+                           default_authority=settings.DEFAULT_AUTHORITY)
+
+
+# --- what the hooks render ----------------------------------------------------------------
+
+def enterprise_panel(enterprise) -> str:
+    actor = current_actor()
+    return render_template("exit_entry/panel.html", enterprise=enterprise,
+                           applications=applications.for_enterprise(actor, enterprise.id),
+                           appointments=appointments.for_enterprise(actor, enterprise.id),
+                           can_handle=actor.can("exit_entry.handle"), now=clock.now(), **WORDS)
+
+
+def ticket_panel(ticket) -> str:
+    case = frozen.for_ticket(current_actor(), ticket.id)
+    return render_template("exit_entry/ticket_panel.html", case=case, **WORDS) if case else ""
+
+
+def dashboard_widget() -> str:
+    actor = current_actor()
+    return render_template("exit_entry/widget.html", figures=stats.by_doc_type(actor),
+                           progress=talent.progress(actor), **WORDS)

@@ -1,0 +1,201 @@
+"""预约办: windows, their slots on working days with a capacity, and bookings.
+
+A booking raises the slot's count with one conditional update
+(``booked = booked + 1 WHERE booked < capacity``) in the same transaction as the
+appointment row, so two desks booking the last place at once cannot both get
+it, on SQLite (one writer at a time) as on PostgreSQL (the row lock, and the
+condition evaluated again after it). A unique constraint keeps an enterprise
+from booking one slot twice.
+
+Functions take ``(actor, enterprise_id, …)`` so that an enterprise portal can
+book through the same rules.
+"""
+import re
+import secrets
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.audit import services as audit
+from core.calendar.services import is_workday
+from core.errors import Conflict, NotFound, ValidationError
+from core.extensions import db
+from core.registry import services as registry
+from core.text import clean_text
+from core.tickets.deadlines import local_date
+from plugins.exit_entry.models import Appointment, Slot, Window
+
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+MAX_OPENING_DAYS = 62
+MAX_CAPACITY = 100
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+# --- windows and slots --------------------------------------------------------------------
+
+def windows(actor) -> list[Window]:
+    actor.require("exit_entry.read")
+    return list(db.session.scalars(select(Window).where(actor.scope.filter(Window.unit_id)).order_by(Window.id)))
+
+
+def add_window(actor, name: str) -> Window:
+    actor.require("exit_entry.handle")
+    name = clean_text(name, 50)[:50]
+    if not name:
+        raise ValidationError(_l("Give the window a name."), field="name")
+    if db.session.scalar(select(Window.id).where(Window.unit_id == actor.unit_id, Window.name == name)):
+        raise ValidationError(_l("Your unit already has a window of this name."), field="name")
+    window = Window(unit_id=actor.unit_id, name=name)
+    db.session.add(window)
+    db.session.flush()
+    audit.record(actor, "exit_entry.window", window, detail={"name": name})
+    db.session.commit()
+    return window
+
+
+def _window(actor, window_id) -> Window:
+    window = db.session.get(Window, window_id) if window_id else None
+    if window is None or window.unit_id != actor.unit_id:
+        raise NotFound(_l("There is no such window."))
+    return window
+
+
+def open_slots(actor, window_id, first_day: date | None, last_day: date | None, times: list[tuple[str, str]],
+               capacity) -> int:
+    """Slots for each working day from ``first_day`` to ``last_day`` and each
+    (start, end) of ``times``; non-working days are skipped, slots that exist
+    are left as they are. Returns how many were made."""
+    actor.require("exit_entry.handle")
+    window = _window(actor, window_id)
+    errors = {}
+    today = local_date(clock.now())
+    if first_day is None or last_day is None:
+        errors["first_day"] = [_l("Give the first and the last day.")]
+    elif first_day < today:
+        errors["first_day"] = [_l("Slots cannot be opened in the past.")]
+    elif last_day < first_day or (last_day - first_day).days >= MAX_OPENING_DAYS:
+        errors["last_day"] = [_l("The last day is after the first and at most %(n)d days later.",
+                                 n=MAX_OPENING_DAYS)]
+    try:
+        capacity = int(capacity)
+    except (TypeError, ValueError):
+        capacity = 0
+    if not 1 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = [_l("The capacity is a number from 1 to %(n)d.", n=MAX_CAPACITY)]
+    times = [(s.strip(), e.strip()) for s, e in times if s.strip() or e.strip()]
+    if not times or not all(TIME.match(s) and TIME.match(e) and s < e for s, e in times):
+        errors["times"] = [_l("Give each period as a start and an end such as 09:00 and 10:00.")]
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    if first_day == last_day and not is_workday(first_day):
+        raise ValidationError(_l("%(day)s is not a working day: no slots on holidays and rest days.",
+                                 day=_day(first_day)), field="first_day")
+    existing = set(db.session.execute(select(Slot.day, Slot.starts).where(
+        Slot.window_id == window.id, Slot.day >= first_day, Slot.day <= last_day)).all())
+    made, day = 0, first_day
+    while day <= last_day:
+        if is_workday(day):
+            for starts, ends in times:
+                if (day, starts) not in existing:
+                    db.session.add(Slot(unit_id=window.unit_id, window_id=window.id, day=day, starts=starts,
+                                        ends=ends, capacity=capacity, booked=0))
+                    made += 1
+        day += timedelta(days=1)
+    db.session.flush()
+    audit.record(actor, "exit_entry.slots", window, detail={"from": first_day.isoformat(),
+                                                            "to": last_day.isoformat(), "made": made,
+                                                            "capacity": capacity})
+    db.session.commit()
+    return made
+
+
+def slots(actor, first_day: date | None = None, days: int = 14) -> list[Slot]:
+    """The slots from ``first_day`` (today) for ``days`` calendar days, by day and time."""
+    actor.require("exit_entry.read")
+    first_day = first_day or local_date(clock.now())
+    return list(db.session.scalars(select(Slot).where(actor.scope.filter(Slot.unit_id), Slot.day >= first_day,
+                                                      Slot.day < first_day + timedelta(days=days))
+                                   .order_by(Slot.day, Slot.starts, Slot.window_id)))
+
+
+def get_slot(actor, slot_id) -> Slot:
+    actor.require("exit_entry.read")
+    slot = db.session.get(Slot, slot_id) if slot_id else None
+    if slot is None or not actor.scope.allows(slot.unit_id):
+        raise NotFound(_l("There is no such slot."))
+    return slot
+
+
+# --- bookings -----------------------------------------------------------------------------
+
+def get(actor, appointment_id) -> Appointment:
+    actor.require("exit_entry.read")
+    appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
+    if appointment is None or not actor.scope.allows(appointment.unit_id):
+        raise NotFound(_l("There is no such appointment."))
+    return appointment
+
+
+def upcoming(actor, limit: int = 100) -> list[Appointment]:
+    actor.require("exit_entry.read")
+    today = local_date(clock.now())
+    return list(db.session.scalars(select(Appointment).join(Slot).where(actor.scope.filter(Appointment.unit_id),
+                                                                        Slot.day >= today)
+                                   .order_by(Slot.day, Slot.starts).limit(limit)))
+
+
+def for_enterprise(actor, enterprise_id, limit: int = 20) -> list[Appointment]:
+    actor.require("exit_entry.read")
+    return list(db.session.scalars(select(Appointment).join(Slot).where(actor.scope.filter(Appointment.unit_id),
+                                                                        Appointment.enterprise_id == enterprise_id)
+                                   .order_by(Slot.day.desc(), Slot.starts.desc()).limit(limit)))
+
+
+def _day(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _refused(actor, slot_id, message, error=ValidationError, **detail):
+    audit.record_failure(actor, "exit_entry.book", object_type="exit_entry_slot", object_id=slot_id,
+                         detail=detail or None)
+    raise error(message, field="slot_id")
+
+
+def book(actor, enterprise_id, slot_id, people=1, purpose: str = "") -> Appointment:
+    """Book one place of ``slot_id`` for the enterprise."""
+    actor.require("exit_entry.handle")
+    enterprise = registry.get(actor, enterprise_id)
+    slot = get_slot(actor, slot_id)
+    try:
+        people = int(people)
+    except (TypeError, ValueError):
+        people = 0
+    if not 1 <= people <= 20:
+        raise ValidationError(_l("Between 1 and 20 people come to one appointment; ask for on-site service "
+                                 "for more."), field="people")
+    if slot.day < local_date(clock.now()):
+        _refused(actor, slot.id, _l("This slot is in the past."), reason="past")
+    if not is_workday(slot.day):
+        _refused(actor, slot.id, _l("%(day)s is not a working day: choose another slot.", day=_day(slot.day)),
+                 reason="holiday")
+    claimed = db.session.execute(
+        update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        _refused(actor, slot.id, _l("This slot is full: choose another."), Conflict, reason="full")
+    appointment = Appointment(unit_id=slot.unit_id, slot_id=slot.id, enterprise_id=enterprise.id, people=people,
+                              purpose=clean_text(purpose, 200)[:200], booked_by_id=actor.user_id,
+                              code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)))
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        _refused(actor, slot.id, _l("The enterprise has already booked this slot."), Conflict, reason="twice")
+    audit.record(actor, "exit_entry.book", appointment, detail={"slot_id": slot.id, "enterprise_id": enterprise.id,
+                                                                "people": people})
+    db.session.commit()
+    db.session.refresh(slot)
+    return appointment
