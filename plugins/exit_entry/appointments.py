@@ -169,6 +169,7 @@ def book(actor, enterprise_id, slot_id, people=1, purpose: str = "") -> Appointm
     actor.require("exit_entry.handle")
     enterprise = registry.get(actor, enterprise_id)
     slot = get_slot(actor, slot_id)
+    slot_id = slot.id           # kept: after a failed flush the row's attributes cannot be read
     try:
         people = int(people)
     except (TypeError, ValueError):
@@ -193,7 +194,7 @@ def book(actor, enterprise_id, slot_id, people=1, purpose: str = "") -> Appointm
     try:
         db.session.flush()
     except IntegrityError:
-        _refused(actor, slot.id, _l("The enterprise has already booked this slot."), Conflict, reason="twice")
+        _refused(actor, slot_id, _l("The enterprise has already booked this slot."), Conflict, reason="twice")
     audit.record(actor, "exit_entry.book", appointment, detail={"slot_id": slot.id, "enterprise_id": enterprise.id,
                                                                 "people": people})
     db.session.commit()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 revision = 'exit_entry_0002'
 down_revision = 'exit_entry_0001'
 branch_labels = None
-depends_on = None
+depends_on = "core_0003"     # the frozen-account case refers to the ticket table
 
 
 def upgrade():
