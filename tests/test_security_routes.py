@@ -93,6 +93,8 @@ def world(app, city):
     foreign = _records_of("station_b", city, "desk_b", "leader_b")
     own.update(_inspection_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
     foreign.update(_inspection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
+    own.update(_exit_entry_records("STA", "desk_a", own["enterprise_id"], 1))
+    foreign.update(_exit_entry_records("STB", "desk_b", foreign["enterprise_id"], 2))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
@@ -125,6 +127,37 @@ def _inspection_records(unit_code, desk, leader, enterprise_id):
     repair = credit.request_repair(actor_for(desk), enterprise_id, "已整改")
     return {"plan_id": plan.id, "visit_id": visit.id, "rectification_id": order.id, "photo_id": finding.photos[0].id,
             "repair_id": repair.id, "kind": "notice"}
+
+
+# --- the exit-entry plugin's records (plugins/exit_entry) -------------------------------------
+
+def _exit_entry_records(unit_code, desk, enterprise_id, n):
+    """The plugin enabled for the unit, an application of one applicant, a booked
+    appointment, an on-site request, a talent with a permit application and a
+    frozen-account case with its ticket."""
+    from stdnum.cn import ric
+
+    from core.plugins import services as plugin_services
+    from plugins.exit_entry import applications, appointments, frozen, onsite, talent
+
+    plugin_services.set_enabled(shell_actor(), unit_code, "exit_entry", True)
+    number = f"1101051985031200{n}"
+    application = applications.register(actor_for(desk), enterprise_id, [applications.ApplicantInput(
+        name="张三", id_number=number + ric.calc_check_digit(number + "0"), relation="employee",
+        doc_type="passport", purpose="商务洽谈", destination="德国", travel_from=date(2026, 12, 1))])
+    window = appointments.add_window(actor_for(desk), "专窗")
+    appointments.open_slots(actor_for(desk), window.id, date(2026, 11, 23), date(2026, 11, 23),
+                            [("09:00", "10:00")], 2)
+    slot = appointments.slots(actor_for(desk), date(2026, 11, 23), 1)[0]
+    appointment = appointments.book(actor_for(desk), enterprise_id, slot.id)
+    request = onsite.request(actor_for(desk), enterprise_id, 20, "厂区", date(2026, 11, 24))
+    expert = talent.add(actor_for(desk), enterprise_id, "Anna", "德国", "foreign_expert")
+    permit = talent.apply_permit(actor_for(desk), expert.id, "long_term", date(2026, 11, 2))
+    case = frozen.open_case(actor_for(desk), enterprise_id, frozen.CaseInput(
+        bank="中国银行", amount="1000", reason="跨境货款", authority="某市公安局", frozen_on=date(2026, 11, 1)))
+    return {"application_id": application.id, "applicant_id": application.applicants[0].id,
+            "appointment_id": appointment.id, "onsite_id": request.id, "talent_id": expert.id,
+            "permit_id": permit.id, "frozen_case_id": case.id}
 
 
 def _url(app, rule, values) -> str | None:
@@ -272,7 +305,9 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     clock.freeze(datetime(2026, 11, 20, 2, 0))
     own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
            "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1,
-           "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
+           "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice",
+           "application_id": 1, "applicant_id": 1, "appointment_id": 1, "onsite_id": 1, "talent_id": 1, "permit_id": 1,
+           "frozen_case_id": 1}
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
