@@ -34,7 +34,7 @@ RELATIONS = {
 RELATION_WORDS = {"legal_representative": "法定代表人", "manager": "管理人员", "employee": "员工", "technician": "技术人员"}
 # The steps, strictly in this order.
 STATUSES = {
-    "received": _l("Received"),
+    "received": _l("Application received"),
     "materials_checked": _l("Materials checked"),
     "submitted": _l("Submitted to the issuing authority"),
     "ready": _l("Ready for collection"),
