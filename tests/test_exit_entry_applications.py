@@ -255,7 +255,7 @@ def test_the_receipt_and_the_letter_show_ids_masked_or_in_full_per_setting(world
     assert receipt.doc_type == "exit_entry.receipt" and receipt.related_id == application.id
     body = text_of(_issued_pdf(receipt.id))
     assert "受理回执" in body and "甲区外贸企业0号" in body and "甲公函〔2026〕1号" in body
-    assert "2026年10月10日前" in body and "往来港澳通行证商务签注" in body
+    assert "2026年10月10日" in body and "往来港澳通行证商务签注" in body
     assert all(mask("citizen_id", n) in body and n not in body for n in numbers)
 
     letter = letters.recommendation(actor_for("desk_a"), application.id)
@@ -282,3 +282,4 @@ def test_a_repeated_form_makes_one_application(world):
     again = _batch(world, applicant(1), submission_key="k" * 24)
     assert first.id == again.id
     assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+

@@ -32,10 +32,11 @@ def receipt(actor, application_id):
     received = _day(local_date(application.received_at))
     body = [("p", f"你单位于{received}通过出入境“绿色通道”提交的{len(application.applicants)}人出入境证件申请，"
                   "我局已受理，受理情况如下：")]
-    for n, person in enumerate(application.applicants, start=1):
-        body.append(("p", f"{n}. {person.name}（{mask('citizen_id', person.id_number)}），"
-                          f"{DOC_TYPE_WORDS[person.doc_type]}，{URGENCY_WORDS[person.urgency]}办理，"
-                          f"预计{_day(local_date(person.target_at))}前可领取。"))
+    body.append(("table", {"columns": ["序号", "姓名", "公民身份号码", "申办证件", "办理方式", "预计可领取日期"],
+                           "rows": [[str(n), person.name, mask("citizen_id", person.id_number),
+                                     DOC_TYPE_WORDS[person.doc_type], URGENCY_WORDS[person.urgency],
+                                     _day(local_date(person.target_at))]
+                                    for n, person in enumerate(application.applicants, start=1)]}))
     body.append(("p", "证件制作完成后我局将及时通知领取。如需补充材料，请按通知要求办理。"))
     return documents.create(actor, documents.Draft(
         doc_type=RECEIPT, title="出入境绿色通道受理回执", addressees=[enterprise.name], body=body,
@@ -53,12 +54,15 @@ def recommendation(actor, application_id):
     body = [("p", f"{enterprise.name}（统一社会信用代码：{enterprise.credit_code}）系我辖区重点服务企业，"
                   f"因商务需要，现有{len(people)}名人员申请办理出入境证件。经审核，申请材料齐全，"
                   "特推荐通过“绿色通道”优先办理。申请人员如下：")]
+    rows = []
     for n, person in enumerate(people, start=1):
-        number = person.id_number if full else mask("citizen_id", person.id_number)
-        trip = f"{_day(person.travel_from)}" + (f"至{_day(person.travel_to)}" if person.travel_to else "")
-        body.append(("p", f"{n}. {person.name}，公民身份号码{number}，{RELATION_WORDS[person.relation]}，"
-                          f"申办{DOC_TYPE_WORDS[person.doc_type]}（{URGENCY_WORDS[person.urgency]}），"
-                          f"前往{person.destination}，事由：{person.purpose}，行程{trip}。"))
+        trip = _day(person.travel_from) + (f"至{_day(person.travel_to)}" if person.travel_to else "")
+        rows.append([str(n), f"{person.name}（{RELATION_WORDS[person.relation]}）",
+                     person.id_number if full else mask("citizen_id", person.id_number),
+                     f"{DOC_TYPE_WORDS[person.doc_type]}（{URGENCY_WORDS[person.urgency]}）",
+                     f"{person.destination}，{person.purpose}", trip])
+    body.append(("table", {"columns": ["序号", "姓名", "公民身份号码", "申办证件", "前往地及事由", "行程"],
+                           "rows": rows}))
     body.append(("p", "请予支持为盼。"))
     return documents.create(actor, documents.Draft(
         doc_type=RECOMMENDATION, title="关于为企业人员优先办理出入境证件的推荐函",
