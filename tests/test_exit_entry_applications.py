@@ -1,5 +1,5 @@
 """Green-channel applications: ID numbers checked, stored encrypted and never
-shown, logged or exported in full (pages, PDFs, CSV, logs, messages, audit);
+shown, logged or exported in full (pages, PDFs, Excel, logs, messages, audit);
 a batch checked whole before anything is written; target times on the
 working-day calendar across National Day; steps strictly in order; the
 receipt and the recommendation letter."""
@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import pytest
 from flask import current_app
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from stdnum.cn import ric
 from sqlalchemy import func, select, text
@@ -217,10 +218,12 @@ def test_pages_and_the_export_show_id_numbers_masked_and_reveal_is_audited(world
         body = client.get(path).get_data(as_text=True)
         assert not any(number in body for number in numbers), path
     assert 'data-testid="exit-entry-panel"' in client.get(f"/enterprises/{world.enterprises[0]}").get_data(as_text=True)
-    export = client.get(f"/p/exit_entry/applications/{application_id}/applicants.csv")
-    assert export.status_code == 200 and export.mimetype == "text/csv"
-    csv_text = export.data.decode("utf-8-sig")
-    assert all(mask("citizen_id", number) in csv_text and number not in csv_text for number in numbers)
+    export = client.get(f"/p/exit_entry/applications/{application_id}/applicants.xlsx")
+    assert export.status_code == 200 and export.headers["Content-Disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [mask("citizen_id", n) for n in numbers]
+    assert not any(number in cell for cell in cells for number in numbers)
     # The desk may see one number in full; the reveal is audited with the field, not the value.
     person = applications.get(actor_for("desk_a"), application_id).applicants[1]
     shown = client.post(f"/p/exit_entry/applications/{application_id}/reveal", data={"ref": person.id})

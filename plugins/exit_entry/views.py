@@ -1,6 +1,4 @@
 """The exit-entry pages: thin views over the plugin's services."""
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -9,12 +7,11 @@ from flask_babel import gettext as _
 from core import clock
 from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
-from core.privacy.masking import mask
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
 from core.web import current_actor, id_arg, permission_required
-from plugins.exit_entry import (applications, appointments, frozen, letters, onsite, settings, stats, talent)
+from plugins.exit_entry import applications, appointments, exports, frozen, letters, onsite, settings, stats, talent
 from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
                                            RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
 
@@ -162,22 +159,13 @@ def reveal(application_id):
     return _application_page(actor, application_id, revealed=applicant_id)
 
 
-@bp.route("/applications/<int:application_id>/applicants.csv")
+@bp.route("/applications/<int:application_id>/applicants.xlsx")
 @permission_required("exit_entry.read")
 def export(application_id):
-    """The applicants as CSV for Excel, ID numbers masked."""
-    item = applications.get(current_actor(), application_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Name"), _("Citizen ID number"), _("Relation"), _("Document"), _("Urgency"),
-                     _("Destination"), _("Travel from"), _("Status"), _("Target")])
-    for person in item.applicants:
-        writer.writerow([person.name, mask("citizen_id", person.id_number), RELATIONS[person.relation],
-                         DOC_TYPES[person.doc_type], URGENCIES[person.urgency], person.destination,
-                         person.travel_from.isoformat(), STATUSES[person.status],
-                         local_date(person.target_at).isoformat()])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=application-{item.id}.csv"
+    """The applicants as an Excel workbook, ID numbers masked."""
+    data = exports.workbook(current_actor(), application_id)
+    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f"attachment; filename=application-{application_id}.xlsx"
     return response
 
 
