@@ -189,3 +189,34 @@ def test_a_unit_without_the_plugin_sees_none_of_it(world, city):
     assert _client("desk_a").get(f"/p/exit_entry/applications/{application.id}").status_code == 404
     plugin_services.set_enabled(shell_actor(), "STA", "exit_entry", True)
     assert _client("desk_a").get(f"/p/exit_entry/applications/{application.id}").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_every_page_opens_in_both_languages(world, language):
+    from plugins.exit_entry import appointments, onsite
+
+    desk = actor_for("desk_a")
+    application = applications.register(desk, world.enterprises[0], [applicant(1)])
+    window = appointments.add_window(desk, "专窗")
+    appointments.open_slots(desk, window.id, date(2026, 9, 30), date(2026, 10, 9), [("09:00", "10:00")], 2)
+    booked = appointments.book(desk, world.enterprises[0], appointments.slots(desk, date(2026, 9, 30), 1)[0].id)
+    onsite.request(desk, world.enterprises[1], 12, "", date(2026, 10, 8))
+    expert = talent.add(desk, world.enterprises[0], "Anna", "德国", "foreign_expert", arrived_on=date(2026, 3, 1))
+    talent.apply_permit(desk, expert.id, "permanent", date(2026, 9, 1))
+    talent.pair(desk, expert.id, desk.user_id, date(2026, 9, 2))
+    talent.add_event(desk, "政策宣讲", date(2026, 9, 3))
+    case = _case(world)
+    frozen.add_step(desk, case.id, "联系银行", date(2026, 9, 21))
+    for username in ("leader_a", "desk_a", "officer_a"):
+        client = _client(username)
+        client.post("/lang", data={"lang": language})
+        for url in ("/", "/p/exit_entry/", f"/p/exit_entry/applications/{application.id}", "/p/exit_entry/appointments",
+                    f"/p/exit_entry/appointments/{booked.id}/slip", "/p/exit_entry/talent",
+                    f"/p/exit_entry/talent/{expert.id}", "/p/exit_entry/frozen", f"/p/exit_entry/frozen/{case.id}",
+                    f"/enterprises/{world.enterprises[0]}", f"/tickets/{case.ticket_id}"):
+            response = client.get(url)
+            assert response.status_code == 200, (username, url, response.status_code)
+        assert client.get("/p/exit_entry/applications/new").status_code == (403 if username == "officer_a" else 200)
+        assert client.get("/p/exit_entry/settings").status_code == (200 if username == "leader_a" else 403)
+    page = _client("desk_a").get(f"/p/exit_entry/applications/{application.id}").get_data(as_text=True)
+    assert ("Application received" if language == "en" else "已受理") in page
