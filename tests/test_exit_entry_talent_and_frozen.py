@@ -110,8 +110,14 @@ def test_a_frozen_account_case_and_its_ticket_link_to_each_other(world):
     frozen.add_step(actor_for("desk_a"), case.id, "联系冻结机关核实资金来源", date(2026, 9, 25))
     with pytest.raises(ValidationError):
         frozen.add_step(actor_for("desk_a"), case.id, "未来的步骤", date(2026, 10, 5))
+    from core.registry import services as registry
+
+    found = registry.findings(actor_for("desk_a"), world.enterprises[0])
+    assert [(f.source, f.ref, f.is_open, f.endpoint) for f in found] == [
+        ("exit_entry.frozen_account", case.id, True, "exit_entry.frozen_case")]
     frozen.close(actor_for("desk_a"), case.id, "unfrozen", "已全额解冻")
     assert frozen.get(actor_for("desk_a"), case.id).status == "closed"
+    assert [f.is_open for f in registry.findings(actor_for("desk_a"), world.enterprises[0])] == [False]
     # Another station sees neither; a plain ticket has no panel.
     with pytest.raises(NotFound):
         frozen.get(actor_for("desk_b"), case.id)

@@ -71,3 +71,11 @@ def anqi_dashboard_widgets(unit, user):
     from plugins.exit_entry import views
 
     return [Widget(title=_l("Exit-entry green channel this year"), html=Markup(views.dashboard_widget()), order=45)]
+
+
+@hookimpl
+def anqi_enterprise_findings(enterprise, actor):
+    """Frozen-account cases of the enterprise, open until the case is closed."""
+    from plugins.exit_entry import frozen
+
+    return frozen.findings_of(actor, enterprise.id)

@@ -17,6 +17,7 @@ from core import clock
 from core.audit import services as audit
 from core.errors import NotFound, ValidationError
 from core.extensions import db
+from core.plugins.toolkit import Finding
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import services as tickets
@@ -55,6 +56,17 @@ def for_ticket(actor, ticket_id) -> FrozenCase | None:
     """The case a ticket was opened for, if the actor's units see it."""
     case = db.session.scalar(select(FrozenCase).where(FrozenCase.ticket_id == ticket_id))
     return case if case is not None and actor.scope.allows(case.unit_id) else None
+
+
+def findings_of(actor, enterprise_id) -> list[Finding]:
+    """The enterprise's frozen-account cases that the actor's units see, as
+    ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
+    rows = db.session.scalars(select(FrozenCase).where(FrozenCase.enterprise_id == enterprise_id,
+                                                       actor.scope.filter(FrozenCase.unit_id)).order_by(FrozenCase.id))
+    return [Finding(source=CATEGORY, ref=case.id, title=f"银行账户因跨境贸易被冻结（{case.bank}，{case.amount}元）",
+                    found_on=case.frozen_on, detail=case.reason, category="跨境贸易账户冻结",
+                    is_open=case.status == "open", endpoint="exit_entry.frozen_case",
+                    values={"frozen_case_id": case.id}) for case in rows]
 
 
 def _amount(value) -> Decimal | None:
