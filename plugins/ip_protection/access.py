@@ -68,3 +68,20 @@ def in_registry(actor, enterprise_id) -> bool:
         return True
     except NotFound:
         return False
+
+
+def search(actor, q: str, limit: int = 20) -> list[Enterprise]:
+    """Enterprises to choose from: the registry's search, then those reached through the plugin's records."""
+    from core.text import clean_text
+
+    q = clean_text(q, 100)
+    if not q:
+        return []
+    found = list(registry.search(actor, registry.EnterpriseFilter(q=q), limit=limit).items)
+    if len(found) < limit:
+        ids = _reached_ids(actor).subquery()
+        seen = {e.id for e in found}
+        found += [e for e in db.session.scalars(
+            select(Enterprise).where(Enterprise.id.in_(select(ids.c[0])), Enterprise.name.contains(q, autoescape=True))
+            .order_by(Enterprise.id).limit(limit)) if e.id not in seen]
+    return found[:limit]

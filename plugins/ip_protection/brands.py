@@ -148,7 +148,8 @@ def add_member(actor, brand_id, enterprise_id, note: str = "", joined_on: date |
     return member
 
 
-def remove_member(actor, member_id) -> None:
+def remove_member(actor, member_id) -> int:
+    """Remove a member; returns its brand's id."""
     actor.require("ip_protection.brand")
     member = db.session.get(BrandMember, member_id) if member_id else None
     if member is None:
@@ -156,8 +157,10 @@ def remove_member(actor, member_id) -> None:
     get(actor, member.brand_id)
     audit.record(actor, "ip_protection.brand_member_removed", member, detail={"brand_id": member.brand_id,
                                                                               "enterprise_id": member.enterprise_id})
+    brand_id = member.brand_id
     db.session.delete(member)
     db.session.commit()
+    return brand_id
 
 
 def get_alert(actor, alert_id) -> BrandAlert:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from core.documents import services as documents
 from core.errors import ValidationError
 from core.plugins.toolkit import DocumentType
-from plugins.ip_protection import access, checks, consultations
+from plugins.ip_protection import access, charts, checks, consultations
 
 CHECK_REPORT, REPLY = "ip_protection.check_report", "ip_protection.reply"
 TYPES = [DocumentType(CHECK_REPORT, _l("IP health-check report (知识产权保护体检报告)")),
@@ -45,7 +45,7 @@ def check_report(actor, check_id):
             ("h1", "基本情况"),
             ("p", f"你单位现有注册商标{check.trademark_count}件，核定使用类别：{classes}；专利：{patents}。"),
             ("h1", "体检得分")]
-    body += score_blocks(check)
+    body += score_blocks(actor, check)
     if check.findings:
         body += [("h1", "发现的问题"), *(("p", line) for line in check.findings.splitlines() if line.strip())]
     if check.recommendations:
@@ -56,13 +56,15 @@ def check_report(actor, check_id):
     return _draft(actor, CHECK_REPORT, "知识产权保护体检报告", enterprise, body, "ip_protection_check", check.id)
 
 
-def score_blocks(check) -> list[tuple]:
-    """The scores as a table when the document service draws tables, else one paragraph per area."""
-    if "table" in documents.BLOCK_KINDS:
-        return [("table", {"columns": ["序号", "体检项目", "得分", "情况说明"], "rows": score_rows(check)})]
-    blocks = [("p", f"{row[0]}. {row[1]}：{row[2]}分。{'' if row[3] == '—' else row[3]}")
-              for row in score_rows(check)[:-1]]
-    return blocks + [("p", f"综合得分（七项平均）：{check.overall}分。")]
+def score_blocks(actor, check) -> list[tuple]:
+    """The scores as a table; with earlier checks, the trend of the overall score as a figure."""
+    blocks = [("table", {"columns": ["序号", "体检项目", "得分", "情况说明"], "rows": score_rows(check)})]
+    earlier = [c for c in checks.history(actor, check.enterprise_id)
+               if (c.checked_on, c.id) <= (check.checked_on, check.id)]
+    if len(earlier) > 1:
+        points = [(f"{c.checked_on.year}.{c.checked_on.month}.{c.checked_on.day}", c.overall) for c in earlier[-8:]]
+        blocks.append(("figure", {"svg": charts.trend_svg(points), "caption": "图1 历次体检综合得分"}))
+    return blocks
 
 
 def reply(actor, consultation_id):
