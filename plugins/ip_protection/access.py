@@ -49,6 +49,8 @@ def _reached_ids(actor):
 
 def enterprise(actor, enterprise_id) -> Enterprise:
     """The enterprise if the registry shows it to the actor or the plugin's records in scope name it."""
+    if not enterprise_id:
+        raise NotFound(_l("There is no such enterprise in your units' area."))
     try:
         return registry.get(actor, enterprise_id)
     except NotFound:
@@ -63,6 +65,8 @@ def enterprise(actor, enterprise_id) -> Enterprise:
 
 
 def in_registry(actor, enterprise_id) -> bool:
+    if not enterprise_id:
+        return False
     try:
         registry.get(actor, enterprise_id)
         return True

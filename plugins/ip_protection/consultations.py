@@ -255,13 +255,13 @@ def publish(actor, message_id, question: str | None = None, answer_text: str | N
         _refuse(actor, "ip_protection.publish", {"question": [_l("Give the question and the answer to publish.")]},
                 consultation.id)
     extra = [consultation.contact_name] if consultation.contact_name else []
+    public_question = redaction.redact(asked[:MAX_TEXT], consultation.enterprise, extra)
+    public_answer = redaction.redact(answered[:MAX_TEXT], consultation.enterprise, extra)
     entry = db.session.scalar(select(FaqEntry).where(FaqEntry.message_id == message.id))
     if entry is None:
         entry = FaqEntry(unit_id=consultation.unit_id, consultation_id=consultation.id, message_id=message.id)
         db.session.add(entry)
-    entry.topic = consultation.topic
-    entry.question = redaction.redact(asked[:MAX_TEXT], consultation.enterprise, extra)
-    entry.answer = redaction.redact(answered[:MAX_TEXT], consultation.enterprise, extra)
+    entry.topic, entry.question, entry.answer = consultation.topic, public_question, public_answer
     entry.published_by_id, entry.published_at, entry.withdrawn_at = actor.user_id, clock.now(), None
     message.publishable = True
     db.session.flush()

@@ -18,6 +18,11 @@ from plugins.ip_protection import (access, brands, cases, charts, checks, consul
 bp = plugin_blueprint("ip_protection", __name__)
 
 
+@bp.context_processor
+def _permissions():
+    return {"ip_can": lambda permission: current_actor().can(permission)}
+
+
 def _int(name):
     return id_arg(name, request.form)
 
