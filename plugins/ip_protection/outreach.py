@@ -99,7 +99,8 @@ def record(actor, data: OutreachInput) -> Outreach:
 def per_enterprise(actor, enterprise_id=None) -> list[tuple]:
     """(enterprise id, events, attendance) for the outreach the actor sees."""
     stmt = (select(OutreachEnterprise.enterprise_id, func.count(), func.coalesce(func.sum(Outreach.attendance), 0))
-            .join(Outreach).where(actor.scope.filter(Outreach.unit_id)).group_by(OutreachEnterprise.enterprise_id))
+            .join(Outreach, Outreach.id == OutreachEnterprise.outreach_id).where(actor.scope.filter(Outreach.unit_id))
+            .group_by(OutreachEnterprise.enterprise_id))
     actor.require("ip_protection.read")
     if enterprise_id is not None:
         stmt = stmt.where(OutreachEnterprise.enterprise_id == enterprise_id)
@@ -110,7 +111,8 @@ def per_officer(actor) -> list[tuple]:
     """(user id, name, events, attendance) for the outreach the actor sees."""
     actor.require("ip_protection.read")
     stmt = (select(OutreachOfficer.user_id, User.name, func.count(), func.coalesce(func.sum(Outreach.attendance), 0))
-            .join(Outreach).join(User, User.id == OutreachOfficer.user_id)
+            .select_from(OutreachOfficer).join(Outreach, Outreach.id == OutreachOfficer.outreach_id)
+            .join(User, User.id == OutreachOfficer.user_id)
             .where(actor.scope.filter(Outreach.unit_id)).group_by(OutreachOfficer.user_id, User.name)
             .order_by(OutreachOfficer.user_id))
     return [tuple(r) for r in db.session.execute(stmt).all()]
