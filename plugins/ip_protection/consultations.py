@@ -23,7 +23,7 @@ FIRST_ANSWER_WORKING_DAYS = 1
 MAX_TEXT = 5000
 TOPICS = {"trademark": _l("Trademarks"), "patent": _l("Patents"), "trade_secret": _l("Trade secrets"),
           "copyright": _l("Copyright"), "counterfeit": _l("Counterfeits"), "other": _l("Other")}
-STATUSES = {"waiting": _l("Waiting for an answer"), "answered": _l("Answered"), "closed": _l("Closed")}
+STATUSES = {"waiting": _l("Waiting for an answer"), "answered": _l("Answered by the IP officer"), "closed": _l("Closed")}
 
 
 @dataclass
