@@ -157,7 +157,12 @@ def test_outreach_counted_per_enterprise_and_per_officer(app, city):
         outreach.record(actor_for("officer_a"), outreach.OutreachInput(kind="talk", held_on=date(2026, 3, 5),
                                                                        topic="", attendance="x"))
     assert {"held_on", "topic", "attendance", "enterprise_ids"} <= set(caught.value.errors)
-    assert outreach.per_enterprise(actor_for("desk_a")) == [(world.enterprise.id, 2, 55), (world.other.id, 1, 20)]
+    assert outreach.per_enterprise(actor_for("desk_a")) == [(world.enterprise.id, world.enterprise.name, 2, 55),
+                                                            (world.other.id, world.other.name, 1, 20)]
+    client = fresh_client(app)
+    login(client, "desk_a")
+    page = client.get("/p/ip_protection/outreach").get_data(as_text=True)
+    assert world.other.name in page and "商业秘密保护" in page
     assert [(uid, events, people) for uid, _name, events, people in outreach.per_officer(actor_for("desk_a"))] == [
         (a1, 1, 20), (a2, 2, 55)]
     assert outreach.per_enterprise(actor_for("desk_b")) == []

@@ -203,3 +203,14 @@ def test_the_pages_register_answer_and_publish(app, city):
     page = officer.get(url).get_data(as_text=True)
     assert 'data-testid="published"' in page and 'data-testid="message-officer"' in page
     assert officer.post(url + "/reply-letter").status_code == 303
+
+
+def test_a_calendar_change_moves_the_unanswered_deadlines(app, city):
+    from core.calendar import services as calendar
+
+    world = build(city, at=datetime(2026, 3, 6, 2, 0))                 # Friday
+    waiting, answered = ask(world), ask(world)
+    consultations.answer(actor_for("officer_a2"), answered.id, "答复。")
+    calendar.set_day(shell_actor(), date(2026, 3, 9), False, "临时调整")   # Monday becomes a day off
+    assert local_date(consultations.get(actor_for("desk_a"), waiting.id).first_answer_due_at) == date(2026, 3, 10)
+    assert local_date(consultations.get(actor_for("desk_a"), answered.id).first_answer_due_at) == date(2026, 3, 9)

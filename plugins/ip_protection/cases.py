@@ -181,6 +181,8 @@ def evidence_file(actor, evidence_id) -> Evidence:
     if row is None:
         raise NotFound(_l("There is no such file."))
     get(actor, row.case_id)
+    audit.record(actor, "ip_protection.evidence_read", row, detail={"case_id": row.case_id})
+    db.session.commit()
     return row
 
 

@@ -226,6 +226,8 @@ def message_file(actor, file_id) -> MessageFile:
         raise NotFound(_l("There is no such file."))
     message = db.session.get(Message, row.message_id)
     get(actor, message.consultation_id)
+    audit.record(actor, "ip_protection.file_read", row, detail={"consultation_id": message.consultation_id})
+    db.session.commit()
     return row
 
 

@@ -97,11 +97,15 @@ def record(actor, data: OutreachInput) -> Outreach:
 
 
 def per_enterprise(actor, enterprise_id=None) -> list[tuple]:
-    """(enterprise id, events, attendance) for the outreach the actor sees."""
-    stmt = (select(OutreachEnterprise.enterprise_id, func.count(), func.coalesce(func.sum(Outreach.attendance), 0))
-            .join(Outreach, Outreach.id == OutreachEnterprise.outreach_id).where(actor.scope.filter(Outreach.unit_id))
-            .group_by(OutreachEnterprise.enterprise_id))
+    """(enterprise id, name, events, attendance) for the outreach the actor sees."""
+    from core.registry.models import Enterprise
+
     actor.require("ip_protection.read")
+    stmt = (select(OutreachEnterprise.enterprise_id, Enterprise.name, func.count(),
+                   func.coalesce(func.sum(Outreach.attendance), 0))
+            .select_from(OutreachEnterprise).join(Outreach, Outreach.id == OutreachEnterprise.outreach_id)
+            .join(Enterprise, Enterprise.id == OutreachEnterprise.enterprise_id)
+            .where(actor.scope.filter(Outreach.unit_id)).group_by(OutreachEnterprise.enterprise_id, Enterprise.name))
     if enterprise_id is not None:
         stmt = stmt.where(OutreachEnterprise.enterprise_id == enterprise_id)
     return [tuple(r) for r in db.session.execute(stmt.order_by(OutreachEnterprise.enterprise_id)).all()]

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 
 from core import clock
-from core.errors import AnqiError, NotFound, ValidationError
+from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.submissions import services as submissions
 from core.tickets import attachments
@@ -352,7 +352,7 @@ def case(ip_case_id):
 
     try:
         ticket = tickets.get(actor, row.ticket_id)
-    except (NotFound, AnqiError):
+    except (NotFound, Forbidden):          # a ticket the reader's units neither registered nor handle
         ticket = None
     return render_template("ip_protection/case.html", row=row, ticket=ticket, kinds=cases.KINDS,
                            statuses=cases.STATUSES, next_statuses=cases.NEXT[row.status],
@@ -506,18 +506,10 @@ def outreach_list():
             errors = _errors(error)
     return render_template("ip_protection/outreach.html", rows=outreach.listing(actor), kinds=outreach.KINDS,
                            per_officer=outreach.per_officer(actor), per_enterprise=outreach.per_enterprise(actor),
-                           names=_names(outreach.per_enterprise(actor)), can_record=actor.can("ip_protection.outreach"),
+                           can_record=actor.can("ip_protection.outreach"),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            errors=errors, values=request.form, units=access.handling_units(actor)), \
         400 if errors else 200
-
-
-def _names(rows) -> dict:
-    from core.extensions import db
-    from core.registry.models import Enterprise
-
-    ids = [r[0] for r in rows]
-    return {e.id: e.name for e in db.session.query(Enterprise).filter(Enterprise.id.in_(ids))} if ids else {}
 
 
 @bp.route("/outreach/<int:outreach_id>")
