@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'ip_protection_0002'
 down_revision = 'ip_protection_0001'
 branch_labels = None
-depends_on = None
+depends_on = "core_0003"   # ip_protection_case.ticket_id refers to the ticket table
 
 
 def upgrade():
