@@ -93,11 +93,28 @@ def test_the_trend_and_the_weak_areas_as_findings(app, city):
     assert sorted((f.title, f.is_open, f.values["check_id"]) for f in found) == [
         ("保密条款合同", False, first.id), ("保密条款合同", True, second.id), ("商业秘密保护措施", False, first.id)]
     assert checks.latest(actor_for("desk_a"), world.enterprise.id).id == second.id
+    assert checks.follow_ups_due(actor_for("desk_a")) == []          # neither check set a follow-up date
     # The enterprise page of the plugin shows the trend.
     client = fresh_client(app)
     login(client, "desk_a")
     page = client.get(f"/p/ip_protection/enterprises/{world.enterprise.id}").get_data(as_text=True)
     assert page.count('data-testid="trend-row"') == 2 and "<svg" in page and "+7" in page
+
+
+def test_follow_ups_due_are_those_of_the_latest_check(app, city):
+    world = build(city)
+    officer = actor_for("officer_a")
+    checks.record(officer, world.enterprise.id, data([60] * 7, checked_on=date(2026, 1, 5),
+                                                     follow_up_on=date(2026, 2, 1)))
+    checks.record(officer, world.other.id, data([60] * 7, follow_up_on=date(2026, 3, 6)))
+    checks.record(officer, world.enterprise.id, data([70] * 7, checked_on=date(2026, 2, 10),
+                                                     follow_up_on=date(2026, 5, 1)))
+    due = checks.follow_ups_due(actor_for("desk_a"))                # today 2 March: within 7 days, or past
+    assert [c.enterprise_id for c in due] == [world.other.id]
+    assert checks.follow_ups_due(actor_for("desk_b")) == []
+    client = fresh_client(app)
+    login(client, "desk_a")
+    assert 'data-testid="follow-ups"' in client.get("/p/ip_protection/").get_data(as_text=True)
 
 
 def test_the_health_check_report_is_numbered_signed_off_and_says_what_was_found(app, city):

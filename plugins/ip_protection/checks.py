@@ -190,6 +190,22 @@ def findings_of(actor, enterprise_id) -> list[Finding]:
     return found
 
 
+def follow_ups_due(actor, within_days: int = 7, limit: int = 50) -> list[Check]:
+    """Checks whose follow-up falls within ``within_days`` (or has passed) and that no later check replaced."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import aliased
+
+    actor.require("ip_protection.read")
+    later = aliased(Check)
+    horizon = local_date(clock.now()) + timedelta(days=within_days)
+    replaced = select(later.id).where(later.enterprise_id == Check.enterprise_id, later.checked_on > Check.checked_on,
+                                      actor.scope.filter(later.unit_id)).exists()
+    return list(db.session.scalars(select(Check).where(
+        actor.scope.filter(Check.unit_id), Check.follow_up_on.is_not(None), Check.follow_up_on <= horizon, ~replaced)
+        .order_by(Check.follow_up_on, Check.id).limit(limit)))
+
+
 def done_count(actor, year: int) -> int:
     from sqlalchemy import func
 

@@ -71,6 +71,7 @@ def index():
     return render_template("ip_protection/index.html", mine=consultations.listing(actor, mine=True, limit=20),
                            waiting=consultations.listing(actor, status="waiting", limit=20),
                            cases=cases.listing(actor, limit=10), now=clock.now(), figures=stats.summary(actor),
+                           follow_ups=checks.follow_ups_due(actor),
                            statuses=consultations.STATUSES, case_statuses=cases.STATUSES, kinds=cases.KINDS)
 
 
