@@ -95,6 +95,8 @@ def world(app, city):
     foreign.update(_inspection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     own.update(_exit_entry_records("STA", "desk_a", own["enterprise_id"], 1))
     foreign.update(_exit_entry_records("STB", "desk_b", foreign["enterprise_id"], 2))
+    own.update(_ip_protection_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
+    foreign.update(_ip_protection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
@@ -158,6 +160,38 @@ def _exit_entry_records(unit_code, desk, enterprise_id, n):
     return {"application_id": application.id, "applicant_id": application.applicants[0].id,
             "appointment_id": appointment.id, "onsite_id": request.id, "talent_id": expert.id,
             "permit_id": permit.id, "frozen_case_id": case.id}
+
+# --- the ip_protection plugin's records (plugins/ip_protection) ------------------------------
+
+def _ip_protection_records(unit_code, desk, leader, enterprise_id):
+    """The plugin enabled for the unit, a consultation with a file and a published
+    answer, a health check, a case with evidence (and its ticket), a regional brand
+    with a member and an alert linked to the case, and a talk."""
+    from core.plugins import services as plugin_services
+    from plugins.ip_protection import brands, cases, checks, consultations, outreach
+
+    plugin_services.set_enabled(shell_actor(), unit_code, "ip_protection", True)
+    officer = {"STA": "officer_a", "STB": "officer_b"}[unit_code]
+    files = attachments.check_uploads([("截图.png", io.BytesIO(PNG))])
+    consultation = consultations.register(actor_for(desk), enterprise_id, consultations.Question(
+        question="商标被仿冒怎么办？", topic="trademark", files=files))
+    answer = consultations.answer(actor_for(officer), consultation.id, "可报案。", publishable=True)
+    check = checks.record(actor_for(officer), enterprise_id, checks.CheckInput(
+        checked_on=date(2026, 11, 19), scores={area: 50 for area in checks.AREAS}))
+    case = cases.report(actor_for(desk), enterprise_id, cases.Report(
+        kind="trademark", rights="第1号商标", infringer="某店", description="销售假冒商品。",
+        evidence=attachments.check_uploads([("证据.png", io.BytesIO(PNG))])))
+    brand = brands.load_plan(actor_for(desk))[0]
+    member = brands.add_member(actor_for(desk), brand.id, enterprise_id)
+    alert = brands.raise_alert(actor_for(desk), brand.id, "假冒集体商标")
+    brands.link_case(actor_for(desk), alert.id, case.id)
+    talk = outreach.record(actor_for(officer), outreach.OutreachInput(
+        kind="talk", held_on=date(2026, 11, 19), topic="商业秘密保护", attendance="10", enterprise_ids=[enterprise_id]))
+    consultation = consultations.get(actor_for(desk), consultation.id)
+    return {"consultation_id": consultation.id, "message_id": answer.id,
+            "file_id": consultation.messages[0].files[0].id, "check_id": check.id, "ip_case_id": case.id,
+            "evidence_id": case.evidence[0].id, "brand_id": brand.id, "member_id": member.id, "alert_id": alert.id,
+            "outreach_id": talk.id}
 
 
 def _url(app, rule, values) -> str | None:
@@ -308,6 +342,8 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
            "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice",
            "application_id": 1, "applicant_id": 1, "appointment_id": 1, "onsite_id": 1, "talent_id": 1, "permit_id": 1,
            "frozen_case_id": 1}
+           "consultation_id": 1, "message_id": 1, "file_id": 1, "check_id": 1, "ip_case_id": 1, "evidence_id": 1,
+           "brand_id": 1, "member_id": 1, "alert_id": 1, "outreach_id": 1}
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

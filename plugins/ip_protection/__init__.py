@@ -1,7 +1,9 @@
 """IP officers online (知产警官在线): hook implementations."""
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from core.plugins.toolkit import MenuItem, hookimpl
+from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
+from plugins.ip_protection import models  # noqa: F401  (the tables, for the schema check)
 from plugins.ip_protection.views import bp
 
 BUSINESS_ROLES = {"leader", "desk", "officer"}
@@ -9,12 +11,26 @@ BUSINESS_ROLES = {"leader", "desk", "officer"}
 
 @hookimpl
 def anqi_blueprints(app):
+    from core.calendar.services import on_change
+    from plugins.ip_protection.consultations import recompute_due
+
+    on_change(recompute_due)        # a calendar change counts unanswered consultations' deadlines again
     return [bp]
 
 
 @hookimpl
 def anqi_permissions():
-    return {"ip_protection.read": BUSINESS_ROLES}
+    return {
+        "ip_protection.read": BUSINESS_ROLES,
+        "ip_protection.consult": BUSINESS_ROLES,          # register consultations, the enterprise's follow-ups
+        "ip_protection.answer": {"leader", "officer"},    # answer, publish to the FAQ
+        "ip_protection.check": {"leader", "officer"},     # record health checks
+        "ip_protection.case": {"leader", "desk"},         # report infringements (opens a core ticket)
+        "ip_protection.handle": BUSINESS_ROLES,           # case status, evidence
+        "ip_protection.brand": {"leader", "desk"},        # regional brands, members, alerts
+        "ip_protection.outreach": BUSINESS_ROLES,         # talks and trainings
+        "ip_protection.designate": {"leader"},            # designate the unit's IP officers
+    }
 
 
 @hookimpl
@@ -22,3 +38,55 @@ def anqi_menu_items(unit, user):
     if not user.roles & BUSINESS_ROLES:
         return []
     return [MenuItem(label=_l("IP officers online"), endpoint="ip_protection.index", order=30)]
+
+
+@hookimpl
+def anqi_ticket_categories(unit):
+    from plugins.ip_protection.cases import CATEGORY
+
+    return [CATEGORY]
+
+
+@hookimpl
+def anqi_document_types(unit):
+    from plugins.ip_protection.letters import TYPES
+
+    return list(TYPES)
+
+
+@hookimpl
+def anqi_enterprise_panels(enterprise, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.ip_protection import views
+
+    return [Panel(title=_l("Intellectual property"), html=Markup(views.enterprise_panel(enterprise)), order=45)]
+
+
+@hookimpl
+def anqi_ticket_panels(ticket, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.ip_protection import views
+
+    html = views.ticket_panel(ticket)
+    return [Panel(title=_l("IP infringement case"), html=Markup(html), order=30)] if html else []
+
+
+@hookimpl
+def anqi_dashboard_widgets(unit, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.ip_protection import views
+
+    return [Widget(title=_l("IP officers online this year"), html=Markup(views.dashboard_widget()), order=45)]
+
+
+@hookimpl
+def anqi_enterprise_findings(enterprise, actor):
+    """Open infringement cases and the weak areas of the latest health check."""
+    if not actor.can("ip_protection.read"):
+        return []
+    from plugins.ip_protection import cases, checks
+
+    return cases.findings_of(actor, enterprise.id) + checks.findings_of(actor, enterprise.id)
