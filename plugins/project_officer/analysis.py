@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from plugins.project_officer import projects, rules, visits
 from plugins.project_officer.checks import today
-from plugins.project_officer.models import Project, Risk, Visit
+from plugins.project_officer.models import Project, ProjectRisk, ProjectVisit
 from plugins.project_officer.risks import TYPES
 
 
@@ -46,8 +46,8 @@ def analyse(actor, start: date | None = None, end: date | None = None) -> Analys
         start, end = default_period()
     visible = projects.visible_ids(actor)
     rows = db.session.execute(
-        select(Risk.project_id, Risk.risk_type, Risk.level, Risk.status, Risk.found_on, Risk.resolved_on)
-        .where(Risk.project_id.in_(visible), Risk.found_on >= start, Risk.found_on <= end)).all()
+        select(ProjectRisk.project_id, ProjectRisk.risk_type, ProjectRisk.level, ProjectRisk.status, ProjectRisk.found_on, ProjectRisk.resolved_on)
+        .where(ProjectRisk.project_id.in_(visible), ProjectRisk.found_on >= start, ProjectRisk.found_on <= end)).all()
     result = Analysis(start, end, total=len(rows), open=sum(1 for r in rows if r.status == "open"))
     per_project = defaultdict(lambda: [0, 0, 0])
     types, types_open, levels, levels_open = Counter(), Counter(), Counter(), Counter()
@@ -68,8 +68,8 @@ def analyse(actor, start: date | None = None, end: date | None = None) -> Analys
     result.by_level = [(level, levels[level], levels_open[level]) for level in rules.LEVELS]
     found = Counter(f"{r.found_on:%Y-%m}" for r in rows)
     resolved = Counter(f"{r.resolved_on:%Y-%m}" for r in db.session.execute(
-        select(Risk.resolved_on).where(Risk.project_id.in_(visible), Risk.resolved_on >= start,
-                                       Risk.resolved_on <= end)).all())
+        select(ProjectRisk.resolved_on).where(ProjectRisk.project_id.in_(visible), ProjectRisk.resolved_on >= start,
+                                       ProjectRisk.resolved_on <= end)).all())
     result.by_month = [(month, found[month], resolved[month]) for month in months_between(start, end)]
     return result
 
@@ -84,11 +84,11 @@ def dashboard(actor) -> dict:
     found = visits.schedules(under_way)
     on = today()
     month_start = on.replace(day=1)
-    visits_this_month = db.session.scalar(select(func.count()).select_from(Visit).where(
-        Visit.project_id.in_(visible), Visit.visited_on >= month_start, Visit.visited_on <= on))
-    levels = dict(db.session.execute(select(Risk.level, func.count()).where(Risk.project_id.in_(visible),
-                                                                             Risk.status == "open")
-                                     .group_by(Risk.level)).all())
+    visits_this_month = db.session.scalar(select(func.count()).select_from(ProjectVisit).where(
+        ProjectVisit.project_id.in_(visible), ProjectVisit.visited_on >= month_start, ProjectVisit.visited_on <= on))
+    levels = dict(db.session.execute(select(ProjectRisk.level, func.count()).where(ProjectRisk.project_id.in_(visible),
+                                                                             ProjectRisk.status == "open")
+                                     .group_by(ProjectRisk.level)).all())
     return {"stages": stages, "under_way": len(under_way),
             "on_schedule": sum(1 for s in found.values() if not s.overdue),
             "overdue": sum(1 for s in found.values() if s.overdue),

@@ -9,26 +9,26 @@ from core.errors import NotFound
 from core.extensions import db
 from plugins.project_officer import projects
 from plugins.project_officer.checks import refuse, text, today
-from plugins.project_officer.models import Meeting
+from plugins.project_officer.models import ProjectMeeting
 
 KINDS = {"joint": _l("Joint meeting (联席座谈)"), "consultation": _l("Consultation (意见征求)")}
 
 
-def get(actor, meeting_id) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
+def get(actor, meeting_id) -> ProjectMeeting:
+    meeting = db.session.get(ProjectMeeting, meeting_id) if meeting_id else None
     if meeting is None:
         raise NotFound(_l("There is no such meeting."))
     projects.get(actor, meeting.project_id)
     return meeting
 
 
-def of_project(project_id) -> list[Meeting]:
-    return list(db.session.scalars(select(Meeting).where(Meeting.project_id == project_id)
-                                   .order_by(Meeting.held_on, Meeting.id)))
+def of_project(project_id) -> list[ProjectMeeting]:
+    return list(db.session.scalars(select(ProjectMeeting).where(ProjectMeeting.project_id == project_id)
+                                   .order_by(ProjectMeeting.held_on, ProjectMeeting.id)))
 
 
 def record(actor, project_id, kind: str, held_on: date | None, participants: str, topics: str = "",
-           outcome: str = "") -> Meeting:
+           outcome: str = "") -> ProjectMeeting:
     project = projects.recorded(actor, project_id, "project_officer.meeting")
     errors = {}
     if kind not in KINDS:
@@ -41,7 +41,7 @@ def record(actor, project_id, kind: str, held_on: date | None, participants: str
     if not participants:
         errors["participants"] = [_l("Name who took part.")]
     refuse(actor, "project_officer.meeting", errors, "project_officer_project", project.id)
-    meeting = Meeting(project_id=project.id, kind=kind, held_on=held_on, participants=participants,
+    meeting = ProjectMeeting(project_id=project.id, kind=kind, held_on=held_on, participants=participants,
                       topics=text(topics, 4000), outcome=text(outcome, 4000), recorded_by_id=actor.user_id)
     db.session.add(meeting)
     db.session.flush()

@@ -42,11 +42,11 @@ class Project(db.Model):
     unit = relationship("Unit", lazy="joined")
     officer = relationship("User", foreign_keys=[officer_id], lazy="joined")
     leader = relationship("User", foreign_keys=[leader_id], lazy="joined")
-    members: Mapped[list["Member"]] = relationship(back_populates="project", order_by="Member.id")
-    handovers: Mapped[list["Handover"]] = relationship(order_by="Handover.id")
+    members: Mapped[list["ProjectMember"]] = relationship(back_populates="project", order_by="ProjectMember.id")
+    handovers: Mapped[list["ProjectHandover"]] = relationship(order_by="ProjectHandover.id")
 
 
-class Member(db.Model):
+class ProjectMember(db.Model):
     """一套班子: a police team member (``user_id``) or an enterprise contact
     (name, title, phone); removed members stay, with the day they left."""
 
@@ -63,14 +63,14 @@ class Member(db.Model):
     left_on: Mapped[date | None] = mapped_column(Date)
 
     project: Mapped[Project] = relationship(back_populates="members")
-    user = relationship("User", lazy="joined")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
     @property
     def display_name(self) -> str:
         return self.user.name if self.user is not None else self.name
 
 
-class Handover(db.Model):
+class ProjectHandover(db.Model):
     """交接: who handed which post to whom, when and why; the history is kept."""
 
     __tablename__ = "project_officer_handover"
@@ -88,7 +88,7 @@ class Handover(db.Model):
     to_user = relationship("User", foreign_keys=[to_user_id], lazy="joined")
 
 
-class PlanVersion(db.Model):
+class ProjectPlanVersion(db.Model):
     """一个方案: one version of the service-and-security plan. A draft is edited;
     approval by the project's leader makes it current and the one before it
     superseded; approved and superseded versions never change."""
@@ -109,7 +109,7 @@ class PlanVersion(db.Model):
     approved_by = relationship("User", foreign_keys=[approved_by_id], lazy="joined")
 
 
-class Visit(db.Model):
+class ProjectVisit(db.Model):
     """走访: a visit to the site, what was raised, what was done and what follows."""
 
     __tablename__ = "project_officer_visit"
@@ -127,7 +127,7 @@ class Visit(db.Model):
     project: Mapped[Project] = relationship()
 
 
-class Meeting(db.Model):
+class ProjectMeeting(db.Model):
     """联席座谈 / 意见征求: a joint meeting or a consultation on the project."""
 
     __tablename__ = "project_officer_meeting"
@@ -144,7 +144,7 @@ class Meeting(db.Model):
     project: Mapped[Project] = relationship()
 
 
-class Risk(db.Model):
+class ProjectRisk(db.Model):
     """矛盾纠纷、风险隐患: an entry of the running survey, graded by level; the
     level's rule gives the responsible unit and leader, kept on the entry."""
 
@@ -167,11 +167,11 @@ class Risk(db.Model):
 
     project: Mapped[Project] = relationship()
     responsible_unit = relationship("Unit", lazy="joined")
-    responsible_leader = relationship("User", lazy="joined")
-    actions: Mapped[list["RiskAction"]] = relationship(back_populates="risk", order_by="RiskAction.id")
+    responsible_leader = relationship("User", foreign_keys=[responsible_leader_id], lazy="joined")
+    actions: Mapped[list["ProjectRiskAction"]] = relationship(back_populates="risk", order_by="ProjectRiskAction.id")
 
 
-class RiskAction(db.Model):
+class ProjectRiskAction(db.Model):
     """A measure taken on a risk (稳控化解) or a follow-up of it."""
 
     __tablename__ = "project_officer_risk_action"
@@ -183,11 +183,11 @@ class RiskAction(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
 
-    risk: Mapped[Risk] = relationship(back_populates="actions")
-    recorded_by = relationship("User", lazy="joined")
+    risk: Mapped[ProjectRisk] = relationship(back_populates="actions")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="joined")
 
 
-class Rule(db.Model):
+class ProjectRule(db.Model):
     """A unit's rule for one risk level: the responsible unit and its leader."""
 
     __tablename__ = "project_officer_rule"

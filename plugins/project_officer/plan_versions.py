@@ -12,7 +12,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from plugins.project_officer import projects
 from plugins.project_officer.checks import refuse, text
-from plugins.project_officer.models import PlanVersion
+from plugins.project_officer.models import ProjectPlanVersion
 
 SECTIONS = {
     "risks": _l("Risks of the project"),
@@ -24,20 +24,20 @@ SECTION_LIMIT = 4000
 STATUSES = {"draft": _l("Draft"), "approved": _l("Approved (current)"), "superseded": _l("Superseded")}
 
 
-def versions(actor, project_id) -> list[PlanVersion]:
+def versions(actor, project_id) -> list[ProjectPlanVersion]:
     project = projects.get(actor, project_id)
-    return list(db.session.scalars(select(PlanVersion).where(PlanVersion.project_id == project.id)
-                                   .order_by(PlanVersion.number.desc())))
+    return list(db.session.scalars(select(ProjectPlanVersion).where(ProjectPlanVersion.project_id == project.id)
+                                   .order_by(ProjectPlanVersion.number.desc())))
 
 
-def current(project_id) -> PlanVersion | None:
+def current(project_id) -> ProjectPlanVersion | None:
     """The approved version in force, if any."""
-    return db.session.scalar(select(PlanVersion).where(PlanVersion.project_id == project_id,
-                                                       PlanVersion.status == "approved"))
+    return db.session.scalar(select(ProjectPlanVersion).where(ProjectPlanVersion.project_id == project_id,
+                                                       ProjectPlanVersion.status == "approved"))
 
 
-def get(actor, plan_version_id) -> PlanVersion:
-    version = db.session.get(PlanVersion, plan_version_id) if plan_version_id else None
+def get(actor, plan_version_id) -> ProjectPlanVersion:
+    version = db.session.get(ProjectPlanVersion, plan_version_id) if plan_version_id else None
     if version is None:
         raise NotFound(_l("There is no such plan version."))
     projects.get(actor, version.project_id)
@@ -54,16 +54,16 @@ def _clean(sections: dict, errors: dict) -> dict:
     return clean
 
 
-def start(actor, project_id) -> PlanVersion:
+def start(actor, project_id) -> ProjectPlanVersion:
     """A new draft, copied from the latest version; one draft at a time."""
     project = projects.managed(actor, project_id, "project_officer.plan.start")
     rows = versions(actor, project.id)
     draft = next((v for v in rows if v.status == "draft"), None)
     if draft is not None:
         return draft
-    number = (db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.project_id == project.id))
+    number = (db.session.scalar(select(func.max(ProjectPlanVersion.number)).where(ProjectPlanVersion.project_id == project.id))
               or 0) + 1
-    version = PlanVersion(project_id=project.id, number=number, created_by_id=actor.user_id,
+    version = ProjectPlanVersion(project_id=project.id, number=number, created_by_id=actor.user_id,
                           sections=dict(rows[0].sections) if rows else {code: "" for code in SECTIONS})
     db.session.add(version)
     db.session.flush()
@@ -72,7 +72,7 @@ def start(actor, project_id) -> PlanVersion:
     return version
 
 
-def save(actor, plan_version_id, sections: dict) -> PlanVersion:
+def save(actor, plan_version_id, sections: dict) -> ProjectPlanVersion:
     version = get(actor, plan_version_id)
     projects.managed(actor, version.project_id, "project_officer.plan.save")
     if version.status != "draft":
@@ -89,7 +89,7 @@ def save(actor, plan_version_id, sections: dict) -> PlanVersion:
     return version
 
 
-def approve(actor, plan_version_id) -> PlanVersion:
+def approve(actor, plan_version_id) -> ProjectPlanVersion:
     """The project's leader approves a draft: it becomes the current version."""
     version = get(actor, plan_version_id)
     project = version.project

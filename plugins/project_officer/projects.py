@@ -15,7 +15,7 @@ from core.org.models import Unit, User, UserRole
 from core.org.scope import scope_for
 from core.registry import services as registry
 from plugins.project_officer.checks import refuse, text
-from plugins.project_officer.models import Member, Project
+from plugins.project_officer.models import ProjectMember, Project
 
 STAGES = {"planning": _l("Planning"), "construction": _l("Under construction"), "completed": _l("Completed")}
 MAX_INTERVAL_MONTHS = 12
@@ -25,6 +25,7 @@ MAX_INTERVAL_MONTHS = 12
 class ProjectInput:
     name: str = ""
     enterprise_id: int | None = None
+    enterprise_code: str = ""        # or the enterprise's unified social credit code, as typed
     location: str = ""
     investment: str = ""             # 万元, as typed
     stage: str = "planning"
@@ -133,6 +134,9 @@ def _validate(actor, unit, data: ProjectInput, errors: dict) -> dict:
     if not name:
         errors["name"] = [_l("Give the project's name.")]
     enterprise = None
+    if not data.enterprise_id and data.enterprise_code:
+        found = registry.find_by_credit_code(text(data.enterprise_code, 40).upper())
+        data.enterprise_id = found.id if found else None
     try:
         enterprise = registry.get(actor, data.enterprise_id) if data.enterprise_id else None
     except NotFound:
@@ -162,7 +166,7 @@ def _validate(actor, unit, data: ProjectInput, errors: dict) -> dict:
         errors["leader_id"] = [_l("The leader must be a leader of your unit's tree.")]
     interval = data.visit_interval_months
     if interval is None or not 1 <= interval <= MAX_INTERVAL_MONTHS:
-        errors["visit_interval_months"] = [_l("Visit at least once every %(n)d months.", n=MAX_INTERVAL_MONTHS)]
+        errors["visit_interval_months"] = [_l("ProjectVisit at least once every %(n)d months.", n=MAX_INTERVAL_MONTHS)]
     return {"name": name, "enterprise_id": data.enterprise_id, "location": text(data.location, 200),
             "investment": investment, "stage": data.stage, "starts_on": data.starts_on, "ends_on": data.ends_on,
             "officer_id": data.officer_id, "leader_id": data.leader_id, "visit_interval_months": interval}
@@ -198,5 +202,5 @@ def update(actor, project_id, data: ProjectInput) -> Project:
     return project
 
 
-def current_team(project) -> list[Member]:
+def current_team(project) -> list[ProjectMember]:
     return [m for m in project.members if m.left_on is None]

@@ -18,7 +18,7 @@ from core.plugins.toolkit import Finding
 from core.tickets import services as tickets
 from plugins.project_officer import projects, rules
 from plugins.project_officer.checks import refuse, text, today
-from plugins.project_officer.models import Project, Risk, RiskAction
+from plugins.project_officer.models import Project, ProjectRisk, ProjectRiskAction
 
 TYPES = {
     "obstruction": _l("Obstruction of works (阻工)"),
@@ -57,20 +57,20 @@ class RiskInput:
     found_on: date | None = None
 
 
-def get(actor, risk_id) -> Risk:
-    risk = db.session.get(Risk, risk_id) if risk_id else None
+def get(actor, risk_id) -> ProjectRisk:
+    risk = db.session.get(ProjectRisk, risk_id) if risk_id else None
     if risk is None:
         raise NotFound(_l("There is no such risk or dispute."))
     projects.get(actor, risk.project_id)
     return risk
 
 
-def of_project(project_id) -> list[Risk]:
-    return list(db.session.scalars(select(Risk).where(Risk.project_id == project_id)
-                                   .order_by(Risk.found_on, Risk.id)))
+def of_project(project_id) -> list[ProjectRisk]:
+    return list(db.session.scalars(select(ProjectRisk).where(ProjectRisk.project_id == project_id)
+                                   .order_by(ProjectRisk.found_on, ProjectRisk.id)))
 
 
-def create(actor, project_id, data: RiskInput) -> Risk:
+def create(actor, project_id, data: RiskInput) -> ProjectRisk:
     project = projects.recorded(actor, project_id, "project_officer.risk")
     errors = {}
     if data.risk_type not in TYPES:
@@ -86,7 +86,7 @@ def create(actor, project_id, data: RiskInput) -> Risk:
         errors["found_on"] = [_l("A risk cannot be found in the future.")]
     refuse(actor, "project_officer.risk", errors, "project_officer_project", project.id)
     unit_id, leader_id = rules.for_project(project, data.level)
-    risk = Risk(project_id=project.id, risk_type=data.risk_type, level=data.level, title=title,
+    risk = ProjectRisk(project_id=project.id, risk_type=data.risk_type, level=data.level, title=title,
                 description=text(data.description, 4000), found_on=data.found_on, responsible_unit_id=unit_id,
                 responsible_leader_id=leader_id, recorded_by_id=actor.user_id)
     db.session.add(risk)
@@ -97,7 +97,7 @@ def create(actor, project_id, data: RiskInput) -> Risk:
     return risk
 
 
-def _open(actor, risk_id, action) -> Risk:
+def _open(actor, risk_id, action) -> ProjectRisk:
     risk = get(actor, risk_id)
     projects.recorded(actor, risk.project_id, action)
     if risk.status != "open":
@@ -107,7 +107,7 @@ def _open(actor, risk_id, action) -> Risk:
     return risk
 
 
-def regrade(actor, risk_id, level: str) -> Risk:
+def regrade(actor, risk_id, level: str) -> ProjectRisk:
     """A new level: the responsible unit and leader follow the level's rule."""
     risk = _open(actor, risk_id, "project_officer.risk.level")
     refuse(actor, "project_officer.risk.level",
@@ -122,7 +122,7 @@ def regrade(actor, risk_id, level: str) -> Risk:
     return risk
 
 
-def add_action(actor, risk_id, kind: str, text_value: str, acted_on: date | None = None) -> RiskAction:
+def add_action(actor, risk_id, kind: str, text_value: str, acted_on: date | None = None) -> ProjectRiskAction:
     risk = _open(actor, risk_id, "project_officer.risk.action")
     errors = {}
     acted_on = acted_on or today()
@@ -134,7 +134,7 @@ def add_action(actor, risk_id, kind: str, text_value: str, acted_on: date | None
     if acted_on > today():
         errors["acted_on"] = [_l("Record what has been done, not what is planned.")]
     refuse(actor, "project_officer.risk.action", errors, "project_officer_risk", risk.id)
-    row = RiskAction(risk=risk, kind=kind, acted_on=acted_on, text=body, recorded_by_id=actor.user_id)
+    row = ProjectRiskAction(risk=risk, kind=kind, acted_on=acted_on, text=body, recorded_by_id=actor.user_id)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "project_officer.risk.action", row, detail={"risk_id": risk.id, "kind": kind})
@@ -142,7 +142,7 @@ def add_action(actor, risk_id, kind: str, text_value: str, acted_on: date | None
     return row
 
 
-def resolve(actor, risk_id, outcome: str) -> Risk:
+def resolve(actor, risk_id, outcome: str) -> ProjectRisk:
     """化解: closed with its outcome; only after at least one action."""
     risk = _open(actor, risk_id, "project_officer.risk.resolve")
     errors = {}
@@ -175,25 +175,25 @@ def register_ticket(actor, risk_id, submission_key: str | None = None):
     ticket = tickets.register(actor, tickets.Intake(
         enterprise_id=project.enterprise_id, channel="visit", category=TICKET_CATEGORY, ticket_class="general",
         handling_mode="follow", description=description, submission_key=submission_key))
-    risk = db.session.get(Risk, risk_id)
+    risk = db.session.get(ProjectRisk, risk_id)
     risk.ticket_id = ticket.id
     audit.record(actor, "project_officer.risk.ticket", risk, detail={"ticket_id": ticket.id})
     db.session.commit()
     return ticket
 
 
-def for_ticket(actor, ticket_id) -> list[Risk]:
+def for_ticket(actor, ticket_id) -> list[ProjectRisk]:
     """The risks the actor sees that were registered as ``ticket_id``."""
-    return list(db.session.scalars(select(Risk).where(Risk.ticket_id == ticket_id,
-                                                      Risk.project_id.in_(projects.visible_ids(actor)))))
+    return list(db.session.scalars(select(ProjectRisk).where(ProjectRisk.ticket_id == ticket_id,
+                                                      ProjectRisk.project_id.in_(projects.visible_ids(actor)))))
 
 
 def findings_of(actor, enterprise_id) -> list[Finding]:
     """The risks of the enterprise's projects that the actor sees, as
     ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
-    rows = db.session.scalars(select(Risk).join(Project, Project.id == Risk.project_id)
+    rows = db.session.scalars(select(ProjectRisk).join(Project, Project.id == ProjectRisk.project_id)
                               .where(Project.enterprise_id == enterprise_id,
-                                     Project.id.in_(projects.visible_ids(actor))).order_by(Risk.id))
+                                     Project.id.in_(projects.visible_ids(actor))).order_by(ProjectRisk.id))
     return [Finding(source="project_officer.risk", ref=risk.id, title=risk.title, found_on=risk.found_on,
                     detail=risk.description, category=str(TYPES[risk.risk_type]), level=risk.level,
                     is_open=risk.status == "open", endpoint="project_officer.risk",

@@ -16,7 +16,7 @@ from core.extensions import db
 from core.org.models import Unit, User, UserRole
 from plugins.project_officer import projects
 from plugins.project_officer.checks import refuse
-from plugins.project_officer.models import Rule
+from plugins.project_officer.models import ProjectRule
 
 LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 
@@ -65,8 +65,8 @@ def default_for(unit, level: str) -> Responsibility:
     return Responsibility(level, unit.id, None)
 
 
-def rule_of(unit_id, level: str) -> Rule | None:
-    return db.session.scalar(select(Rule).where(Rule.unit_id == unit_id, Rule.level == level))
+def rule_of(unit_id, level: str) -> ProjectRule | None:
+    return db.session.scalar(select(ProjectRule).where(ProjectRule.unit_id == unit_id, ProjectRule.level == level))
 
 
 def responsibility(unit, level: str) -> Responsibility:
@@ -100,7 +100,7 @@ def choices(actor) -> tuple[list[Unit], list[User]]:
     return units, leaders
 
 
-def save(actor, level: str, responsible_unit_id, leader_id=None) -> Rule:
+def save(actor, level: str, responsible_unit_id, leader_id=None) -> ProjectRule:
     actor.require("project_officer.rules")
     unit = actor.user.unit
     errors = {}
@@ -114,7 +114,7 @@ def save(actor, level: str, responsible_unit_id, leader_id=None) -> Rule:
         if leader is None or target is None or leader.unit_id != target.id or "leader" not in leader.roles:
             errors["leader_id"] = [_l("The leader must be a leader of the responsible unit.")]
     refuse(actor, "project_officer.rule", errors, "project_officer_rule")
-    rule = rule_of(unit.id, level) or Rule(unit_id=unit.id, level=level)
+    rule = rule_of(unit.id, level) or ProjectRule(unit_id=unit.id, level=level)
     rule.responsible_unit_id, rule.leader_id = target.id, leader_id or None
     rule.changed_by_id, rule.changed_at = actor.user_id, clock.now()
     db.session.add(rule)
@@ -128,7 +128,7 @@ def save(actor, level: str, responsible_unit_id, leader_id=None) -> Rule:
 def reset(actor, rule_id) -> None:
     """Drop a rule: its level takes the default again."""
     actor.require("project_officer.rules")
-    rule = db.session.get(Rule, rule_id) if rule_id else None
+    rule = db.session.get(ProjectRule, rule_id) if rule_id else None
     if rule is None or rule.unit_id != actor.unit_id:
         raise NotFound(_l("There is no such rule."))
     audit.record(actor, "project_officer.rule.reset", rule, detail={"level": rule.level})

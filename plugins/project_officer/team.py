@@ -13,21 +13,21 @@ from core.privacy import services as privacy
 from core.privacy import validation as personal
 from plugins.project_officer import projects
 from plugins.project_officer.checks import refuse, text, today
-from plugins.project_officer.models import Handover, Member
+from plugins.project_officer.models import ProjectHandover, ProjectMember
 
 POSTS = {"officer": _l("Responsible officer"), "leader": _l("Responsible leader"), "team": _l("Team member")}
 KINDS = {"police": _l("Police team"), "contact": _l("Enterprise contact")}
 
 
-def get_member(actor, member_id) -> Member:
-    member = db.session.get(Member, member_id) if member_id else None
+def get_member(actor, member_id) -> ProjectMember:
+    member = db.session.get(ProjectMember, member_id) if member_id else None
     if member is None:
         raise NotFound(_l("There is no such team member."))
     projects.get(actor, member.project_id)
     return member
 
 
-def add_police(actor, project_id, user_id, title: str = "") -> Member:
+def add_police(actor, project_id, user_id, title: str = "") -> ProjectMember:
     project = projects.managed(actor, project_id, "project_officer.member.add")
     errors = {}
     user = projects.person_in_tree(project.unit, user_id, roles=("officer", "leader", "desk"))
@@ -36,7 +36,7 @@ def add_police(actor, project_id, user_id, title: str = "") -> Member:
     elif any(m.user_id == user.id for m in projects.current_team(project)):
         errors["user_id"] = [_l("This officer is already in the team.")]
     refuse(actor, "project_officer.member.add", errors, "project_officer_project", project.id)
-    member = Member(project=project, kind="police", user_id=user.id, title=text(title, 100), added_on=today())
+    member = ProjectMember(project=project, kind="police", user_id=user.id, title=text(title, 100), added_on=today())
     db.session.add(member)
     db.session.flush()
     audit.record(actor, "project_officer.member.add", member, detail={"project_id": project.id, "kind": "police",
@@ -45,7 +45,7 @@ def add_police(actor, project_id, user_id, title: str = "") -> Member:
     return member
 
 
-def add_contact(actor, project_id, name: str, title: str = "", phone: str = "") -> Member:
+def add_contact(actor, project_id, name: str, title: str = "", phone: str = "") -> ProjectMember:
     project = projects.managed(actor, project_id, "project_officer.member.add")
     errors = {}
     name = text(name, 100)
@@ -56,7 +56,7 @@ def add_contact(actor, project_id, name: str, title: str = "", phone: str = "") 
     except ValidationError as error:
         errors["phone"] = [error.message]
     refuse(actor, "project_officer.member.add", errors, "project_officer_project", project.id)
-    member = Member(project=project, kind="contact", name=name, title=text(title, 100), phone=phone,
+    member = ProjectMember(project=project, kind="contact", name=name, title=text(title, 100), phone=phone,
                     added_on=today())
     db.session.add(member)
     db.session.flush()
@@ -65,7 +65,7 @@ def add_contact(actor, project_id, name: str, title: str = "", phone: str = "") 
     return member
 
 
-def remove(actor, member_id) -> Member:
+def remove(actor, member_id) -> ProjectMember:
     member = get_member(actor, member_id)
     projects.managed(actor, member.project_id, "project_officer.member.remove")
     if member.left_on is not None:
@@ -76,7 +76,7 @@ def remove(actor, member_id) -> Member:
     return member
 
 
-def reveal_phone(actor, member_id) -> Member:
+def reveal_phone(actor, member_id) -> ProjectMember:
     """A contact's phone in full, for a role that may see it (audited)."""
     member = get_member(actor, member_id)
     if not member.phone:
@@ -86,7 +86,7 @@ def reveal_phone(actor, member_id) -> Member:
 
 
 def handover(actor, project_id, post: str, to_user_id, notes: str = "", from_member_id=None,
-             handed_on: date | None = None) -> Handover:
+             handed_on: date | None = None) -> ProjectHandover:
     """Hand the officer's or the leader's post, or a team member's place
     (``from_member_id``), to ``to_user_id``, who must belong to the project
     unit's tree; the history keeps who handed what to whom."""
@@ -118,9 +118,9 @@ def handover(actor, project_id, post: str, to_user_id, notes: str = "", from_mem
         project.leader_id = successor.id
     else:
         leaving.left_on = handed_on
-        db.session.add(Member(project=project, kind="police", user_id=successor.id, title=leaving.title,
+        db.session.add(ProjectMember(project=project, kind="police", user_id=successor.id, title=leaving.title,
                               added_on=handed_on))
-    row = Handover(project_id=project.id, post=post, from_user_id=from_user_id, to_user_id=successor.id,
+    row = ProjectHandover(project_id=project.id, post=post, from_user_id=from_user_id, to_user_id=successor.id,
                    handed_on=handed_on, notes=text(notes, 2000), recorded_by_id=actor.user_id)
     db.session.add(row)
     db.session.flush()

@@ -21,7 +21,7 @@ from core.extensions import db
 from core.tickets.deadlines import local_date
 from plugins.project_officer import projects
 from plugins.project_officer.checks import refuse, text, today
-from plugins.project_officer.models import Project, Visit
+from plugins.project_officer.models import Project, ProjectVisit
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ def last_visits(project_ids) -> dict[int, date]:
     ids = sorted(set(project_ids))
     found = {}
     for start in range(0, len(ids), 900):
-        found.update(db.session.execute(select(Visit.project_id, func.max(Visit.visited_on))
-                                        .where(Visit.project_id.in_(ids[start:start + 900]))
-                                        .group_by(Visit.project_id)).all())
+        found.update(db.session.execute(select(ProjectVisit.project_id, func.max(ProjectVisit.visited_on))
+                                        .where(ProjectVisit.project_id.in_(ids[start:start + 900]))
+                                        .group_by(ProjectVisit.project_id)).all())
     return found
 
 
@@ -96,7 +96,7 @@ def set_interval(actor, project_id, months) -> Project:
     project = projects.managed(actor, project_id, "project_officer.schedule")
     errors = {}
     if not isinstance(months, int) or not 1 <= months <= projects.MAX_INTERVAL_MONTHS:
-        errors["visit_interval_months"] = [_l("Visit at least once every %(n)d months.",
+        errors["visit_interval_months"] = [_l("ProjectVisit at least once every %(n)d months.",
                                               n=projects.MAX_INTERVAL_MONTHS)]
     refuse(actor, "project_officer.schedule", errors, "project_officer_project", project.id)
     before, project.visit_interval_months = project.visit_interval_months, months
@@ -105,21 +105,21 @@ def set_interval(actor, project_id, months) -> Project:
     return project
 
 
-def get(actor, visit_id) -> Visit:
-    visit = db.session.get(Visit, visit_id) if visit_id else None
+def get(actor, visit_id) -> ProjectVisit:
+    visit = db.session.get(ProjectVisit, visit_id) if visit_id else None
     if visit is None:
         raise NotFound(_l("There is no such visit."))
     projects.get(actor, visit.project_id)
     return visit
 
 
-def of_project(project_id) -> list[Visit]:
-    return list(db.session.scalars(select(Visit).where(Visit.project_id == project_id)
-                                   .order_by(Visit.visited_on, Visit.id)))
+def of_project(project_id) -> list[ProjectVisit]:
+    return list(db.session.scalars(select(ProjectVisit).where(ProjectVisit.project_id == project_id)
+                                   .order_by(ProjectVisit.visited_on, ProjectVisit.id)))
 
 
 def record(actor, project_id, visited_on: date | None, visitors: str, raised: str = "", actions: str = "",
-           follow_up: str = "") -> Visit:
+           follow_up: str = "") -> ProjectVisit:
     project = projects.recorded(actor, project_id, "project_officer.visit")
     errors = {}
     if visited_on is None:
@@ -130,7 +130,7 @@ def record(actor, project_id, visited_on: date | None, visitors: str, raised: st
     if not visitors:
         errors["visitors"] = [_l("Name who made the visit.")]
     refuse(actor, "project_officer.visit", errors, "project_officer_project", project.id)
-    visit = Visit(project_id=project.id, visited_on=visited_on, visitors=visitors, raised=text(raised, 4000),
+    visit = ProjectVisit(project_id=project.id, visited_on=visited_on, visitors=visitors, raised=text(raised, 4000),
                   actions=text(actions, 4000), follow_up=text(follow_up, 4000), recorded_by_id=actor.user_id)
     db.session.add(visit)
     db.session.flush()
