@@ -166,7 +166,7 @@ def _validate(actor, unit, data: ProjectInput, errors: dict) -> dict:
         errors["leader_id"] = [_l("The leader must be a leader of your unit's tree.")]
     interval = data.visit_interval_months
     if interval is None or not 1 <= interval <= MAX_INTERVAL_MONTHS:
-        errors["visit_interval_months"] = [_l("ProjectVisit at least once every %(n)d months.", n=MAX_INTERVAL_MONTHS)]
+        errors["visit_interval_months"] = [_l("Visit at least once every %(n)d months.", n=MAX_INTERVAL_MONTHS)]
     return {"name": name, "enterprise_id": data.enterprise_id, "location": text(data.location, 200),
             "investment": investment, "stage": data.stage, "starts_on": data.starts_on, "ends_on": data.ends_on,
             "officer_id": data.officer_id, "leader_id": data.leader_id, "visit_interval_months": interval}

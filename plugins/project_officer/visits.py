@@ -96,7 +96,7 @@ def set_interval(actor, project_id, months) -> Project:
     project = projects.managed(actor, project_id, "project_officer.schedule")
     errors = {}
     if not isinstance(months, int) or not 1 <= months <= projects.MAX_INTERVAL_MONTHS:
-        errors["visit_interval_months"] = [_l("ProjectVisit at least once every %(n)d months.",
+        errors["visit_interval_months"] = [_l("Visit at least once every %(n)d months.",
                                               n=projects.MAX_INTERVAL_MONTHS)]
     refuse(actor, "project_officer.schedule", errors, "project_officer_project", project.id)
     before, project.visit_interval_months = project.visit_interval_months, months
