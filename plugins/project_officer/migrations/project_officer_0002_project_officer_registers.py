@@ -12,7 +12,7 @@ import sqlalchemy as sa
 revision = 'project_officer_0002'
 down_revision = 'project_officer_0001'
 branch_labels = None
-depends_on = None
+depends_on = "core_0005"   # the ticket and document tables its records point at
 
 
 def upgrade():
