@@ -42,6 +42,9 @@ def test_the_level_gives_the_responsible_unit_and_leader_by_default_and_by_rule(
     assert (high.responsible_unit_id, high.responsible_leader_id) == (city.city.id, user_id("city_leader"))
     assert (medium.responsible_unit_id, medium.responsible_leader_id) == (city.station_a.id, user_id("leader_a"))
     assert (low.responsible_unit_id, low.responsible_leader_id) == (city.station_a.id, user_id("leader_a"))
+    # On the responsible leaders' queues, the higher level first.
+    assert [r.id for r in risks.responsible_for(actor_for("city_leader"))] == [high.id]
+    assert [r.id for r in risks.responsible_for(actor_for("leader_a"))] == [medium.id, low.id]
     leader = actor_for("leader_a")
     with pytest.raises(ValidationError) as error:                 # station B is not on station A's branch
         rules.save(leader, "high", city.station_b.id, user_id("leader_b"))

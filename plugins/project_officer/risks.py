@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from core.audit import services as audit
 from core.errors import Forbidden, NotFound, ValidationError
@@ -40,6 +40,7 @@ TYPE_WORDS = {"obstruction": "阻工", "forced_contracting": "强揽工程", "ex
               "bribery": "商业贿赂", "embezzlement": "职务侵占、挪用资金", "contract_fraud": "合同诈骗",
               "land": "征地拆迁纠纷", "other": "其他"}
 LEVEL_WORDS = {"high": "高", "medium": "中", "low": "低"}
+LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Types that usually point to a crime: the risk page offers to register a ticket.
 CRIME_TYPES = ("obstruction", "forced_contracting", "extortion", "bid_rigging", "provocation", "bribery",
                "embezzlement", "contract_fraud")
@@ -180,6 +181,14 @@ def register_ticket(actor, risk_id, submission_key: str | None = None):
     audit.record(actor, "project_officer.risk.ticket", risk, detail={"ticket_id": ticket.id})
     db.session.commit()
     return ticket
+
+
+def responsible_for(actor) -> list[ProjectRisk]:
+    """Open risks whose responsible leader the actor is (the leader's queue)."""
+    actor.require("project_officer.read")
+    return list(db.session.scalars(select(ProjectRisk).where(ProjectRisk.responsible_leader_id == actor.user_id,
+                                                             ProjectRisk.status == "open")
+                                   .order_by(case(LEVEL_ORDER, value=ProjectRisk.level), ProjectRisk.found_on)))
 
 
 def for_ticket(actor, ticket_id) -> list[ProjectRisk]:

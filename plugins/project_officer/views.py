@@ -378,6 +378,7 @@ def make_monthly():
 def queue():
     actor = current_actor()
     return render_template("project_officer/queue.html", mine=visits.overdue(actor, mine_only=True),
+                           risks=risks.responsible_for(actor), levels=rules.LEVELS, types=risks.TYPES,
                            units=visits.overdue(actor) if actor.can("project_officer.manage") else [])
 
 
