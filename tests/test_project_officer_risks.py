@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from core.errors import Forbidden, NotFound, ValidationError
+from core.extensions import db
 from core.org.actor import shell_actor
 from core.plugins import services as plugin_services
 from core.registry import services as registry
@@ -100,6 +101,10 @@ def test_a_risk_pointing_to_a_crime_links_to_a_ticket_both_ways(app, city):
     assert risks.get(actor_for("desk_a"), risk.id).ticket_id == ticket.id
     with pytest.raises(ValidationError):                          # once
         risks.register_ticket(actor_for("desk_a"), risk.id)
+    # Had the link not been written after the ticket, registering again finds the same ticket.
+    db.session.get(ProjectRisk, risk.id).ticket_id = None
+    db.session.commit()
+    assert risks.register_ticket(actor_for("desk_a"), risk.id).id == ticket.id
     client = fresh_client(app)
     login(client, "desk_a")
     ticket_page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)

@@ -143,7 +143,7 @@ def _project_officer_records(unit_code, desk, leader, enterprise_id):
         name="重点项目", enterprise_id=enterprise_id, stage="construction", officer_id=officer,
         leader_id=actor_for(leader).user_id, visit_interval_months=1))
     contact = team.add_contact(actor_for(desk), project.id, "周经理", "项目经理", "13857512345")
-    handover = team.handover(actor_for(desk), project.id, "officer", actor_for(leader).user_id, "移交")
+    team.handover(actor_for(desk), project.id, "officer", actor_for(leader).user_id, "移交")
     version = plan_versions.start(actor_for(desk), project.id)
     plan_versions.save(actor_for(desk), version.id, {"measures": "每月走访"})
     plan_versions.approve(actor_for(leader), version.id)
@@ -154,8 +154,7 @@ def _project_officer_records(unit_code, desk, leader, enterprise_id):
     risks.register_ticket(actor_for(desk), risk.id)
     rule = rules.save(actor_for(leader), "medium", actor_for(desk).unit_id, actor_for(leader).user_id)
     dossier.make(actor_for(desk), project.id)
-    return {"project_id": project.id, "member_id_po": contact.id, "handover_id": handover.id,
-            "plan_version_id": version.id, "project_visit_id": visit.id, "project_meeting_id": meeting.id,
+    return {"project_id": project.id, "member_id_po": contact.id, "plan_version_id": version.id, "project_visit_id": visit.id, "project_meeting_id": meeting.id,
             "project_risk_id": risk.id, "rule_id": rule.id}
 
 
@@ -305,7 +304,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
            "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1,
            "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
-    own.update({name: 1 for name in ("project_id", "member_id_po", "handover_id", "plan_version_id", "project_visit_id",
+    own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
                                      "project_meeting_id", "project_risk_id", "rule_id")})
     clients = {}
     for username in ("admin", "desk"):

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from core.documents import services as documents
 from core.errors import ValidationError
+from core.extensions import db
 from core.plugins.toolkit import DocumentType
 from plugins.project_officer import projects, rules, visits
 from plugins.project_officer.checks import refuse, today
 from plugins.project_officer.dossier import STAGE_WORDS, day
 from plugins.project_officer.models import Project, ProjectRisk, ProjectVisit
 from plugins.project_officer.risks import LEVEL_WORDS, TYPE_WORDS
-from core.extensions import db
 
 MONTHLY = "project_officer.monthly"
 TYPE = DocumentType(MONTHLY, _l("Monthly project officers' summary (项目警官工作月报)"), layout="letter", family="letter")

@@ -159,9 +159,11 @@ def resolve(actor, risk_id, outcome: str) -> ProjectRisk:
     return risk
 
 
-def register_ticket(actor, risk_id, submission_key: str | None = None):
+def register_ticket(actor, risk_id):
     """Register the risk as a crime report in core's demand loop and keep the
-    ticket's id on the risk."""
+    ticket's id on the risk. The intake's submission key is the risk's own, so
+    registering again (after a failure between the two commits) finds the same
+    ticket instead of making a second."""
     risk = get(actor, risk_id)
     projects.recorded(actor, risk.project_id, "project_officer.risk.ticket")
     if not actor.can("ticket.register"):
@@ -175,7 +177,7 @@ def register_ticket(actor, risk_id, submission_key: str | None = None):
                    f"{risk.title}。{risk.description}")[:5000]
     ticket = tickets.register(actor, tickets.Intake(
         enterprise_id=project.enterprise_id, channel="visit", category=TICKET_CATEGORY, ticket_class="general",
-        handling_mode="follow", description=description, submission_key=submission_key))
+        handling_mode="follow", description=description, submission_key=f"project_officer.risk.{risk.id}"))
     risk = db.session.get(ProjectRisk, risk_id)
     risk.ticket_id = ticket.id
     audit.record(actor, "project_officer.risk.ticket", risk, detail={"ticket_id": ticket.id})

@@ -320,7 +320,7 @@ def resolve_risk(project_risk_id):
 @permission_required("ticket.register")
 def risk_ticket(project_risk_id):
     try:
-        ticket = risks.register_ticket(current_actor(), project_risk_id, request.form.get("submission_key") or None)
+        ticket = risks.register_ticket(current_actor(), project_risk_id)
         return _back("tickets.detail", ticket_id=ticket.id)
     except (ValidationError, Forbidden) as error:
         _failed(error)

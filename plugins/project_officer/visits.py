@@ -9,7 +9,7 @@ has passed without a visit is overdue and shows on its officer's and leader's
 queues."""
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
