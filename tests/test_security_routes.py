@@ -97,6 +97,8 @@ def world(app, city):
     foreign.update(_exit_entry_records("STB", "desk_b", foreign["enterprise_id"], 2))
     own.update(_ip_protection_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
     foreign.update(_ip_protection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
+    own.update(_project_officer_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
+    foreign.update(_project_officer_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
@@ -192,6 +194,34 @@ def _ip_protection_records(unit_code, desk, leader, enterprise_id):
             "file_id": consultation.messages[0].files[0].id, "check_id": check.id, "ip_case_id": case.id,
             "evidence_id": case.evidence[0].id, "brand_id": brand.id, "member_id": member.id, "alert_id": alert.id,
             "outreach_id": talk.id}
+
+# --- the project officers' records (plugins/project_officer) -----------------------------------
+
+def _project_officer_records(unit_code, desk, leader, enterprise_id):
+    """The plugin enabled for the unit, a project with a contact, a handover, an
+    approved plan, a visit, a meeting, a risk linked to a ticket, a rule and the file."""
+    from core.plugins import services as plugin_services
+    from plugins.project_officer import dossier, meetings, plan_versions, projects, risks, rules, team, visits
+
+    plugin_services.set_enabled(shell_actor(), unit_code, "project_officer", True)
+    officer = actor_for(desk.replace("desk", "officer")).user_id
+    project = projects.create(actor_for(desk), projects.ProjectInput(
+        name="重点项目", enterprise_id=enterprise_id, stage="construction", officer_id=officer,
+        leader_id=actor_for(leader).user_id, visit_interval_months=1))
+    contact = team.add_contact(actor_for(desk), project.id, "周经理", "项目经理", "13857512345")
+    team.handover(actor_for(desk), project.id, "officer", actor_for(leader).user_id, "移交")
+    version = plan_versions.start(actor_for(desk), project.id)
+    plan_versions.save(actor_for(desk), version.id, {"measures": "每月走访"})
+    plan_versions.approve(actor_for(leader), version.id)
+    visit = visits.record(actor_for(desk), project.id, date(2026, 11, 19), "民警")
+    meeting = meetings.record(actor_for(desk), project.id, "joint", date(2026, 11, 19), "街道、派出所")
+    risk = risks.create(actor_for(desk), project.id, risks.RiskInput(risk_type="obstruction", level="high",
+                                                                     title="阻工", found_on=date(2026, 11, 19)))
+    risks.register_ticket(actor_for(desk), risk.id)
+    rule = rules.save(actor_for(leader), "medium", actor_for(desk).unit_id, actor_for(leader).user_id)
+    dossier.make(actor_for(desk), project.id)
+    return {"project_id": project.id, "member_id_po": contact.id, "plan_version_id": version.id, "project_visit_id": visit.id, "project_meeting_id": meeting.id,
+            "project_risk_id": risk.id, "rule_id": rule.id}
 
 
 def _url(app, rule, values) -> str | None:
@@ -344,6 +374,9 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
            "frozen_case_id": 1}
            "consultation_id": 1, "message_id": 1, "file_id": 1, "check_id": 1, "ip_case_id": 1, "evidence_id": 1,
            "brand_id": 1, "member_id": 1, "alert_id": 1, "outreach_id": 1}
+           "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
+    own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
+                                     "project_meeting_id", "project_risk_id", "rule_id")})
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
