@@ -379,3 +379,77 @@ def test_the_specimen_command_writes_two_pages(app, tmp_path, layout):
     for label in ("一、", "（一）", "1.", "（1）", "抄送："):
         assert label in text
     assert ("印发" in text) == (layout == "file")
+
+
+# ---------------------------------------------------------------- tables, figures, contents
+
+CHART = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120" viewBox="0 0 300 120">'
+         '<rect x="10" y="20" width="80" height="90" fill="#c00"/><rect x="110" y="60" width="80" height="50"/>'
+         '<text x="10" y="15" font-size="12">高风险</text></svg>')
+
+
+def structured_body(risks=60):
+    rows = tuple((str(n), f"企业{n:03d}", "非法集资" if n % 2 else "合同诈骗", "高" if n % 3 == 0 else "中")
+                 for n in range(1, risks + 1))
+    return (("contents", ""), ("h1", "风险概况"), ("p", "本季度共梳理风险如下。"),
+            ("figure", {"svg": CHART, "caption": "图1 风险等级分布"}),
+            ("h1", "风险清单"), ("h2", "重点企业"),
+            ("table", {"columns": ["序号", "企业", "类别", "等级"], "rows": [list(r) for r in rows]}),
+            ("h1", "工作建议"), ("p", "请相关部门加强监管。"))
+
+
+def test_a_table_spans_pages_with_its_header_and_every_row(app):
+    pdf = rendering.render(make("file", body=structured_body()))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    table_pages = [p for p in pages if "企业001" in p.extract_text() or "企业060" in p.extract_text()
+                   or "企业030" in p.extract_text()]
+    text = flat(text_of(pdf))
+    assert all(f"企业{n:03d}" in text for n in range(1, 61))
+    assert len(pages) >= 3
+    with_rows = [p for p in pages if re.search(r"企业\d{3}", p.extract_text())]
+    assert len(with_rows) >= 2 and all("序号" in p.extract_text() for p in with_rows)   # the header repeats
+    assert table_pages
+
+
+def test_the_table_of_contents_names_each_section_and_its_page(app):
+    pdf = rendering.render(make("file", body=structured_body()))
+    pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    contents = pages[0]
+    assert "目录" in contents
+    for heading in ("一、风险概况", "二、风险清单", "（一）重点企业", "三、工作建议"):
+        entry = re.search(re.escape(heading) + r"\.*(\d+)", contents)
+        assert entry, (heading, contents)
+        page = int(entry.group(1))
+        assert heading in pages[page - 1], (heading, page)   # the page the entry names holds the heading
+
+
+def test_a_figure_is_drawn_from_its_svg(app):
+    import pypdfium2
+
+    pdf = rendering.render(make("letter", body=(("p", "见下图。"), ("figure", {"svg": CHART, "caption": "图1 分布"}))))
+    assert "图1分布" in flat(text_of(pdf)) and "高风险" in flat(text_of(pdf))
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("RGB")
+    reds = sum(n for n, (r, g, b) in image.getcolors(1 << 24) if r > 180 and g < 60 and b < 60)
+    assert reds > 500          # the red bar, not only the red mark (which is far smaller at this scale)
+
+
+def test_structured_blocks_are_checked():
+    from core.documents.blocks import BlockError, cleaned
+
+    table = {"columns": ["序号", "名称"], "rows": [["1", "甲"]]}
+    assert cleaned("table", table) == ["table", table]
+    assert cleaned("contents", "") == ["contents", ""]
+    for bad in ({"columns": [], "rows": []}, {"columns": ["a"], "rows": [["1", "2"]]},
+                {"columns": ["a"] * 13, "rows": []}, {"columns": ["a"], "rows": [[{"x": 1}]]}, "text"):
+        with pytest.raises(BlockError):
+            cleaned("table", bad)
+    for svg in ('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(http://x/y)"/></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg" onload="x()"></svg>',
+                '<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
+                '<svg><rect/></svg>', "<p>not a drawing</p>", "<svg xmlns='http://www.w3.org/2000/svg'><rect>"):
+        with pytest.raises(BlockError):
+            cleaned("figure", {"svg": svg, "caption": ""})
+    local = '<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/></svg>'
+    assert cleaned("figure", {"svg": local, "caption": "图"})[1]["caption"] == "图"

@@ -250,3 +250,34 @@ def test_a_missing_pdf_is_a_clear_refusal(city, prefixes):
     (services.storage() / document.pdf_name).unlink()
     with pytest.raises(ValidationError):
         services.pdf(actor_for("desk"), document.id)
+
+
+def test_tables_figures_and_contents_are_kept_and_checked(city, prefixes):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+    body = [("contents", ""), ("h1", "风险清单"),
+            ("table", {"columns": ["序号", "企业"], "rows": [["1", "浙江华达科技有限公司"]]}),
+            ("figure", {"svg": svg, "caption": "图1"})]
+    document = services.create(actor_for("desk"), draft(body=body))
+    assert [kind for kind, _value in document.body] == ["contents", "h1", "table", "figure"]
+    assert document.body[2][1]["rows"] == [["1", "浙江华达科技有限公司"]]
+    assert services.preview(actor_for("desk"), document.id).startswith(b"%PDF")
+    for bad in ([("contents", ""), ("contents", ""), ("p", "正文")],
+                [("table", {"columns": ["a"], "rows": [["1", "2"]]})],
+                [("p", "正文"), ("figure", {"svg": "<svg><script/></svg>", "caption": ""})]):
+        with pytest.raises(ValidationError) as caught:
+            services.create(actor_for("desk"), draft(body=bad))
+        assert "body" in caught.value.errors
+    db.session.rollback()
+    assert count(Document) == 1
+
+
+def test_the_body_field_keeps_structured_blocks_where_their_markers_stand():
+    from core.documents import forms
+
+    table = {"columns": ["序号"], "rows": [["1"]]}
+    stored = [["contents", ""], ["h1", "清单"], ["table", table], ["p", "说明"], ["table", {"columns": ["二"], "rows": []}]]
+    text = forms.body_text(stored)
+    assert text.splitlines() == ["[[目录]]", "# 清单", "[[表格 1]]", "说明", "[[表格 2]]"]
+    edited = "# 清单\n说明改了\n[[表格 1]]\n[[表格 9]]"
+    assert forms.body_blocks(edited, stored) == [("h1", "清单"), ("p", "说明改了"), ("table", table), ("p", "[[表格 9]]")]
+    assert forms.body_blocks(text, stored) == [tuple(b) for b in stored]

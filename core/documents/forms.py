@@ -4,8 +4,10 @@ core.documents.services, whose messages are shown on the fields.
 
 The body is typed as plain lines: ``# `` … ``#### `` start a heading of level
 1–4 (numbered by the PDF engine), any other non-empty line is a paragraph.
-``body_blocks`` and ``body_text`` convert between the two; ``lines`` splits a
-one-per-line field."""
+Tables, figures and the table of contents (made by the system, e.g. a plugin's
+report) show as marker lines such as ``[[表格 1]]``: the author may move or delete
+them, and saving puts the block back where its marker stands. ``body_blocks``
+and ``body_text`` convert between the two; ``lines`` splits a one-per-line field."""
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +15,20 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, SelectField, StringField, TextAreaField
 
 HEADING = re.compile(r"^(#{1,4})[ \t\u3000]+(.*)$")
+# The marker words are the document's own (Chinese) vocabulary, like the format's 附件 and 抄送.
+MARKER_WORDS = {"table": "表格", "figure": "图", "contents": "目录"}
+MARKER = re.compile(r"^\[\[(表格|图|目录)(?: (\d+))?\]\]$")
+
+
+def _markers(blocks) -> dict[str, tuple]:
+    """Each structured block's marker text → the block."""
+    counts, out = {}, {}
+    for kind, value in blocks or ():
+        if kind in MARKER_WORDS:
+            counts[kind] = counts.get(kind, 0) + 1
+            word = MARKER_WORDS[kind]
+            out[f"[[{word}]]" if kind == "contents" else f"[[{word} {counts[kind]}]]"] = (kind, value)
+    return out
 
 
 def lines(text) -> list[str]:
@@ -20,12 +36,16 @@ def lines(text) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def body_blocks(text) -> list[tuple[str, str]]:
-    """The typed body as ``[(kind, text), …]``: ``h1``–``h4`` or ``p``."""
+def body_blocks(text, kept=()) -> list[tuple]:
+    """The typed body as ``[(kind, value), …]``: ``h1``–``h4`` or ``p``, and the
+    blocks of ``kept`` (the draft's stored body) whose markers are still there."""
+    structured = _markers(kept)
     blocks = []
     for line in lines(text):
         match = HEADING.match(line)
-        if match:
+        if line in structured:
+            blocks.append(structured.pop(line))
+        elif match:
             blocks.append((f"h{len(match.group(1))}", match.group(2).strip()))
         else:
             blocks.append(("p", line))
@@ -34,9 +54,14 @@ def body_blocks(text) -> list[tuple[str, str]]:
 
 def body_text(blocks) -> str:
     """The stored blocks as the text the body field shows (the inverse of ``body_blocks``)."""
+    blocks = [(kind, value) for kind, value in blocks or ()]
+    markers = {id(block[1]): marker for marker, block in _markers(blocks).items()}
     out = []
-    for kind, text in blocks or ():
-        out.append(f"{'#' * int(kind[1])} {text}" if kind in ("h1", "h2", "h3", "h4") else text)
+    for kind, value in blocks:
+        if kind in MARKER_WORDS:
+            out.append(markers[id(value)])
+        else:
+            out.append(f"{'#' * int(kind[1])} {value}" if kind in ("h1", "h2", "h3", "h4") else value)
     return "\n".join(out)
 
 
@@ -51,7 +76,8 @@ class DraftForm(FlaskForm):
         _l("Body"), render_kw={"rows": 16},
         description=_l("One paragraph a line. A line starting with “# ”, “## ”, “### ” or “#### ” is a heading "
                        "of level 1 to 4; the PDF numbers the headings itself (一、 （一） 1. （1）), so type them "
-                       "without a number."))
+                       "without a number. Lines such as [[表格 1]] stand for a table, figure or table of contents "
+                       "made by the system: move or delete them as a whole."))
     attachment_titles = TextAreaField(_l("Attachments (附件)"), render_kw={"rows": 2},
                                       description=_l("The title of each attachment, one per line; may be left "
                                                      "empty."))

@@ -41,10 +41,13 @@ from typing import NamedTuple
 from urllib.parse import unquote
 from urllib.request import DataHandler, Request
 
+from markupsafe import Markup
+
+from core.documents import blocks
+
 log = logging.getLogger(__name__)
 
 LAYOUTS = ("file", "letter")
-BLOCK_KINDS = ("h1", "h2", "h3", "h4", "p")
 STATIC_ROOT = (Path(__file__).resolve().parent.parent / "static").resolve()
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "documents"
 STATIC_SCHEME = "anqi-static"
@@ -72,9 +75,10 @@ class Verification(NamedTuple):
 class Letter:
     """Everything a document shows, as plain values.
 
-    ``body`` is a sequence of ``(kind, text)`` blocks, kind one of ``h1``–``h4``
-    and ``p``; headings are numbered here (一、 （一） 1. （1）), each level
-    restarting under its parent, so the text carries no number. ``number`` is
+    ``body`` is a sequence of ``(kind, value)`` blocks (``core.documents.blocks``):
+    ``h1``–``h4`` and ``p`` with text, ``table``, ``figure`` and ``contents``;
+    headings are numbered here (一、 （一） 1. （1）), each level restarting
+    under its parent, so the text carries no number. ``number`` is
     "" for a draft. ``verification`` is ``(code, url)`` or None. ``draft``
     watermarks every page with 草稿.
     """
@@ -84,7 +88,7 @@ class Letter:
     number: str                        # 发文字号, "" before issue
     title: str
     addressees: tuple = ()             # 主送
-    body: tuple = ()                   # (("h1" | "h2" | "h3" | "h4" | "p", text), …)
+    body: tuple = ()                   # (("h1" … "p", text) | ("table", Table) | ("figure", Figure) | ("contents", ""), …)
     attachments: tuple = ()            # 附件说明: titles
     issuer: str = ""                   # 发文机关署名
     date: date | None = None           # 成文日期
@@ -99,11 +103,7 @@ class Letter:
             raise ValueError(f"layout must be one of {LAYOUTS}, not {self.layout!r}")
         for name in ("addressees", "attachments", "copies"):
             object.__setattr__(self, name, tuple(str(v) for v in getattr(self, name)))
-        blocks = tuple((str(kind), str(text)) for kind, text in self.body)
-        for kind, _text in blocks:
-            if kind not in BLOCK_KINDS:
-                raise ValueError(f"block kind must be one of {BLOCK_KINDS}, not {kind!r}")
-        object.__setattr__(self, "body", blocks)
+        object.__setattr__(self, "body", tuple(_frozen_block(kind, value) for kind, value in self.body))
         if self.verification is not None and not isinstance(self.verification, Verification):
             object.__setattr__(self, "verification", Verification(*self.verification))
 
@@ -133,13 +133,19 @@ _LABELS = {
 }
 
 
-def numbered(body) -> list[tuple[str, str, str]]:
-    """``(kind, label, text)`` for each block: headings numbered per level,
+def _frozen_block(kind, value):
+    if isinstance(value, (blocks.Table, blocks.Figure)):
+        return str(kind), value
+    return blocks.frozen(str(kind), value if isinstance(value, dict) else ("" if value is None else value))
+
+
+def numbered(body) -> list[tuple[str, str, object]]:
+    """``(kind, label, value)`` for each block: headings numbered per level,
     a level's count restarting under each new heading of a higher level."""
     counts = [0, 0, 0, 0]
     out = []
     for kind, text in body:
-        if kind == "p":
+        if kind not in ("h1", "h2", "h3", "h4"):
             out.append((kind, "", text))
             continue
         level = int(kind[1]) - 1
@@ -166,7 +172,29 @@ def _qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(border=0, dark="#000", omitsize=True)
 
 
-def context(letter: Letter) -> dict:
+def _blocks(body, font: str = "") -> list[tuple]:
+    """``(kind, label, value, anchor)``: a heading's anchor is what the table of
+    contents links to; a figure's value is its inline drawing and caption."""
+    out = []
+    for index, (kind, label, value) in enumerate(numbered(body)):
+        if kind == "figure":
+            # Inline, so the document's fonts reach the drawing's text. Safe to
+            # mark: blocks.check_svg let only a self-contained drawing through.
+            value = (Markup(blocks.inline_svg(value.svg, font)), value.caption)
+        out.append((kind, label, value, f"s{index}"))
+    return out
+
+
+def _contents(body) -> tuple:
+    """The h1/h2 headings as ``(anchor, kind, label + text)`` when the body has a
+    ``contents`` block, else ()."""
+    if not any(kind == "contents" for kind, _value in body):
+        return ()
+    return tuple((f"s{index}", kind, label + value) for index, (kind, label, value) in enumerate(numbered(body))
+                 if kind in ("h1", "h2"))
+
+
+def context(letter: Letter, fonts: Fonts | None = None) -> dict:
     """The template's context: strings, numbers, tuples — nothing else."""
     verification = None
     if letter.verification:
@@ -179,7 +207,8 @@ def context(letter: Letter) -> dict:
         "number": letter.number,
         "title": letter.title,
         "addressees": "、".join(letter.addressees),
-        "blocks": numbered(letter.body),
+        "blocks": _blocks(letter.body, fonts.body if fonts else ""),
+        "contents": _contents(letter.body),
         "attachments": letter.attachments,
         "issuer": letter.issuer,
         "date": chinese_date(letter.date),
@@ -352,7 +381,7 @@ def _current_fonts() -> Fonts:
 def html_of(letter: Letter, fonts: Fonts | None = None) -> str:
     """The HTML WeasyPrint lays out (for debugging and the tests)."""
     eng = engine(fonts or _current_fonts())
-    return eng.templates[letter.layout].render(**context(letter))
+    return eng.templates[letter.layout].render(**context(letter, eng.fonts))
 
 
 def write_pdf(html: str, fonts: Fonts | None = None) -> bytes:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit import services as audit
-from core.documents import numbering
+from core.documents import blocks, numbering
 from core.documents.models import Document, DocumentDelivery
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
@@ -32,11 +32,16 @@ CORE_TYPES = (
     DocumentType("letter", _l("Letter"), layout="letter", family="letter"),
     DocumentType("file", _l("Official document"), layout="file", family="file"),
 )
-BLOCK_KINDS = ("h1", "h2", "h3", "h4", "p")
 DELIVERY_METHODS = {"in_person": _l("In person"), "post": _l("By post"), "fax": _l("By fax"),
                     "electronic": _l("Electronically")}
-MAX_BLOCKS = 400
-MAX_BLOCK = 5000
+MAX_BLOCKS = 3000      # a project's whole dossier is a few hundred headings and paragraphs
+BLOCK_PROBLEMS = {
+    "unknown": _l("A paragraph is too long or of an unknown kind."),
+    "too_long": _l("A paragraph is too long or of an unknown kind."),
+    "table": _l("A table needs 1 to 12 named columns, the same number of cells in every row, and at most "
+                "5,000 rows of short cells."),
+    "figure": _l("A figure must be a self-contained SVG drawing (no scripts, no outside links) with a short caption."),
+}
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read aloud and typed by hand
 
 
@@ -97,14 +102,18 @@ def _validate(actor, draft: Draft) -> dict:
     if not addressees:
         errors["addressees"] = [_l("Name at least one addressee (主送).")]
     body = []
-    for kind, text in list(draft.body or [])[:MAX_BLOCKS + 1]:
-        text = clean_text(text, MAX_BLOCK)
-        if kind not in BLOCK_KINDS or len(text) > MAX_BLOCK:
-            errors["body"] = [_l("A paragraph is too long or of an unknown kind.")]
+    for block in list(draft.body or [])[:MAX_BLOCKS + 1]:
+        try:
+            kind, value = block
+            stored = blocks.cleaned(kind, value)
+        except (TypeError, ValueError) as error:
+            errors["body"] = [BLOCK_PROBLEMS.get(getattr(error, "reason", ""), BLOCK_PROBLEMS["unknown"])]
             break
-        if text:
-            body.append([kind, text])
-    if "body" not in errors and not any(kind == "p" for kind, _text in body):
+        if stored:
+            body.append(stored)
+    if "body" not in errors and sum(kind == "contents" for kind, _value in body) > 1:
+        errors["body"] = [_l("A document has one table of contents.")]
+    if "body" not in errors and not any(kind in ("p", "table") for kind, _value in body):
         errors["body"] = [_l("Write the body of the document.")]
     if len(body) > MAX_BLOCKS:
         errors["body"] = [_l("The body is too long.")]

@@ -90,10 +90,10 @@ def _int(value) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
-def _draft(form, **links) -> services.Draft:
+def _draft(form, kept=(), **links) -> services.Draft:
     return services.Draft(
         doc_type=form.doc_type.data or "", title=form.title.data or "", addressees=forms.lines(form.addressees.data),
-        copies=forms.lines(form.copies.data), body=forms.body_blocks(form.body.data),
+        copies=forms.lines(form.copies.data), body=forms.body_blocks(form.body.data, kept),
         attachment_titles=forms.lines(form.attachment_titles.data), **links)
 
 
@@ -154,7 +154,7 @@ def edit(document_id):
         form.version.data = str(document.version)
         return _render_form(form, document)
     # The links were made when the draft was created; the form does not change them.
-    draft = _draft(form, ticket_id=document.ticket_id, enterprise_id=document.enterprise_id,
+    draft = _draft(form, kept=document.body, ticket_id=document.ticket_id, enterprise_id=document.enterprise_id,
                    related_type=document.related_type, related_id=document.related_id)
     try:
         services.update(actor, document.id, draft, version=_int(form.version.data))
