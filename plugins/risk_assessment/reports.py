@@ -170,9 +170,9 @@ def draft_of(report: Report) -> documents.Draft:
     body.append(("h1", "重点风险"))
     if f["top"]:
         body.append(("p", f"本季度风险程度最高的{len(f['top'])}项风险如下。"))
-        body += blocks.table(["序号", "企业", "行业", "镇街", "风险类别", "风险内容", "等级", "状态"],
-                             [[str(n), t["enterprise"], t["industry"], t["district"], t["category"], t["title"],
-                               t["level"], t["status"]] for n, t in enumerate(f["top"], start=1)])
+        body += blocks.table(["序号", "企业", "行业", "风险类别", "风险内容", "等级", "状态"],
+                             [[str(n), t["enterprise"], t["industry"], t["category"], t["title"], t["level"],
+                               t["status"]] for n, t in enumerate(f["top"], start=1)])
     else:
         body.append(("p", "本季度未评估发现企业风险。"))
     body.append(("h1", "“两书一单”发出及反馈情况"))
