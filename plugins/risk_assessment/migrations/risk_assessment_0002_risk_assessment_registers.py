@@ -1,9 +1,9 @@
-"""risk_assessment registers
+"""risk_assessment registers: the level matrix, assessments, risk items and
+their sources, letters with their risks and responses, quarterly reports
 
 Revision ID: risk_assessment_0002
 Revises: risk_assessment_0001
-Create Date: 2026-11-30 05:42:18.317249
-
+Depends on: core_0005 (letters and reports point at core's documents)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 revision = 'risk_assessment_0002'
 down_revision = 'risk_assessment_0001'
 branch_labels = None
-depends_on = None
+depends_on = 'core_0005'
 
 
 def upgrade():
