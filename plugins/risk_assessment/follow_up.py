@@ -75,9 +75,8 @@ def awaiting(actor) -> dict[str, int]:
     """Delivered letters of the actor's units without a response: in time and overdue."""
     today = local_date(clock.now())
     answered = exists().where(Response.letter_id == Letter.id)
-    rows = db.session.execute(
-        select(Letter.due_on < today, func.count()).join(Document, Document.id == Letter.document_id)
-        .where(actor.scope.filter(Letter.unit_id), Document.status == DELIVERED, ~answered)
-        .group_by(Letter.due_on < today)).all()
-    counts = {bool(late): n for late, n in rows}
-    return {"awaiting": counts.get(False, 0), "overdue": counts.get(True, 0)}
+    in_time, overdue = db.session.execute(
+        select(func.count().filter(Letter.due_on >= today), func.count().filter(Letter.due_on < today))
+        .select_from(Letter).join(Document, Document.id == Letter.document_id)
+        .where(actor.scope.filter(Letter.unit_id), Document.status == DELIVERED, ~answered)).one()
+    return {"awaiting": in_time, "overdue": overdue}
