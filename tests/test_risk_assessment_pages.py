@@ -113,3 +113,22 @@ def test_the_matrix_page_is_the_leaders_and_reports_are_generated_from_the_page(
     report = Report.query.order_by(Report.id.desc()).first()
     pdf = desk.get(f"/p/risk_assessment/reports/{report.id}/draft.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+
+
+def test_a_create_form_sent_twice_makes_one_record(app, city):
+    world = build(city)
+    client = fresh_client(app)
+    login(client, "desk_a")
+    new = f"/p/risk_assessment/assessments/new?enterprise_id={world.enterprises[0]}"
+    key = "risk-assessment-form-key-1"
+    first = _post(client, new, "/p/risk_assessment/assessments/new", enterprise_id=world.enterprises[0],
+                  title="年度风险评估", submission_key=key)
+    again = _post(client, new, "/p/risk_assessment/assessments/new", enterprise_id=world.enterprises[0],
+                  title="年度风险评估", submission_key=key)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"] and count(Assessment) == 1
+    url = first.headers["Location"]
+    for _ in range(2):
+        _post(client, url, url, area="risk_management", category="fundraising", title="高息集资", likelihood="4",
+              impact="4", submission_key="risk-assessment-form-key-2")
+    assert count(RiskItem) == 1

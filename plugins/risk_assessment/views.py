@@ -8,6 +8,7 @@ from core import clock
 from core.errors import AnqiError, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
+from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
 from core.web import current_actor, id_arg, permission_required
 from plugins.risk_assessment import assessments, follow_up, letters, matrix, quarters, reports, sources
@@ -33,8 +34,18 @@ def _flash_failure(error: AnqiError):
     flash(str(error.message), "error")
 
 
+def _already_done(actor):
+    """Where the record this create form already made is, when it is sent again (a double click)."""
+    return submissions.seen(actor, request.form.get("submission_key"))
+
+
+def _done(actor, target: str):
+    submissions.remember(actor, request.form.get("submission_key"), target)
+    return redirect(target, code=303)
+
+
 def _common():
-    return {"levels": matrix.LEVELS, "areas": AREAS, "categories": CATEGORIES, "kinds": letters.KINDS,
+    return {"new_key": submissions.new_key, "levels": matrix.LEVELS, "areas": AREAS, "categories": CATEGORIES, "kinds": letters.KINDS,
             "states": follow_up.STATES, "state": follow_up.state, "outcomes": OUTCOMES,
             "source_label": sources.source_label, "results": follow_up.RESULTS}
 
@@ -62,6 +73,8 @@ def new_assessment():
     enterprise = registry.get(actor, enterprise_id) if enterprise_id else None
     errors = {}
     if request.method == "POST":
+        if done := _already_done(actor):
+            return redirect(done, code=303)
         try:
             if enterprise is None:
                 raise ValidationError(_("Choose the enterprise to assess."), field="enterprise_id")
@@ -69,11 +82,12 @@ def new_assessment():
                                       assessed_on=_date("assessed_on"),
                                       investment_promotion=request.form.get("investment_promotion") == "1",
                                       summary=request.form.get("summary", ""))
-            return _back("risk_assessment.assessment", assessment_id=made.id)
+            return _done(actor, url_for("risk_assessment.assessment", assessment_id=made.id))
         except ValidationError as error:
             errors = error.errors or {error.field or "title": [error.message]}
     return render_template("risk_assessment/assessment_form.html", enterprise=enterprise, errors=errors,
-                           values=values, today=local_date(clock.now())), 400 if errors else 200
+                           values=values, today=local_date(clock.now()), new_key=submissions.new_key), \
+        400 if errors else 200
 
 
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
@@ -86,11 +100,13 @@ def assessment(assessment_id):
     errors, given = {}, None
     if request.method == "POST":
         actor.require("risk_assessment.assess")
+        if done := _already_done(actor):
+            return redirect(done, code=303)
         given = _risk_input(request.form)
         try:
             assessments.add_risk(actor, assessment_id, given)
             flash(_("The risk has been added."), "success")
-            return _back("risk_assessment.assessment", assessment_id=assessment_id)
+            return _done(actor, url_for("risk_assessment.assessment", assessment_id=assessment_id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
     elif request.args.get("finding") or request.args.get("ticket_class"):
@@ -153,6 +169,8 @@ def close_risk(risk_item_id):
 @permission_required("risk_assessment.assess")
 def draft_letter(assessment_id):
     actor = current_actor()
+    if done := _already_done(actor):
+        return redirect(done, code=303)
     try:
         letter = letters.draft(actor, assessment_id, request.form.get("kind", ""), request.form.getlist("risk_ids"),
                                addressee_kind=request.form.get("addressee_kind", ""),
@@ -161,7 +179,7 @@ def draft_letter(assessment_id):
         _flash_failure(error)
         return _back("risk_assessment.assessment", assessment_id=assessment_id)
     flash(_("The letter has been drafted: edit it, then submit it for sign-off."), "success")
-    return _back("documents.detail", document_id=letter.document_id)
+    return _done(actor, url_for("documents.detail", document_id=letter.document_id))
 
 
 @bp.route("/letters/<int:letter_id>", methods=["GET", "POST"])
@@ -172,11 +190,13 @@ def letter(letter_id):
     errors = {}
     if request.method == "POST":
         actor.require("risk_assessment.assess")
+        if done := _already_done(actor):
+            return redirect(done, code=303)
         try:
             follow_up.record_response(actor, letter_id, _date("received_on"), request.form.get("result", ""),
                                       request.form.get("content", ""))
             flash(_("The response has been recorded."), "success")
-            return _back("risk_assessment.letter", letter_id=letter_id)
+            return _done(actor, url_for("risk_assessment.letter", letter_id=letter_id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
             flash(str(error.message), "error")
@@ -214,17 +234,20 @@ def reports_page():
     errors = {}
     if request.method == "POST":
         actor.require("risk_assessment.report")
+        if done := _already_done(actor):
+            return redirect(done, code=303)
         try:
             report = reports.request(actor, request.form.get("year"), request.form.get("quarter"),
                                      request.form.get("recommendations", ""))
-            return _back("risk_assessment.report", report_id=report.id)
+            return _done(actor, url_for("risk_assessment.report", report_id=report.id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
     today = local_date(clock.now())
     last = quarters.quarter_of(today).previous
     return render_template("risk_assessment/reports.html", reports=reports.recent(actor), errors=errors,
                            values=request.form, default=last, years=range(today.year, today.year - 5, -1),
-                           can_report=actor.can("risk_assessment.report"), statuses=reports.STATUSES), \
+                           can_report=actor.can("risk_assessment.report"), statuses=reports.STATUSES,
+                           new_key=submissions.new_key), \
         400 if errors else 200
 
 
