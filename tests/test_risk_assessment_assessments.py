@@ -134,6 +134,13 @@ def test_a_risk_is_pre_filled_from_a_class_of_similar_tickets_and_keeps_the_link
     given.likelihood, given.impact = 4, 3
     item = assessments.add_risk(desk, assessment.id, given)
     assert [(s.source_type, s.ref) for s in item.sources] == [("tickets.class", "dispute|袜业|大唐街道|2026-06-10|2026-06-13")]
+    # A warning list names the industry for a risk that spans it.
+    from core.documents import services as documents
+    from plugins.risk_assessment import letters
+
+    warning = letters.draft(desk, assessment.id, "warning", [item.id])
+    table = next(value for kind, value in documents.get(desk, warning.document_id).body if kind == "table")
+    assert table["rows"][0][3] == "袜业行业（大唐街道）"
     with pytest.raises(NotFound):
         sources.from_ticket_class(desk, assessment.id, "dispute", "五金机械", "暨阳街道")
     with pytest.raises(NotFound):                         # station B sees none of A's tickets

@@ -26,6 +26,7 @@ from core.tickets.deadlines import after_working_days, local_date
 from plugins.risk_assessment import assessments, blocks, matrix
 from plugins.risk_assessment.assessments import AREA_WORDS, CATEGORY_WORDS
 from plugins.risk_assessment.models import Letter, LetterRisk, RiskItem
+from plugins.risk_assessment.sources import TICKET_CLASS
 
 KINDS = {"notice": _l("Reminder letter (提示书)"), "advice": _l("Opinion and suggestion letter (意见建议书)"),
          "warning": _l("Risk warning list (风险预警单)")}
@@ -223,12 +224,22 @@ def advice_body(assessment, risks, letter) -> list:
     return body
 
 
+def _concerns(risk: RiskItem, enterprise) -> str:
+    """Whom a warning is about: the industry (and district) when the risk came
+    from a class of similar tickets, which spans the industry; else the enterprise."""
+    for source in risk.sources:
+        if source.source_type == TICKET_CLASS:
+            _category, industry, district = (source.ref.split("|") + ["", "", ""])[:3]
+            return f"{industry or '未填行业'}行业（{district or '未填镇街'}）"
+    return f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
+
+
 def warning_body(assessment, risks, letter) -> list:
     enterprise = assessment.enterprise
     where = f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
-    body = [("p", f"根据{_day(assessment.assessed_on)}开展的企业风险评估（{assessment.title}），现将{where}存在的风险"
-                  f"预警如下，建议有关部门采取相应防范处置措施。")]
-    rows = [[str(n), matrix.LEVEL_WORDS[r.level], CATEGORY_WORDS[r.category], where, r.title,
+    body = [("p", f"根据{_day(assessment.assessed_on)}开展的企业风险评估（{assessment.title}），现将{where}及相关行业存在的"
+                  f"风险预警如下，建议有关部门采取相应防范处置措施。")]
+    rows = [[str(n), matrix.LEVEL_WORDS[r.level], CATEGORY_WORDS[r.category], _concerns(r, enterprise), r.title,
              r.measures or "加强监管，督促整改"] for n, r in enumerate(risks, start=1)]
     body += blocks.table(["序号", "风险等级", "风险类别", "企业（行业）", "风险内容", "建议措施"], rows)
     body.append(("p", f"请于{_day(letter.due_on)}前将处置情况反馈我局。"))
