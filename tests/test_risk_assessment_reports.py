@@ -105,6 +105,7 @@ def test_the_quarter_figures_match_the_hand_count(app, city, quarter):
     assert [(x["kind"], x["issued"], x["answered"], x["late"], x["awaiting"])
             for x in quarters.letters_issued(desk, q)] == [
         ("notice", 1, 1, 0, 0), ("advice", 0, 0, 0, 0), ("warning", 1, 0, 0, 1)]
+    assert {x["key"]: x["count"] for x in quarters.outcomes(desk, q) if x["count"]} == {"mitigated": 1}
     # The first quarter, seen from its own side: the previous quarter holds one risk (Q4 2025).
     assert quarters.totals(desk, quarters.Quarter(2026, 1))["previous"] == 1
     # Station B counts only its own.
@@ -114,7 +115,7 @@ def test_the_quarter_figures_match_the_hand_count(app, city, quarter):
 def test_the_report_job_writes_a_file_to_the_government_through_sign_off(app, city, quarter):
     report = reports.request(actor_for("desk_a"), 2026, 2, "建议加强对袜业企业民间借贷的监测。\n建议市场监管部门联合开展合同诈骗防范宣传。")
     report = reports.get(actor_for("desk_a"), report.id)
-    assert (report.status, report.steps_done, report.steps_total, report.provisional) == ("done", 8, 8, False)
+    assert (report.status, report.steps_done, report.steps_total, report.provisional) == ("done", 9, 9, False)
     assert report.figures["total"]["current"] == 5 and len(report.figures["top"]) == 5
     document = documents.get(actor_for("desk_a"), report.document_id)
     assert (document.doc_type, document.layout, document.addressees) == (
@@ -129,7 +130,7 @@ def test_the_report_job_writes_a_file_to_the_government_through_sign_off(app, ci
     text = text_of(documents.pdf(actor_for("desk_a"), document.id))
     for words in ("甲派出所文件", "甲公〔2026〕2号", "关于2026年第二季度全市企业风险情况的报告", "中共市委", "市人民政府",
                   "共评估发现企业风险5项", "较上季度增加3项（150%）", "以投资理财名义吸收公众存款", "非法集资",
-                  "建议加强对袜业企业民间借贷的监测", "图2", "风险预警单"):
+                  "建议加强对袜业企业民间借贷的监测", "图2", "风险预警单", "已销号1项，其中已化解1项"):
         assert words in text, words
     assert "草稿" not in text
 

@@ -157,8 +157,21 @@ def letters_issued(actor, q: Quarter) -> list[dict]:
     return lines
 
 
+OUTCOME_WORDS = {"rectified": "企业已整改", "mitigated": "已化解", "case_filed": "已移交立案", "not_confirmed": "经核实不存在",
+                 "withdrawn": "企业撤离或项目终止"}
+
+
+def outcomes(actor, q: Quarter) -> list[dict]:
+    """The quarter's risks closed so far, by the outcome recorded."""
+    stmt = (select(RiskItem.outcome, func.count()).where(
+        actor.scope.filter(RiskItem.unit_id), RiskItem.found_on >= q.first, RiskItem.found_on <= q.last,
+        RiskItem.status == "closed").group_by(RiskItem.outcome))
+    found = dict(db.session.execute(stmt).all())
+    return [{"key": key, "label": words, "count": found.get(key, 0)} for key, words in OUTCOME_WORDS.items()]
+
+
 STEPS = [("total", totals)] + [(f"by_{d}", lambda actor, q, d=d: counts_by(actor, q, d)) for d in DIMENSIONS] + [
-    ("top", most_serious), ("letters", letters_issued)]
+    ("top", most_serious), ("letters", letters_issued), ("outcomes", outcomes)]
 
 
 def figures(actor, q: Quarter, on_step=None) -> dict:

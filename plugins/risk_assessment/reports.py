@@ -181,6 +181,9 @@ def draft_of(report: Report) -> documents.Draft:
     body += blocks.table(["文书", "发出", "按期反馈", "逾期反馈", "尚未反馈"],
                          [[line["label"], str(line["issued"]), str(line["answered"]), str(line["late"]),
                            str(line["awaiting"])] for line in f["letters"]])
+    closed = [f"{line['label']}{line['count']}项" for line in f["outcomes"] if line["count"]]
+    if closed:
+        body.append(("p", f"本季度发现的风险中，经跟踪已销号{total['closed']}项，其中{'、'.join(closed)}。"))
     body.append(("h1", "意见建议"))
     body += [("p", line.strip()) for line in report.recommendations.splitlines() if line.strip()]
     return documents.Draft(doc_type=QUARTERLY_REPORT, title=f"关于{name}全市企业风险情况的报告",
