@@ -1,4 +1,5 @@
 """``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw and project-file benchmarks.
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw and quarterly-risk-report benchmarks.
 
     make bench                          # the full run, figures for docs/performance.md
     make bench BENCH_ARGS=--quick       # a few rounds, for development
@@ -31,6 +32,7 @@ def parse(argv):
     parser.add_argument("--single-writes", type=int, default=100, help="tickets the lone writer registers")
     parser.add_argument("--letters", type=int, default=500, help="letters in the document batch (default 500)")
     parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "project_officer"), help="run one benchmark only")
+    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "risk_assessment"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -104,6 +106,12 @@ def main(argv=None) -> int:
             project_result = project_officer.run(options, Path(workdir), log)
             texts.append(project_officer.markdown(project_result))
             printed.append(project_officer.markdown(project_result))
+        if options.only in (None, "risk_assessment"):
+            from bench import risk_assessment
+
+            risk_result = risk_assessment.run(options, Path(workdir), log)
+            texts.append(risk_assessment.markdown(risk_result))
+            printed.append(risk_assessment.markdown(risk_result))
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text("\n".join(texts), encoding="utf-8")
         print()

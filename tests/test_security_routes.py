@@ -99,6 +99,8 @@ def world(app, city):
     foreign.update(_ip_protection_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     own.update(_project_officer_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
     foreign.update(_project_officer_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
+    own.update(_risk_assessment_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
+    foreign.update(_risk_assessment_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
@@ -222,6 +224,22 @@ def _project_officer_records(unit_code, desk, leader, enterprise_id):
     dossier.make(actor_for(desk), project.id)
     return {"project_id": project.id, "member_id_po": contact.id, "plan_version_id": version.id, "project_visit_id": visit.id, "project_meeting_id": meeting.id,
             "project_risk_id": risk.id, "rule_id": rule.id}
+
+# --- the risk_assessment plugin's records (plugins/risk_assessment) ------------------------------
+
+def _risk_assessment_records(unit_code, desk, leader, enterprise_id):
+    """The plugin enabled for the unit, an assessment with one risk, a reminder
+    letter drafted from it, and the report of the third quarter."""
+    from core.plugins import services as plugin_services
+    from plugins.risk_assessment import assessments, letters, reports
+
+    plugin_services.set_enabled(shell_actor(), unit_code, "risk_assessment", True)
+    made = assessments.create(actor_for(desk), enterprise_id, "风险评估")
+    risk = assessments.add_risk(actor_for(desk), made.id, assessments.RiskInput(
+        area="risk_management", category="fundraising", title="高息集资", likelihood=4, impact=4))
+    letter = letters.draft(actor_for(desk), made.id, "notice", [risk.id])
+    report = reports.request(actor_for(desk), 2026, 3, "建议加强监测。")
+    return {"assessment_id": made.id, "risk_item_id": risk.id, "letter_id": letter.id, "report_id": report.id}
 
 
 def _url(app, rule, values) -> str | None:
@@ -377,6 +395,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
            "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
     own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
                                      "project_meeting_id", "project_risk_id", "rule_id")})
+    own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -320,6 +320,25 @@ def preview(actor, document_id) -> bytes:
     return render(letter(document, draft=True))
 
 
+def preview_draft(actor, draft: Draft) -> bytes:
+    """The PDF of a draft that is checked but not stored, watermarked 草稿: for a
+    plugin's document that may not be issued yet (a report on a period not yet
+    over), so it can never be signed off or numbered."""
+    actor.require("document.draft")
+    if actor.unit_id is None:
+        raise Forbidden(_l("Only a member of a unit can write its documents."))
+    from core.documents.rendering import render
+    from core.org.models import Unit
+
+    unsaved = Document(status="draft", **_validate(actor, draft))
+    unsaved.unit = db.session.get(Unit, actor.unit_id)
+    try:
+        return render(letter(unsaved, draft=True))
+    finally:
+        if unsaved in db.session:
+            db.session.expunge(unsaved)
+
+
 def issue(actor, document_id) -> Document:
     """Number, render once and store, in two short transactions with the
     rendering between them, outside any transaction: the number's lock (a row

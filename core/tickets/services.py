@@ -73,6 +73,22 @@ def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
     return list(db.session.scalars(stmt).unique())
 
 
+def similar_classes(actor, since=None, until=None, min_count: int | None = None):
+    """The classes of similar tickets (一类事) in the actor's scope over the period,
+    as ``core.tickets.analysis.Group`` (category × industry × district, with the
+    previous period's count): the public way for a plugin to read them."""
+    from core.tickets import analysis
+
+    return analysis.similar_groups(actor, since, until, min_count)
+
+
+def tickets_of_class(actor, category: str, industry: str, district: str, since=None, until=None) -> list[Ticket]:
+    """The tickets of one class in the period that the actor may see, newest first."""
+    from core.tickets import analysis
+
+    return analysis.tickets_of_group(actor, category, industry, district, since, until)
+
+
 def pending_extension(ticket) -> TicketExtension | None:
     """The extension request of the ticket that waits for a leader's decision."""
     return db.session.scalar(select(TicketExtension).where(TicketExtension.ticket_id == ticket.id,

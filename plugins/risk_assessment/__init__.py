@@ -1,7 +1,11 @@
-"""Two letters and one list (两书一单): hook implementations."""
+"""Two letters and one list (两书一单): risk assessments of enterprises, the
+reminder letter, the opinion-and-suggestion letter and the risk warning list,
+and the quarterly risk report to the party committee and government."""
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from core.plugins.toolkit import MenuItem, hookimpl
+from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
+from plugins.risk_assessment import models  # noqa: F401  (the tables, for the schema check)
 from plugins.risk_assessment.views import bp
 
 BUSINESS_ROLES = {"leader", "desk", "officer"}
@@ -14,7 +18,12 @@ def anqi_blueprints(app):
 
 @hookimpl
 def anqi_permissions():
-    return {"risk_assessment.read": BUSINESS_ROLES}
+    return {
+        "risk_assessment.read": BUSINESS_ROLES,
+        "risk_assessment.assess": BUSINESS_ROLES,        # assessments, risks, letters, responses, closing risks
+        "risk_assessment.report": {"leader", "desk"},     # the quarterly report
+        "risk_assessment.configure": {"leader"},          # the unit's level matrix
+    }
 
 
 @hookimpl
@@ -22,3 +31,28 @@ def anqi_menu_items(unit, user):
     if not user.roles & BUSINESS_ROLES:
         return []
     return [MenuItem(label=_l("Two letters and one list"), endpoint="risk_assessment.index", order=50)]
+
+
+@hookimpl
+def anqi_document_types(unit):
+    from plugins.risk_assessment.letters import TYPES
+
+    return list(TYPES)
+
+
+@hookimpl
+def anqi_enterprise_panels(enterprise, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.risk_assessment import views
+
+    return [Panel(title=_l("Risk assessments"), html=Markup(views.enterprise_panel(enterprise)), order=50)]
+
+
+@hookimpl
+def anqi_dashboard_widgets(unit, user):
+    if not user.roles & BUSINESS_ROLES:
+        return []
+    from plugins.risk_assessment import views
+
+    return [Widget(title=_l("Enterprise risks"), html=Markup(views.dashboard_widget()), order=50)]

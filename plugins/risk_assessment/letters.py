@@ -1,0 +1,249 @@
+"""The two letters and one list (两书一单), drafted from an assessment as core
+documents (edited, submitted, signed off, numbered, issued and delivered on
+core's document pages), each expecting a response by a working day.
+
+- 提示书 (notice): the risks found, the legal duties they touch, what to do and
+  by when; to the enterprise in 信函格式, or to a department in 文件格式;
+- 意见建议书 (advice): the problems and numbered recommendations; to the
+  enterprise (信函格式) or to a department (文件格式);
+- 风险预警单 (warning list): a table of the risks with level, category,
+  enterprise and industry, and suggested measures; to the government or a
+  department, in 文件格式.
+"""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import clock
+from core.audit import services as audit
+from core.documents import services as documents
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.plugins.toolkit import DocumentType
+from core.text import clean_text
+from core.tickets.deadlines import after_working_days, local_date
+from plugins.risk_assessment import assessments, blocks, matrix
+from plugins.risk_assessment.assessments import AREA_WORDS, CATEGORY_WORDS
+from plugins.risk_assessment.models import Letter, LetterRisk, RiskItem
+from plugins.risk_assessment.sources import TICKET_CLASS
+
+KINDS = {"notice": _l("Reminder letter (提示书)"), "advice": _l("Opinion and suggestion letter (意见建议书)"),
+         "warning": _l("Risk warning list (风险预警单)")}
+TITLES = {"notice": "风险提示书", "advice": "意见建议书", "warning": "风险预警单"}
+ADDRESSEE_KINDS = {"enterprise": _l("The enterprise"), "department": _l("A department"),
+                   "government": _l("The party committee and government")}
+ALLOWED_ADDRESSEES = {"notice": ("enterprise", "department"), "advice": ("enterprise", "department"),
+                      "warning": ("government", "department")}
+# Working days the addressee has to respond, counted from the day the letter is drafted.
+RESPONSE_WORKING_DAYS = {"notice": 10, "advice": 15, "warning": 20}
+DEFAULT_GOVERNMENT = "市委、市政府"
+
+NOTICE_LETTER, NOTICE_FILE = "risk_assessment.notice_letter", "risk_assessment.notice_file"
+ADVICE_LETTER, ADVICE_FILE = "risk_assessment.advice_letter", "risk_assessment.advice_file"
+WARNING_LIST, QUARTERLY_REPORT = "risk_assessment.warning_list", "risk_assessment.quarterly_report"
+TYPES = [
+    DocumentType(NOTICE_LETTER, _l("Risk reminder letter to an enterprise (提示书)"), layout="letter", family="letter"),
+    DocumentType(NOTICE_FILE, _l("Risk reminder to a department (提示书)"), layout="file", family="file"),
+    DocumentType(ADVICE_LETTER, _l("Opinion and suggestion letter to an enterprise (意见建议书)"),
+                 layout="letter", family="letter"),
+    DocumentType(ADVICE_FILE, _l("Opinions and suggestions to a department (意见建议书)"), layout="file", family="file"),
+    DocumentType(WARNING_LIST, _l("Risk warning list (风险预警单)"), layout="file", family="file"),
+    DocumentType(QUARTERLY_REPORT, _l("Quarterly risk report (季度风险报告)"), layout="file", family="file"),
+]
+# What the law asks in each category: cited in the reminder letter.
+LEGAL_DUTIES = {
+    "fundraising": "《防范和处置非法集资条例》禁止任何单位和个人未经依法许可或者违反国家金融管理规定，"
+                   "以许诺还本付息或者给予其他投资回报等方式，向不特定对象吸收资金；构成犯罪的，依照《中华人民共和国刑法》"
+                   "第一百七十六条、第一百九十二条追究刑事责任。",
+    "contract_fraud": "以非法占有为目的，在签订、履行合同过程中骗取对方当事人财物，数额较大的，"
+                      "依照《中华人民共和国刑法》第二百二十四条以合同诈骗罪追究刑事责任。",
+    "embezzlement": "公司、企业人员利用职务上的便利，将本单位财物非法占为己有或者挪用本单位资金归个人使用的，"
+                    "依照《中华人民共和国刑法》第二百七十一条、第二百七十二条追究刑事责任。企业应当健全财务审批和内部监督制度。",
+    "bid_rigging": "投标人相互串通投标报价，或者与招标人串通投标，损害招标人、其他投标人或者国家、集体利益的，"
+                   "依照《中华人民共和国招标投标法》第五十三条和《中华人民共和国刑法》第二百二十三条追究责任。",
+    "bribery": "《中华人民共和国反不正当竞争法》第七条禁止经营者采用财物或者其他手段贿赂交易相对方的工作人员等单位或者个人；"
+               "构成犯罪的，依照《中华人民共和国刑法》第一百六十三条、第一百六十四条追究刑事责任。",
+    "ip": "侵犯注册商标专用权、专利权、著作权和商业秘密的，依照《中华人民共和国商标法》《中华人民共和国专利法》"
+          "等法律承担责任；构成犯罪的，依照《中华人民共和国刑法》第二百一十三条至第二百二十条追究刑事责任。",
+    "tax": "虚开增值税专用发票或者用于骗取出口退税、抵扣税款的其他发票的，依照《中华人民共和国刑法》"
+           "第二百零五条追究刑事责任。",
+    "security": "企业事业单位应当依照《企业事业单位内部治安保卫条例》落实内部治安保卫制度和防范措施，"
+                "及时消除治安隐患。",
+    "cyber": "网络运营者应当依照《中华人民共和国网络安全法》《中华人民共和国数据安全法》履行网络安全保护义务，"
+             "建立数据安全管理制度。",
+    "reputation": "企业应当建立舆情监测和应急处置机制，依法维护自身合法权益。",
+    "other": "企业应当依法合规经营，健全内部控制和风险防范制度。",
+}
+
+
+def _day(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def doc_type(kind: str, addressee_kind: str) -> str:
+    if kind == "warning":
+        return WARNING_LIST
+    to_enterprise = addressee_kind == "enterprise"
+    if kind == "notice":
+        return NOTICE_LETTER if to_enterprise else NOTICE_FILE
+    return ADVICE_LETTER if to_enterprise else ADVICE_FILE
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def get(actor, letter_id) -> Letter:
+    actor.require("risk_assessment.read")
+    row = db.session.get(Letter, letter_id) if letter_id else None
+    if row is None or not actor.scope.allows(row.unit_id):
+        raise NotFound(_l("There is no such letter in your units' area."))
+    return row
+
+
+def risks_of(letter: Letter) -> list[RiskItem]:
+    return list(db.session.scalars(select(RiskItem).join(LetterRisk, LetterRisk.risk_item_id == RiskItem.id)
+                                   .where(LetterRisk.letter_id == letter.id)
+                                   .order_by(RiskItem.score.desc(), RiskItem.id)))
+
+
+def of_enterprise(actor, enterprise_id) -> list[Letter]:
+    actor.require("risk_assessment.read")
+    return list(db.session.scalars(select(Letter).where(Letter.enterprise_id == enterprise_id,
+                                                        actor.scope.filter(Letter.unit_id))
+                                   .order_by(Letter.id.desc())))
+
+
+# --- drafting --------------------------------------------------------------------------
+
+def draft(actor, assessment_id, kind: str, risk_ids, addressee_kind: str = "", addressee: str = "",
+          due_on: date | None = None) -> Letter:
+    """A letter of ``kind`` naming the assessment's open risks ``risk_ids``, as a
+    core document draft pre-filled from them; the response is expected by
+    ``due_on`` (by default the kind's number of working days from today)."""
+    assessment = assessments.get(actor, assessment_id)
+    actor.require("risk_assessment.assess")
+    actor.require("document.draft")
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = [_l("Choose the kind of letter.")]
+    addressee_kind = addressee_kind or ("government" if kind == "warning" else "enterprise")
+    if kind in KINDS and addressee_kind not in ALLOWED_ADDRESSEES[kind]:
+        errors["addressee_kind"] = [_l("This kind of letter cannot be addressed there.")]
+    addressee = clean_text(addressee, 200)
+    if addressee_kind == "enterprise":
+        addressee = assessment.enterprise.name
+    elif addressee_kind == "government" and not addressee:
+        addressee = DEFAULT_GOVERNMENT
+    if not addressee:
+        errors["addressee"] = [_l("Name the department the letter is addressed to.")]
+    elif len(addressee) > 200:
+        errors["addressee"] = [_l("Keep this under %(n)d characters.", n=200)]
+    wanted = {int(i) for i in risk_ids or [] if str(i).isdigit()}
+    chosen = [r for r in assessment.risks if r.id in wanted and r.status == "open"]
+    if not wanted:
+        errors["risk_ids"] = [_l("A letter must name at least one risk: choose the risks it is about.")]
+    elif len(chosen) != len(wanted):
+        errors["risk_ids"] = [_l("Choose open risks of this assessment.")]
+    now = clock.now()
+    today = local_date(now)
+    if due_on is None and kind in KINDS:
+        due_on = local_date(after_working_days(now, RESPONSE_WORKING_DAYS[kind]).at)
+    elif due_on is not None and due_on <= today:
+        errors["due_on"] = [_l("The response must be due after today.")]
+    if errors:
+        audit.record_failure(actor, "risk_assessment.letter", object_type="risk_assessment_assessment",
+                             object_id=assessment.id, detail={"fields": sorted(errors)})
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    chosen.sort(key=lambda r: (-r.score, r.id))
+    letter = Letter(unit_id=assessment.unit_id, assessment_id=assessment.id, enterprise_id=assessment.enterprise_id,
+                    kind=kind, addressee_kind=addressee_kind, addressee=addressee[:200], due_on=due_on,
+                    created_by_id=actor.user_id)
+    letter.risk_rows = [LetterRisk(risk_item_id=r.id) for r in chosen]
+    db.session.add(letter)
+    db.session.flush()
+    body = BODIES[kind](assessment, chosen, letter)
+    try:
+        document = documents.create(actor, documents.Draft(
+            doc_type=doc_type(kind, addressee_kind), title=TITLES[kind], addressees=[letter.addressee], body=body,
+            enterprise_id=assessment.enterprise_id, related_type="risk_assessment_letter", related_id=letter.id))
+    except BaseException:
+        db.session.rollback()
+        raise
+    letter.document_id = document.id
+    audit.record(actor, "risk_assessment.letter", letter, detail={
+        "kind": kind, "addressee_kind": addressee_kind, "risks": letter.risk_ids, "document_id": document.id,
+        "due_on": due_on.isoformat()})
+    db.session.commit()
+    return letter
+
+
+def _risk_line(risk: RiskItem) -> str:
+    return (f"{risk.title}（{AREA_WORDS[risk.area]}，{CATEGORY_WORDS[risk.category]}，"
+            f"风险等级：{matrix.LEVEL_WORDS[risk.level]}）")
+
+
+def _findings(risks) -> list:
+    body = []
+    for risk in risks:
+        body.append(("h2", _risk_line(risk)))
+        if risk.description:
+            body.append(("p", risk.description))
+        if risk.evidence:
+            body.append(("p", f"依据：{risk.evidence}"))
+    return body
+
+
+def notice_body(assessment, risks, letter) -> list:
+    to_enterprise = letter.addressee_kind == "enterprise"
+    whom = "你单位" if to_enterprise else f"{assessment.enterprise.name}"
+    body = [("p", f"我局于{_day(assessment.assessed_on)}对{assessment.enterprise.name}开展了企业风险评估"
+                  f"（{assessment.title}），发现{whom}在经营管理中存在以下风险隐患，现予提示。")]
+    body.append(("h1", "存在的风险隐患"))
+    body += _findings(risks)
+    body.append(("h1", "相关法律责任"))
+    for category in dict.fromkeys(r.category for r in risks):
+        body.append(("p", f"{CATEGORY_WORDS[category]}：{LEGAL_DUTIES[category]}"))
+    body.append(("h1", "防范整改要求"))
+    for risk in risks:
+        body.append(("p", f"{risk.title}：{risk.measures or '请对照有关规定自查自纠，健全制度，消除隐患。'}"))
+    reply = "将整改情况书面反馈我局" if to_enterprise else "将处置情况函复我局"
+    body.append(("p", f"请于{_day(letter.due_on)}前{reply}。"))
+    return body
+
+
+def advice_body(assessment, risks, letter) -> list:
+    whom = "你单位" if letter.addressee_kind == "enterprise" else "贵单位"
+    body = [("p", f"我局在对{assessment.enterprise.name}的风险评估中（{assessment.title}，{_day(assessment.assessed_on)}），"
+                  f"发现以下问题。为防范风险、护航企业健康发展，提出意见建议如下，请{whom}研究采纳。")]
+    body.append(("h1", "发现的问题"))
+    body += _findings(risks)
+    body.append(("h1", "意见建议"))
+    for n, risk in enumerate(risks, start=1):
+        body.append(("p", f"{n}. {risk.measures or f'针对{risk.title}，健全相关制度和内部监督，堵塞管理漏洞。'}"))
+    body.append(("p", f"请于{_day(letter.due_on)}前将采纳和落实情况反馈我局。"))
+    return body
+
+
+def _concerns(risk: RiskItem, enterprise) -> str:
+    """Whom a warning is about: the industry (and district) when the risk came
+    from a class of similar tickets, which spans the industry; else the enterprise."""
+    for source in risk.sources:
+        if source.source_type == TICKET_CLASS:
+            _category, industry, district = (source.ref.split("|") + ["", "", ""])[:3]
+            return f"{industry or '未填行业'}行业（{district or '未填镇街'}）"
+    return f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
+
+
+def warning_body(assessment, risks, letter) -> list:
+    enterprise = assessment.enterprise
+    where = f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
+    body = [("p", f"根据{_day(assessment.assessed_on)}开展的企业风险评估（{assessment.title}），现将{where}及相关行业存在的"
+                  f"风险预警如下，建议有关部门采取相应防范处置措施。")]
+    rows = [[str(n), matrix.LEVEL_WORDS[r.level], CATEGORY_WORDS[r.category], _concerns(r, enterprise), r.title,
+             r.measures or "加强监管，督促整改"] for n, r in enumerate(risks, start=1)]
+    body += blocks.table(["序号", "风险等级", "风险类别", "企业（行业）", "风险内容", "建议措施"], rows)
+    body.append(("p", f"请于{_day(letter.due_on)}前将处置情况反馈我局。"))
+    return body
+
+
+BODIES = {"notice": notice_body, "advice": advice_body, "warning": warning_body}
