@@ -182,3 +182,14 @@ def test_the_manager_adds_users_who_sign_in_at_once(app, city):
     response = colleague.post("/portal/users", data={"name": "钱", "phone": "13800138012",
                                                      "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
     assert response.status_code == 403
+
+
+def test_the_portals_forms_share_the_login_rate_limit(make_app, city):
+    limited = make_app(RATELIMIT_ENABLED=True, AUTH_LOGIN_RATE_LIMIT="3 per minute")
+    with limited.app_context():
+        client = fresh_client(limited)
+        answers = [client.post("/portal/login", data={"phone": "13800138099", "password": "x"}).status_code
+                   for _ in range(4)]
+        assert answers == [400, 400, 400, 429]
+        assert client.get("/portal/login").status_code == 200      # reading the page is not limited
+        assert client.post("/portal/register", data={}).status_code == 400

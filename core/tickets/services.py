@@ -369,7 +369,9 @@ RULES = {
     "decide_extension": Rule("extension", "ticket.decide_extension", OPEN_STATUSES, _is_leader_over_handler),
     "progress": Rule("progress", "ticket.handle", ("handling",), _is_handler),
     "complain": Rule("complain", "ticket.complain", tuple(STATUSES), _is_centre, enterprise=True),
-    "request_info": Rule("request_info", "ticket.handle", OPEN_STATUSES, _is_party),
+    # 补充材料: the centre before dispatching, the handling unit once it has signed for it.
+    "request_info": Rule("request_info", "ticket.handle", ("registered", "returned", "handling", "transferred"),
+                         _is_party),
     "supply_info": Rule("supply_info", "ticket.read", OPEN_STATUSES, _no_staff, enterprise=True),
     "note": Rule("note", "ticket.read", tuple(STATUSES), _anyone),
     "attach": Rule("attach", "ticket.handle", OPEN_STATUSES, _is_party),
