@@ -2,7 +2,6 @@
 accounts, signing in on the portal, a letter addressed to an enterprise."""
 import io
 
-from core import clock
 from core.documents import services as documents
 from core.org.actor import Actor
 from core.portal import accounts
@@ -71,5 +70,3 @@ def answer_and_close(ticket_id, desk="desk_a", officer="officer_a", unit=None):
     tickets.answer(actor_for(officer), ticket_id, "已协调消防部门，下周一现场验收。", "resolved")
     return tickets.close(actor_for(desk), ticket_id)
 
-
-__all__ = ["clock"]

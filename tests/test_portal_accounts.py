@@ -193,3 +193,38 @@ def test_the_portals_forms_share_the_login_rate_limit(make_app, city):
         assert answers == [400, 400, 400, 429]
         assert client.get("/portal/login").status_code == 200      # reading the page is not limited
         assert client.post("/portal/register", data={}).status_code == 400
+
+
+def test_the_manager_disables_a_user_whose_sessions_end(app, city):
+    manager = verified_account("desk_a", 10, "壬企业有限公司", "13800138020")
+    other = verified_account("desk_b", 11, "癸企业有限公司", "13800138030")
+    client = fresh_client(app)
+    portal_login(client, "13800138020")
+    client.post("/portal/users", data={"name": "孙出纳", "phone": "13800138021", "password": PORTAL_PASSWORD,
+                                       "repeat": PORTAL_PASSWORD})
+    added = PortalAccount.query.filter_by(name="孙出纳").one()
+    colleague = fresh_client(app)
+    portal_login(colleague, "13800138021")
+    # Not another enterprise's account (404, audited), nor the manager's own.
+    assert client.post(f"/portal/users/{other.id}/disable").status_code == 404
+    assert client.post(f"/portal/users/{manager.id}/disable").status_code == 404
+    assert AuditEntry.query.filter_by(action="portal.not_found", object_type="portal_account").count() == 2
+    assert client.post(f"/portal/users/{added.id}/disable").status_code == 302
+    assert added.status == "disabled" and other.status == VERIFIED
+    assert colleague.get("/portal/home").status_code == 302          # signed out at once
+    response = colleague.post("/portal/login", data={"phone": "13800138021", "password": PORTAL_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_changing_the_password_ends_the_other_sessions(app, city):
+    verified_account("desk_a", 12, "子企业有限公司", "13800138040")
+    first, second = fresh_client(app), fresh_client(app)
+    portal_login(first, "13800138040")
+    portal_login(second, "13800138040")
+    response = first.post("/portal/password", data={"current": PORTAL_PASSWORD, "new": "Xin-mima-2026",
+                                                    "repeat": "Xin-mima-2026"})
+    assert response.status_code == 302
+    assert first.get("/portal/home").status_code == 200 and second.get("/portal/home").status_code == 302
+    assert first.post("/portal/password", data={"current": "wrong", "new": "Xin-mima-2027",
+                                                "repeat": "Xin-mima-2027"}).status_code == 400
+    portal_login(fresh_client(app), "13800138040", "Xin-mima-2026")

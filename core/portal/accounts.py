@@ -19,7 +19,7 @@ from core import clock
 from core.audit import services as audit
 from core.auth import lockout, passwords
 from core.auth.lockout import AccountLocked  # noqa: F401  (what a caller catches)
-from core.errors import NotFound, ValidationError
+from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.notifications.services import notify_unit, notify_users
 from core.org import services as org_services
@@ -307,8 +307,6 @@ def _require_manager(actor, action: str) -> None:
     if not actor.account.is_manager:
         audit.record_failure(actor, action, result=audit.DENIED, object_type="portal_account",
                              object_id=actor.account.id)
-        from core.errors import Forbidden
-
         raise Forbidden(_l("Only your enterprise's account manager can do this."))
 
 
@@ -347,6 +345,22 @@ def add_colleague(actor, name: str, phone: str, password: str, repeat: str) -> P
     return account
 
 
+def disable_colleague(actor, account_id) -> PortalAccount:
+    """The manager switches off another account of the enterprise (someone
+    left); its sessions end at once. The account stays, for the record."""
+    _require_manager(actor, "portal.disable_user")
+    account = db.session.get(PortalAccount, account_id)
+    if account is None or account.enterprise_id != actor.enterprise_id or account.id == actor.account.id:
+        raise NotFound(_l("There is no such user in your enterprise."))
+    if account.status != VERIFIED:
+        raise ValidationError(_l("This account is not in use."))
+    account.status = DISABLED
+    sessions.end_all(account.id, sessions.DISABLED, actor)
+    audit.record(actor, "portal.disable_user", account)
+    db.session.commit()
+    return account
+
+
 def change_password(actor, current: str, new: str, repeat: str) -> None:
     """The account's own change; its other portal sessions end."""
     account = actor.account
@@ -364,14 +378,6 @@ def change_password(actor, current: str, new: str, repeat: str) -> None:
                              detail={"field": exc.field})
         raise
     account.password_hash = org_services.hash_password(new)
-    keep = sessions.current_row()
-    from sqlalchemy import select as _select
-
-    from core.portal.models import PortalSession
-
-    for row in db.session.scalars(_select(PortalSession).where(PortalSession.account_id == account.id,
-                                                               PortalSession.ended_at.is_(None))):
-        if keep is None or row.id != keep.id:
-            sessions.end(row, sessions.PASSWORD, actor)
+    sessions.end_all(account.id, sessions.PASSWORD, actor, keep=sessions.current_row())
     audit.record(actor, "portal.password", account)
     db.session.commit()

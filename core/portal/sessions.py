@@ -9,6 +9,7 @@ The idle and absolute limits are the staff ones (``AUTH_IDLE_MINUTES``,
 import secrets
 
 from flask import request, session
+from sqlalchemy import select
 
 from core import clock
 from core.audit import services as audit
@@ -33,8 +34,6 @@ def start(account, address: str, user_agent: str) -> tuple[PortalSession, str]:
 def find(key) -> PortalSession | None:
     if not key or not isinstance(key, str) or len(key) > 100:
         return None
-    from sqlalchemy import select
-
     return db.session.scalar(select(PortalSession).where(PortalSession.key_hash == staff_sessions.digest(key)))
 
 
@@ -47,15 +46,15 @@ def end(row: PortalSession, reason: str, actor=None) -> None:
                  detail={"reason": reason})
 
 
-def end_all(account_id: int, reason: str, actor=None) -> int:
-    from sqlalchemy import select
-
+def end_all(account_id: int, reason: str, actor=None, keep: PortalSession | None = None) -> int:
+    """End every open session of the account but ``keep``; returns how many ended."""
     rows = db.session.scalars(select(PortalSession).where(PortalSession.account_id == account_id,
                                                           PortalSession.ended_at.is_(None)))
     count = 0
     for row in rows:
-        end(row, reason, actor)
-        count += 1
+        if keep is None or row.id != keep.id:
+            end(row, reason, actor)
+            count += 1
     return count
 
 

@@ -204,6 +204,24 @@ def users():
                            errors=errors, values=values, statuses=accounts.STATUS_LABELS), (400 if errors else 200)
 
 
+@bp.route("/users/<int:account_id>/disable", methods=["POST"])
+@portal_required
+def user_disable(account_id):
+    actor = portal_actor()
+    try:
+        accounts.disable_colleague(actor, account_id)
+    except NotFound:
+        db.session.rollback()
+        _not_found(actor, "portal_account", account_id)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+    except AnqiError as exc:
+        abort(exc.status)
+    else:
+        flash(_("The account has been disabled; its sessions have ended."), "success")
+    return redirect(url_for(".users"))
+
+
 # --- demands -------------------------------------------------------------------------------------
 
 @bp.route("/demands")
