@@ -84,15 +84,30 @@ def test_register_verify_demand_answer_rate_and_letter_on_a_phone(browser, live_
     m.get_by_test_id("portal-login-submit").click()
     expect(m.get_by_test_id("login-error")).to_be_visible()
 
-    # The desk verifies it, in its own browser window.
+    # The desk verifies it, in its own browser window, and publishes a policy notice.
     log_in(staff, "desk")
+    staff.goto("/portal-desk/notices/new")
+    staff.locator("#kind").select_option("policy")
+    staff.locator("#title").fill("关于企业员工出入境证件办理绿色通道的通知")
+    staff.locator("#body").fill("即日起，规上企业员工因商务出境可预约绿色通道办理证件。\n请携带营业执照复印件。")
+    staff.get_by_test_id("save-notice").click()
+    staff.get_by_test_id("publish-notice").first.click()
     staff.goto("/portal-desk/accounts")
     row = staff.get_by_test_id("pending-account").filter(has_text=credit_code)
     expect(row).to_contain_text(enterprise_name)
     row.get_by_test_id("verify-account").click()
     expect(staff.get_by_test_id("pending-account").filter(has_text=credit_code)).to_have_count(0)
 
+    # The public pages show the notice.
+    m.goto("/portal/")
+    m.get_by_role("link", name=re.compile("出入境证件办理绿色通道")).click()
+    expect(m.get_by_test_id("notice-title")).to_have_text("关于企业员工出入境证件办理绿色通道的通知")
+    _shot(m, report_dir, "0-notice")
+    m.goto("/portal/faq")
+    _shot(m, report_dir, "0-faq")
+
     # Signed in, the enterprise submits a demand with a photo.
+    m.goto("/portal/login")
     m.locator("#phone").fill(PHONE)
     m.locator("#password").fill(PASSWORD)
     m.get_by_test_id("portal-login-submit").click()
@@ -171,3 +186,60 @@ def test_register_verify_demand_answer_rate_and_letter_on_a_phone(browser, live_
     assert not errors, errors
     assert not live_server.errors, live_server.errors
     phone_context.close()
+
+
+@pytest.mark.e2e
+def test_a_voice_message_recorded_in_the_browser_is_attached(browser, live_server, report_dir):
+    """The in-house recorder (MediaRecorder, served from core/static) on a phone
+    screen, with Chromium's fake microphone: the recording joins the demand's
+    files and passes the attachment check as WebM audio."""
+    from core.portal import accounts
+    from core.registry.models import Enterprise
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with live_server.app.app_context():
+        enterprise = db.session.scalar(select(Enterprise).order_by(Enterprise.id.desc()).limit(1))
+        account = accounts.register(Actor(user=None, address="127.0.0.1"), accounts.Registration(
+            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, name="赵主任", phone="13987654321",
+            password=PASSWORD, repeat=PASSWORD))
+        accounts.decide(Actor(user_by_username("desk")), account.id, True)
+        db.session.remove()
+    with_microphone = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
+    try:
+        context = with_microphone.new_context(base_url=live_server.url, viewport=PHONE_SCREEN, locale="zh-CN",
+                                              timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True,
+                                              permissions=["microphone"])
+        context.set_default_timeout(TIMEOUT_MS)
+        m = context.new_page()
+        errors = []
+        m.on("pageerror", lambda e: errors.append(str(e)))
+        m.goto("/portal/login")
+        m.locator("#phone").fill("13987654321")
+        m.locator("#password").fill(PASSWORD)
+        m.get_by_test_id("portal-login-submit").click()
+        m.get_by_test_id("home-new-demand").click()
+        m.locator("#category").select_option("dispute")
+        m.locator("#description").fill("语音说明见附件。")
+        recorder = m.locator("[data-recorder]")
+        expect(recorder).to_be_visible()
+        recorder.locator("[data-record]").click()
+        expect(recorder.locator("[data-stop]")).to_be_visible()
+        m.wait_for_timeout(1500)
+        recorder.locator("[data-stop]").click()
+        expect(recorder.locator("[data-recorder-status]")).to_have_text("语音已添加。")
+        assert m.evaluate("document.getElementById('attachments').files.length") == 1
+        _shot(m, report_dir, "4b-voice-recorded")
+        m.get_by_test_id("demand-submit").click()
+        expect(m).to_have_url(re.compile(r"/portal/demands/\d+$"))
+        ticket_id = int(m.url.rsplit("/", 1)[1])
+        assert not errors, errors
+        context.close()
+    finally:
+        with_microphone.close()
+    with live_server.app.app_context():
+        files = db.session.get(Ticket, ticket_id).attachments
+        assert [(f.content_type, f.original_name.rsplit(".", 1)[1]) for f in files] == [("audio/webm", "weba")]
+        assert files[0].size > 1000
+        db.session.remove()
