@@ -78,7 +78,11 @@ def test_the_police_ask_for_more_information_and_the_enterprise_answers(two, cit
     ticket = demand(mine)
     tickets.dispatch(actor_for("desk_a"), ticket.id, city.station_a.id)
     tickets.sign(actor_for("officer_a"), ticket.id)
-    tickets.request_info(actor_for("officer_a"), ticket.id, "请补充现场照片和时间。")
+    officer = fresh_client(pytest.importorskip("flask").current_app._get_current_object())
+    login(officer, "officer_a")
+    assert 'data-testid="action-request_info"' in officer.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    response = officer.post(f"/tickets/{ticket.id}/request_info", data={"request_info-text": "请补充现场照片和时间。"})
+    assert response.status_code == 302 and ticket.events[-1].kind == "info_requested"
     body = client.get(f"/portal/demands/{ticket.id}").get_data(as_text=True)
     assert 'data-testid="information-request"' in body and "请补充现场照片" in body
     response = client.post(f"/portal/demands/{ticket.id}/information", data={

@@ -229,6 +229,8 @@ def test_a_voice_message_recorded_in_the_browser_is_attached(browser, live_serve
         m.wait_for_timeout(1500)
         recorder.locator("[data-stop]").click()
         expect(recorder.locator("[data-recorder-status]")).to_have_text("语音已添加。")
+        expect(recorder.locator("[data-stop]")).to_be_hidden()
+        expect(recorder.locator("[data-record]")).to_be_visible()
         assert m.evaluate("document.getElementById('attachments').files.length") == 1
         _shot(m, report_dir, "4b-voice-recorded")
         m.get_by_test_id("demand-submit").click()
