@@ -77,3 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(document_batches_bp)
     app.register_blueprint(verify_bp)
+    from core.portal.desk_views import bp as portal_desk_bp
+    from core.portal.views import bp as portal_bp
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(portal_desk_bp)

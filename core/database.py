@@ -40,6 +40,7 @@ def import_models() -> None:
     from core.notifications import models as _notifications  # noqa: F401
     from core.org import models as _org  # noqa: F401
     from core.plugins import models as _plugins  # noqa: F401
+    from core.portal import models as _portal  # noqa: F401
     from core.registry import models as _registry  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401

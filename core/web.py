@@ -3,7 +3,7 @@ checks for views, error pages and response headers."""
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import abort, has_request_context, render_template, request
+from flask import abort, has_request_context, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,9 @@ CORE_MENU = (
     ("work", _l("Ticket statistics"), "ticket_stats.index", "ticket.stats", 16),
     ("work", _l("Similar demands"), "ticket_stats.classes", "ticket.stats", 17),
     ("work", _l("Official documents"), "documents.index", "document.read", 18),
+    ("work", _l("Complaints"), "portal_desk.complaints", "ticket.supervise", 19),
+    ("work", _l("Portal accounts"), "portal_desk.accounts_page", "portal.verify", 22),
+    ("work", _l("Portal notices"), "portal_desk.notices_page", "portal.publish", 24),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
     ("system", _l("Units"), "org.units", "system.manage", 10),
@@ -79,6 +82,7 @@ def current_actor() -> Actor:
 # security tests refuse any endpoint that declares none of these.
 PUBLIC = "public"        # anyone, signed in or not: the login page, the QR verification page
 SIGNED_IN = "signed_in"  # any signed-in user, on their own things: home, inbox, own password
+PORTAL = "portal"        # a verified enterprise account on the portal, on its own enterprise's records
 
 
 def public(view):
@@ -93,9 +97,46 @@ def signed_in(view):
     return wrapped
 
 
+def portal_required(view):
+    """An enterprise's portal page: a verified enterprise account signed in on
+    the portal. No staff session opens it (403, audited); without a portal
+    session the portal's sign-in page is shown. The view narrows what it shows
+    to the account's enterprise (``portal_actor()``)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from core.portal.sessions import current_account
+
+        if current_account() is None:
+            if current_user.is_authenticated:
+                audit.record_failure(current_actor(), "access.denied", result=audit.DENIED,
+                                     object_type="endpoint", object_id=request.endpoint)
+                abort(403)
+            target = request.full_path if request.method == "GET" else None
+            return redirect(url_for("portal.login", next=target))
+        return view(*args, **kwargs)
+
+    wrapped.anqi_access = PORTAL
+    return wrapped
+
+
+def portal_actor():
+    """The enterprise acting on this portal request (``core.portal.actor.PortalActor``)."""
+    from core.portal.actor import PortalActor
+    from core.portal.sessions import current_account
+
+    actor = getattr(request, "_anqi_portal_actor", None)
+    if actor is None:
+        account = current_account()
+        if account is None:
+            abort(403)
+        actor = request._anqi_portal_actor = PortalActor(account, request.remote_addr or "")
+    return actor
+
+
 def access_of(view) -> str | None:
     """What an endpoint's view requires: a permission name, ``public``,
-    ``signed_in``, ``api:<permission>`` / ``api:public`` for the JSON API (its
+    ``signed_in``, ``portal``, ``api:<permission>`` / ``api:public`` for the JSON API (its
     bearer token is checked by the API's own before_request), or None when the
     view declares nothing (a mistake the security tests catch)."""
     if view is None:

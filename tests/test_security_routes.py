@@ -25,7 +25,7 @@ from core.registry import services as registry
 from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.models import ClassMatter
-from core.web import PUBLIC, SIGNED_IN, access_of
+from core.web import PORTAL, PUBLIC, SIGNED_IN, access_of
 from tests.conftest import PASSWORD, actor_for, csrf_token, enrol_second_factor, login
 from tests.helpers import code, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
@@ -35,7 +35,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 # Rows that a read may write by design: the audit trail records reads of
 # documents and refusals; an API token notes when it was last used.
 NOT_STATE = {"audit_entry": None, "api_token": {"last_used_at"},
-             "user_session": {"last_seen_at", "ended_at", "ended_reason"}}
+             "user_session": {"last_seen_at", "ended_at", "ended_reason"},
+             "portal_session": {"last_seen_at", "ended_at", "ended_reason"}}
 SYSTEM_PERMISSIONS = {"system.manage", "audit.read", "permissions.read"}   # not scoped by unit
 
 
@@ -60,7 +61,8 @@ def _records_of(unit_key, city, desk, leader):
         handling_mode="follow", description="厂区门口有人堵路。",
         attachments=attachments.check_uploads([("现场.png", io.BytesIO(PNG))])))
     draft = documents.create(actor_for(desk), documents.Draft(
-        doc_type="letter", title="提示函", addressees=[enterprise.name], body=[("p", "请加强管理。")]))
+        doc_type="letter", title="提示函", addressees=[enterprise.name], body=[("p", "请加强管理。")],
+        enterprise_id=enterprise.id))
     documents.submit(actor_for(desk), draft.id)
     documents.sign_off(actor_for(leader), draft.id)
     documents.issue(actor_for(desk), draft.id)
@@ -101,6 +103,8 @@ def world(app, city):
     foreign.update(_project_officer_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     own.update(_risk_assessment_records("STA", "desk_a", "leader_a", own["enterprise_id"]))
     foreign.update(_risk_assessment_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
+    own.update(_portal_records("desk_a", own["enterprise_id"], PORTAL_PHONES["own"], 31))
+    foreign.update(_portal_records("desk_b", foreign["enterprise_id"], PORTAL_PHONES["foreign"], 32))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     _, token = api_auth.issue(shell, "desk_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
@@ -241,6 +245,36 @@ def _risk_assessment_records(unit_code, desk, leader, enterprise_id):
     report = reports.request(actor_for(desk), 2026, 3, "建议加强监测。")
     return {"assessment_id": made.id, "risk_item_id": risk.id, "letter_id": letter.id, "report_id": report.id}
 
+# --- the enterprise portal's records (core/portal) ------------------------------------------
+
+PORTAL_PHONES = {"own": "13600136001", "foreign": "13600136002"}
+
+
+def _portal_records(desk, enterprise_id, phone, n):
+    """A verified account of the station's enterprise (whose ticket, attachment
+    and letter the portal shows), an account of another enterprise waiting for
+    verification, and a published notice."""
+    from core.portal import accounts, notices
+    from tests.portal_world import registration, visitor
+
+    enterprise = registry.get(actor_for(desk), enterprise_id)
+    account = accounts.register(visitor(), registration(int(enterprise.credit_code[-8:-1]), enterprise.name, phone,
+                                                        credit_code=enterprise.credit_code))
+    accounts.decide(actor_for(desk), account.id, True)
+    waiting = registry.create(actor_for(desk), {"name": f"待核实企业{n}有限公司", "credit_code": code(n)})
+    pending = accounts.register(visitor(), registration(n, waiting.name, f"1360013{n:04d}"))
+    notice = notices.save(actor_for(desk), None, "news", "助企动态", "正文。")
+    notices.publish(actor_for(desk), notice.id, True)
+    return {"account_id": pending.id, "notice_id": notice.id}
+
+
+def _portal_client(app, who="own"):
+    from tests.portal_world import portal_login
+
+    client = fresh_client(app)
+    portal_login(client, PORTAL_PHONES[who])
+    return client
+
 
 def _url(app, rule, values) -> str | None:
     """The rule's URL with ``values`` for its arguments; None when an argument has no value."""
@@ -314,6 +348,9 @@ def test_public_and_signed_in_routes_are_the_known_few(app):
     """A public page must be a deliberate choice: the list is short and reviewed."""
     public = sorted(r.rule for r in _rules(app) if access_of(app.view_functions[r.endpoint]) in (PUBLIC, "api:public"))
     assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/login/second-factor", "/verify/<code>",
+                             # the enterprise portal's public pages: home, notices, FAQ, verification, sign-in
+                             "/portal/", "/portal/notices", "/portal/notices/<int:notice_id>", "/portal/faq",
+                             "/portal/verify", "/portal/register", "/portal/login",
                              # 一公开: a published inspection plan's results (404 unless published and enabled)
                              "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf"])
 
@@ -334,7 +371,7 @@ def test_no_role_reaches_a_record_of_another_unit(app, world):
             if url is None:
                 continue
             named_record = any(a.endswith("_id") for a in rule.arguments)
-            allowed = access == SIGNED_IN or has_permission(user, access)
+            allowed = access == SIGNED_IN or (access != PORTAL and has_permission(user, access))
             if allowed and (not named_record or access in SYSTEM_PERMISSIONS):
                 continue      # no foreign record in the URL, or a system page that is not scoped by unit
             before = _fingerprint()
@@ -346,6 +383,41 @@ def test_no_role_reaches_a_record_of_another_unit(app, world):
             after = _fingerprint()
             assert before == after, (role, url, [t for t in before if before[t] != after.get(t)])
     assert checked > 100
+
+
+def test_no_enterprise_reaches_another_enterprises_records_or_a_staff_page(app, world):
+    """Every portal route × the other station's enterprise's records: 404, nothing
+    changed, the attempt audited; every staff page: the staff login."""
+    from core.audit.models import AuditEntry
+
+    client = _portal_client(app)
+    checked = 0
+    for rule in _rules(app):
+        access = access_of(app.view_functions[rule.endpoint])
+        if access.startswith("api:") or access == PUBLIC:
+            continue
+        url = _url(app, rule, world["foreign"])
+        if url is None or (access == PORTAL and not any(a.endswith("_id") for a in rule.arguments)):
+            continue      # a portal page of the enterprise's own (its home, its sign-out …): no foreign record
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            before = _fingerprint()
+            denied = AuditEntry.query.filter_by(action="portal.not_found").count()
+            response = client.open(url, method=method, data={"rating": "satisfied", "text": "x"})
+            _check_headers(response, url)
+            if access == PORTAL:
+                assert response.status_code == 404, (method, url, response.status_code)
+                assert AuditEntry.query.filter_by(action="portal.not_found").count() == denied + 1, url
+                assert before == _fingerprint(), url
+                checked += 1
+            else:
+                assert response.status_code == 302 and "/login" in response.headers["Location"], (method, url)
+                assert before == _fingerprint(), url
+    assert checked >= 8
+    # The same routes with the enterprise's own records answer.
+    for rule in _rules(app):
+        if access_of(app.view_functions[rule.endpoint]) == PORTAL and "GET" in rule.methods:
+            url = _url(app, rule, world["own"])
+            assert client.get(url).status_code in (200, 302), url
 
 
 def test_the_api_answers_foreign_records_with_404_and_needs_its_token(app, world):
@@ -396,6 +468,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
                                      "project_meeting_id", "project_risk_id", "rule_id")})
     own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
+           "account_id": 1, "notice_id": 1}
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
@@ -427,6 +500,7 @@ def test_no_get_changes_a_row(app, world):
     for role, username in ROLE_USERS.items():
         clients[role] = fresh_client(app)
         login(clients[role], username)
+    clients["portal"] = _portal_client(app)
     opened = 0
     for rule in _rules(app):
         if "GET" not in rule.methods:
@@ -437,9 +511,11 @@ def test_no_get_changes_a_row(app, world):
             continue
         if access.startswith("api:") or access == PUBLIC:
             runs = [(fresh_client(app), bearer if access.startswith("api:") else {})]
+        elif access == PORTAL:
+            runs = [(clients["portal"], {})]
         else:
-            runs = [(client, {}) for role, client in clients.items()
-                    if access == SIGNED_IN or has_permission(actor_for(ROLE_USERS[role]).user, access)]
+            runs = [(client, {}) for role, client in clients.items() if role in ROLE_USERS and
+                    (access == SIGNED_IN or has_permission(actor_for(ROLE_USERS[role]).user, access))]
         for client, headers in runs:
             before = _fingerprint()
             response = client.get(url, headers=headers)

@@ -73,9 +73,51 @@ def types(actor) -> dict[str, DocumentType]:
 def get(actor, document_id) -> Document:
     actor.require("document.read")
     document = db.session.get(Document, document_id)
-    if document is None or not actor.scope.allows(document.unit_id):
+    if document is None or not _sees(actor, document):
         raise NotFound(_l("There is no such document in your units' area."))
     return document
+
+
+def _sees(actor, document) -> bool:
+    if actor.enterprise_id is not None:  # the enterprise itself (the portal): issued documents addressed to it
+        return document.enterprise_id == actor.enterprise_id and document.status in ("issued", "delivered")
+    return actor.scope.allows(document.unit_id)
+
+
+def addressed_to(actor, limit: int = 100) -> list[Document]:
+    """The issued documents addressed to the actor's enterprise, newest first (its inbox on the portal)."""
+    actor.require("document.read")
+    if actor.enterprise_id is None:
+        return []
+    stmt = (select(Document).where(Document.enterprise_id == actor.enterprise_id,
+                                   Document.status.in_(("issued", "delivered")))
+            .order_by(Document.issued_at.desc(), Document.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def electronic_receipt(document) -> DocumentDelivery | None:
+    """The delivery the addressee confirmed itself on the portal, if any."""
+    return next((d for d in document.deliveries if d.method == "electronic" and d.recorded_by_id is None), None)
+
+
+def confirm_receipt(actor, document_id) -> DocumentDelivery:
+    """送达 by the addressee itself: the enterprise opened the issued document on
+    the portal and confirms it has received it. Recorded once, as an electronic
+    delivery; a second confirmation returns the first."""
+    document = get(actor, document_id)
+    if actor.enterprise_id is None or document.enterprise_id != actor.enterprise_id:
+        raise NotFound(_l("There is no such document in your units' area."))
+    existing = electronic_receipt(document)
+    if existing is not None:
+        return existing
+    now = clock.now()
+    delivery = DocumentDelivery(document_id=document.id, recipient=actor.display_name[:100], received_at=now,
+                                method="electronic", recorded_by_id=None, recorded_at=now)
+    db.session.add(delivery)
+    document.status = "delivered"
+    audit.record(actor, "document.deliver", document, detail={"method": "electronic", "confirmed_by": "addressee"})
+    db.session.commit()
+    return delivery
 
 
 def for_unit(actor, limit: int = 50) -> list[Document]:

@@ -17,6 +17,7 @@ class Actor:
     user: object | None  # core.org.models.User; None for the shell or an anonymous visitor
     address: str = ""
     is_shell: bool = False
+    enterprise_id = None  # a staff or shell actor acts for no enterprise (see core/portal/actor.py)
     _scope: Scope | None = field(default=None, init=False, repr=False)
 
     @property
@@ -28,6 +29,11 @@ class Actor:
         if self.user:
             return self.user.username
         return "cli" if self.is_shell else "-"
+
+    @property
+    def display_name(self) -> str:
+        """How a ticket's timeline names who acted."""
+        return self.user.name if self.user else "system"
 
     @property
     def unit_id(self):

@@ -37,6 +37,10 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "document.issue": frozenset({LEADER, DESK}),             # number, render, deliver
     # Seeing a citizen's ID number or phone unmasked, one value at a time, audited.
     "personal_data.reveal": frozenset({LEADER, DESK}),
+    # The enterprise portal: verifying enterprises' accounts (the desk in scope, or the
+    # enterprise's liaison officer: the service checks which), and the public notices.
+    "portal.verify": frozenset({LEADER, DESK, OFFICER}),
+    "portal.publish": frozenset({LEADER, DESK}),
 }
 
 
@@ -64,6 +68,8 @@ PERMISSION_LABELS = {
     "document.sign": _l("Sign off documents (签发)"),
     "document.issue": _l("Issue and deliver documents"),
     "personal_data.reveal": _l("See phone and ID numbers unmasked (audited)"),
+    "portal.verify": _l("Verify or refuse enterprises' portal accounts"),
+    "portal.publish": _l("Write and publish the portal's news and policy notices"),
 }
 
 

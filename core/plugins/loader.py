@@ -41,8 +41,16 @@ def init_app(app, entry_points=None) -> PluginManager:
         name = plugin_of_blueprint.get((request.blueprint or "").split(".")[0])
         if name is None:
             return None
-        if getattr(app.view_functions.get(request.endpoint), "anqi_access", None) == "public":
+        access = getattr(app.view_functions.get(request.endpoint), "anqi_access", None)
+        if access == "public":
             return None     # a deliberately public page (core.web.public): the view checks its record's unit
+        if access == "portal":  # an enterprise's page (core.web.portal_required): its own unit must have enabled it
+            from core.portal.sessions import current_account
+
+            account = current_account()
+            if account is not None and not is_enabled(account.enterprise.unit_id, name):
+                abort(404)
+            return None     # no portal session: the view's marker answers (the portal's sign-in, or 403 for staff)
         if not current_user.is_authenticated:
             return app.login_manager.unauthorized()
         if not is_enabled(current_user.unit_id, name):

@@ -62,6 +62,18 @@ def anqi_enterprise_findings(enterprise, actor):
     """Return a list of ``toolkit.Finding``: what the plugin's records (visible to ``actor``) say about the enterprise's risks."""
 
 
+@hookspec
+def anqi_portal_services(enterprise, unit):
+    """Return a list of ``toolkit.PortalService`` offered to this enterprise on the portal (its unit enabled the plugin)."""
+
+
+# --- public: every loaded plugin that some unit enabled answers ---------------
+
+@hookspec
+def anqi_public_faq(query):
+    """Return a list of ``toolkit.FaqEntry`` published on the portal's public FAQ (``query`` may narrow them)."""
+
+
 # --- events: every loaded plugin hears them -----------------------------------
 
 @hookspec

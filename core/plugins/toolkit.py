@@ -89,3 +89,24 @@ class Finding:
     is_open: bool = True
     endpoint: str = ""          # where the record is shown, with ``values``
     values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PortalService:
+    """A service a plugin offers enterprises on the portal (an exit-entry
+    appointment, a question to the IP officer …): a link to a view of the
+    plugin's blueprint marked ``core.web.portal_required``."""
+
+    label: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """A question and its answer, published on the portal's public FAQ."""
+
+    question: str
+    answer: str
+    topic: str = ""

@@ -99,17 +99,21 @@ AAC = Format(_l("AAC audio"), "audio", "audio/aac", _adts)
 WAV = Format(_l("WAV audio"), "audio", "audio/wav", _riff(b"WAVE"))
 OGG = Format(_l("Ogg audio"), "audio", "audio/ogg", _ogg)
 AMR = Format(_l("AMR audio"), "audio", "audio/amr", _amr)
+WEBM_AUDIO = Format(_l("WebM audio"), "audio", "audio/webm", _webm)   # a recording made in the browser
 MP4 = Format(_l("an MP4 video"), "video", "video/mp4", _iso_media)
+MOV = Format(_l("a QuickTime video"), "video", "video/quicktime", _iso_media)   # an iPhone's camera
+THREE_GP = Format(_l("a 3GP video"), "video", "video/3gpp", _iso_media)        # older Android phones' camera
 WEBM = Format(_l("a WebM video"), "video", "video/webm", _webm)
 PDF = Format(_l("a PDF document"), "document", "application/pdf", _pdf)
 
 # The extensions we take, each with the one format its content must have.
-# MP4 and M4A share a container whose brand does not reliably tell sound from
-# picture, so each accepts the other's content.
+# MP4, M4A, MOV and 3GP share a container (ISO base media) whose brand does not
+# reliably tell sound from picture, so each accepts the others' content; WebM
+# likewise for browser recordings (``weba``: sound only, as MediaRecorder makes it).
 EXTENSIONS = {
     "jpg": JPEG, "jpeg": JPEG, "png": PNG, "webp": WEBP,
     "mp3": MP3, "m4a": M4A, "aac": AAC, "wav": WAV, "ogg": OGG, "oga": OGG, "opus": OGG, "amr": AMR,
-    "mp4": MP4, "webm": WEBM, "pdf": PDF,
+    "mp4": MP4, "mov": MOV, "3gp": THREE_GP, "webm": WEBM, "weba": WEBM_AUDIO, "pdf": PDF,
 }
 # Order matters only for naming what a mismatched file looks like.
 DETECT_ORDER = (JPEG, PNG, WEBP, WAV, PDF, OGG, AMR, WEBM, MP4, MP3, AAC)
@@ -174,7 +178,7 @@ def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
         expected = EXTENSIONS.get(extension)
         if expected is None:
             problems.append(_l("“%(name)s”: only photos (JPEG, PNG, WebP), audio (MP3, M4A, AAC, WAV, Ogg/Opus, "
-                               "AMR), video (MP4, WebM) and PDF files can be attached.", name=name))
+                               "AMR, WebM), video (MP4, MOV, 3GP, WebM) and PDF files can be attached.", name=name))
             continue
         data = stream.read(limit + 1)
         if len(data) > limit:

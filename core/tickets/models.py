@@ -182,8 +182,11 @@ class TicketComplaint(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the enterprise, on the portal
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    ticket: Mapped[Ticket] = relationship(lazy="joined")
+    unit = relationship("Unit")
 
 
 class _TicketCounts:

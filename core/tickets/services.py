@@ -41,7 +41,10 @@ MAX_EXTENSION_DAYS = 30
 
 def visible(actor):
     """Tickets the actor may see: registered or handled within their scope, and
-    those of the enterprises the actor serves as liaison officer."""
+    those of the enterprises the actor serves as liaison officer. An
+    enterprise's own actor (the portal) sees its enterprise's tickets only."""
+    if actor.enterprise_id is not None:
+        return Ticket.enterprise_id == actor.enterprise_id
     scope = actor.scope
     if scope.unit_ids is None:
         return True
@@ -60,6 +63,8 @@ def get(actor, ticket_id) -> Ticket:
 
 
 def _sees(actor, ticket) -> bool:
+    if actor.enterprise_id is not None:
+        return ticket.enterprise_id == actor.enterprise_id
     return actor.scope.allows(ticket.registering_unit_id) or (
         ticket.handling_unit_id is not None and actor.scope.allows(ticket.handling_unit_id)) or (
         actor.user_id is not None and ticket.enterprise.liaison_officer_id == actor.user_id)
@@ -102,7 +107,8 @@ def categories(actor) -> dict[str, str]:
     zh = get_locale() is None or get_locale().language == "zh"
     found = {c.code: (c.name_zh if zh else c.name_en) for c in db.session.scalars(
         select(TicketCategory).where(TicketCategory.active.is_(True)).order_by(TicketCategory.sort_order))}
-    for item in call_for_unit("anqi_ticket_categories", actor.unit_id, unit=getattr(actor.user, "unit", None)):
+    unit = actor.user.unit if actor.user is not None else getattr(actor, "unit", None)
+    for item in call_for_unit("anqi_ticket_categories", actor.unit_id, unit=unit):
         found.setdefault(item.code, str(item.label))
     return found
 
@@ -190,6 +196,12 @@ def _validate_intake(actor, intake: Intake) -> dict:
     enterprise = None
     if not intake.enterprise_id:
         errors["enterprise_id"] = [_l("Choose the enterprise, or register it first.")]
+    elif actor.enterprise_id is not None:  # the enterprise itself, on the portal: its own demands, online
+        enterprise = actor.enterprise if intake.enterprise_id == actor.enterprise_id else None
+        if enterprise is None:
+            errors["enterprise_id"] = [_l("There is no such enterprise in your units' area.")]
+        if intake.channel != "online":
+            errors["channel"] = [_l("Choose how the demand came in.")]
     else:
         try:
             enterprise = registry.get(actor, intake.enterprise_id)
@@ -292,6 +304,7 @@ ACTION_NAMES = {
     "transfer_reply": _l("given the outside department's reply"), "escalate": _l("escalated"),
     "supervise": _l("supervised"), "extension": _l("given more time"), "progress": _l("given a progress report"),
     "complain": _l("complained about"), "note": _l("given a note"), "attach": _l("given attachments"),
+    "request_info": _l("given a request for more information"), "supply_info": _l("given more information"),
 }
 
 
@@ -314,6 +327,8 @@ def _check(actor, ticket, rule_name):
 
 
 def _party(actor, ticket, rule) -> bool:
+    if actor.enterprise_id is not None:  # the enterprise itself: only the actions meant for it, on its own tickets
+        return rule.enterprise and actor.can(rule.permission) and ticket.enterprise_id == actor.enterprise_id
     return actor.can(rule.permission) and rule.who(actor, ticket)
 
 
@@ -335,6 +350,10 @@ def _anyone(actor, ticket) -> bool:
     return True  # whoever may open the ticket (``get`` checked that)
 
 
+def _no_staff(actor, ticket) -> bool:
+    return False  # an action of the enterprise alone
+
+
 def _is_party(actor, ticket) -> bool:
     return _is_centre(actor, ticket) or _is_handler(actor, ticket)
 
@@ -344,7 +363,8 @@ class Rule:
     action: str                      # its name in messages and in the audit trail
     permission: str
     statuses: tuple[str, ...]        # the statuses it may start from
-    who: Callable                    # (actor, ticket) -> the actor is the right party
+    who: Callable                    # (actor, ticket) -> the actor is the right party (staff)
+    enterprise: bool = False         # the enterprise may take it on its own ticket (the portal)
 
 
 # Who may do what from which status: the one place the loop's rules are written.
@@ -358,13 +378,17 @@ RULES = {
     "transfer_reply": Rule("transfer_reply", "ticket.dispatch", ("transferred",), _is_centre),
     "escalate": Rule("escalate", "ticket.handle", ("dispatched", "handling"), _is_handler),
     "close": Rule("close", "ticket.dispatch", ("answered",), _is_centre),
-    "rate": Rule("rate", "ticket.rate", ("closed",), _is_centre),
+    "rate": Rule("rate", "ticket.rate", ("closed",), _is_centre, enterprise=True),
     "supervise": Rule("supervise", "ticket.supervise", ("dispatched", "handling", "returned", "transferred"),
                       _is_leader_over_handler),
     "extension": Rule("extension", "ticket.handle", ("dispatched", "handling"), _is_handler),
     "decide_extension": Rule("extension", "ticket.decide_extension", OPEN_STATUSES, _is_leader_over_handler),
     "progress": Rule("progress", "ticket.handle", ("handling",), _is_handler),
-    "complain": Rule("complain", "ticket.complain", tuple(STATUSES), _is_centre),
+    "complain": Rule("complain", "ticket.complain", tuple(STATUSES), _is_centre, enterprise=True),
+    # 补充材料: the centre before dispatching, the handling unit once it has signed for it.
+    "request_info": Rule("request_info", "ticket.handle", ("registered", "returned", "handling", "transferred"),
+                         _is_party),
+    "supply_info": Rule("supply_info", "ticket.read", OPEN_STATUSES, _no_staff, enterprise=True),
     "note": Rule("note", "ticket.read", tuple(STATUSES), _anyone),
     "attach": Rule("attach", "ticket.handle", OPEN_STATUSES, _is_party),
 }
@@ -387,7 +411,7 @@ def available_actions(actor, ticket) -> set[str]:
 
 def _event(actor, ticket, kind, from_status, to_status, text="", data=None, internal=False) -> TicketEvent:
     event = TicketEvent(ticket=ticket, kind=kind, from_status=from_status, to_status=to_status,
-                        actor_id=actor.user_id, actor_name=actor.user.name if actor.user else "system",
+                        actor_id=actor.user_id, actor_name=actor.display_name[:100],
                         unit_id=actor.unit_id, text=text, data=data, internal=internal, at=clock.now())
     db.session.add(event)
     return event
@@ -658,11 +682,33 @@ def complain(actor, ticket_id, text: str) -> TicketComplaint:
     db.session.add(complaint)
     _event(actor, ticket, "complaint", ticket.status, ticket.status, text=text)
     audit.record(actor, "ticket.complain", ticket, detail={"unit": ticket.handling_unit_id})
-    notify_unit(ticket.registering_unit_id, "complaint",
-                _l("A complaint was recorded on ticket %(number)s.", number=ticket.number), ticket.id,
-                roles=("leader",))
+    for unit_id in _complaint_units(ticket):
+        notify_unit(unit_id, "complaint", _l("A complaint was recorded on ticket %(number)s.", number=ticket.number),
+                    ticket.id, roles=("leader",))
     db.session.commit()
+    broadcast("anqi_ticket_event", event="complained", ticket=ticket, actor=actor)
     return complaint
+
+
+def _complaint_units(ticket) -> list[int]:
+    """Whose leaders hear of a complaint: the registering unit's, and the
+    centre's whose tree holds it (an online demand is registered at the
+    enterprise's own unit, a station, but the centre answers for the loop)."""
+    unit = db.session.get(Unit, ticket.registering_unit_id)
+    ids = [unit.id]
+    root = unit.path.strip("/").split("/")[0]
+    centres = db.session.scalars(select(Unit.id).where(Unit.kind == "centre", Unit.active.is_(True),
+                                                       Unit.path.startswith(f"/{root}/")))
+    ids += [c for c in centres if c not in ids]
+    return ids
+
+
+def complaints(actor, limit: int = 200) -> list[TicketComplaint]:
+    """The complaints about tickets the actor may see, newest first (for leaders)."""
+    actor.require("ticket.supervise")
+    stmt = (select(TicketComplaint).join(Ticket, Ticket.id == TicketComplaint.ticket_id).where(visible(actor))
+            .order_by(TicketComplaint.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
 
 
 def add_note(actor, ticket_id, text: str) -> TicketEvent:
@@ -691,3 +737,45 @@ def attach(actor, ticket_id, prepared) -> Ticket:
     with attachments.staged(actor, ticket, prepared):
         db.session.commit()
     return ticket
+
+
+def request_info(actor, ticket_id, text: str) -> Ticket:
+    """补充材料: ask the enterprise for more information; it answers on the portal
+    (or the desk records what it said by phone as a note)."""
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "request_info")
+    text = _text(text, "text", _l("Say what the enterprise should add."), 1000)
+    _event(actor, ticket, "info_requested", ticket.status, ticket.status, text=text)
+    audit.record(actor, "ticket.request_info", ticket)
+    return _commit(actor, ticket, "info_requested")
+
+
+def awaiting_information(ticket) -> TicketEvent | None:
+    """The open request for more information: the last one, unless answered since."""
+    for event in reversed(ticket.events):
+        if event.kind == "info_supplied":
+            return None
+        if event.kind == "info_requested":
+            return event
+    return None
+
+
+def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
+    """The enterprise's answer to a request for more information, with files
+    (already checked by ``attachments.check_uploads``)."""
+    from core.tickets import attachments
+
+    ticket = get(actor, ticket_id)
+    _check(actor, ticket, "supply_info")
+    if awaiting_information(ticket) is None:
+        _refuse(actor, ticket, "supply_info", _l("Nobody has asked for more information on this ticket."))
+    text = _text(text, "text", _l("Write the information asked for."), MAX_TEXT)
+    _event(actor, ticket, "info_supplied", ticket.status, ticket.status, text=text,
+           data={"files": len(prepared)} if prepared else None)
+    audit.record(actor, "ticket.supply_info", ticket, detail={"files": len(prepared)})
+    notify_unit(ticket.handling_unit_id or ticket.registering_unit_id, "info_supplied",
+                _l("The enterprise has added information to ticket %(number)s.", number=ticket.number), ticket.id)
+    if prepared:
+        with attachments.staged(actor, ticket, list(prepared)):
+            db.session.commit()
+    return _commit(actor, ticket, "info_supplied")

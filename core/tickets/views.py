@@ -35,6 +35,7 @@ EVENT_LABELS = {
     "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
     "progress": _l("Progress report"), "complaint": _l("Complaint"), "note": _l("Note"),
     "attached": _l("Files added"), "overdue": _l("Overdue"), "warned": _l("Deadline warning"),
+    "info_requested": _l("More information requested"), "info_supplied": _l("Information added by the enterprise"),
 }
 VOCABULARY = {"channels": CHANNELS, "classes": CLASSES, "modes": MODES, "statuses": STATUSES,
               "results": RESULTS, "ratings": RATINGS, "event_labels": EVENT_LABELS}
@@ -177,6 +178,7 @@ ACTIONS = {
                                primary=True),
     "supervise": Action(forms.SuperviseForm, _l("Supervise"), _l("Supervise")),
     "complain": Action(forms.TextForm, _l("Record a complaint"), _l("Record the complaint")),
+    "request_info": Action(forms.TextForm, _l("Ask the enterprise for more information"), _l("Ask")),
     "attach": Action(forms.AttachForm, _l("Add attachments"), _l("Upload"), multipart=True),
     "note": Action(forms.TextForm, _l("Internal note"), _l("Add the note")),
 }
@@ -299,6 +301,9 @@ def _perform(name, actor, ticket_id, form) -> str:
     if name == "complain":
         services.complain(actor, ticket_id, form.text.data or "")
         return _("The complaint has been recorded.")
+    if name == "request_info":
+        services.request_info(actor, ticket_id, form.text.data or "")
+        return _("The enterprise has been asked for more information.")
     if name == "attach":
         services.attach(actor, ticket_id, attachments.check_uploads(_uploads(form.attachments.name)))
         return _("The files have been added.")

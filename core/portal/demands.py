@@ -1,0 +1,56 @@
+"""The enterprise's side of the demand loop: what it submits and what it sees.
+
+Submitting registers a ticket through ``core.tickets.services.register`` with
+channel ``online``: the same loop, numbers and deadlines as a desk ticket. The
+enterprise sees every ticket of its enterprise (whoever registered it) and, of
+each timeline, only the entries meant for it (``PUBLIC_KINDS``, never an
+``internal`` one); who acted is shown as the unit, not the officer.
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core.notifications.services import notify_unit
+from core.org.roles import DESK
+from core.extensions import db
+from core.tickets import services as tickets
+from core.tickets.models import Ticket
+
+# Timeline entries the enterprise sees (when not internal). Dispatch notes,
+# returns, escalations, supervision and extensions are the police's business.
+PUBLIC_KINDS = frozenset({"registered", "dispatched", "signed", "answered", "transfer_replied", "closed", "rated",
+                          "reopened", "complaint", "info_requested", "info_supplied", "attached", "progress"})
+# … and of these, the text is shown; the others show only what happened.
+TEXT_KINDS = frozenset({"answered", "transfer_replied", "rated", "reopened", "complaint", "info_requested",
+                        "info_supplied", "progress"})
+MAX_DESCRIPTION = tickets.MAX_TEXT
+
+
+def submit(actor, category: str, description: str, attachments=(), submission_key: str | None = None) -> Ticket:
+    """A demand from the portal: a general ticket of the enterprise, to be
+    dispatched by the centre (转盯办) like one taken by phone."""
+    account = actor.account
+    if submission_key:
+        sent = db.session.scalar(select(Ticket).where(Ticket.submission_key == submission_key))
+        if sent is not None:                      # the same form sent twice: the first ticket
+            return tickets.get(actor, sent.id)
+    ticket = tickets.register(actor, tickets.Intake(
+        enterprise_id=actor.enterprise_id, channel="online", category=category, ticket_class="general",
+        handling_mode="follow", description=description, contact_name=account.name, contact_phone=account.phone,
+        submission_key=submission_key, attachments=list(attachments)))
+    if ticket.registered_by_id is None:
+        notify_unit(ticket.registering_unit_id, "online",
+                    _l("A new online demand %(number)s is waiting to be dispatched.", number=ticket.number),
+                    ticket.id, roles=(DESK,))
+        db.session.commit()
+    return ticket
+
+
+def of_enterprise(actor, limit: int = 100) -> list[Ticket]:
+    actor.require("ticket.read")
+    return list(db.session.scalars(select(Ticket).where(tickets.visible(actor)).order_by(Ticket.id.desc())
+                                   .limit(limit)).unique())
+
+
+def timeline(ticket) -> list:
+    """The entries of ``ticket`` the enterprise sees, oldest first."""
+    return [e for e in ticket.events if not e.internal and e.kind in PUBLIC_KINDS]

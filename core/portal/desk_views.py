@@ -1,0 +1,101 @@
+"""The staff's pages for the portal (``/portal-desk/…``): verifying
+enterprises' accounts, writing the public notices, and the complaints the
+enterprises filed. Thin: the rules are in core.portal.accounts and .notices."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.errors import AnqiError, NotFound, ValidationError
+from core.extensions import db
+from core.portal import accounts, notices
+from core.tickets import services as tickets
+from core.web import current_actor, permission_required
+
+bp = Blueprint("portal_desk", __name__, url_prefix="/portal-desk")
+
+
+def _errors(exc) -> dict:
+    return {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+
+
+@bp.route("/accounts")
+@permission_required("portal.verify")
+def accounts_page():
+    actor = current_actor()
+    return render_template("portal_desk/accounts.html", waiting=accounts.waiting(actor),
+                           decided=accounts.recent_decisions(actor), statuses=accounts.STATUS_LABELS)
+
+
+@bp.route("/accounts/<int:account_id>/decide", methods=["POST"])
+@permission_required("portal.verify")
+def decide(account_id):
+    actor = current_actor()
+    approve = request.form.get("decision") == "verify"
+    try:
+        account = accounts.decide(actor, account_id, approve, request.form.get("reason", ""))
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except AnqiError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".accounts_page"))
+    flash(_("%(name)s of %(enterprise)s has been verified.", name=account.name, enterprise=account.enterprise_name)
+          if approve else _("The registration has been refused."), "success")
+    return redirect(url_for(".accounts_page"))
+
+
+@bp.route("/notices")
+@permission_required("portal.publish")
+def notices_page():
+    return render_template("portal_desk/notices.html", items=notices.for_staff(current_actor()), kinds=notices.KINDS)
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@permission_required("portal.publish")
+def notice_new():
+    return _edit(None)
+
+
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+@permission_required("portal.publish")
+def notice_edit(notice_id):
+    return _edit(notice_id)
+
+
+def _edit(notice_id):
+    actor = current_actor()
+    try:
+        item = notices.get_for_staff(actor, notice_id) if notice_id else None
+    except NotFound:
+        abort(404)
+    errors = {}
+    values = {"kind": item.kind, "title": item.title, "body": item.body} if item else {"kind": "news"}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("kind", "title", "body")}
+        try:
+            item = notices.save(actor, notice_id, values["kind"], values["title"], values["body"])
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            flash(_("The notice has been saved."), "success")
+            return redirect(url_for(".notices_page"))
+    return render_template("portal_desk/notice_form.html", item=item, values=values, errors=errors,
+                           kinds=notices.KINDS), (400 if errors else 200)
+
+
+@bp.route("/notices/<int:notice_id>/publish", methods=["POST"])
+@permission_required("portal.publish")
+def notice_publish(notice_id):
+    publish = request.form.get("publish") == "1"
+    try:
+        notices.publish(current_actor(), notice_id, publish)
+    except NotFound:
+        abort(404)
+    flash(_("The notice is now public on the portal.") if publish else _("The notice has been withdrawn."), "success")
+    return redirect(url_for(".notices_page"))
+
+
+@bp.route("/complaints")
+@permission_required("ticket.supervise")
+def complaints():
+    return render_template("portal_desk/complaints.html", items=tickets.complaints(current_actor()))

@@ -1,0 +1,405 @@
+"""The enterprise portal's pages (``/portal/…``): public pages, sign-in and
+registration, and the pages of a signed-in enterprise. Thin: the rules are in
+core.portal.* and in the ticket and document services, which take the
+enterprise's own actor (``core.portal.actor``)."""
+import io
+import re
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.audit import services as audit
+from core.auth.guard import fresh_session
+from core.auth.lockout import AccountLocked
+from core.documents import services as documents
+from core.errors import AnqiError, NotFound, ValidationError
+from core.extensions import db
+from core.org.actor import Actor
+from core.portal import accounts, demands, extensions, notices
+from core.portal.sessions import SESSION_KEY, current_account
+from core.tickets import attachments
+from core.tickets import services as tickets
+from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
+from core.tickets.views import EVENT_LABELS
+from core.web import id_arg, portal_actor, portal_required, public
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DELIVERY_LABELS = documents.DELIVERY_METHODS
+
+
+@bp.app_context_processor
+def _portal_frame():
+    return {"portal_account": current_account}
+
+
+def _visitor() -> Actor:
+    return Actor(user=None, address=request.remote_addr or "")
+
+
+def _safe_next(target):
+    if target and target.startswith("/portal/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _not_found(actor, object_type, object_id):
+    """Another enterprise's record asked for by its URL: 404, and the attempt audited."""
+    audit.record_failure(actor, "portal.not_found", result=audit.DENIED, object_type=object_type,
+                         object_id=object_id, detail={"endpoint": request.endpoint})
+    abort(404)
+
+
+def _uploads(name: str):
+    return [(f.filename, f.stream) for f in request.files.getlist(name) if f and f.filename]
+
+
+# --- public pages ------------------------------------------------------------------------
+
+@bp.route("/")
+@public
+def index():
+    return render_template("portal/index.html", news=notices.published(limit=5), kinds=notices.KINDS,
+                           signed_in=current_account() is not None)
+
+
+@bp.route("/notices")
+@public
+def notice_list():
+    kind = request.args.get("kind")
+    kind = kind if kind in notices.KINDS else None
+    return render_template("portal/notices.html", items=notices.published(kind), kind=kind, kinds=notices.KINDS)
+
+
+@bp.route("/notices/<int:notice_id>")
+@public
+def notice(notice_id):
+    try:
+        item = notices.published_one(notice_id)
+    except NotFound:
+        abort(404)
+    return render_template("portal/notice.html", item=item, kinds=notices.KINDS)
+
+
+@bp.route("/faq")
+@public
+def faq():
+    query = (request.args.get("q") or "")[:100]
+    return render_template("portal/faq.html", entries=extensions.faq(query), query=query)
+
+
+@bp.route("/verify")
+@public
+def verify():
+    """The QR verification page, for a code typed by hand."""
+    code = "".join(ch for ch in (request.args.get("code") or "").upper() if ch.isalnum())[:16]
+    if code:
+        return redirect(url_for("verify.check", code=code))
+    return render_template("portal/verify.html")
+
+
+# --- registration and signing in -----------------------------------------------------------
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = {k: form.get(k, "") for k in ("credit_code", "enterprise_name", "unit_id", "name", "phone")}
+        try:
+            accounts.register(_visitor(), accounts.Registration(
+                credit_code=form.get("credit_code", ""), enterprise_name=form.get("enterprise_name", ""),
+                unit_id=id_arg("unit_id", form), name=form.get("name", ""), phone=form.get("phone", ""),
+                password=form.get("password", ""), repeat=form.get("repeat", "")))
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+        else:
+            return render_template("portal/registered.html")
+    return render_template("portal/register.html", errors=errors, values=values, units=accounts.serving_units()), \
+        (400 if errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_account() is not None:
+        return redirect(url_for(".home"))
+    error = None
+    if request.method == "POST":
+        actor = _visitor()
+        try:
+            account = accounts.authenticate(actor, request.form.get("phone", ""), request.form.get("password", ""))
+        except (AccountLocked, ValidationError) as exc:
+            error = str(exc.message)
+        else:
+            key = accounts.log_in(actor, account, request.user_agent.string)
+            fresh_session()   # a new session: no staff login and nothing else carried over
+            session[SESSION_KEY] = key
+            return redirect(_safe_next(request.args.get("next")) or url_for(".home"))
+    return render_template("portal/login.html", error=error), (400 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@portal_required
+def logout():
+    accounts.log_out(portal_actor())
+    fresh_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@portal_required
+def password():
+    errors = {}
+    if request.method == "POST":
+        try:
+            accounts.change_password(portal_actor(), request.form.get("current", ""), request.form.get("new", ""),
+                                     request.form.get("repeat", ""))
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for(".home"))
+    return render_template("portal/password.html", errors=errors), (400 if errors else 200)
+
+
+# --- the enterprise's pages -------------------------------------------------------------------
+
+@bp.route("/home")
+@portal_required
+def home():
+    actor = portal_actor()
+    mine = demands.of_enterprise(actor, limit=5)
+    inbox = documents.addressed_to(actor, limit=5)
+    unconfirmed = [d for d in inbox if documents.electronic_receipt(d) is None]
+    return render_template("portal/home.html", account=actor.account, enterprise=actor.enterprise, tickets=mine,
+                           letters=inbox, unconfirmed=unconfirmed, services=extensions.services_for(actor.enterprise),
+                           statuses=STATUSES)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@portal_required
+def users():
+    actor = portal_actor()
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = {"name": form.get("name", ""), "phone": form.get("phone", "")}
+        try:
+            accounts.add_colleague(actor, form.get("name", ""), form.get("phone", ""), form.get("password", ""),
+                                   form.get("repeat", ""))
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+        except AnqiError as exc:
+            abort(exc.status)
+        else:
+            flash(_("The user has been added and can sign in now."), "success")
+            return redirect(url_for(".users"))
+    return render_template("portal/users.html", people=accounts.colleagues(actor), account=actor.account,
+                           errors=errors, values=values, statuses=accounts.STATUS_LABELS), (400 if errors else 200)
+
+
+@bp.route("/users/<int:account_id>/disable", methods=["POST"])
+@portal_required
+def user_disable(account_id):
+    actor = portal_actor()
+    try:
+        accounts.disable_colleague(actor, account_id)
+    except NotFound:
+        db.session.rollback()
+        _not_found(actor, "portal_account", account_id)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+    except AnqiError as exc:
+        abort(exc.status)
+    else:
+        flash(_("The account has been disabled; its sessions have ended."), "success")
+    return redirect(url_for(".users"))
+
+
+# --- demands -------------------------------------------------------------------------------------
+
+@bp.route("/demands")
+@portal_required
+def demand_list():
+    return render_template("portal/demands.html", tickets=demands.of_enterprise(portal_actor()), statuses=STATUSES)
+
+
+@bp.route("/demands/new", methods=["GET", "POST"])
+@portal_required
+def demand_new():
+    actor = portal_actor()
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = {"category": form.get("category", ""), "description": form.get("description", "")}
+        key = form.get("submission_key", "")
+        try:
+            files = attachments.check_uploads(_uploads("attachments"))
+            ticket = demands.submit(actor, form.get("category", ""), form.get("description", ""), files,
+                                    submission_key=key if SUBMISSION_KEY.match(key) else None)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+        else:
+            flash(_("Your demand has been received as number %(number)s.", number=ticket.number), "success")
+            return redirect(url_for(".demand", ticket_id=ticket.id))
+    return render_template("portal/demand_new.html", categories=tickets.categories(actor), errors=errors,
+                           values=values, submission_key=secrets.token_urlsafe(24),
+                           max_size=attachments.size_text(attachments.max_bytes())), (400 if errors else 200)
+
+
+def _ticket(actor, ticket_id):
+    try:
+        return tickets.get(actor, ticket_id)
+    except NotFound:
+        _not_found(actor, "ticket", ticket_id)
+
+
+def _render_demand(ticket, errors=None, status=200):
+    actor = portal_actor()
+    allowed = tickets.available_actions(actor, ticket)
+    return render_template("portal/demand.html", ticket=ticket, events=demands.timeline(ticket),
+                           files=list(ticket.attachments), allowed=allowed,
+                           asking=tickets.awaiting_information(ticket) if "supply_info" in allowed else None,
+                           category=tickets.category_label(ticket.category), statuses=STATUSES, results=RESULTS,
+                           ratings=RATINGS, event_labels=EVENT_LABELS, text_kinds=demands.TEXT_KINDS,
+                           errors=errors or {}), status
+
+
+@bp.route("/demands/<int:ticket_id>")
+@portal_required
+def demand(ticket_id):
+    return _render_demand(_ticket(portal_actor(), ticket_id))
+
+
+def _act(ticket_id, perform, message):
+    actor = portal_actor()
+    _ticket(actor, ticket_id)
+    try:
+        perform(actor)
+    except NotFound:
+        db.session.rollback()
+        _not_found(actor, "ticket", ticket_id)
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
+                "try again if it still needs doing."), "error")
+        return redirect(url_for(".demand", ticket_id=ticket_id))
+    except AnqiError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        errors = {k: [str(m) for m in v] for k, v in getattr(exc, "errors", {}).items()}
+        return _render_demand(_ticket(actor, ticket_id), errors, status=exc.status)
+    flash(message, "success")
+    return redirect(url_for(".demand", ticket_id=ticket_id))
+
+
+@bp.route("/demands/<int:ticket_id>/rate", methods=["POST"])
+@portal_required
+def demand_rate(ticket_id):
+    return _act(ticket_id, lambda actor: tickets.rate(actor, ticket_id, request.form.get("rating", ""),
+                                                      request.form.get("comment", "")),
+                _("Thank you: your rating has been recorded."))
+
+
+@bp.route("/demands/<int:ticket_id>/complain", methods=["POST"])
+@portal_required
+def demand_complain(ticket_id):
+    return _act(ticket_id, lambda actor: tickets.complain(actor, ticket_id, request.form.get("text", "")),
+                _("Your complaint has been sent to the centre's leaders."))
+
+
+@bp.route("/demands/<int:ticket_id>/information", methods=["POST"])
+@portal_required
+def demand_information(ticket_id):
+    def perform(actor):
+        files = attachments.check_uploads(_uploads("attachments"))
+        tickets.supply_info(actor, ticket_id, request.form.get("text", ""), files)
+
+    return _act(ticket_id, perform, _("Your information has been added to the demand."))
+
+
+@bp.route("/demands/<int:ticket_id>/attachments/<int:attachment_id>")
+@portal_required
+def demand_file(ticket_id, attachment_id):
+    actor = portal_actor()
+    try:
+        attachment, path = attachments.get(actor, ticket_id, attachment_id)
+    except NotFound:
+        _not_found(actor, "ticket_attachment", attachment_id)
+    audit.record(actor, "ticket.attachment_download", object_type="ticket_attachment", object_id=attachment.id,
+                 detail={"ticket": ticket_id})
+    db.session.commit()
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=True,
+                         download_name=attachment.original_name, max_age=0, conditional=False, etag=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- letters -----------------------------------------------------------------------------------------
+
+@bp.route("/letters")
+@portal_required
+def letters():
+    actor = portal_actor()
+    inbox = documents.addressed_to(actor)
+    return render_template("portal/letters.html", letters=inbox,
+                           confirmed={d.id for d in inbox if documents.electronic_receipt(d) is not None})
+
+
+def _letter(actor, document_id):
+    try:
+        return documents.get(actor, document_id)
+    except NotFound:
+        _not_found(actor, "document", document_id)
+
+
+@bp.route("/letters/<int:document_id>")
+@portal_required
+def letter(document_id):
+    actor = portal_actor()
+    document = _letter(actor, document_id)
+    audit.record(actor, "document.view", document)
+    db.session.commit()
+    return render_template("portal/letter.html", document=document,
+                           receipt=documents.electronic_receipt(document))
+
+
+@bp.route("/letters/<int:document_id>/pdf")
+@portal_required
+def letter_pdf(document_id):
+    actor = portal_actor()
+    document = _letter(actor, document_id)
+    try:
+        content = documents.pdf(actor, document_id)
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".letter", document_id=document_id))
+    audit.record(actor, "document.download", document)
+    db.session.commit()
+    response = send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"{document.number or document.id}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/letters/<int:document_id>/confirm", methods=["POST"])
+@portal_required
+def letter_confirm(document_id):
+    actor = portal_actor()
+    _letter(actor, document_id)
+    try:
+        documents.confirm_receipt(actor, document_id)
+    except NotFound:
+        _not_found(actor, "document", document_id)
+    except StaleDataError:
+        db.session.rollback()
+    flash(_("Thank you: the receipt of this letter has been recorded."), "success")
+    return redirect(url_for(".letter", document_id=document_id))

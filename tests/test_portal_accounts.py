@@ -1,0 +1,230 @@
+"""The enterprise portal's accounts: registering with the credit code and the
+registry's name, verification by the desk or the liaison officer, signing in,
+and the wall between portal sessions and staff pages."""
+from datetime import datetime
+
+import pytest
+from core import clock
+from core.audit.models import AuditEntry
+from core.errors import NotFound, ValidationError
+from core.notifications.models import Notification
+from core.portal import accounts, names
+from core.portal.models import PENDING, REFUSED, VERIFIED, PortalAccount
+from core.registry import services as registry
+from tests.conftest import actor_for, login
+from tests.helpers import code, en, fresh_client
+from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
+from tests.portal_world import (PORTAL_PASSWORD, enterprise, portal_login, registration, verified_account,
+                                visitor)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+
+
+def test_names_match_across_widths_spaces_and_the_two_forms_of_limited_company():
+    assert names.same("诸暨市（浙江）精密机械有限公司", "诸暨市(浙江)精密机械有限公司")
+    assert names.same("诸暨市 精密机械 有限责任公司", "诸暨市精密机械有限公司")
+    assert names.same("ＡＢＣ科技有限公司", "abc科技有限公司")
+    assert not names.same("诸暨市精密机械股份有限公司", "诸暨市精密机械有限公司")
+    assert not names.same("诸暨市精密机构有限公司", "诸暨市精密机械有限公司")
+    assert not names.same("", "")
+
+
+def test_registration_waits_for_the_desk_who_verifies_it(app, city):
+    found = enterprise("desk_a", 1, "诸暨市精密机械有限公司")
+    account = accounts.register(visitor(), registration(1, "诸暨市精密机械有限责任公司", "13800138001"))
+    assert account.status == PENDING and account.is_manager and account.enterprise_id == found.id
+    assert account.unit_id == city.station_a.id
+    assert account.phone_hash and "13800138001" not in str(db_row(account.id))
+    notified = {n.user_id for n in Notification.query.filter_by(kind="portal_account")}
+    assert city.users["desk_a"].id in notified
+    # The desk of another station does not see it; the station's desk does.
+    assert accounts.waiting(actor_for("desk_b")) == []
+    with pytest.raises(NotFound):
+        accounts.decide(actor_for("desk_b"), account.id, True)
+    assert [a.id for a in accounts.waiting(actor_for("desk_a"))] == [account.id]
+    accounts.decide(actor_for("desk_a"), account.id, True)
+    assert account.status == VERIFIED and account.decided_by_id == city.users["desk_a"].id
+    entry = AuditEntry.query.filter_by(action="portal.verify").one()
+    assert entry.object_id == str(account.id) and "13800138001" not in str(entry.detail)
+
+
+def db_row(account_id):
+    from sqlalchemy import text
+
+    from core.extensions import db
+
+    return db.session.execute(text("SELECT phone_encrypted FROM portal_account WHERE id = :id"),
+                              {"id": account_id}).one()
+
+
+def test_the_liaison_officer_verifies_and_a_refusal_needs_a_reason(app, city):
+    found = enterprise("desk_a", 2, "甲企业有限公司")
+    registry.update(actor_for("desk_a"), found.id, {"liaison_officer_id": city.users["officer_a"].id})
+    account = accounts.register(visitor(), registration(2, "甲企业有限公司", "13800138002"))
+    assert [a.id for a in accounts.waiting(actor_for("officer_a"))] == [account.id]
+    assert accounts.waiting(actor_for("officer_b")) == []
+    with pytest.raises(ValidationError) as caught:
+        accounts.decide(actor_for("officer_a"), account.id, False, "")
+    assert "why" in en(caught.value.message)
+    accounts.decide(actor_for("officer_a"), account.id, False, "联系人不是本企业员工")
+    assert account.status == REFUSED
+    # Refused: the enterprise may register again (with the right person).
+    again = accounts.register(visitor(), registration(2, "甲企业有限公司", "13800138003"))
+    assert again.status == PENDING
+
+
+def test_bad_registrations_are_refused_with_clear_messages_and_nothing_written(app, city):
+    enterprise("desk_a", 3, "乙企业有限公司")
+    cases = [
+        (registration(3, "乙企业有限公司", "13800138004", credit_code=code(3)[:-1] + ("0" if code(3)[-1] != "0" else "1")),
+         "credit_code", "check character"),
+        (registration(3, "丙企业有限公司", "13800138004"), "enterprise_name", "does not match"),
+        (registration(3, "乙企业有限公司", "0575-87654321"), "phone", "mobile"),
+        (registration(3, "乙企业有限公司", "13800138004", repeat="other"), "repeat", "differ"),
+        (registration(3, "乙企业有限公司", "13800138004", password="short", repeat="short"), "password", "8"),
+        (registration(99, "未登记企业有限公司", "13800138004"), "unit_id", "station"),
+    ]
+    for form, field, words in cases:
+        with pytest.raises(ValidationError) as caught:
+            accounts.register(visitor(), form)
+        assert field in caught.value.errors, (field, caught.value.errors)
+        assert words in en(caught.value.errors[field][0]), en(caught.value.errors[field][0])
+    assert PortalAccount.query.count() == 0
+    assert AuditEntry.query.filter_by(action="portal.register", result="rejected").count() == len(cases)
+
+
+def test_an_enterprise_registers_once(app, city):
+    enterprise("desk_a", 4, "丁企业有限公司")
+    accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138005"))
+    with pytest.raises(ValidationError) as caught:
+        accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138006"))
+    assert "already registered" in en(caught.value.errors["credit_code"][0])
+    with pytest.raises(ValidationError) as caught:  # the same phone for another enterprise
+        enterprise("desk_a", 5, "戊企业有限公司")
+        accounts.register(visitor(), registration(5, "戊企业有限公司", "13800138005"))
+    assert "already has an account" in en(caught.value.errors["phone"][0])
+
+
+def test_an_enterprise_the_registry_lacks_is_registered_when_verified(app, city):
+    account = accounts.register(visitor(), registration(6, "新设企业有限公司", "13800138007",
+                                                        unit_id=city.station_b.id))
+    assert account.enterprise_id is None and account.unit_id == city.station_b.id
+    assert [a.id for a in accounts.waiting(actor_for("desk_b"))] == [account.id]
+    accounts.decide(actor_for("desk_b"), account.id, True)
+    created = registry.find_by_credit_code(code(6))
+    assert created.name == "新设企业有限公司" and created.unit_id == city.station_b.id
+    assert account.enterprise_id == created.id
+
+
+def test_the_pages_register_sign_in_and_keep_portal_and_staff_apart(app, city):
+    enterprise("desk_a", 7, "己企业有限公司")
+    client = fresh_client(app)
+    response = client.post("/portal/register", data={
+        "credit_code": code(7), "enterprise_name": "己企业有限公司", "name": "李会计", "phone": "138 0013 8008",
+        "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
+    assert response.status_code == 200 and 'data-testid="registered"' in response.get_data(as_text=True)
+    # Pending: no sign-in yet, and the page says why.
+    response = client.post("/portal/login", data={"phone": "13800138008", "password": PORTAL_PASSWORD})
+    assert response.status_code == 400 and 'data-testid="login-error"' in response.get_data(as_text=True)
+    assert AuditEntry.query.filter_by(action="portal.login", result="denied").one().detail == {"reason": "pending"}
+    account = PortalAccount.query.one()
+    accounts.decide(actor_for("desk_a"), account.id, True)
+    assert client.post("/portal/login", data={"phone": "13800138008", "password": "wrong"}).status_code == 400
+    portal_login(client, "13800138008")
+    assert client.get("/portal/home").status_code == 200
+    # A portal session opens no staff page …
+    for url in ("/", "/tickets/", "/enterprises/", "/documents/", "/portal-desk/accounts"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    # … and a staff session no portal page.
+    staff = fresh_client(app)
+    login(staff, "desk_a")
+    assert staff.get("/portal/home").status_code == 403
+    assert staff.get("/portal/demands").status_code == 403
+    # A staff login in the portal's browser ends the portal session.
+    login(client, "desk_a")
+    assert client.get("/portal/home").status_code == 403
+    # Signing out ends it for good.
+    other = fresh_client(app)
+    portal_login(other, "13800138008")
+    assert other.post("/portal/logout").status_code == 302
+    assert other.get("/portal/home").status_code == 302
+
+
+def test_failed_sign_ins_lock_the_number_and_the_log_never_holds_it(app, city):
+    verified_account("desk_a", 8, "庚企业有限公司", "13800138009")
+    client = fresh_client(app)
+    for _ in range(5):
+        client.post("/portal/login", data={"phone": "13800138009", "password": "wrong"})
+    response = client.post("/portal/login", data={"phone": "13800138009", "password": PORTAL_PASSWORD})
+    assert response.status_code == 400
+    assert AuditEntry.query.filter_by(action="auth.lockout").count() == 1
+    assert AuditEntry.query.filter_by(action="portal.login", result="ok").count() == 0
+    for entry in AuditEntry.query.filter(AuditEntry.action.in_(("portal.login", "auth.lockout"))):
+        assert "13800138009" not in f"{entry.username} {entry.object_id} {entry.detail}"
+
+
+def test_the_manager_adds_users_who_sign_in_at_once(app, city):
+    manager = verified_account("desk_a", 9, "辛企业有限公司", "13800138010")
+    client = fresh_client(app)
+    portal_login(client, "13800138010")
+    response = client.post("/portal/users", data={"name": "赵出纳", "phone": "13800138011",
+                                                  "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
+    assert response.status_code == 302
+    added = PortalAccount.query.filter_by(name="赵出纳").one()
+    assert added.status == VERIFIED and not added.is_manager and added.enterprise_id == manager.enterprise_id
+    colleague = fresh_client(app)
+    portal_login(colleague, "13800138011")
+    assert "13800138010" not in colleague.get("/portal/users").get_data(as_text=True)  # masked
+    response = colleague.post("/portal/users", data={"name": "钱", "phone": "13800138012",
+                                                     "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
+    assert response.status_code == 403
+
+
+def test_the_portals_forms_share_the_login_rate_limit(make_app, city):
+    limited = make_app(RATELIMIT_ENABLED=True, AUTH_LOGIN_RATE_LIMIT="3 per minute")
+    with limited.app_context():
+        client = fresh_client(limited)
+        answers = [client.post("/portal/login", data={"phone": "13800138099", "password": "x"}).status_code
+                   for _ in range(4)]
+        assert answers == [400, 400, 400, 429]
+        assert client.get("/portal/login").status_code == 200      # reading the page is not limited
+        assert client.post("/portal/register", data={}).status_code == 400
+
+
+def test_the_manager_disables_a_user_whose_sessions_end(app, city):
+    manager = verified_account("desk_a", 10, "壬企业有限公司", "13800138020")
+    other = verified_account("desk_b", 11, "癸企业有限公司", "13800138030")
+    client = fresh_client(app)
+    portal_login(client, "13800138020")
+    client.post("/portal/users", data={"name": "孙出纳", "phone": "13800138021", "password": PORTAL_PASSWORD,
+                                       "repeat": PORTAL_PASSWORD})
+    added = PortalAccount.query.filter_by(name="孙出纳").one()
+    colleague = fresh_client(app)
+    portal_login(colleague, "13800138021")
+    # Not another enterprise's account (404, audited), nor the manager's own.
+    assert client.post(f"/portal/users/{other.id}/disable").status_code == 404
+    assert client.post(f"/portal/users/{manager.id}/disable").status_code == 404
+    assert AuditEntry.query.filter_by(action="portal.not_found", object_type="portal_account").count() == 2
+    assert client.post(f"/portal/users/{added.id}/disable").status_code == 302
+    assert added.status == "disabled" and other.status == VERIFIED
+    assert colleague.get("/portal/home").status_code == 302          # signed out at once
+    response = colleague.post("/portal/login", data={"phone": "13800138021", "password": PORTAL_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_changing_the_password_ends_the_other_sessions(app, city):
+    verified_account("desk_a", 12, "子企业有限公司", "13800138040")
+    first, second = fresh_client(app), fresh_client(app)
+    portal_login(first, "13800138040")
+    portal_login(second, "13800138040")
+    response = first.post("/portal/password", data={"current": PORTAL_PASSWORD, "new": "Xin-mima-2026",
+                                                    "repeat": "Xin-mima-2026"})
+    assert response.status_code == 302
+    assert first.get("/portal/home").status_code == 200 and second.get("/portal/home").status_code == 302
+    assert first.post("/portal/password", data={"current": "wrong", "new": "Xin-mima-2027",
+                                                "repeat": "Xin-mima-2027"}).status_code == 400
+    portal_login(fresh_client(app), "13800138040", "Xin-mima-2026")
