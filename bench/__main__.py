@@ -1,5 +1,4 @@
-"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw and project-file benchmarks.
-"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw and quarterly-risk-report benchmarks.
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw, project-file and quarterly-risk-report benchmarks.
 
     make bench                          # the full run, figures for docs/performance.md
     make bench BENCH_ARGS=--quick       # a few rounds, for development
@@ -31,8 +30,8 @@ def parse(argv):
     parser.add_argument("--per-writer", type=int, default=50, help="tickets each concurrent writer registers")
     parser.add_argument("--single-writes", type=int, default=100, help="tickets the lone writer registers")
     parser.add_argument("--letters", type=int, default=500, help="letters in the document batch (default 500)")
-    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "project_officer"), help="run one benchmark only")
-    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "risk_assessment"), help="run one benchmark only")
+    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "project_officer",
+                                           "risk_assessment"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
