@@ -459,16 +459,15 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     clock.freeze(datetime(2026, 11, 20, 2, 0))
     own = {"unit_id": city.station_a.id, "user_id": city.users["desk_a"].id, "year": 2026, "enterprise_id": 1,
            "ticket_id": 1, "document_id": 1, "batch_id": 1, "notification_id": 1, "matter_id": 1, "token_id": 1, "session_id": 1,
-           "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice",
-           "application_id": 1, "applicant_id": 1, "appointment_id": 1, "onsite_id": 1, "talent_id": 1, "permit_id": 1,
-           "frozen_case_id": 1}
-           "consultation_id": 1, "message_id": 1, "file_id": 1, "check_id": 1, "ip_case_id": 1, "evidence_id": 1,
-           "brand_id": 1, "member_id": 1, "alert_id": 1, "outreach_id": 1}
            "plan_id": 1, "visit_id": 1, "rectification_id": 1, "photo_id": 1, "repair_id": 1, "kind": "notice"}
+    own.update({name: 1 for name in ("application_id", "applicant_id", "appointment_id", "onsite_id", "talent_id",
+                                     "permit_id", "frozen_case_id")})                       # exit_entry
+    own.update({name: 1 for name in ("consultation_id", "message_id", "file_id", "check_id", "ip_case_id",
+                                     "evidence_id", "brand_id", "member_id", "alert_id", "outreach_id")})  # ip_protection
     own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
-                                     "project_meeting_id", "project_risk_id", "rule_id")})
+                                     "project_meeting_id", "project_risk_id", "rule_id")})  # project_officer
     own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
-           "account_id": 1, "notice_id": 1}
+    own.update({"account_id": 1, "notice_id": 1})                                          # the portal
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
