@@ -168,3 +168,14 @@ def test_a_failed_job_keeps_its_reason_and_runs_again(app, city, quarter, monkey
     assert report.status == "failed" and "database went away" in report.error and report.steps_done == 5
     monkeypatch.undo()
     assert reports.build(report.id).status == "done"
+
+
+def test_core_renders_an_unstored_draft_only_when_it_is_valid(app, city):
+    build(city)
+    drafts = count(documents.Document)
+    pdf = documents.preview_draft(actor_for("desk_a"), documents.Draft(
+        doc_type="file", title="临时报告", addressees=["市委"], body=[("p", "正文")]))
+    assert "草稿" in text_of(pdf) and "临时报告" in text_of(pdf)
+    with pytest.raises(ValidationError):
+        documents.preview_draft(actor_for("desk_a"), documents.Draft(doc_type="file", title="临时报告", body=[("p", "正文")]))
+    assert count(documents.Document) == drafts
