@@ -122,6 +122,8 @@ def test_the_monthly_summary_for_the_leader(app, city):
     assert "2026年2月重点项目警官工作情况" in text
     assert "本月开展走访2次" in text                       # 28 February and 27 February; 1 March is next month
     assert "本月新排查2项（高风险1项、中风险0项、低风险1项）" in text and "移送工单专案办理1件" not in text
+    figure = next(value for kind, value in document.body if kind == "figure")
+    assert "图1近六个月" in text and "9月" in figure["svg"] and "2月" in figure["svg"]      # September to February
     march = flat("".join(pages_of(documents.preview(actor_for("desk_a"), monthly.make(actor_for("desk_a"), 2026, 3).id))))
     assert "本月开展走访1次" in march and "本月新排查1项" in march and "移送工单专案办理1件" in march
     with pytest.raises(ValidationError):

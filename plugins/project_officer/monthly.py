@@ -13,7 +13,7 @@ from core.documents import services as documents
 from core.errors import ValidationError
 from core.extensions import db
 from core.plugins.toolkit import DocumentType
-from plugins.project_officer import projects, rules, visits
+from plugins.project_officer import analysis, charts, projects, rules, visits
 from plugins.project_officer.checks import refuse, today
 from plugins.project_officer.dossier import STAGE_WORDS, day
 from plugins.project_officer.models import Project, ProjectRisk, ProjectVisit
@@ -21,6 +21,11 @@ from plugins.project_officer.risks import LEVEL_WORDS, TYPE_WORDS
 
 MONTHLY = "project_officer.monthly"
 TYPE = DocumentType(MONTHLY, _l("Monthly project officers' summary (项目警官工作月报)"), layout="letter", family="letter")
+
+
+def _months_back(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 - n
+    return index // 12, index % 12 + 1
 
 
 def body_of(actor, year: int, month: int) -> list:
@@ -57,6 +62,9 @@ def body_of(actor, year: int, month: int) -> list:
                  + f"），化解{len(resolved)}项，尚在稳控{len(still_open)}项。"))
     if by_type:
         body.append(("p", "按类型：" + "、".join(f"{TYPE_WORDS[t]}{n}项" for t, n in by_type.most_common()) + "。"))
+    recent = analysis.analyse(actor, date(*_months_back(year, month, 5), 1), last).by_month
+    body.append(("figure", {"svg": charts.month_bars(recent, ("新排查", "已化解")),
+                            "caption": "图1 近六个月矛盾纠纷和风险隐患排查化解情况"}))
     high = [r for r in still_open if r.level == "high"]
     if high:
         body.append(("h2", "尚未化解的高风险事项"))
