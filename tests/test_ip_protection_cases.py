@@ -239,3 +239,27 @@ def test_a_brigade_reaches_the_enterprises_routed_to_it(app, city):
     with pytest.raises(ValidationError):
         checks.record(actor_for("syh_officer"), world.other.id, checks.CheckInput(
             checked_on=date(2026, 3, 2), scores={a: 90 for a in checks.AREAS}))
+
+
+def test_the_brand_and_outreach_pages(app, city):
+    world = build(city)
+    client = fresh_client(app)
+    login(client, "desk_a")
+    made = client.post("/p/ip_protection/brands/new", data={
+        "name": "诸暨珍珠", "industry": "珍珠", "association": "诸暨市珍珠行业协会", "status": "registered",
+        "registration_number": "87654321", "classes": "14"})
+    assert made.status_code == 303
+    duplicate = client.post("/p/ip_protection/brands/new", data={
+        "name": "山下湖珍珠", "association": "协会", "status": "registered", "registration_number": "87654321"})
+    assert duplicate.status_code == 400 and count(Brand) == 1
+    brand_url = made.headers["Location"]
+    assert client.post(brand_url + "/edit", data={"name": "", "status": "planned"}).status_code == 400
+    assert client.post(brand_url + "/members", data={"enterprise_id": world.enterprise.id}).status_code == 303
+    assert world.enterprise.name in client.get(brand_url).get_data(as_text=True)
+    officer = fresh_client(app)
+    login(officer, "officer_a")
+    assert officer.post("/p/ip_protection/brands/new", data={"name": "x"}).status_code == 403
+    assert officer.post("/p/ip_protection/outreach/new", data={"topic": ""}).status_code == 400
+    assert officer.post("/p/ip_protection/outreach/new", data={
+        "kind": "training", "held_on": "2026-03-01", "topic": "商标保护", "attendance": "12",
+        "enterprise_ids": [world.enterprise.id]}).status_code == 303
