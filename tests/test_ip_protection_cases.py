@@ -20,7 +20,7 @@ from plugins.ip_protection.models import Brand, BrandMember, Case, Evidence
 from tests.conftest import actor_for, login
 from tests.helpers import count, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
-from tests.ip_protection_world import NAME, build
+from tests.ip_protection_world import build
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 
