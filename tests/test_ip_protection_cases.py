@@ -75,8 +75,8 @@ def test_a_case_without_an_enterprise_or_its_facts_is_refused_and_nothing_writte
 
 def test_handling_evidence_and_findings(app, city):
     world = build(city)
-    case = report(world, submission_key="c" * 20)
-    assert report(world, submission_key="c" * 20).id == case.id and count(Ticket) == 1
+    case = report(world, submission_key="c" * 64)
+    assert report(world, submission_key="c" * 64).id == case.id and count(Ticket) == 1
     with pytest.raises(ValidationError):                # registered cannot jump to filed
         cases.move(actor_for("officer_a"), case.id, "filed")
     cases.move(actor_for("officer_a"), case.id, "investigating", "调取网店交易记录")
