@@ -263,3 +263,16 @@ def test_the_brand_and_outreach_pages(app, city):
     assert officer.post("/p/ip_protection/outreach/new", data={
         "kind": "training", "held_on": "2026-03-01", "topic": "商标保护", "attendance": "12",
         "enterprise_ids": [world.enterprise.id]}).status_code == 303
+
+
+def test_numbers_beyond_any_id_or_score_are_refused_not_a_server_error(app, city):
+    world = build(city)
+    client = fresh_client(app)
+    login(client, "officer_a")
+    huge = "9" * 5000
+    assert client.post("/p/ip_protection/outreach/new", data={
+        "kind": "talk", "held_on": "2026-03-01", "topic": "宣讲", "attendance": huge,
+        "enterprise_ids": [huge, "99999999999"], "officer_ids": [huge, "²"]}).status_code == 400
+    form = {f"score_{a}": huge for a in checks.AREAS}
+    form.update(checked_on="2026-03-02", trademark_count=huge, patents_granted="-1")
+    assert client.post(f"/p/ip_protection/enterprises/{world.enterprise.id}/checks/new", data=form).status_code == 400
