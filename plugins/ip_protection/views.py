@@ -130,7 +130,10 @@ def consultation(consultation_id):
 
 def _consultation_page(actor, consultation_id, errors=None, status=200):
     row = consultations.get(actor, consultation_id)
+    may_reassign = actor.can("ip_protection.designate") and actor.scope.allows(row.unit_id) and row.status != "closed"
     return render_template("ip_protection/consultation.html", row=row, now=clock.now(),
+                           candidates=officers.unit_members(actor, row.unit_id) if may_reassign else [],
+                           candidate_ids=officers.candidate_ids(row.unit_id) if may_reassign else [],
                            may_answer=consultations.may_answer(actor, row), statuses=consultations.STATUSES,
                            topics=consultations.TOPICS, errors=errors or {}, values=request.form,
                            published={m.id for m in row.messages if m.publishable}), status
@@ -156,6 +159,16 @@ def follow_up(consultation_id):
         consultations.follow_up(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
+    return _back("ip_protection.consultation", consultation_id=consultation_id)
+
+
+@bp.route("/consultations/<int:consultation_id>/reassign", methods=["POST"])
+@permission_required("ip_protection.designate")
+def reassign(consultation_id):
+    try:
+        consultations.reassign(current_actor(), consultation_id, _int("user_id"))
+    except ValidationError as error:
+        _flash(error)
     return _back("ip_protection.consultation", consultation_id=consultation_id)
 
 
