@@ -20,7 +20,7 @@ from plugins.ip_protection.models import Brand, BrandMember, Case, Evidence
 from tests.conftest import actor_for, login
 from tests.helpers import count, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
-from tests.ip_protection_world import NAME, build
+from tests.ip_protection_world import build
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 
@@ -75,8 +75,8 @@ def test_a_case_without_an_enterprise_or_its_facts_is_refused_and_nothing_writte
 
 def test_handling_evidence_and_findings(app, city):
     world = build(city)
-    case = report(world, submission_key="c" * 20)
-    assert report(world, submission_key="c" * 20).id == case.id and count(Ticket) == 1
+    case = report(world, submission_key="c" * 64)
+    assert report(world, submission_key="c" * 64).id == case.id and count(Ticket) == 1
     with pytest.raises(ValidationError):                # registered cannot jump to filed
         cases.move(actor_for("officer_a"), case.id, "filed")
     cases.move(actor_for("officer_a"), case.id, "investigating", "调取网店交易记录")
@@ -239,3 +239,40 @@ def test_a_brigade_reaches_the_enterprises_routed_to_it(app, city):
     with pytest.raises(ValidationError):
         checks.record(actor_for("syh_officer"), world.other.id, checks.CheckInput(
             checked_on=date(2026, 3, 2), scores={a: 90 for a in checks.AREAS}))
+
+
+def test_the_brand_and_outreach_pages(app, city):
+    world = build(city)
+    client = fresh_client(app)
+    login(client, "desk_a")
+    made = client.post("/p/ip_protection/brands/new", data={
+        "name": "诸暨珍珠", "industry": "珍珠", "association": "诸暨市珍珠行业协会", "status": "registered",
+        "registration_number": "87654321", "classes": "14"})
+    assert made.status_code == 303
+    duplicate = client.post("/p/ip_protection/brands/new", data={
+        "name": "山下湖珍珠", "association": "协会", "status": "registered", "registration_number": "87654321"})
+    assert duplicate.status_code == 400 and count(Brand) == 1
+    brand_url = made.headers["Location"]
+    assert client.post(brand_url + "/edit", data={"name": "", "status": "planned"}).status_code == 400
+    assert client.post(brand_url + "/members", data={"enterprise_id": world.enterprise.id}).status_code == 303
+    assert world.enterprise.name in client.get(brand_url).get_data(as_text=True)
+    officer = fresh_client(app)
+    login(officer, "officer_a")
+    assert officer.post("/p/ip_protection/brands/new", data={"name": "x"}).status_code == 403
+    assert officer.post("/p/ip_protection/outreach/new", data={"topic": ""}).status_code == 400
+    assert officer.post("/p/ip_protection/outreach/new", data={
+        "kind": "training", "held_on": "2026-03-01", "topic": "商标保护", "attendance": "12",
+        "enterprise_ids": [world.enterprise.id]}).status_code == 303
+
+
+def test_numbers_beyond_any_id_or_score_are_refused_not_a_server_error(app, city):
+    world = build(city)
+    client = fresh_client(app)
+    login(client, "officer_a")
+    huge = "9" * 5000
+    assert client.post("/p/ip_protection/outreach/new", data={
+        "kind": "talk", "held_on": "2026-03-01", "topic": "宣讲", "attendance": huge,
+        "enterprise_ids": [huge, "99999999999"], "officer_ids": [huge, "²"]}).status_code == 400
+    form = {f"score_{a}": huge for a in checks.AREAS}
+    form.update(checked_on="2026-03-02", trademark_count=huge, patents_granted="-1")
+    assert client.post(f"/p/ip_protection/enterprises/{world.enterprise.id}/checks/new", data=form).status_code == 400

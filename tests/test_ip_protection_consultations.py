@@ -214,3 +214,23 @@ def test_a_calendar_change_moves_the_unanswered_deadlines(app, city):
     calendar.set_day(shell_actor(), date(2026, 3, 9), False, "临时调整")   # Monday becomes a day off
     assert local_date(consultations.get(actor_for("desk_a"), waiting.id).first_answer_due_at) == date(2026, 3, 10)
     assert local_date(consultations.get(actor_for("desk_a"), answered.id).first_answer_due_at) == date(2026, 3, 9)
+
+
+def test_a_leader_hands_a_consultation_to_another_ip_officer(app, city):
+    world = build(city)
+    a1, a2, _a3 = world.officers
+    row = ask(world)
+    assert row.officer_id == a1
+    with pytest.raises(Forbidden):
+        consultations.reassign(actor_for("officer_a"), row.id, a2)
+    with pytest.raises(ValidationError):                     # not an officer of the unit
+        consultations.reassign(actor_for("leader_a"), row.id, city.users["officer_b"].id)
+    consultations.reassign(actor_for("leader_a"), row.id, a2)
+    assert consultations.get(actor_for("desk_a"), row.id).officer_id == a2
+    assert consultations.may_answer(actor_for("officer_a2"), consultations.get(actor_for("officer_a2"), row.id))
+    client = fresh_client(app)
+    login(client, "leader_a")
+    page = client.get(f"/p/ip_protection/consultations/{row.id}").get_data(as_text=True)
+    assert 'data-testid="reassign"' in page
+    assert client.post(f"/p/ip_protection/consultations/{row.id}/reassign", data={"user_id": a1}).status_code == 303
+    assert consultations.get(actor_for("desk_a"), row.id).officer_id == a1

@@ -67,7 +67,7 @@ def save(actor, data: dict, brand_id=None) -> Brand:
     if status not in STATUSES:
         errors["status"] = [_l("Choose the trademark's status.")]
     number = _number(data.get("registration_number"))
-    if len(number) > 20 or (number and not number.isalnum()):
+    if len(number) > 20 or (number and not (number.isascii() and number.isalnum())):
         errors["registration_number"] = [_l("A registration number is letters and digits only.")]
     elif status == "registered" and not number:
         errors["registration_number"] = [_l("A registered trademark has its registration number.")]

@@ -3,6 +3,7 @@ plugin's category ``ip_protection.infringement`` and the case keeps its id, so
 the case page links to the ticket and the ticket page (``anqi_ticket_panels``)
 links back. The case holds the rights involved, the suspected infringer, the
 evidence files and the handling status."""
+import hashlib
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -77,7 +78,12 @@ def of_ticket(actor, ticket_id) -> Case | None:
 
 
 def report(actor, enterprise_id, data: Report) -> Case:
-    """Register the report: validate everything, open the ticket, then the case."""
+    """Register the report: validate everything, open the ticket, then the case.
+
+    Core's ``register`` commits the ticket itself, so the case follows in a
+    second transaction. Should that one fail, the form sent again (same
+    submission key) finds the same ticket through its derived key and the case
+    is made then: never a second ticket, never a case without its ticket."""
     from plugins.ip_protection import brands
 
     actor.require("ip_protection.case")
@@ -126,7 +132,7 @@ def report(actor, enterprise_id, data: Report) -> Case:
     ticket = tickets.register(actor, tickets.Intake(
         enterprise_id=enterprise.id, channel=data.channel, category=CATEGORY.code, ticket_class=data.ticket_class,
         handling_mode="follow", description=text[:tickets.MAX_TEXT],
-        submission_key=f"ip-case-{data.submission_key}" if data.submission_key else None))
+        submission_key=_ticket_key(data.submission_key)))
     now = clock.now()
     case = Case(unit_id=unit_id, enterprise_id=enterprise.id, ticket_id=ticket.id, kind=data.kind, rights=rights,
                 infringer=infringer, infringer_details=clean_text(data.infringer_details, 500)[:500],
@@ -148,6 +154,11 @@ def report(actor, enterprise_id, data: Report) -> Case:
         db.session.rollback()
         raise
     return case
+
+
+def _ticket_key(key: str | None) -> str | None:
+    """The ticket's own one-time key, derived from the case form's: the same form sent again finds the same ticket."""
+    return "ip-case-" + hashlib.sha256(key.encode()).hexdigest()[:48] if key else None
 
 
 def _evidence(actor, item, write, description, now) -> Evidence:

@@ -60,9 +60,10 @@ def overall(scores: dict) -> int:
     return int(mean.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _whole(value, low, high):
+def whole(value, low, high):
+    """A whole number typed in a form, within [low, high]; None otherwise."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         return None
     number = int(text)
     return number if low <= number <= high else None
@@ -74,7 +75,7 @@ def parse_classes(text: str) -> list[int] | None:
     for part in str(text or "").replace("，", ",").replace("、", ",").replace(" ", ",").split(","):
         if not part.strip():
             continue
-        number = _whole(part, 1, 45)
+        number = whole(part, 1, 45)
         if number is None:
             return None
         classes.add(number)
@@ -130,12 +131,12 @@ def record(actor, enterprise_id, data: CheckInput) -> Check:
         errors["checked_on"] = [_l("Give the day of the check (not in the future).")]
     scores = {}
     for area in AREAS:
-        score = _whole(data.scores.get(area), 0, 100)
+        score = whole(data.scores.get(area), 0, 100)
         if score is None:
             errors[f"score_{area}"] = [_l("Score every area from 0 to 100: %(area)s is missing.", area=AREAS[area])]
         else:
             scores[area] = score
-    count = _whole(data.trademark_count or 0, 0, 100000)
+    count = whole(data.trademark_count or 0, 0, 100000)
     if count is None:
         errors["trademark_count"] = [_l("Give the number of registered trademarks.")]
     classes = parse_classes(data.trademark_classes)
@@ -143,7 +144,7 @@ def record(actor, enterprise_id, data: CheckInput) -> Check:
         errors["trademark_classes"] = [_l("Trademark classes are numbers from 1 to 45.")]
     patents = {}
     for status in PATENT_STATUSES:
-        number = _whole(data.patents.get(status) or 0, 0, 100000)
+        number = whole(data.patents.get(status) or 0, 0, 100000)
         if number is None:
             errors[f"patents_{status}"] = [_l("Give the number of patents as a whole number.")]
         else:

@@ -208,6 +208,23 @@ def follow_up(actor, consultation_id, body: str, prepared=()) -> Message:
     return _write(actor, consultation, "enterprise", body, prepared, "ip_protection.follow_up", {})
 
 
+def reassign(actor, consultation_id, user_id) -> Consultation:
+    """A leader of the handling unit hands the consultation to another of its IP officers (one on leave …)."""
+    consultation = get(actor, consultation_id)
+    actor.require("ip_protection.designate")
+    if not actor.scope.allows(consultation.unit_id) or consultation.status == "closed":
+        audit.record_failure(actor, "ip_protection.reassign", result=audit.DENIED,
+                             object_type="ip_protection_consultation", object_id=consultation.id)
+        raise Forbidden(_l("Only a leader of the handling unit hands an open consultation on."))
+    if user_id not in officers.candidate_ids(consultation.unit_id):
+        _refuse(actor, "ip_protection.reassign", {"user_id": [_l("Choose an IP officer of the handling unit.")]},
+                consultation.id)
+    before, consultation.officer_id = consultation.officer_id, user_id
+    audit.record(actor, "ip_protection.reassign", consultation, detail={"from": before, "to": user_id})
+    db.session.commit()
+    return consultation
+
+
 def close(actor, consultation_id) -> Consultation:
     consultation = get(actor, consultation_id)
     actor.require("ip_protection.consult")

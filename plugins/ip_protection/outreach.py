@@ -14,8 +14,10 @@ from core.org.models import User
 from core.tickets.deadlines import local_date
 from core.text import clean_text
 from plugins.ip_protection import access
+from plugins.ip_protection.checks import whole
 from plugins.ip_protection.models import Outreach, OutreachEnterprise, OutreachOfficer
 
+MAX_ID = 2**31 - 1
 KINDS = {"talk": _l("Prevention talk"), "training": _l("Training")}
 
 
@@ -62,24 +64,23 @@ def record(actor, data: OutreachInput) -> Outreach:
     topic = clean_text(data.topic, 200)
     if not topic or len(topic) > 200:
         errors["topic"] = [_l("Give the topic.")]
-    text = str(data.attendance if data.attendance is not None else "").strip()
-    attendance = int(text) if text.isdigit() and int(text) <= 100000 else None
+    attendance = whole(data.attendance, 0, 100000)
     if attendance is None:
         errors["attendance"] = [_l("Give the attendance as a whole number.")]
     enterprise_ids = []
-    for value in data.enterprise_ids:
+    for value in data.enterprise_ids[:200]:
         try:
-            enterprise_ids.append(access.enterprise(actor, int(value)).id)
-        except (NotFound, ValueError, TypeError):
+            enterprise_ids.append(access.enterprise(actor, whole(value, 1, MAX_ID)).id)
+        except NotFound:
             errors["enterprise_ids"] = [_l("There is no such enterprise in your units' area.")]
     if not enterprise_ids and "enterprise_ids" not in errors:
         errors["enterprise_ids"] = [_l("Name the enterprises it was held for.")]
-    officer_ids = sorted({int(v) for v in data.officer_ids if str(v).isdigit()}) or [actor.user_id]
-    if unit_id:
-        known = set(db.session.scalars(select(User.id).where(User.id.in_(officer_ids), User.active.is_(True))))
-        if any(i is None or i not in known or not actor.scope.allows(db.session.get(User, i).unit_id)
-               for i in officer_ids):
-            errors["officer_ids"] = [_l("Choose officers of your units.")]
+    typed = [whole(v, 1, MAX_ID) for v in data.officer_ids[:50]]
+    officer_ids = sorted({i for i in typed if i is not None}) or ([actor.user_id] if actor.user_id else [])
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(officer_ids), User.active.is_(True)))}
+    if None in typed or not officer_ids or any(i not in users or not actor.scope.allows(users[i].unit_id)
+                                               for i in officer_ids):
+        errors["officer_ids"] = [_l("Choose officers of your units.")]
     if errors:
         audit.record_failure(actor, "ip_protection.outreach", object_type="ip_protection_outreach",
                              detail={"fields": sorted(errors)})

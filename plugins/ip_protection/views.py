@@ -130,7 +130,10 @@ def consultation(consultation_id):
 
 def _consultation_page(actor, consultation_id, errors=None, status=200):
     row = consultations.get(actor, consultation_id)
+    may_reassign = actor.can("ip_protection.designate") and actor.scope.allows(row.unit_id) and row.status != "closed"
     return render_template("ip_protection/consultation.html", row=row, now=clock.now(),
+                           candidates=officers.unit_members(actor, row.unit_id) if may_reassign else [],
+                           candidate_ids=officers.candidate_ids(row.unit_id) if may_reassign else [],
                            may_answer=consultations.may_answer(actor, row), statuses=consultations.STATUSES,
                            topics=consultations.TOPICS, errors=errors or {}, values=request.form,
                            published={m.id for m in row.messages if m.publishable}), status
@@ -156,6 +159,16 @@ def follow_up(consultation_id):
         consultations.follow_up(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
+    return _back("ip_protection.consultation", consultation_id=consultation_id)
+
+
+@bp.route("/consultations/<int:consultation_id>/reassign", methods=["POST"])
+@permission_required("ip_protection.designate")
+def reassign(consultation_id):
+    try:
+        consultations.reassign(current_actor(), consultation_id, _int("user_id"))
+    except ValidationError as error:
+        _flash(error)
     return _back("ip_protection.consultation", consultation_id=consultation_id)
 
 
@@ -399,21 +412,27 @@ def _brand_data():
             "valid_until": _date("valid_until"), "unit_id": _int("unit_id")}
 
 
-@bp.route("/brands", methods=["GET", "POST"])
+@bp.route("/brands")
 @permission_required("ip_protection.read")
 def brand_list():
-    actor = current_actor()
-    errors = {}
-    if request.method == "POST":
-        actor.require("ip_protection.brand")
-        try:
-            row = brands.save(actor, _brand_data())
-            return _back("ip_protection.brand", brand_id=row.id)
-        except ValidationError as error:
-            errors = _errors(error)
+    return _brands_page(current_actor())
+
+
+def _brands_page(actor, errors=None):
     return render_template("ip_protection/brands.html", rows=brands.listing(actor), statuses=brands.STATUSES,
-                           can_edit=actor.can("ip_protection.brand"), errors=errors, values=request.form,
+                           can_edit=actor.can("ip_protection.brand"), errors=errors or {}, values=request.form,
                            units=access.handling_units(actor)), 400 if errors else 200
+
+
+@bp.route("/brands/new", methods=["POST"])
+@permission_required("ip_protection.brand")
+def new_brand():
+    actor = current_actor()
+    try:
+        row = brands.save(actor, _brand_data())
+    except ValidationError as error:
+        return _brands_page(actor, _errors(error))
+    return _back("ip_protection.brand", brand_id=row.id)
 
 
 @bp.route("/brands/plan", methods=["POST"])
@@ -426,23 +445,29 @@ def brand_plan():
     return _back("ip_protection.brand_list")
 
 
-@bp.route("/brands/<int:brand_id>", methods=["GET", "POST"])
+@bp.route("/brands/<int:brand_id>")
 @permission_required("ip_protection.read")
 def brand(brand_id):
-    actor = current_actor()
+    return _brand_page(current_actor(), brand_id)
+
+
+def _brand_page(actor, brand_id, errors=None):
     row = brands.get(actor, brand_id)
-    errors = {}
-    if request.method == "POST":
-        actor.require("ip_protection.brand")
-        try:
-            brands.save(actor, _brand_data(), brand_id)
-            return _back("ip_protection.brand", brand_id=brand_id)
-        except ValidationError as error:
-            errors = _errors(error)
-    return render_template("ip_protection/brand.html", row=row, statuses=brands.STATUSES, errors=errors,
+    return render_template("ip_protection/brand.html", row=row, statuses=brands.STATUSES, errors=errors or {},
                            can_edit=actor.can("ip_protection.brand"), can_report=actor.can("ip_protection.case"),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            cases=cases.listing(actor, limit=50), kinds=cases.KINDS), 400 if errors else 200
+
+
+@bp.route("/brands/<int:brand_id>/edit", methods=["POST"])
+@permission_required("ip_protection.brand")
+def edit_brand(brand_id):
+    actor = current_actor()
+    try:
+        brands.save(actor, _brand_data(), brand_id)
+    except ValidationError as error:
+        return _brand_page(actor, brand_id, _errors(error))
+    return _back("ip_protection.brand", brand_id=brand_id)
 
 
 @bp.route("/brands/<int:brand_id>/members", methods=["POST"])
@@ -488,29 +513,35 @@ def alert_case(alert_id):
 
 # --- outreach ----------------------------------------------------------------------------------
 
-@bp.route("/outreach", methods=["GET", "POST"])
+@bp.route("/outreach")
 @permission_required("ip_protection.read")
 def outreach_list():
-    actor = current_actor()
-    errors = {}
-    if request.method == "POST":
-        actor.require("ip_protection.outreach")
-        data = outreach.OutreachInput(
-            kind=request.form.get("kind", ""), held_on=_date("held_on"), topic=request.form.get("topic", ""),
-            audience=request.form.get("audience", ""), attendance=request.form.get("attendance", ""),
-            enterprise_ids=request.form.getlist("enterprise_ids"), officer_ids=request.form.getlist("officer_ids"),
-            unit_id=_int("unit_id"))
-        try:
-            row = outreach.record(actor, data)
-            return _back("ip_protection.outreach_detail", outreach_id=row.id)
-        except ValidationError as error:
-            errors = _errors(error)
+    return _outreach_page(current_actor())
+
+
+def _outreach_page(actor, errors=None):
     return render_template("ip_protection/outreach.html", rows=outreach.listing(actor), kinds=outreach.KINDS,
                            per_officer=outreach.per_officer(actor), per_enterprise=outreach.per_enterprise(actor),
                            can_record=actor.can("ip_protection.outreach"),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
-                           errors=errors, values=request.form, units=access.handling_units(actor)), \
+                           errors=errors or {}, values=request.form, units=access.handling_units(actor)), \
         400 if errors else 200
+
+
+@bp.route("/outreach/new", methods=["POST"])
+@permission_required("ip_protection.outreach")
+def new_outreach():
+    actor = current_actor()
+    data = outreach.OutreachInput(
+        kind=request.form.get("kind", ""), held_on=_date("held_on"), topic=request.form.get("topic", ""),
+        audience=request.form.get("audience", ""), attendance=request.form.get("attendance", ""),
+        enterprise_ids=request.form.getlist("enterprise_ids"), officer_ids=request.form.getlist("officer_ids"),
+        unit_id=_int("unit_id"))
+    try:
+        row = outreach.record(actor, data)
+    except ValidationError as error:
+        return _outreach_page(actor, _errors(error))
+    return _back("ip_protection.outreach_detail", outreach_id=row.id)
 
 
 @bp.route("/outreach/<int:outreach_id>")
