@@ -481,3 +481,18 @@ def test_a_draft_changed_meanwhile_shows_the_other_version_and_keeps_the_authors
     assert first.post(f"/documents/{document_id}/edit",
                       data=form_data(title="窗口改的标题", version=new_version)).status_code == 302
     assert reload(document_id).title == "窗口改的标题"
+
+
+def test_the_page_shows_a_body_table_and_figure_as_they_are(app, city, prefixes):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="30" height="10" fill="#c00"/></svg>'
+    document_id = draft(body=[("h1", "评分"), ("table", {"columns": ["领域", "得分"], "rows": [["商标", "80"]]}),
+                              ("figure", {"svg": svg, "caption": "图1 趋势"}), ("contents", "")])
+    page = text(client_for(app, "desk").get(f"/documents/{document_id}"))
+    assert "{'columns'" not in page and "{&#39;columns&#39;" not in page
+    table = re.search(r'<table[^>]*data-testid="body-table".*?</table>', page, re.S).group(0)
+    assert "<th>领域</th>" in table and "<td>商标</td>" in table and "<td>80</td>" in table
+    figure = re.search(r'<figure[^>]*data-testid="body-figure".*?</figure>', page, re.S).group(0)
+    assert "<rect" in figure and "图1 趋势" in figure
+    # The edit page keeps them as marker lines.
+    edit = text(client_for(app, "desk").get(f"/documents/{document_id}/edit"))
+    assert "[[表格 1]]" in edit and "[[图 1]]" in edit and "[[目录]]" in edit

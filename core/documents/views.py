@@ -18,12 +18,13 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.audit import services as audit
-from core.documents import forms, services
+from core.documents import blocks, forms, services
 from core.documents.models import Document
 from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
@@ -34,7 +35,19 @@ from core.tickets import services as tickets
 from core.web import current_actor, id_arg, permission_required, public
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+@bp.app_template_filter("document_figure")
+def document_figure(svg: str) -> Markup:
+    """A body figure drawn on the page as in the PDF; a drawing that fails the
+    check (stored before the rules changed) is left out rather than shown raw."""
+    try:
+        return Markup(blocks.inline_svg(svg))
+    except blocks.BlockError:
+        return Markup("")
+
 
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "signed": _l("Signed off"), "numbered": _l("Numbered"),
                  "issued": _l("Issued"), "delivered": _l("Delivered")}
