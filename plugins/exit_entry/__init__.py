@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins.toolkit import MenuItem, Panel, TicketCategory, Widget, hookimpl
+from core.plugins.toolkit import MenuItem, Panel, PortalService, TicketCategory, Widget, hookimpl
 from plugins.exit_entry import models  # noqa: F401  (the tables, for the schema check)
 from plugins.exit_entry.views import bp
 
@@ -79,3 +79,11 @@ def anqi_enterprise_findings(enterprise, actor):
     from plugins.exit_entry import frozen
 
     return frozen.findings_of(actor, enterprise.id)
+
+
+@hookimpl
+def anqi_portal_services(enterprise, unit):
+    """The enterprise books its own appointment at the unit's window (预约办)."""
+    return [PortalService(label=_l("Book an exit-entry appointment"), endpoint="exit_entry.portal_book",
+                          description=_l("Green channel: pick a time at the window for your staff's "
+                                         "passports and permits"))]

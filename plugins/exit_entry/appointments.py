@@ -7,12 +7,12 @@ it, on SQLite (one writer at a time) as on PostgreSQL (the row lock, and the
 condition evaluated again after it). A unique constraint keeps an enterprise
 from booking one slot twice.
 
-Functions take ``(actor, enterprise_id, …)`` so that an enterprise portal can
-book through the same rules.
+The desk (``book``) and the enterprise on the portal (``book_own``) take a
+place through one function (``_claim``): the same checks, the same claim.
 """
 import re
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -21,17 +21,20 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.audit import services as audit
 from core.calendar.services import is_workday
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.plugins import services as plugin_services
 from core.registry import services as registry
 from core.text import clean_text
-from core.tickets.deadlines import local_date
+from core.tickets.deadlines import LOCAL, local_date
 from plugins.exit_entry.models import Appointment, Slot, Window
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_OPENING_DAYS = 62
 MAX_CAPACITY = 100
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_PEOPLE = 20
+PORTAL_DAYS = 14          # how far ahead an enterprise sees free slots on the portal
 
 
 # --- windows and slots --------------------------------------------------------------------
@@ -165,38 +168,123 @@ def _refused(actor, slot_id, message, error=ValidationError, **detail):
 
 
 def book(actor, enterprise_id, slot_id, people=1, purpose: str = "") -> Appointment:
-    """Book one place of ``slot_id`` for the enterprise."""
+    """The desk books one place of ``slot_id`` for the enterprise."""
     actor.require("exit_entry.handle")
     enterprise = registry.get(actor, enterprise_id)
     slot = get_slot(actor, slot_id)
-    slot_id = slot.id           # kept: after a failed flush the row's attributes cannot be read
+    return _claim(actor, enterprise.id, slot, people, purpose, booked_by_id=actor.user_id)
+
+
+def _people(value) -> int:
     try:
-        people = int(people)
+        people = int(value)
     except (TypeError, ValueError):
         people = 0
-    if not 1 <= people <= 20:
+    if not 1 <= people <= MAX_PEOPLE:
         raise ValidationError(_l("Between 1 and 20 people come to one appointment; ask for on-site service "
                                  "for more."), field="people")
+    return people
+
+
+def _claim(actor, enterprise_id, slot: Slot, people, purpose: str, *, booked_by_id=None, portal_account_id=None,
+           submission_key=None) -> Appointment:
+    """Take one place of ``slot`` for the enterprise, for the desk and the portal
+    alike: every check before the first write, then the conditional update and
+    the appointment row in one transaction."""
+    slot_id = slot.id           # kept: after a failed flush the row's attributes cannot be read
+    people = _people(people)
     if slot.day < local_date(clock.now()):
-        _refused(actor, slot.id, _l("This slot is in the past."), reason="past")
+        _refused(actor, slot_id, _l("This slot is in the past."), reason="past")
     if not is_workday(slot.day):
-        _refused(actor, slot.id, _l("%(day)s is not a working day: choose another slot.", day=_day(slot.day)),
+        _refused(actor, slot_id, _l("%(day)s is not a working day: choose another slot.", day=_day(slot.day)),
                  reason="holiday")
     claimed = db.session.execute(
-        update(Slot).where(Slot.id == slot.id, Slot.booked < Slot.capacity)
+        update(Slot).where(Slot.id == slot_id, Slot.booked < Slot.capacity)
         .values(booked=Slot.booked + 1).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        _refused(actor, slot.id, _l("This slot is full: choose another."), Conflict, reason="full")
-    appointment = Appointment(unit_id=slot.unit_id, slot_id=slot.id, enterprise_id=enterprise.id, people=people,
-                              purpose=clean_text(purpose, 200)[:200], booked_by_id=actor.user_id,
+        _refused(actor, slot_id, _l("This slot is full: choose another."), Conflict, reason="full")
+    appointment = Appointment(unit_id=slot.unit_id, slot_id=slot_id, enterprise_id=enterprise_id, people=people,
+                              purpose=clean_text(purpose, 200)[:200], booked_by_id=booked_by_id,
+                              portal_account_id=portal_account_id, submission_key=submission_key,
                               code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)))
     db.session.add(appointment)
     try:
         db.session.flush()
     except IntegrityError:
         _refused(actor, slot_id, _l("The enterprise has already booked this slot."), Conflict, reason="twice")
-    audit.record(actor, "exit_entry.book", appointment, detail={"slot_id": slot.id, "enterprise_id": enterprise.id,
+    audit.record(actor, "exit_entry.book", appointment, detail={"slot_id": slot_id, "enterprise_id": enterprise_id,
                                                                 "people": people})
     db.session.commit()
     db.session.refresh(slot)
+    return appointment
+
+
+# --- the enterprise's own bookings on the portal ------------------------------------------
+#
+# The actor is the portal's (``core.web.portal_actor()``): a verified account of
+# one enterprise, holding no staff permission. Everything is narrowed to its
+# enterprise, and the slots to its enterprise's unit.
+
+def _portal_enterprise(actor):
+    account = getattr(actor, "account", None)
+    if account is None or account.status != "verified" or actor.enterprise is None:
+        raise Forbidden(_l("You are not allowed to do this."))
+    if not plugin_services.is_enabled(actor.enterprise.unit_id, "exit_entry"):
+        raise NotFound(_l("There is no such slot."))
+    return actor.enterprise
+
+
+def _ended(slot: Slot) -> bool:
+    """The slot is over: an earlier day, or today after its end."""
+    now = clock.now()
+    today = local_date(now)
+    return slot.day < today or (slot.day == today and slot.ends <= _local_time(now))
+
+
+def _local_time(now) -> str:
+    return now.replace(tzinfo=UTC).astimezone(LOCAL).strftime("%H:%M")      # clock.now() is naive UTC
+
+
+def free_slots(actor, days: int = PORTAL_DAYS) -> list[Slot]:
+    """The slots the enterprise may book: its unit's, from today for ``days``
+    calendar days, on working days, not full, not over."""
+    enterprise = _portal_enterprise(actor)
+    today = local_date(clock.now())
+    found = db.session.scalars(select(Slot).where(Slot.unit_id == enterprise.unit_id, Slot.day >= today,
+                                                  Slot.day < today + timedelta(days=days),
+                                                  Slot.booked < Slot.capacity)
+                               .order_by(Slot.day, Slot.starts, Slot.window_id))
+    return [slot for slot in found if is_workday(slot.day) and not _ended(slot)]
+
+
+def book_own(actor, slot_id, people=1, purpose: str = "", submission_key: str | None = None) -> Appointment:
+    """The enterprise books one place of a slot of its unit for itself. The same
+    form sent again (its ``submission_key``) returns the first booking."""
+    enterprise = _portal_enterprise(actor)
+    if submission_key:
+        sent = db.session.scalar(select(Appointment).where(Appointment.submission_key == submission_key,
+                                                           Appointment.enterprise_id == enterprise.id))
+        if sent is not None:
+            return sent
+    slot = db.session.get(Slot, slot_id) if slot_id else None
+    if slot is None or slot.unit_id != enterprise.unit_id:
+        _refused(actor, slot_id, _l("There is no such slot."), NotFound, reason="unknown")
+    if slot.day == local_date(clock.now()) and _ended(slot):
+        _refused(actor, slot.id, _l("This slot is in the past."), reason="past")
+    return _claim(actor, enterprise.id, slot, people, purpose, portal_account_id=actor.account.id,
+                  submission_key=submission_key)
+
+
+def own_appointments(actor, limit: int = 50) -> list[Appointment]:
+    """The enterprise's appointments (whoever booked them), the latest slot first."""
+    enterprise = _portal_enterprise(actor)
+    return list(db.session.scalars(select(Appointment).join(Slot).where(Appointment.enterprise_id == enterprise.id)
+                                   .order_by(Slot.day.desc(), Slot.starts.desc()).limit(limit)))
+
+
+def own_appointment(actor, appointment_id) -> Appointment:
+    enterprise = _portal_enterprise(actor)
+    appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
+    if appointment is None or appointment.enterprise_id != enterprise.id:
+        raise NotFound(_l("There is no such appointment."))
     return appointment

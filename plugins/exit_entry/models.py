@@ -144,6 +144,10 @@ class Appointment(db.Model):
     code: Mapped[str] = mapped_column(String(12), unique=True)      # printed on the slip
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     booked_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Booked by the enterprise itself on the portal: its account, and the form's
+    # one-time key (the same form sent twice finds this booking).
+    portal_account_id: Mapped[int | None] = mapped_column(ForeignKey("portal_account.id"))
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     slot: Mapped[Slot] = relationship(lazy="joined")
     enterprise = relationship("Enterprise", lazy="joined")

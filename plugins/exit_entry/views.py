@@ -10,7 +10,8 @@ from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.web import current_actor, id_arg, permission_required
+from core.audit import services as audit
+from core.web import current_actor, id_arg, permission_required, portal_actor, portal_required
 from plugins.exit_entry import applications, appointments, exports, frozen, letters, onsite, settings, stats, talent
 from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
                                            RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
@@ -488,3 +489,67 @@ def dashboard_widget() -> str:
     actor = current_actor()
     return render_template("exit_entry/widget.html", figures=stats.by_doc_type(actor),
                            progress=talent.progress(actor), **WORDS)
+
+
+# --- the enterprise's own bookings on the portal ------------------------------------------------
+
+def _portal_not_found(actor, object_type, object_id):
+    """Another enterprise's record asked for by its URL: 404, and the attempt audited."""
+    audit.record_failure(actor, "portal.not_found", result=audit.DENIED, object_type=object_type,
+                         object_id=object_id, detail={"endpoint": request.endpoint})
+    abort(404)
+
+
+def _by_day(slots):
+    days = {}
+    for slot in slots:
+        days.setdefault(slot.day, []).append(slot)
+    return list(days.items())
+
+
+@bp.route("/portal/book", methods=["GET", "POST"])
+@portal_required
+def portal_book():
+    """预约办理: the free slots of the enterprise's unit, and the form to book one."""
+    actor = portal_actor()
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = {"slot_id": form.get("slot_id", ""), "people": form.get("people", ""),
+                  "purpose": form.get("purpose", "")}
+        try:
+            appointment = appointments.book_own(actor, _int("slot_id"), form.get("people") or 1,
+                                                form.get("purpose", ""),
+                                                submission_key=submissions.valid(form.get("submission_key")))
+        except NotFound:
+            abort(404)          # a slot of another unit, sent by hand (the refusal is audited)
+        except (ValidationError, Conflict) as error:
+            errors = {k: [str(m) for m in v] for k, v in getattr(error, "errors", {}).items()} or \
+                {error.field or "": [str(error.message)]}
+        else:
+            flash(_("Your appointment is booked. Bring the slip (or its number) to the window."), "success")
+            return _back("exit_entry.portal_slip", appointment_id=appointment.id)
+    return render_template("exit_entry/portal_book.html", days=_by_day(appointments.free_slots(actor)),
+                           unit_name=actor.enterprise.unit.name,
+                           errors=errors, values=values, submission_key=submissions.new_key(),
+                           max_people=appointments.MAX_PEOPLE), (400 if errors else 200)
+
+
+@bp.route("/portal/appointments")
+@portal_required
+def portal_appointments():
+    actor = portal_actor()
+    return render_template("exit_entry/portal_appointments.html", items=appointments.own_appointments(actor),
+                           today=local_date(clock.now()))
+
+
+@bp.route("/portal/appointments/<int:appointment_id>")
+@portal_required
+def portal_slip(appointment_id):
+    """The enterprise's printable appointment slip (预约单)."""
+    actor = portal_actor()
+    try:
+        item = appointments.own_appointment(actor, appointment_id)
+    except NotFound:
+        _portal_not_found(actor, "exit_entry_appointment", appointment_id)
+    return render_template("exit_entry/portal_slip.html", appointment=item)
