@@ -75,6 +75,10 @@ def test_the_service_is_offered_only_where_the_unit_enabled_exit_entry(world, wi
     assert "预约办理出入境证件" not in other.get("/portal/home").get_data(as_text=True)
     assert client.get(BOOK).status_code == 200
     assert other.get(BOOK).status_code == 404
+    # The plugin's stylesheet and script reach its pages on the portal, only where it is enabled.
+    assert client.get("/p/exit_entry/static/exit_entry.css").status_code == 200
+    assert other.get("/p/exit_entry/static/exit_entry.css").status_code == 302
+    assert fresh_client(current_app._get_current_object()).get("/p/exit_entry/static/slip.js").status_code == 302
     with pytest.raises(NotFound):
         appointments.free_slots(portal(theirs))
     assert fresh_client(current_app._get_current_object()).get(BOOK).status_code == 302    # the portal's sign-in

@@ -51,6 +51,13 @@ def init_app(app, entry_points=None) -> PluginManager:
             if account is not None and not is_enabled(account.enterprise.unit_id, name):
                 abort(404)
             return None     # no portal session: the view's marker answers (the portal's sign-in, or 403 for staff)
+        if request.endpoint == f"{request.blueprint}.static" and not current_user.is_authenticated:
+            # The plugin's stylesheets and scripts, for its pages on the portal.
+            from core.portal.sessions import current_account
+
+            account = current_account()
+            if account is not None and is_enabled(account.enterprise.unit_id, name):
+                return None
         if not current_user.is_authenticated:
             return app.login_manager.unauthorized()
         if not is_enabled(current_user.unit_id, name):
