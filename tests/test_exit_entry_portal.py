@@ -270,3 +270,30 @@ def test_the_same_enterprise_on_the_portal_and_at_the_desk_at_once_gets_one_plac
     assert sorted(results) == ["booked"] + ["refused"] * 3
     db.session.rollback()
     assert db.session.get(Slot, slot_id).booked == 1
+
+
+def test_the_same_form_sent_three_times_at_once_books_once(app, world, window, mine):
+    slot_id = _slot(date(2026, 10, 8), "09:00", capacity=10).id
+    account_id = mine.id
+    db.session.commit()
+    start = threading.Barrier(3)
+    booked = []
+
+    def work():
+        with app.app_context():
+            clock.freeze(datetime(2026, 9, 30, 2, 0))
+            try:
+                start.wait()
+                booked.append(appointments.book_own(portal(db.session.get(PortalAccount, account_id)), slot_id,
+                                                    2, submission_key=KEY).id)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(booked) == 3 and len(set(booked)) == 1
+    db.session.rollback()
+    assert db.session.get(Slot, slot_id).booked == 1

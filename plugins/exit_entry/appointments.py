@@ -261,18 +261,29 @@ def book_own(actor, slot_id, people=1, purpose: str = "", submission_key: str | 
     """The enterprise books one place of a slot of its unit for itself. The same
     form sent again (its ``submission_key``) returns the first booking."""
     enterprise = _portal_enterprise(actor)
-    if submission_key:
-        sent = db.session.scalar(select(Appointment).where(Appointment.submission_key == submission_key,
-                                                           Appointment.enterprise_id == enterprise.id))
-        if sent is not None:
-            return sent
+    sent = _sent(enterprise.id, submission_key)
+    if sent is not None:
+        return sent
     slot = db.session.get(Slot, slot_id) if slot_id else None
     if slot is None or slot.unit_id != enterprise.unit_id:
         _refused(actor, slot_id, _l("There is no such slot."), NotFound, reason="unknown")
     if slot.day == local_date(clock.now()) and _ended(slot):
         _refused(actor, slot.id, _l("This slot is in the past."), reason="past")
-    return _claim(actor, enterprise.id, slot, people, purpose, portal_account_id=actor.account.id,
-                  submission_key=submission_key)
+    try:
+        return _claim(actor, enterprise.id, slot, people, purpose, portal_account_id=actor.account.id,
+                      submission_key=submission_key)
+    except Conflict:
+        sent = _sent(enterprise.id, submission_key)      # the same form sent twice at the same moment
+        if sent is not None:
+            return sent
+        raise
+
+
+def _sent(enterprise_id, submission_key) -> Appointment | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(select(Appointment).where(Appointment.submission_key == submission_key,
+                                                       Appointment.enterprise_id == enterprise_id))
 
 
 def own_appointments(actor, limit: int = 50) -> list[Appointment]:
