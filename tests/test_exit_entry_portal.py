@@ -169,7 +169,8 @@ def test_refusals_say_why_and_write_nothing(world, window, mine):
     response = client.post(BOOK, data={"slot_id": open_slot.id, "people": "25"})
     assert response.status_code == 400 and 'data-testid="error-people"' in response.get_data(as_text=True)
     assert client.post(BOOK, data={"slot_id": foreign.id, "people": "1"}).status_code == 404
-    assert client.post(BOOK, data={"slot_id": "abc", "people": "1"}).status_code == 404
+    response = client.post(BOOK, data={"people": "1"})                  # no time chosen
+    assert response.status_code == 400 and "请先选择办理时段" in response.get_data(as_text=True)
     assert _written() == before
 
 

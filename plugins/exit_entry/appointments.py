@@ -264,7 +264,9 @@ def book_own(actor, slot_id, people=1, purpose: str = "", submission_key: str | 
     sent = _sent(enterprise.id, submission_key)
     if sent is not None:
         return sent
-    slot = db.session.get(Slot, slot_id) if slot_id else None
+    if not slot_id:
+        raise ValidationError(_l("Choose a time first."), field="slot_id")
+    slot = db.session.get(Slot, slot_id)
     if slot is None or slot.unit_id != enterprise.unit_id:
         _refused(actor, slot_id, _l("There is no such slot."), NotFound, reason="unknown")
     if slot.day == local_date(clock.now()) and _ended(slot):
