@@ -49,6 +49,11 @@ def test_registration_waits_for_the_desk_who_verifies_it(app, city):
     assert account.status == VERIFIED and account.decided_by_id == city.users["desk_a"].id
     entry = AuditEntry.query.filter_by(action="portal.verify").one()
     assert entry.object_id == str(account.id) and "13800138001" not in str(entry.detail)
+    # The enterprise's page lists its portal accounts, the phone masked.
+    staff = fresh_client(pytest.importorskip("flask").current_app._get_current_object())
+    login(staff, "desk_a")
+    page = staff.get(f"/enterprises/{found.id}").get_data(as_text=True)
+    assert 'data-testid="enterprise-portal-accounts"' in page and "138****8001" in page and "13800138001" not in page
 
 
 def db_row(account_id):
