@@ -171,6 +171,7 @@ def home():
     inbox = documents.addressed_to(actor, limit=5)
     unconfirmed = [d for d in inbox if documents.electronic_receipt(d) is None]
     return render_template("portal/home.html", account=actor.account, enterprise=actor.enterprise, tickets=mine,
+                           waiting=demands.waiting_for_enterprise(actor),
                            letters=inbox, unconfirmed=unconfirmed, services=extensions.services_for(actor.enterprise),
                            statuses=STATUSES)
 
