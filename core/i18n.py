@@ -2,12 +2,25 @@
 
 The reader's choice (the header's switch) is kept in the session and, for a
 logged-in user, on the user; without a choice everyone reads Chinese.
+
+Catalogues: core's and one per plugin. One English word may need different
+Chinese in different places ("Registered" is a ticket's 已受理 and a
+trademark's 已注册), so the catalogues are not merged into one: a plugin's
+words come first only while that plugin speaks — its pages (the loader marks
+the request) and its hook calls (the plugin manager marks each call) — and
+core's come first everywhere else, so no plugin changes core's words.
 """
-from flask import current_app, has_request_context, session
-from flask_babel import get_locale
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from babel import support
+from flask import current_app, g, has_app_context, has_request_context, session
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from core.extensions import babel
+
+_speaking: ContextVar[str | None] = ContextVar("anqi_speaking_plugin", default=None)
 
 LANGUAGE_NAMES = {"zh_Hans_CN": "中文", "en": "English"}
 
@@ -24,8 +37,56 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@contextmanager
+def plugin_speaking(name: str | None):
+    """Translate with ``name``'s catalogue in front while the block runs."""
+    token = _speaking.set(name)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+def speaking_plugin() -> str | None:
+    name = _speaking.get()
+    if name is None and has_request_context():
+        name = g.get("anqi_plugin")
+    return name
+
+
+class Catalogues(Domain):
+    """Flask-Babel's domain with the catalogue order of this module's docstring."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return support.NullTranslations()
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        folders = current_app.extensions.get("anqi_catalogues") or {"core": "", "plugins": {}}
+        speaking = speaking_plugin()
+        if speaking not in folders["plugins"]:
+            speaking = None
+        cache = current_app.extensions.setdefault("anqi_translations", {})
+        key = (str(locale), speaking)
+        if key not in cache:
+            order = [folder for name, folder in sorted(folders["plugins"].items()) if name != speaking]
+            order.append(folders["core"])
+            if speaking:
+                order.append(folders["plugins"][speaking])
+            translations = support.Translations()
+            for folder in order:          # a later catalogue's entry wins
+                catalog = support.Translations.load(folder, [locale], "messages")
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):
+                    translations.plural = catalog.plural
+            cache[key] = translations
+        return cache[key]
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = Catalogues()     # shared by every app: its cache lives in each app's extensions
 
     @app.context_processor
     def _languages():

@@ -134,6 +134,14 @@ def portal_actor():
     return actor
 
 
+def portal_not_found(object_type: str, object_id):
+    """A portal page asked for a record that is not the enterprise's own (an id
+    changed in the URL): audit the attempt (``portal.not_found``) and answer 404."""
+    audit.record_failure(portal_actor(), "portal.not_found", result=audit.DENIED, object_type=object_type,
+                         object_id=object_id, detail={"endpoint": request.endpoint})
+    abort(404)
+
+
 def access_of(view) -> str | None:
     """What an endpoint's view requires: a permission name, ``public``,
     ``signed_in``, ``portal``, ``api:<permission>`` / ``api:public`` for the JSON API (its

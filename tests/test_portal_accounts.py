@@ -49,6 +49,11 @@ def test_registration_waits_for_the_desk_who_verifies_it(app, city):
     assert account.status == VERIFIED and account.decided_by_id == city.users["desk_a"].id
     entry = AuditEntry.query.filter_by(action="portal.verify").one()
     assert entry.object_id == str(account.id) and "13800138001" not in str(entry.detail)
+    # The enterprise's page lists its portal accounts, the phone masked.
+    staff = fresh_client(pytest.importorskip("flask").current_app._get_current_object())
+    login(staff, "desk_a")
+    page = staff.get(f"/enterprises/{found.id}").get_data(as_text=True)
+    assert 'data-testid="enterprise-portal-accounts"' in page and "138****8001" in page and "13800138001" not in page
 
 
 def db_row(account_id):
@@ -228,3 +233,35 @@ def test_changing_the_password_ends_the_other_sessions(app, city):
     assert first.post("/portal/password", data={"current": "wrong", "new": "Xin-mima-2027",
                                                 "repeat": "Xin-mima-2027"}).status_code == 400
     portal_login(fresh_client(app), "13800138040", "Xin-mima-2026")
+
+
+def test_the_desks_pages_refuse_with_a_reason_and_publish_notices(app, city):
+    enterprise("desk_a", 13, "丑企业有限公司")
+    account = accounts.register(visitor(), registration(13, "丑企业有限公司", "13800138050"))
+    desk = fresh_client(app)
+    login(desk, "desk_a")
+    assert "丑企业有限公司" in desk.get("/portal-desk/accounts").get_data(as_text=True)
+    desk.post(f"/portal-desk/accounts/{account.id}/decide", data={"decision": "refuse", "reason": ""})
+    assert account.status == PENDING
+    desk.post(f"/portal-desk/accounts/{account.id}/decide", data={"decision": "refuse", "reason": "非本企业人员"})
+    assert (account.status, account.decision_reason) == (REFUSED, "非本企业人员")
+    # Notices: a bad one is refused with the form kept; a good one is a draft until published.
+    response = desk.post("/portal-desk/notices/new", data={"kind": "news", "title": "", "body": "正文"})
+    assert response.status_code == 400 and "正文" in response.get_data(as_text=True)
+    assert desk.post("/portal-desk/notices/new", data={"kind": "policy", "title": "减税降费政策解读",
+                                                       "body": "第一段。\n第二段。"}).status_code == 302
+    from core.portal.models import PortalNotice
+
+    notice = PortalNotice.query.one()
+    public = fresh_client(app)
+    assert public.get(f"/portal/notices/{notice.id}").status_code == 404
+    desk.post(f"/portal-desk/notices/{notice.id}/publish", data={"publish": "1"})
+    page = public.get("/portal/notices?kind=policy").get_data(as_text=True)
+    assert "减税降费政策解读" in page
+    assert public.get(f"/portal/notices/{notice.id}").status_code == 200
+    # Another station's desk neither sees nor changes it.
+    other = fresh_client(app)
+    login(other, "desk_b")
+    assert other.get(f"/portal-desk/notices/{notice.id}").status_code == 404
+    assert other.post(f"/portal-desk/notices/{notice.id}/publish", data={"publish": "0"}).status_code == 404
+    assert AuditEntry.query.filter_by(action="portal.notice_publish").count() == 1

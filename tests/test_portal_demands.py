@@ -50,10 +50,12 @@ def test_a_demand_from_the_portal_enters_the_desks_loop(two, city):
     answer_and_close(ticket.id)
     body = client.get(f"/portal/demands/{ticket.id}").get_data(as_text=True)
     assert "已协调消防部门" in body and 'data-testid="rate"' in body
+    assert 'data-testid="waiting-demands"' in client.get("/portal/home").get_data(as_text=True)
     # The enterprise rates it through the same service as the desk would.
     response = client.post(f"/portal/demands/{ticket.id}/rate", data={"rating": "satisfied", "comment": "很快"})
     assert response.status_code == 302
     assert (ticket.status, ticket.rating, ticket.rating_comment) == ("rated", "satisfied", "很快")
+    assert 'data-testid="waiting-demands"' not in client.get("/portal/home").get_data(as_text=True)
     assert AuditEntry.query.filter_by(action="ticket.rate", object_id=str(ticket.id)).one().username == \
         f"portal:{mine.id}"
 
@@ -85,6 +87,7 @@ def test_the_police_ask_for_more_information_and_the_enterprise_answers(two, cit
     assert response.status_code == 302 and ticket.events[-1].kind == "info_requested"
     body = client.get(f"/portal/demands/{ticket.id}").get_data(as_text=True)
     assert 'data-testid="information-request"' in body and "请补充现场照片" in body
+    assert ticket.number in client.get("/portal/home").get_data(as_text=True).split('data-testid="waiting-demands"')[1]
     response = client.post(f"/portal/demands/{ticket.id}/information", data={
         "text": "11月19日晚十点，照片见附件。", "attachments": [(io.BytesIO(PNG), "夜间.png")]},
         content_type="multipart/form-data")

@@ -170,3 +170,42 @@ def test_login_page_is_chinese_by_default_and_english_on_request(client):
 
     client.post("/lang", data={"lang": "zh_Hans_CN", "next": "/login"})
     assert "登录" in _get(client, "/login").get_data(as_text=True)
+
+
+def test_a_plugin_speaks_its_own_words_without_changing_cores(app, city):
+    """"Registered" is a ticket's 已受理 on core's pages and a trademark's 已注册
+    in the IP plugin; "Name" is 名称 in the registry and 姓名 on an exit-entry
+    applicant. A plugin's catalogue comes first only on its own pages and in its
+    own hook calls; plugin-only words translate everywhere."""
+    from core.i18n import plugin_speaking
+    from core.plugins import services as plugin_services
+    from core.org.actor import shell_actor
+    from tests.conftest import login
+    from tests.helpers import fresh_client
+
+    with app.test_request_context(), flask_babel.force_locale("zh_Hans_CN"):
+        assert flask_babel.gettext("Registered") == "已受理"
+        assert flask_babel.gettext("Name") == "名称"
+        with plugin_speaking("ip_protection"):
+            assert flask_babel.gettext("Registered") == "已注册"
+        with plugin_speaking("exit_entry"):
+            assert flask_babel.gettext("Name") == "姓名"
+        assert flask_babel.gettext("Combined inspections") == "综合查一次"
+
+    plugin_services.set_enabled(shell_actor(), "STA", "exit_entry", True)
+    client = fresh_client(app)
+    login(client, "desk_a")
+    form = client.get("/p/exit_entry/applications/new").get_data(as_text=True)
+    assert ">姓名</label>" in form                      # the plugin's page: its own word
+    registry = client.get("/enterprises/").get_data(as_text=True)
+    assert "名称" in registry and "姓名" not in registry   # core's page: core's word, the plugin loaded or not
+
+    # Each hook implementation runs with its plugin speaking (the panels and widgets it renders).
+    from core.i18n import speaking_plugin
+    from core.plugins.manager import _speaking_as
+
+    assert _speaking_as("exit_entry", speaking_plugin)() == "exit_entry" and speaking_plugin() is None
+    manager = app.extensions["anqi_plugins"]
+    impls = [impl for caller in manager.pm.hook.__dict__.values() if hasattr(caller, "get_hookimpls")
+             for impl in caller.get_hookimpls()]
+    assert impls and all(hasattr(impl.function, "__wrapped__") for impl in impls)

@@ -1,7 +1,7 @@
 """Loads the plugins into an application and wires their contributions in."""
 from pathlib import Path
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_login import current_user
 
 from core.org.permissions import build_matrix
@@ -17,12 +17,13 @@ def init_app(app, entry_points=None) -> PluginManager:
     )
     app.extensions["anqi_plugins"] = manager
 
-    # Each plugin keeps its own catalogue in <plugin>/translations; Flask-Babel
-    # merges them after core's (read before Babel is initialised).
-    directories = [str(Path(app.root_path) / "translations")]
-    directories += [str(m.path / "translations") for m in manager.manifests.values()
-                    if (m.path / "translations").is_dir()]
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    # Each plugin keeps its own catalogue in <plugin>/translations; core.i18n
+    # puts it in front of core's for the plugin's own pages and hooks only.
+    app.extensions["anqi_catalogues"] = {
+        "core": str(Path(app.root_path) / "translations"),
+        "plugins": {m.name: str(m.path / "translations") for m in manager.manifests.values()
+                    if (m.path / "translations").is_dir()},
+    }
 
     app.extensions["anqi_permissions"] = build_matrix(manager.call_all("anqi_permissions"))
 
@@ -41,6 +42,7 @@ def init_app(app, entry_points=None) -> PluginManager:
         name = plugin_of_blueprint.get((request.blueprint or "").split(".")[0])
         if name is None:
             return None
+        g.anqi_plugin = name          # the plugin's own words for its pages (core.i18n)
         access = getattr(app.view_functions.get(request.endpoint), "anqi_access", None)
         if access == "public":
             return None     # a deliberately public page (core.web.public): the view checks its record's unit

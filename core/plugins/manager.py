@@ -6,6 +6,7 @@ Manifests are read as literals before anything is imported; the load order is
 a topological sort of ``depends``; a missing dependency or a cycle is an error
 that names the plugin, never a silent skip.
 """
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pluggy
 
+from core.i18n import plugin_speaking
 from core.plugins import spec
 from core.plugins.manifest import Manifest, PluginError, read_manifest
 
@@ -75,6 +77,15 @@ def load_order(manifests: list[Manifest]) -> list[Manifest]:
     return order
 
 
+def _speaking_as(name: str, function):
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        with plugin_speaking(name):
+            return function(*args, **kwargs)
+
+    return call
+
+
 class PluginManager:
     """The plugins loaded into one application, in dependency order."""
 
@@ -91,9 +102,18 @@ class PluginManager:
             except ImportError as exc:
                 raise PluginError(f"plugin {manifest.name!r} cannot be imported: {exc}") from exc
             self.pm.register(module, name=manifest.name)
+            self._speak_in_hooks(module, manifest.name)
             self.manifests[manifest.name] = manifest
             self.modules[manifest.name] = module
         self.pm.check_pending()
+
+    def _speak_in_hooks(self, module, name: str) -> None:
+        """Each of the plugin's hook implementations translates with its own
+        catalogue in front (panels, widgets and labels it renders; core.i18n)."""
+        for caller in self.pm.get_hookcallers(module) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is module:
+                    impl.function = _speaking_as(name, impl.function)
 
     def __contains__(self, name: str) -> bool:
         return name in self.manifests

@@ -183,6 +183,14 @@ def recent_decisions(actor, limit: int = 20) -> list[PortalAccount]:
                                    .order_by(PortalAccount.decided_at.desc()).limit(limit)))
 
 
+def of_enterprise(actor, enterprise) -> list[PortalAccount]:
+    """The portal accounts of an enterprise the actor has opened (the registry
+    checked its scope), for its page."""
+    actor.require("portal.verify")
+    return list(db.session.scalars(select(PortalAccount).where(PortalAccount.credit_code == enterprise.credit_code)
+                                   .order_by(PortalAccount.id)))
+
+
 def get_for_staff(actor, account_id) -> PortalAccount:
     actor.require("portal.verify")
     account = db.session.scalar(select(PortalAccount).where(PortalAccount.id == account_id, _reachable(actor)))

@@ -14,6 +14,7 @@ from core.org.roles import DESK
 from core.extensions import db
 from core.tickets import services as tickets
 from core.tickets.models import Ticket
+from core.tickets.vocabulary import OPEN_STATUSES
 
 # Timeline entries the enterprise sees (when not internal). Dispatch notes,
 # returns, escalations, supervision and extensions are the police's business.
@@ -54,3 +55,10 @@ def of_enterprise(actor, limit: int = 100) -> list[Ticket]:
 def timeline(ticket) -> list:
     """The entries of ``ticket`` the enterprise sees, oldest first."""
     return [e for e in ticket.events if not e.internal and e.kind in PUBLIC_KINDS]
+
+
+def waiting_for_enterprise(actor, limit: int = 50) -> list[Ticket]:
+    """The enterprise's tickets that wait for it: closed and not yet rated, or
+    with a request for more information not yet answered."""
+    return [t for t in of_enterprise(actor, limit=limit)
+            if t.status == "closed" or (t.status in OPEN_STATUSES and tickets.awaiting_information(t) is not None)]

@@ -23,7 +23,7 @@ from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
 from core.tickets.views import EVENT_LABELS
-from core.web import id_arg, portal_actor, portal_required, public
+from core.web import id_arg, portal_actor, portal_not_found, portal_required, public
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -44,13 +44,6 @@ def _safe_next(target):
     if target and target.startswith("/portal/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
-
-
-def _not_found(actor, object_type, object_id):
-    """Another enterprise's record asked for by its URL: 404, and the attempt audited."""
-    audit.record_failure(actor, "portal.not_found", result=audit.DENIED, object_type=object_type,
-                         object_id=object_id, detail={"endpoint": request.endpoint})
-    abort(404)
 
 
 def _uploads(name: str):
@@ -178,6 +171,7 @@ def home():
     inbox = documents.addressed_to(actor, limit=5)
     unconfirmed = [d for d in inbox if documents.electronic_receipt(d) is None]
     return render_template("portal/home.html", account=actor.account, enterprise=actor.enterprise, tickets=mine,
+                           waiting=demands.waiting_for_enterprise(actor),
                            letters=inbox, unconfirmed=unconfirmed, services=extensions.services_for(actor.enterprise),
                            statuses=STATUSES)
 
@@ -212,7 +206,7 @@ def user_disable(account_id):
         accounts.disable_colleague(actor, account_id)
     except NotFound:
         db.session.rollback()
-        _not_found(actor, "portal_account", account_id)
+        portal_not_found("portal_account", account_id)
     except ValidationError as exc:
         flash(str(exc.message), "error")
     except AnqiError as exc:
@@ -258,7 +252,7 @@ def _ticket(actor, ticket_id):
     try:
         return tickets.get(actor, ticket_id)
     except NotFound:
-        _not_found(actor, "ticket", ticket_id)
+        portal_not_found("ticket", ticket_id)
 
 
 def _render_demand(ticket, errors=None, status=200):
@@ -285,7 +279,7 @@ def _act(ticket_id, perform, message):
         perform(actor)
     except NotFound:
         db.session.rollback()
-        _not_found(actor, "ticket", ticket_id)
+        portal_not_found("ticket", ticket_id)
     except StaleDataError:
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
@@ -332,7 +326,7 @@ def demand_file(ticket_id, attachment_id):
     try:
         attachment, path = attachments.get(actor, ticket_id, attachment_id)
     except NotFound:
-        _not_found(actor, "ticket_attachment", attachment_id)
+        portal_not_found("ticket_attachment", attachment_id)
     audit.record(actor, "ticket.attachment_download", object_type="ticket_attachment", object_id=attachment.id,
                  detail={"ticket": ticket_id})
     db.session.commit()
@@ -358,7 +352,7 @@ def _letter(actor, document_id):
     try:
         return documents.get(actor, document_id)
     except NotFound:
-        _not_found(actor, "document", document_id)
+        portal_not_found("document", document_id)
 
 
 @bp.route("/letters/<int:document_id>")
@@ -398,7 +392,7 @@ def letter_confirm(document_id):
     try:
         documents.confirm_receipt(actor, document_id)
     except NotFound:
-        _not_found(actor, "document", document_id)
+        portal_not_found("document", document_id)
     except StaleDataError:
         db.session.rollback()
     flash(_("Thank you: the receipt of this letter has been recorded."), "success")

@@ -91,9 +91,13 @@ def _render_detail(actor, enterprise, revealed_contact=None):
     from core.tickets import services as tickets
     from core.tickets.vocabulary import STATUSES
 
+    from core.portal import accounts as portal_accounts
+
     latest = tickets.for_enterprise(actor, enterprise.id) if actor.can("ticket.read") else None
+    portal = portal_accounts.of_enterprise(actor, enterprise) if actor.can("portal.verify") else None
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
-                           ticket_statuses=STATUSES, revealed_contact=revealed_contact)
+                           ticket_statuses=STATUSES, revealed_contact=revealed_contact, portal_accounts=portal,
+                           portal_statuses=portal_accounts.STATUS_LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])

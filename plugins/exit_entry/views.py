@@ -10,8 +10,7 @@ from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.audit import services as audit
-from core.web import current_actor, id_arg, permission_required, portal_actor, portal_required
+from core.web import current_actor, id_arg, permission_required, portal_actor, portal_not_found, portal_required
 from plugins.exit_entry import applications, appointments, exports, frozen, letters, onsite, settings, stats, talent
 from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
                                            RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
@@ -493,13 +492,6 @@ def dashboard_widget() -> str:
 
 # --- the enterprise's own bookings on the portal ------------------------------------------------
 
-def _portal_not_found(actor, object_type, object_id):
-    """Another enterprise's record asked for by its URL: 404, and the attempt audited."""
-    audit.record_failure(actor, "portal.not_found", result=audit.DENIED, object_type=object_type,
-                         object_id=object_id, detail={"endpoint": request.endpoint})
-    abort(404)
-
-
 def _by_day(slots):
     days = {}
     for slot in slots:
@@ -551,5 +543,5 @@ def portal_slip(appointment_id):
     try:
         item = appointments.own_appointment(actor, appointment_id)
     except NotFound:
-        _portal_not_found(actor, "exit_entry_appointment", appointment_id)
+        portal_not_found("exit_entry_appointment", appointment_id)
     return render_template("exit_entry/portal_slip.html", appointment=item)
