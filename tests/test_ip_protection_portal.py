@@ -12,6 +12,7 @@ import pytest
 from core.audit.models import AuditEntry
 from core.errors import Forbidden
 from core.extensions import db
+from core.notifications.models import Notification
 from core.org.actor import shell_actor
 from core.plugins import services as plugin_services
 from core.tickets import attachments
@@ -75,6 +76,8 @@ def test_a_portal_question_is_routed_like_a_desk_one_and_falls_due_the_next_work
     assert row.first_answer_due_at == end_of_local_day(date(2026, 3, 3))   # Monday → end of Tuesday
     assert row.registered_by_id is None and row.contact_name == world.mine.name
     assert [len(m.files) for m in row.messages] == [1]
+    assert Notification.query.filter_by(user_id=row.officer_id, kind="ip_consultation").one().text == \
+        f"{NAME}向知产警官提交了新的咨询。"
     entry = AuditEntry.query.filter_by(action="ip_protection.consult").one()
     assert entry.username == f"portal:{world.mine.id}" and entry.detail["channel"] == "portal"
     # The same form sent again makes no second consultation.

@@ -140,8 +140,8 @@ def _register(actor, enterprise, unit_id, data: Question, channel: str, errors: 
         with files.writing() as write:
             _add_message(actor, row, "enterprise", question, data.files, write, now)
             db.session.flush()
-            notify_users([officer_id], "ip_consultation", _l("A new question for the IP officer: %(subject)s",
-                                                             subject=subject))
+            notify_users([officer_id], "ip_consultation", _l("A new question for the IP officer from %(name)s.",
+                                                             name=enterprise.name))
             audit.record(actor, "ip_protection.consult", row, detail={"enterprise_id": enterprise.id, "channel": channel,
                                                                      "unit_id": unit_id, "officer_id": officer_id})
             db.session.commit()
@@ -274,6 +274,7 @@ PORTAL_SIDES = ("enterprise", "officer")      # the messages meant for the enter
 
 
 def _portal(actor):
+    # "ticket.read" holds for a verified account with an enterprise: the portal actor's own test of that.
     if not isinstance(actor, PortalActor) or not actor.can("ticket.read") or not is_enabled(actor.unit_id, access.PLUGIN):
         raise Forbidden(_l("You are not allowed to do this."))
 
