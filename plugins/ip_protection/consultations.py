@@ -115,7 +115,8 @@ def _register(actor, enterprise, unit_id, data: Question, channel: str, errors: 
             return existing
     question = clean_text(data.question, MAX_TEXT)
     if not question:
-        errors["question"] = [_l("Write the enterprise's question.") if channel == "desk" else _l("Write your question.")]
+        errors["question"] = [_l("Write the enterprise's question.") if channel == "desk"
+                              else _l("Write your question.")]
     elif len(question) > MAX_TEXT:
         errors["question"] = [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]
     if data.topic not in TOPICS:
@@ -142,8 +143,8 @@ def _register(actor, enterprise, unit_id, data: Question, channel: str, errors: 
             db.session.flush()
             notify_users([officer_id], "ip_consultation", _l("A new question for the IP officer from %(name)s.",
                                                              name=enterprise.name))
-            audit.record(actor, "ip_protection.consult", row, detail={"enterprise_id": enterprise.id, "channel": channel,
-                                                                     "unit_id": unit_id, "officer_id": officer_id})
+            audit.record(actor, "ip_protection.consult", row, detail={
+                "enterprise_id": enterprise.id, "channel": channel, "unit_id": unit_id, "officer_id": officer_id})
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -275,7 +276,8 @@ PORTAL_SIDES = ("enterprise", "officer")      # the messages meant for the enter
 
 def _portal(actor):
     # "ticket.read" holds for a verified account with an enterprise: the portal actor's own test of that.
-    if not isinstance(actor, PortalActor) or not actor.can("ticket.read") or not is_enabled(actor.unit_id, access.PLUGIN):
+    if (not isinstance(actor, PortalActor) or not actor.can("ticket.read")
+            or not is_enabled(actor.unit_id, access.PLUGIN)):
         raise Forbidden(_l("You are not allowed to do this."))
 
 

@@ -137,7 +137,8 @@ def _consultation_page(actor, consultation_id, errors=None, status=200):
                            candidate_ids=officers.candidate_ids(row.unit_id) if may_reassign else [],
                            may_answer=consultations.may_answer(actor, row), statuses=consultations.STATUSES,
                            topics=consultations.TOPICS, errors=errors or {}, values=request.form,
-                           channels=consultations.CHANNELS, published={m.id for m in row.messages if m.publishable}), status
+                           channels=consultations.CHANNELS,
+                           published={m.id for m in row.messages if m.publishable}), status
 
 
 @bp.route("/consultations/<int:consultation_id>/answer", methods=["POST"])
