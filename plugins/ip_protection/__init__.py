@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
+from core.plugins.toolkit import FaqEntry, MenuItem, Panel, PortalService, Widget, hookimpl
 from plugins.ip_protection import models  # noqa: F401  (the tables, for the schema check)
 from plugins.ip_protection.views import bp
 
@@ -90,3 +90,19 @@ def anqi_enterprise_findings(enterprise, actor):
     from plugins.ip_protection import cases, checks
 
     return cases.findings_of(actor, enterprise.id) + checks.findings_of(actor, enterprise.id)
+
+
+@hookimpl
+def anqi_portal_services(enterprise, unit):
+    return [PortalService(label=_l("Ask an IP officer"), endpoint="ip_protection.portal_questions",
+                          description=_l("Questions on trademarks, patents, trade secrets and counterfeits, "
+                                         "answered by the IP officers within one working day"))]
+
+
+@hookimpl
+def anqi_public_faq(query):
+    """The published answers, names removed, of the units that switched the plugin on."""
+    from plugins.ip_protection.consultations import TOPICS, faq
+
+    return [FaqEntry(question=e.question, answer=e.answer, topic=str(TOPICS.get(e.topic, TOPICS["other"])))
+            for e in faq(query)]

@@ -1,6 +1,6 @@
 """Consultations (知产警官在线): an enterprise's question, registered by the desk
-(or later by the enterprise portal, through the same functions), routed to an
-IP officer of the handling unit; a thread of messages with files; the first
+or asked by the enterprise itself on the portal (the same checks, routing and
+deadline, channel ``portal``), routed to an IP officer of the handling unit; a thread of messages with files; the first
 answer due by the end of the next working day on the calendar, late when it
 comes (or is still missing) after that; answers marked publishable go to the
 FAQ with the enterprise's names removed."""
@@ -14,6 +14,9 @@ from core import clock
 from core.audit import services as audit
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.notifications.services import notify_users
+from core.plugins.services import is_enabled
+from core.portal.actor import PortalActor
 from core.tickets.deadlines import after_working_days
 from core.text import clean_text
 from plugins.ip_protection import access, files, officers
@@ -23,6 +26,7 @@ FIRST_ANSWER_WORKING_DAYS = 1
 MAX_TEXT = 5000
 TOPICS = {"trademark": _l("Trademarks"), "patent": _l("Patents"), "trade_secret": _l("Trade secrets"),
           "copyright": _l("Copyright"), "counterfeit": _l("Counterfeits"), "other": _l("Other")}
+CHANNELS = {"desk": _l("At the desk"), "portal": _l("On the enterprise portal")}
 STATUSES = {"waiting": _l("Waiting for an answer"), "answered": _l("Answered by the IP officer"), "closed": _l("Closed")}
 
 
@@ -32,8 +36,7 @@ class Question:
     subject: str = ""
     topic: str = "other"
     contact_name: str = ""
-    unit_id: int | None = None            # the handling unit; the actor's own when None
-    channel: str = "desk"
+    unit_id: int | None = None            # the handling unit (desk); the actor's own when None
     files: list = field(default_factory=list)   # core.tickets.attachments.Prepared, already checked
     submission_key: str | None = None
 
@@ -87,12 +90,8 @@ def _refuse(actor, action, errors, object_id=None):
 
 
 def register(actor, enterprise_id, data: Question) -> Consultation:
-    """The enterprise asks; the consultation is routed and its first answer falls due."""
+    """The desk registers the enterprise's question; it is routed and its first answer falls due."""
     actor.require("ip_protection.consult")
-    if data.submission_key:
-        existing = db.session.scalar(select(Consultation).where(Consultation.submission_key == data.submission_key))
-        if existing is not None:
-            return existing
     errors = {}
     enterprise = None
     try:
@@ -104,24 +103,37 @@ def register(actor, enterprise_id, data: Question) -> Consultation:
         unit_id = access.handling_unit(actor, data.unit_id)
     except ValidationError as error:
         errors["unit_id"] = [error.message]
+    return _register(actor, enterprise, unit_id, data, "desk", errors)
+
+
+def _register(actor, enterprise, unit_id, data: Question, channel: str, errors: dict) -> Consultation:
+    """What the desk and the portal share: the same checks, routing, deadline,
+    files and audit entry. ``errors`` holds what the caller already found wrong."""
+    if data.submission_key:
+        existing = db.session.scalar(select(Consultation).where(Consultation.submission_key == data.submission_key))
+        if existing is not None and existing.enterprise_id == getattr(enterprise, "id", None):
+            return existing
     question = clean_text(data.question, MAX_TEXT)
     if not question:
-        errors["question"] = [_l("Write the enterprise's question.")]
+        errors["question"] = [_l("Write the enterprise's question.") if channel == "desk"
+                              else _l("Write your question.")]
     elif len(question) > MAX_TEXT:
         errors["question"] = [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]
     if data.topic not in TOPICS:
         errors["topic"] = [_l("Choose a topic.")]
     officer_id = officers.route(unit_id) if unit_id else None
     if unit_id and officer_id is None:
-        errors["unit_id"] = [_l("The unit has no IP officer to answer; its leader designates one first.")]
+        errors["unit_id"] = [_l("The unit has no IP officer to answer; its leader designates one first.")
+                             if channel == "desk" else _l("No IP officer can take questions at the moment; "
+                                                          "please ask the service centre.")]
     if errors:
         _refuse(actor, "ip_protection.consult", errors)
     now = clock.now()
     subject = clean_text(data.subject, 200)[:200] or question.splitlines()[0][:60]
     row = Consultation(unit_id=unit_id, registered_unit_id=actor.unit_id, enterprise_id=enterprise.id,
-                       officer_id=officer_id, channel=data.channel if data.channel in ("desk", "portal") else "desk",
-                       topic=data.topic, subject=subject, contact_name=clean_text(data.contact_name, 100)[:100],
-                       status="waiting", registered_by_id=actor.user_id, registered_at=now,
+                       officer_id=officer_id, channel=channel, topic=data.topic, subject=subject,
+                       contact_name=clean_text(data.contact_name, 100)[:100], status="waiting",
+                       registered_by_id=actor.user_id, registered_at=now,
                        first_answer_due_at=after_working_days(now, FIRST_ANSWER_WORKING_DAYS).at,
                        submission_key=data.submission_key)
     db.session.add(row)
@@ -129,8 +141,10 @@ def register(actor, enterprise_id, data: Question) -> Consultation:
         with files.writing() as write:
             _add_message(actor, row, "enterprise", question, data.files, write, now)
             db.session.flush()
-            audit.record(actor, "ip_protection.consult", row, detail={"enterprise_id": enterprise.id,
-                                                                     "unit_id": unit_id, "officer_id": officer_id})
+            notify_users([officer_id], "ip_consultation", _l("A new question for the IP officer from %(name)s.",
+                                                             name=enterprise.name))
+            audit.record(actor, "ip_protection.consult", row, detail={
+                "enterprise_id": enterprise.id, "channel": channel, "unit_id": unit_id, "officer_id": officer_id})
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -199,9 +213,12 @@ def answer(actor, consultation_id, body: str, prepared=(), publishable: bool = F
 
 
 def follow_up(actor, consultation_id, body: str, prepared=()) -> Message:
-    """The enterprise asks again in the same thread (typed by the desk, or through the portal)."""
+    """The enterprise asks again in the same thread, typed by the desk."""
     actor.require("ip_protection.consult")
-    consultation = get(actor, consultation_id)
+    return _follow_up(actor, get(actor, consultation_id), body, prepared)
+
+
+def _follow_up(actor, consultation, body, prepared) -> Message:
     if consultation.status == "closed":
         _refuse(actor, "ip_protection.follow_up", {"body": [_l("This consultation is closed.")]}, consultation.id)
     body = _text(actor, "ip_protection.follow_up", consultation, body)
@@ -243,6 +260,78 @@ def message_file(actor, file_id) -> MessageFile:
         raise NotFound(_l("There is no such file."))
     message = db.session.get(Message, row.message_id)
     get(actor, message.consultation_id)
+    audit.record(actor, "ip_protection.file_read", row, detail={"consultation_id": message.consultation_id})
+    db.session.commit()
+    return row
+
+
+# --- the enterprise on the portal ---------------------------------------------------------
+# The actor is the enterprise's own (core.portal.actor.PortalActor): it holds no
+# staff permission and no unit scope, so these functions narrow everything to
+# its enterprise, and the consultation goes to the IP officers of the
+# enterprise's unit.
+
+PORTAL_SIDES = ("enterprise", "officer")      # the messages meant for the enterprise
+
+
+def _portal(actor):
+    # "ticket.read" holds for a verified account with an enterprise: the portal actor's own test of that.
+    if (not isinstance(actor, PortalActor) or not actor.can("ticket.read")
+            or not is_enabled(actor.unit_id, access.PLUGIN)):
+        raise Forbidden(_l("You are not allowed to do this."))
+
+
+def ask(actor, data: Question) -> Consultation:
+    """The enterprise asks the IP officers of its unit a question through the portal."""
+    _portal(actor)
+    data.unit_id = actor.unit_id
+    if not data.contact_name:
+        data.contact_name = actor.account.name
+    return _register(actor, actor.enterprise, actor.unit_id, data, "portal", {})
+
+
+def _own(actor, consultation_id) -> Consultation:
+    row = db.session.scalar(select(Consultation).where(Consultation.id == consultation_id,
+                                                       Consultation.enterprise_id == actor.enterprise_id)
+                            ) if consultation_id else None
+    if row is None:
+        audit.record_failure(actor, "portal.not_found", result=audit.DENIED,
+                             object_type="ip_protection_consultation", object_id=consultation_id)
+        raise NotFound(_l("There is no such consultation."))
+    return row
+
+
+def of_own_enterprise(actor, limit: int = 100) -> list[Consultation]:
+    """Every consultation of the actor's enterprise, whether the desk or the portal registered it."""
+    _portal(actor)
+    return list(db.session.scalars(select(Consultation).where(Consultation.enterprise_id == actor.enterprise_id)
+                                   .order_by(Consultation.id.desc()).limit(limit)).unique())
+
+
+def read_own(actor, consultation_id) -> tuple[Consultation, list[Message]]:
+    """One consultation of the actor's enterprise and the messages meant for it, oldest first."""
+    _portal(actor)
+    row = _own(actor, consultation_id)
+    return row, [m for m in row.messages if m.side in PORTAL_SIDES]
+
+
+def follow_up_own(actor, consultation_id, body: str, prepared=()) -> Message:
+    """The enterprise asks again in the thread of one of its consultations."""
+    _portal(actor)
+    return _follow_up(actor, _own(actor, consultation_id), body, prepared)
+
+
+def own_file(actor, file_id) -> MessageFile:
+    """A file of a message meant for the actor's enterprise; another's is not found (and audited)."""
+    _portal(actor)
+    row = db.session.scalar(select(MessageFile).join(Message).join(Consultation).where(
+        MessageFile.id == file_id, Message.side.in_(PORTAL_SIDES),
+        Consultation.enterprise_id == actor.enterprise_id)) if file_id else None
+    if row is None:
+        audit.record_failure(actor, "portal.not_found", result=audit.DENIED,
+                             object_type="ip_protection_message_file", object_id=file_id)
+        raise NotFound(_l("There is no such file."))
+    message = db.session.get(Message, row.message_id)
     audit.record(actor, "ip_protection.file_read", row, detail={"consultation_id": message.consultation_id})
     db.session.commit()
     return row

@@ -11,7 +11,7 @@ from core.submissions import services as submissions
 from core.tickets import attachments
 from core.tickets.deadlines import local_date
 from core.tickets.vocabulary import CHANNELS
-from core.web import current_actor, id_arg, permission_required
+from core.web import current_actor, id_arg, permission_required, portal_actor, portal_required
 from plugins.ip_protection import (access, brands, cases, charts, checks, consultations, files, letters, officers,
                                    outreach, stats)
 
@@ -85,7 +85,8 @@ def consultation_list():
     rows = consultations.listing(actor, status=status, mine=request.args.get("mine") == "1",
                                  late=request.args.get("late") == "1")
     return render_template("ip_protection/consultations.html", rows=rows, now=clock.now(), status=status,
-                           statuses=consultations.STATUSES, topics=consultations.TOPICS)
+                           statuses=consultations.STATUSES, topics=consultations.TOPICS,
+                           channels=consultations.CHANNELS)
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -136,6 +137,7 @@ def _consultation_page(actor, consultation_id, errors=None, status=200):
                            candidate_ids=officers.candidate_ids(row.unit_id) if may_reassign else [],
                            may_answer=consultations.may_answer(actor, row), statuses=consultations.STATUSES,
                            topics=consultations.TOPICS, errors=errors or {}, values=request.form,
+                           channels=consultations.CHANNELS,
                            published={m.id for m in row.messages if m.publishable}), status
 
 
@@ -226,6 +228,82 @@ def faq_page():
     q, topic = request.args.get("q", ""), request.args.get("topic", "")
     return render_template("ip_protection/faq.html", entries=consultations.faq(q, topic), q=q, topic=topic,
                            topics=consultations.TOPICS)
+
+
+# --- the enterprise on the portal (mobile first, portal/base.html) --------------------------
+
+def _portal_thread(actor, consultation_id, errors=None, status=200):
+    try:
+        row, messages = consultations.read_own(actor, consultation_id)
+    except NotFound:
+        abort(404)                  # another enterprise's: the service audited the attempt
+    return render_template("ip_protection/portal/question.html", row=row, messages=messages,
+                           statuses=consultations.STATUSES, topics=consultations.TOPICS, errors=errors or {},
+                           max_size=attachments.size_text(attachments.max_bytes())), status
+
+
+@bp.route("/portal/questions")
+@portal_required
+def portal_questions():
+    return render_template("ip_protection/portal/questions.html",
+                           rows=consultations.of_own_enterprise(portal_actor()), statuses=consultations.STATUSES,
+                           topics=consultations.TOPICS)
+
+
+@bp.route("/portal/questions/new", methods=["GET", "POST"])
+@portal_required
+def portal_ask():
+    actor = portal_actor()
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = request.form
+        values = {"topic": form.get("topic", ""), "subject": form.get("subject", ""),
+                  "question": form.get("question", "")}
+        data = consultations.Question(question=values["question"], subject=values["subject"], topic=values["topic"],
+                                      submission_key=submissions.valid(form.get("submission_key")))
+        try:
+            data.files = _uploads("files")
+            row = consultations.ask(actor, data)
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            flash(_("Your question has been sent to the IP officer."), "success")
+            return _back("ip_protection.portal_question", consultation_id=row.id)
+    return render_template("ip_protection/portal/ask.html", errors=errors, values=values,
+                           topics=consultations.TOPICS, submission_key=submissions.new_key(),
+                           max_size=attachments.size_text(attachments.max_bytes())), 400 if errors else 200
+
+
+@bp.route("/portal/questions/<int:consultation_id>")
+@portal_required
+def portal_question(consultation_id):
+    return _portal_thread(portal_actor(), consultation_id)
+
+
+@bp.route("/portal/questions/<int:consultation_id>/follow-up", methods=["POST"])
+@portal_required
+def portal_follow_up(consultation_id):
+    actor = portal_actor()
+    try:
+        consultations.follow_up_own(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
+    except NotFound:
+        abort(404)
+    except ValidationError as error:
+        return _portal_thread(actor, consultation_id, _errors(error), 400)
+    flash(_("Your message has been added; the IP officer will answer it."), "success")
+    return _back("ip_protection.portal_question", consultation_id=consultation_id)
+
+
+@bp.route("/portal/files/<int:file_id>")
+@portal_required
+def portal_file(file_id):
+    try:
+        row = consultations.own_file(portal_actor(), file_id)
+    except NotFound:
+        abort(404)
+    response = _download(row, row.stored_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- IP officers ---------------------------------------------------------------------------
