@@ -1,5 +1,6 @@
 """What every page shares: login wiring, the page frame's menu, permission
 checks for views, error pages and response headers."""
+from datetime import date
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -65,6 +66,20 @@ def id_arg(name: str, source=None) -> int | None:
     if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
         return int(value)
     return None
+
+
+def form_date(name: str, source=None) -> date | None:
+    """A date field (YYYY-MM-DD) of the posted form, or of ``source``; None when
+    it is empty or not a date (the service then says what is missing)."""
+    try:
+        return date.fromisoformat((((request.form if source is None else source).get(name)) or "").strip())
+    except ValueError:
+        return None
+
+
+def see_other(endpoint: str, **values):
+    """After a POST: 303 to the page to show next, so a reload does not post again."""
+    return redirect(url_for(endpoint, **values), code=303)
 
 
 def current_actor() -> Actor:

@@ -1,7 +1,7 @@
 """The exit-entry pages: thin views over the plugin's services."""
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 
 from core import clock
@@ -10,7 +10,8 @@ from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.web import current_actor, id_arg, permission_required, portal_actor, portal_not_found, portal_required
+from core.web import (current_actor, form_date, id_arg, permission_required, portal_actor, portal_not_found,
+                      portal_required, see_other)
 from plugins.exit_entry import applications, appointments, exports, frozen, letters, onsite, settings, stats, talent
 from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
                                            RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
@@ -27,15 +28,6 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-def _date(name, source=None):
-    try:
-        return date.fromisoformat(((source or request.form).get(name) or "").strip())
-    except ValueError:
-        return None
-
-
-def _back(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _flash(error: AnqiError):
@@ -83,7 +75,7 @@ def _rows_from_form(count: int) -> list[applications.ApplicantInput]:
         name=form.get(f"name_{n}", ""), id_number=form.get(f"id_number_{n}", ""),
         relation=form.get(f"relation_{n}", ""), doc_type=form.get(f"doc_type_{n}", ""),
         purpose=form.get(f"purpose_{n}", ""), destination=form.get(f"destination_{n}", ""),
-        travel_from=_date(f"travel_from_{n}"), travel_to=_date(f"travel_to_{n}"),
+        travel_from=form_date(f"travel_from_{n}"), travel_to=form_date(f"travel_to_{n}"),
         urgency=form.get(f"urgency_{n}", "normal")) for n in range(count)]
 
 
@@ -105,7 +97,7 @@ def new_application():
                 note=request.form.get("note", ""), appointment_id=_int("appointment_id"),
                 submission_key=submissions.valid(request.form.get("submission_key")))
             flash(_("The application has been received."), "success")
-            return _back("exit_entry.application", application_id=application.id)
+            return see_other("exit_entry.application", application_id=application.id)
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
         # Typed values come back, except the ID numbers: the clerk types them again rather than
@@ -178,14 +170,14 @@ def step(applicant_id):
         applications.advance(actor, applicant_id, request.form.get("to", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.application", application_id=person.application_id)
+    return see_other("exit_entry.application", application_id=person.application_id)
 
 
 @bp.route("/applications/<int:application_id>/receipt", methods=["POST"])
 @permission_required("document.draft")
 def receipt(application_id):
     document = letters.receipt(current_actor(), application_id)
-    return _back("documents.detail", document_id=document.id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 @bp.route("/applications/<int:application_id>/recommendation", methods=["POST"])
@@ -195,8 +187,8 @@ def recommendation(application_id):
         document = letters.recommendation(current_actor(), application_id)
     except Forbidden as error:
         flash(str(error.message), "error")
-        return _back("exit_entry.application", application_id=application_id)
-    return _back("documents.detail", document_id=document.id)
+        return see_other("exit_entry.application", application_id=application_id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 # --- appointments and on-site service -----------------------------------------------------
@@ -222,12 +214,12 @@ def book():
                                         request.form.get("purpose", ""))
     except (ValidationError, Conflict) as error:
         _flash(error)
-        return _back("exit_entry.appointments_page")
+        return see_other("exit_entry.appointments_page")
     except NotFound as error:
         flash(str(error.message), "error")
-        return _back("exit_entry.appointments_page")
+        return see_other("exit_entry.appointments_page")
     flash(_("The appointment has been booked."), "success")
-    return _back("exit_entry.slip", appointment_id=appointment.id)
+    return see_other("exit_entry.slip", appointment_id=appointment.id)
 
 
 @bp.route("/appointments/<int:appointment_id>/slip")
@@ -245,7 +237,7 @@ def add_window():
         appointments.add_window(current_actor(), request.form.get("name", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.appointments_page")
+    return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/slots", methods=["POST"])
@@ -253,14 +245,14 @@ def add_window():
 def open_slots():
     times = list(zip(request.form.getlist("starts"), request.form.getlist("ends")))
     try:
-        made = appointments.open_slots(current_actor(), _int("window_id"), _date("first_day"), _date("last_day"),
+        made = appointments.open_slots(current_actor(), _int("window_id"), form_date("first_day"), form_date("last_day"),
                                        times, request.form.get("capacity"))
         flash(_("%(n)d slots opened.", n=made), "success")
     except ValidationError as error:
         _flash(error)
     except NotFound as error:
         flash(str(error.message), "error")
-    return _back("exit_entry.appointments_page")
+    return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/onsite", methods=["POST"])
@@ -269,13 +261,13 @@ def request_onsite():
     try:
         enterprise = _enterprise(request.form.get("enterprise", ""))
         onsite.request(current_actor(), enterprise.id, request.form.get("people"), request.form.get("address", ""),
-                       _date("wanted_on"), request.form.get("note", ""))
+                       form_date("wanted_on"), request.form.get("note", ""))
         flash(_("The on-site service request has been recorded."), "success")
     except ValidationError as error:
         _flash(error)
     except NotFound as error:
         flash(str(error.message), "error")
-    return _back("exit_entry.appointments_page")
+    return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/onsite/<int:onsite_id>", methods=["POST"])
@@ -287,10 +279,10 @@ def onsite_progress(onsite_id):
         if request.form.get("done") == "1":
             onsite.done(actor, onsite_id)
         else:
-            onsite.schedule(actor, onsite_id, _date("scheduled_on"))
+            onsite.schedule(actor, onsite_id, form_date("scheduled_on"))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.appointments_page")
+    return see_other("exit_entry.appointments_page")
 
 
 # --- foreign talent -----------------------------------------------------------------------
@@ -312,14 +304,14 @@ def add_talent():
         enterprise = _enterprise(request.form.get("enterprise", ""))
         item = talent.add(current_actor(), enterprise.id, request.form.get("name", ""),
                           request.form.get("nationality", ""), request.form.get("kind", ""),
-                          request.form.get("position", ""), _date("arrived_on"))
+                          request.form.get("position", ""), form_date("arrived_on"))
     except ValidationError as error:
         _flash(error)
-        return _back("exit_entry.talent_page")
+        return see_other("exit_entry.talent_page")
     except NotFound as error:
         flash(str(error.message), "error")
-        return _back("exit_entry.talent_page")
-    return _back("exit_entry.talent_detail", talent_id=item.id)
+        return see_other("exit_entry.talent_page")
+    return see_other("exit_entry.talent_detail", talent_id=item.id)
 
 
 @bp.route("/talent/<int:talent_id>")
@@ -337,11 +329,11 @@ def apply_permit(talent_id):
     actor = current_actor()
     talent.get(actor, talent_id)
     try:
-        talent.apply_permit(actor, talent_id, request.form.get("kind", ""), _date("applied_on"),
+        talent.apply_permit(actor, talent_id, request.form.get("kind", ""), form_date("applied_on"),
                             request.form.get("note", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.talent_detail", talent_id=talent_id)
+    return see_other("exit_entry.talent_detail", talent_id=talent_id)
 
 
 @bp.route("/permits/<int:permit_id>/decide", methods=["POST"])
@@ -350,10 +342,10 @@ def decide_permit(permit_id):
     actor = current_actor()
     permit = talent.get_permit(actor, permit_id)
     try:
-        talent.decide_permit(actor, permit_id, request.form.get("approved") == "1", _date("decided_on"))
+        talent.decide_permit(actor, permit_id, request.form.get("approved") == "1", form_date("decided_on"))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.talent_detail", talent_id=permit.talent_id)
+    return see_other("exit_entry.talent_detail", talent_id=permit.talent_id)
 
 
 @bp.route("/talent/<int:talent_id>/pairings", methods=["POST"])
@@ -362,21 +354,21 @@ def pair(talent_id):
     actor = current_actor()
     talent.get(actor, talent_id)
     try:
-        talent.pair(actor, talent_id, _int("officer_id"), _date("started_on"), request.form.get("note", ""))
+        talent.pair(actor, talent_id, _int("officer_id"), form_date("started_on"), request.form.get("note", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.talent_detail", talent_id=talent_id)
+    return see_other("exit_entry.talent_detail", talent_id=talent_id)
 
 
 @bp.route("/events", methods=["POST"])
 @permission_required("exit_entry.talent")
 def add_event():
     try:
-        talent.add_event(current_actor(), request.form.get("title", ""), _date("held_on"),
+        talent.add_event(current_actor(), request.form.get("title", ""), form_date("held_on"),
                          request.form.get("place", ""), request.form.get("attendees") or 0)
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.talent_page")
+    return see_other("exit_entry.talent_page")
 
 
 @bp.route("/targets", methods=["POST"])
@@ -387,7 +379,7 @@ def save_targets():
                               request.form.get("pairings"), request.form.get("residences"))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.talent_page")
+    return see_other("exit_entry.talent_page")
 
 
 # --- frozen accounts ----------------------------------------------------------------------
@@ -414,12 +406,12 @@ def open_frozen():
         case = frozen.open_case(actor, enterprise.id, frozen.CaseInput(
             bank=request.form.get("bank", ""), amount=request.form.get("amount", ""),
             reason=request.form.get("reason", ""), authority=request.form.get("authority", ""),
-            frozen_on=_date("frozen_on"), submission_key=submissions.valid(request.form.get("submission_key"))))
+            frozen_on=form_date("frozen_on"), submission_key=submissions.valid(request.form.get("submission_key"))))
     except ValidationError as error:
         return _frozen_page(actor, error.errors or {"form": [error.message]}, request.form)
     except NotFound as error:
         return _frozen_page(actor, {"enterprise": [error.message]}, request.form)
-    return _back("exit_entry.frozen_case", frozen_case_id=case.id)
+    return see_other("exit_entry.frozen_case", frozen_case_id=case.id)
 
 
 @bp.route("/frozen/<int:frozen_case_id>")
@@ -436,10 +428,10 @@ def frozen_step(frozen_case_id):
     actor = current_actor()
     frozen.get(actor, frozen_case_id)
     try:
-        frozen.add_step(actor, frozen_case_id, request.form.get("text", ""), _date("taken_on"))
+        frozen.add_step(actor, frozen_case_id, request.form.get("text", ""), form_date("taken_on"))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
+    return see_other("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
 
 
 @bp.route("/frozen/<int:frozen_case_id>/close", methods=["POST"])
@@ -451,7 +443,7 @@ def frozen_close(frozen_case_id):
         frozen.close(actor, frozen_case_id, request.form.get("outcome", ""), request.form.get("note", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
+    return see_other("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -464,7 +456,7 @@ def settings_page():
         settings.save_settings(actor, request.form.get("letter_full_ids") == "1",
                                request.form.get("issuing_authority", ""))
         flash(_("The settings have been saved."), "success")
-        return _back("exit_entry.settings_page")
+        return see_other("exit_entry.settings_page")
     return render_template("exit_entry/settings.html", settings=settings.settings_of(actor.unit_id),
                            default_authority=settings.DEFAULT_AUTHORITY)
 
@@ -520,7 +512,7 @@ def portal_book():
                 {error.field or "": [str(error.message)]}
         else:
             flash(_("Your appointment is booked. Bring the slip (or its number) to the window."), "success")
-            return _back("exit_entry.portal_slip", appointment_id=appointment.id)
+            return see_other("exit_entry.portal_slip", appointment_id=appointment.id)
     return render_template("exit_entry/portal_book.html", days=_by_day(appointments.free_slots(actor)),
                            unit_name=actor.enterprise.unit.name,
                            errors=errors, values=values, submission_key=submissions.new_key(),

@@ -1,14 +1,12 @@
 """The inspection pages: thin views over the plugin's services."""
-from datetime import date
-
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, render_template, request, send_file
 from flask_babel import gettext as _
 
 from core.errors import AnqiError, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.tickets import attachments
-from core.web import current_actor, id_arg, permission_required, public
+from core.web import current_actor, form_date, id_arg, permission_required, public, see_other
 from plugins.inspection import catalogue, credit, letters, plans, publication, stats, visits
 
 bp = plugin_blueprint("inspection", __name__)
@@ -18,15 +16,6 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-def _date(name):
-    try:
-        return date.fromisoformat((request.form.get(name) or "").strip())
-    except ValueError:
-        return None
-
-
-def _back(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _failed(error: AnqiError):
@@ -56,13 +45,13 @@ def new_plan():
         data = plans.PlanInput(
             title=request.form.get("title", ""), form_id=_int("form_id"),
             police_types=request.form.getlist("police_types"), unit_ids=request.form.getlist("unit_ids"),
-            period_start=_date("period_start"), period_end=_date("period_end"),
+            period_start=form_date("period_start"), period_end=form_date("period_end"),
             selection=request.form.get("selection", "draw"), district=request.form.get("district", ""),
             industry=request.form.get("industry", ""), draw_count=_int("draw_count"),
             draw_percent=_int("draw_percent"), inspectors_per_target=_int("inspectors_per_target") or 0)
         try:
             plan = plans.create(actor, data)
-            return _back("inspection.plan", plan_id=plan.id)
+            return see_other("inspection.plan", plan_id=plan.id)
         except ValidationError as error:
             errors = error.errors or {error.field or "title": [error.message]}
     status = 400 if errors else 200
@@ -91,7 +80,7 @@ def add_target(plan_id):
         plans.add_target(current_actor(), plan_id, _int("enterprise_id"), request.form.get("override_reason", ""))
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.plan", plan_id=plan_id)
+    return see_other("inspection.plan", plan_id=plan_id)
 
 
 @bp.route("/plans/<int:plan_id>/draw", methods=["POST"])
@@ -101,7 +90,7 @@ def draw(plan_id):
         plans.run_draw(current_actor(), plan_id)
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.plan", plan_id=plan_id)
+    return see_other("inspection.plan", plan_id=plan_id)
 
 
 @bp.route("/plans/<int:plan_id>/verify", methods=["POST"])
@@ -112,7 +101,7 @@ def verify(plan_id):
         outcome = plans.verify(actor, plan_id)
     except ValidationError as error:
         _failed(error)
-        return _back("inspection.plan", plan_id=plan_id)
+        return see_other("inspection.plan", plan_id=plan_id)
     return _plan_page(actor, plan_id, outcome)
 
 
@@ -123,7 +112,7 @@ def publish(plan_id):
         publication.publish(current_actor(), plan_id)
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.plan", plan_id=plan_id)
+    return see_other("inspection.plan", plan_id=plan_id)
 
 
 # --- 一公开: public pages (no login; the plan's lead unit must have the plugin enabled) ------
@@ -162,9 +151,9 @@ def visit(visit_id):
                     result=request.form.get(f"result_{form_item.id}", ""),
                     description=request.form.get(f"description_{form_item.id}", ""),
                     photos=attachments.check_uploads(uploads) if uploads else [])
-            visits.record(actor, visit_id, results, due_on=_date("due_on"))
+            visits.record(actor, visit_id, results, due_on=form_date("due_on"))
             flash(_("The visit has been recorded."), "success")
-            return _back("inspection.visit", visit_id=visit_id)
+            return see_other("inspection.visit", visit_id=visit_id)
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
             flash(str(error.message), "error")
@@ -182,8 +171,8 @@ def visit_document(visit_id, kind):
         document = maker(current_actor(), visit_id)
     except ValidationError as error:
         _failed(error)
-        return _back("inspection.visit", visit_id=visit_id)
-    return _back("documents.detail", document_id=document.id)
+        return see_other("inspection.visit", visit_id=visit_id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 @bp.route("/photos/<int:photo_id>")
@@ -204,17 +193,17 @@ def recheck(rectification_id):
     order = visits.get_rectification(actor, rectification_id)
     try:
         visits.recheck(actor, rectification_id, request.form.get("passed") == "1", request.form.get("note", ""),
-                       due_on=_date("due_on"))
+                       due_on=form_date("due_on"))
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.visit", visit_id=order.finding.visit_id)
+    return see_other("inspection.visit", visit_id=order.finding.visit_id)
 
 
 @bp.route("/rectifications/<int:rectification_id>/document", methods=["POST"])
 @permission_required("document.draft")
 def rectification_document(rectification_id):
     document = letters.rectification(current_actor(), rectification_id)
-    return _back("documents.detail", document_id=document.id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 # --- enterprise: credit repair, conflicts -------------------------------------------------
@@ -226,7 +215,7 @@ def credit_repair(enterprise_id):
         credit.request_repair(current_actor(), enterprise_id, request.form.get("reason", ""))
     except ValidationError as error:
         _failed(error)
-    return _back("registry.detail", enterprise_id=enterprise_id)
+    return see_other("registry.detail", enterprise_id=enterprise_id)
 
 
 @bp.route("/credit-repairs/<int:repair_id>/decide", methods=["POST"])
@@ -236,14 +225,14 @@ def decide_repair(repair_id):
         credit.decide(current_actor(), repair_id, request.form.get("approve") == "1")
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.index")
+    return see_other("inspection.index")
 
 
 @bp.route("/enterprises/<int:enterprise_id>/conflict", methods=["POST"])
 @permission_required("inspection.inspect")
 def conflict(enterprise_id):
     catalogue.declare_conflict(current_actor(), enterprise_id, request.form.get("reason", ""))
-    return _back("registry.detail", enterprise_id=enterprise_id)
+    return see_other("registry.detail", enterprise_id=enterprise_id)
 
 
 # --- catalogue, exemptions, settings --------------------------------------------------------
@@ -264,7 +253,7 @@ def load_catalogue():
         catalogue.load_standard(current_actor())
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.catalogue_page")
+    return see_other("inspection.catalogue_page")
 
 
 @bp.route("/catalogue/items", methods=["POST"])
@@ -274,7 +263,7 @@ def save_item():
         catalogue.save_item(current_actor(), request.form.to_dict(), _int("item_id"))
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.catalogue_page")
+    return see_other("inspection.catalogue_page")
 
 
 @bp.route("/catalogue/forms", methods=["POST"])
@@ -286,7 +275,7 @@ def save_form():
                             active=request.form.get("active", "1"))
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.catalogue_page")
+    return see_other("inspection.catalogue_page")
 
 
 @bp.route("/exemptions", methods=["POST"])
@@ -295,13 +284,13 @@ def add_exemption():
     try:
         actor = current_actor()
         enterprise = catalogue.enterprise_of(actor, request.form.get("enterprise", ""))
-        catalogue.add_exemption(actor, enterprise.id, request.form.get("reason", ""), _date("starts_on"),
-                                _date("ends_on"))
+        catalogue.add_exemption(actor, enterprise.id, request.form.get("reason", ""), form_date("starts_on"),
+                                form_date("ends_on"))
     except ValidationError as error:
         _failed(error)
     except NotFound as error:
         flash(str(error.message), "error")
-    return _back("inspection.catalogue_page")
+    return see_other("inspection.catalogue_page")
 
 
 @bp.route("/settings", methods=["POST"])
@@ -311,7 +300,7 @@ def save_settings():
         catalogue.save_settings(current_actor(), request.form.get("visit_cap"), request.form.get("hide_names") == "1")
     except ValidationError as error:
         _failed(error)
-    return _back("inspection.catalogue_page")
+    return see_other("inspection.catalogue_page")
 
 
 # --- what the hooks render ---------------------------------------------------------------

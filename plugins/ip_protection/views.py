@@ -1,7 +1,5 @@
 """The IP officers' pages: thin views over the plugin's services."""
-from datetime import date
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, render_template, request, send_file
 from flask_babel import gettext as _
 
 from core import clock
@@ -11,7 +9,7 @@ from core.submissions import services as submissions
 from core.tickets import attachments
 from core.tickets.deadlines import local_date
 from core.tickets.vocabulary import CHANNELS
-from core.web import current_actor, id_arg, permission_required, portal_actor, portal_required
+from core.web import current_actor, form_date, id_arg, permission_required, portal_actor, portal_required, see_other
 from plugins.ip_protection import (access, brands, cases, charts, checks, consultations, files, letters, officers,
                                    outreach, stats)
 
@@ -27,15 +25,6 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-def _date(name):
-    try:
-        return date.fromisoformat((request.form.get(name) or "").strip())
-    except ValueError:
-        return None
-
-
-def _back(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _flash(error: AnqiError):
@@ -104,7 +93,7 @@ def new_consultation():
             data.files = _uploads("files")
             row = consultations.register(actor, enterprise_id, data)
             flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
-            return _back("ip_protection.consultation", consultation_id=row.id)
+            return see_other("ip_protection.consultation", consultation_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
     enterprise = _chosen(actor, enterprise_id)
@@ -150,7 +139,7 @@ def answer(consultation_id):
                              publishable=request.form.get("publishable") == "1")
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
-    return _back("ip_protection.consultation", consultation_id=consultation_id)
+    return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
 @bp.route("/consultations/<int:consultation_id>/follow-up", methods=["POST"])
@@ -161,7 +150,7 @@ def follow_up(consultation_id):
         consultations.follow_up(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
-    return _back("ip_protection.consultation", consultation_id=consultation_id)
+    return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
 @bp.route("/consultations/<int:consultation_id>/reassign", methods=["POST"])
@@ -171,7 +160,7 @@ def reassign(consultation_id):
         consultations.reassign(current_actor(), consultation_id, _int("user_id"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.consultation", consultation_id=consultation_id)
+    return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
 @bp.route("/consultations/<int:consultation_id>/close", methods=["POST"])
@@ -181,7 +170,7 @@ def close_consultation(consultation_id):
         consultations.close(current_actor(), consultation_id)
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.consultation", consultation_id=consultation_id)
+    return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
 @bp.route("/consultations/<int:consultation_id>/reply-letter", methods=["POST"])
@@ -191,8 +180,8 @@ def reply_letter(consultation_id):
         document = letters.reply(current_actor(), consultation_id)
     except ValidationError as error:
         _flash(error)
-        return _back("ip_protection.consultation", consultation_id=consultation_id)
-    return _back("documents.detail", document_id=document.id)
+        return see_other("ip_protection.consultation", consultation_id=consultation_id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 @bp.route("/messages/<int:message_id>/publish", methods=["POST"])
@@ -202,17 +191,17 @@ def publish(message_id):
     try:
         entry = consultations.publish(actor, message_id)
         flash(_("The answer is in the FAQ, with the enterprise's names removed."), "success")
-        return _back("ip_protection.consultation", consultation_id=entry.consultation_id)
+        return see_other("ip_protection.consultation", consultation_id=entry.consultation_id)
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.faq_page")
+    return see_other("ip_protection.faq_page")
 
 
 @bp.route("/messages/<int:message_id>/withdraw", methods=["POST"])
 @permission_required("ip_protection.answer")
 def withdraw(message_id):
     entry = consultations.withdraw(current_actor(), message_id)
-    return _back("ip_protection.consultation", consultation_id=entry.consultation_id)
+    return see_other("ip_protection.consultation", consultation_id=entry.consultation_id)
 
 
 @bp.route("/files/<int:file_id>")
@@ -268,7 +257,7 @@ def portal_ask():
             errors = _errors(error)
         else:
             flash(_("Your question has been sent to the IP officer."), "success")
-            return _back("ip_protection.portal_question", consultation_id=row.id)
+            return see_other("ip_protection.portal_question", consultation_id=row.id)
     return render_template("ip_protection/portal/ask.html", errors=errors, values=values,
                            topics=consultations.TOPICS, submission_key=submissions.new_key(),
                            max_size=attachments.size_text(attachments.max_bytes())), 400 if errors else 200
@@ -291,7 +280,7 @@ def portal_follow_up(consultation_id):
     except ValidationError as error:
         return _portal_thread(actor, consultation_id, _errors(error), 400)
     flash(_("Your message has been added; the IP officer will answer it."), "success")
-    return _back("ip_protection.portal_question", consultation_id=consultation_id)
+    return see_other("ip_protection.portal_question", consultation_id=consultation_id)
 
 
 @bp.route("/portal/files/<int:file_id>")
@@ -327,7 +316,7 @@ def designate():
         officers.designate(current_actor(), _int("user_id"), _int("unit_id"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.officers_page")
+    return see_other("ip_protection.officers_page")
 
 
 @bp.route("/officers/withdraw", methods=["POST"])
@@ -337,7 +326,7 @@ def withdraw_officer():
         officers.withdraw(current_actor(), _int("user_id"), _int("unit_id"))
     except (ValidationError, NotFound) as error:
         flash(str(error.message), "error")
-    return _back("ip_protection.officers_page")
+    return see_other("ip_protection.officers_page")
 
 
 # --- enterprises and health checks -----------------------------------------------------------
@@ -365,16 +354,16 @@ def new_check(enterprise_id):
     errors, values = {}, request.form
     if request.method == "POST":
         data = checks.CheckInput(
-            checked_on=_date("checked_on"), scores={a: request.form.get(f"score_{a}", "") for a in checks.AREAS},
+            checked_on=form_date("checked_on"), scores={a: request.form.get(f"score_{a}", "") for a in checks.AREAS},
             notes={a: request.form.get(f"note_{a}", "") for a in checks.AREAS},
             trademark_count=request.form.get("trademark_count", "0"),
             trademark_classes=request.form.get("trademark_classes", ""),
             patents={s: request.form.get(f"patents_{s}", "0") for s in checks.PATENT_STATUSES},
             findings=request.form.get("findings", ""), recommendations=request.form.get("recommendations", ""),
-            follow_up_on=_date("follow_up_on"), unit_id=_int("unit_id"))
+            follow_up_on=form_date("follow_up_on"), unit_id=_int("unit_id"))
         try:
             check = checks.record(actor, item.id, data)
-            return _back("ip_protection.check", check_id=check.id)
+            return see_other("ip_protection.check", check_id=check.id)
         except ValidationError as error:
             errors = _errors(error)
     return render_template("ip_protection/check_form.html", enterprise=item, areas=checks.AREAS, errors=errors,
@@ -395,7 +384,7 @@ def check(check_id):
 @permission_required("document.draft")
 def check_report(check_id):
     document = letters.check_report(current_actor(), check_id)
-    return _back("documents.detail", document_id=document.id)
+    return see_other("documents.detail", document_id=document.id)
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -426,7 +415,7 @@ def new_case():
         try:
             data.evidence = _uploads("evidence")
             row = cases.report(actor, enterprise_id, data)
-            return _back("ip_protection.case", ip_case_id=row.id)
+            return see_other("ip_protection.case", ip_case_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
     return render_template("ip_protection/case_form.html", enterprise=_chosen(actor, enterprise_id), errors=errors,
@@ -458,7 +447,7 @@ def case_status(ip_case_id):
         cases.move(current_actor(), ip_case_id, request.form.get("status", ""), request.form.get("note", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.case", ip_case_id=ip_case_id)
+    return see_other("ip_protection.case", ip_case_id=ip_case_id)
 
 
 @bp.route("/cases/<int:ip_case_id>/evidence", methods=["POST"])
@@ -470,7 +459,7 @@ def case_evidence(ip_case_id):
         cases.add_evidence(actor, ip_case_id, _uploads("evidence"), request.form.get("description", ""))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.case", ip_case_id=ip_case_id)
+    return see_other("ip_protection.case", ip_case_id=ip_case_id)
 
 
 @bp.route("/evidence/<int:evidence_id>")
@@ -486,8 +475,8 @@ def _brand_data():
     return {"name": request.form.get("name", ""), "industry": request.form.get("industry", ""),
             "association": request.form.get("association", ""), "status": request.form.get("status", "planned"),
             "registration_number": request.form.get("registration_number", ""),
-            "classes": request.form.get("classes", ""), "registered_on": _date("registered_on"),
-            "valid_until": _date("valid_until"), "unit_id": _int("unit_id")}
+            "classes": request.form.get("classes", ""), "registered_on": form_date("registered_on"),
+            "valid_until": form_date("valid_until"), "unit_id": _int("unit_id")}
 
 
 @bp.route("/brands")
@@ -510,7 +499,7 @@ def new_brand():
         row = brands.save(actor, _brand_data())
     except ValidationError as error:
         return _brands_page(actor, _errors(error))
-    return _back("ip_protection.brand", brand_id=row.id)
+    return see_other("ip_protection.brand", brand_id=row.id)
 
 
 @bp.route("/brands/plan", methods=["POST"])
@@ -520,7 +509,7 @@ def brand_plan():
         brands.load_plan(current_actor(), _int("unit_id"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.brand_list")
+    return see_other("ip_protection.brand_list")
 
 
 @bp.route("/brands/<int:brand_id>")
@@ -545,7 +534,7 @@ def edit_brand(brand_id):
         brands.save(actor, _brand_data(), brand_id)
     except ValidationError as error:
         return _brand_page(actor, brand_id, _errors(error))
-    return _back("ip_protection.brand", brand_id=brand_id)
+    return see_other("ip_protection.brand", brand_id=brand_id)
 
 
 @bp.route("/brands/<int:brand_id>/members", methods=["POST"])
@@ -553,17 +542,17 @@ def edit_brand(brand_id):
 def add_member(brand_id):
     try:
         brands.add_member(current_actor(), brand_id, _int("enterprise_id"), request.form.get("note", ""),
-                          _date("joined_on"))
+                          form_date("joined_on"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.brand", brand_id=brand_id)
+    return see_other("ip_protection.brand", brand_id=brand_id)
 
 
 @bp.route("/members/<int:member_id>/remove", methods=["POST"])
 @permission_required("ip_protection.brand")
 def remove_member(member_id):
     brand_id = brands.remove_member(current_actor(), member_id)
-    return _back("ip_protection.brand", brand_id=brand_id)
+    return see_other("ip_protection.brand", brand_id=brand_id)
 
 
 @bp.route("/brands/<int:brand_id>/alerts", methods=["POST"])
@@ -571,10 +560,10 @@ def remove_member(member_id):
 def add_alert(brand_id):
     try:
         brands.raise_alert(current_actor(), brand_id, request.form.get("description", ""),
-                           request.form.get("source", ""), _date("reported_on"))
+                           request.form.get("source", ""), form_date("reported_on"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.brand", brand_id=brand_id)
+    return see_other("ip_protection.brand", brand_id=brand_id)
 
 
 @bp.route("/alerts/<int:alert_id>/case", methods=["POST"])
@@ -586,7 +575,7 @@ def alert_case(alert_id):
         brands.link_case(actor, alert_id, _int("ip_case_id"))
     except ValidationError as error:
         _flash(error)
-    return _back("ip_protection.brand", brand_id=alert.brand_id)
+    return see_other("ip_protection.brand", brand_id=alert.brand_id)
 
 
 # --- outreach ----------------------------------------------------------------------------------
@@ -611,7 +600,7 @@ def _outreach_page(actor, errors=None):
 def new_outreach():
     actor = current_actor()
     data = outreach.OutreachInput(
-        kind=request.form.get("kind", ""), held_on=_date("held_on"), topic=request.form.get("topic", ""),
+        kind=request.form.get("kind", ""), held_on=form_date("held_on"), topic=request.form.get("topic", ""),
         audience=request.form.get("audience", ""), attendance=request.form.get("attendance", ""),
         enterprise_ids=request.form.getlist("enterprise_ids"), officer_ids=request.form.getlist("officer_ids"),
         unit_id=_int("unit_id"))
@@ -619,7 +608,7 @@ def new_outreach():
         row = outreach.record(actor, data)
     except ValidationError as error:
         return _outreach_page(actor, _errors(error))
-    return _back("ip_protection.outreach_detail", outreach_id=row.id)
+    return see_other("ip_protection.outreach_detail", outreach_id=row.id)
 
 
 @bp.route("/outreach/<int:outreach_id>")

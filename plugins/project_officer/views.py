@@ -1,13 +1,11 @@
 """The project officers' pages: thin views over the plugin's services."""
-from datetime import date
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, render_template, request
 from flask_babel import gettext as _
 
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
-from core.web import current_actor, id_arg, permission_required
+from core.web import current_actor, form_date, id_arg, permission_required, see_other
 from plugins.project_officer import (analysis, dossier, meetings, monthly, plan_versions, projects, risks, rules,
                                      team, visits)
 
@@ -18,15 +16,6 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-def _date(name, source=None):
-    try:
-        return date.fromisoformat(((source or request.form).get(name) or "").strip())
-    except ValueError:
-        return None
-
-
-def _back(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _failed(error: AnqiError):
@@ -40,8 +29,8 @@ def _project_input(form) -> projects.ProjectInput:
     return projects.ProjectInput(
         name=form.get("name", ""), enterprise_id=id_arg("enterprise_id", form),
         enterprise_code=form.get("enterprise_code", ""), location=form.get("location", ""),
-        investment=form.get("investment", ""), stage=form.get("stage", ""), starts_on=_date("starts_on"),
-        ends_on=_date("ends_on"), officer_id=id_arg("officer_id", form), leader_id=id_arg("leader_id", form),
+        investment=form.get("investment", ""), stage=form.get("stage", ""), starts_on=form_date("starts_on"),
+        ends_on=form_date("ends_on"), officer_id=id_arg("officer_id", form), leader_id=id_arg("leader_id", form),
         visit_interval_months=id_arg("visit_interval_months", form))
 
 
@@ -65,7 +54,7 @@ def new_project():
     if request.method == "POST":
         try:
             project = projects.create(actor, _project_input(request.form))
-            return _back("project_officer.project", project_id=project.id)
+            return see_other("project_officer.project", project_id=project.id)
         except ValidationError as error:
             errors = error.errors or {error.field or "name": [error.message]}
     chosen = id_arg("enterprise_id", values) or id_arg("enterprise")
@@ -105,7 +94,7 @@ def edit_project(project_id):
         projects.update(current_actor(), project_id, _project_input(request.form))
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/projects/<int:project_id>/schedule", methods=["POST"])
@@ -115,7 +104,7 @@ def schedule(project_id):
         visits.set_interval(current_actor(), project_id, _int("visit_interval_months"))
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 # --- the team --------------------------------------------------------------------------------
@@ -132,7 +121,7 @@ def add_member(project_id):
             team.add_police(actor, project_id, _int("user_id"), request.form.get("title", ""))
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/members/<int:member_id_po>/remove", methods=["POST"])
@@ -144,7 +133,7 @@ def remove_member(member_id_po):
         team.remove(actor, member_id_po)
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=member.project_id)
+    return see_other("project_officer.project", project_id=member.project_id)
 
 
 @bp.route("/members/<int:member_id_po>/reveal", methods=["POST"])
@@ -161,10 +150,10 @@ def handover(project_id):
     try:
         team.handover(current_actor(), project_id, request.form.get("post", ""), _int("to_user_id"),
                       request.form.get("notes", ""), from_member_id=_int("from_member_id"),
-                      handed_on=_date("handed_on"))
+                      handed_on=form_date("handed_on"))
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 # --- the plan --------------------------------------------------------------------------------
@@ -183,7 +172,7 @@ def plan(project_id):
 @permission_required("project_officer.manage")
 def start_plan(project_id):
     version = plan_versions.start(current_actor(), project_id)
-    return _back("project_officer.plan_version", plan_version_id=version.id)
+    return see_other("project_officer.plan_version", plan_version_id=version.id)
 
 
 @bp.route("/plan-versions/<int:plan_version_id>", methods=["GET", "POST"])
@@ -197,7 +186,7 @@ def plan_version(plan_version_id):
         try:
             plan_versions.save(actor, plan_version_id, {code: request.form.get(code, "") for code in plan_versions.SECTIONS})
             flash(_("The plan has been saved."), "success")
-            return _back("project_officer.plan_version", plan_version_id=plan_version_id)
+            return see_other("project_officer.plan_version", plan_version_id=plan_version_id)
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
     return render_template("project_officer/plan_version.html", version=version, project=version.project,
@@ -215,7 +204,7 @@ def approve_plan(plan_version_id):
         plan_versions.approve(current_actor(), plan_version_id)
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.plan_version", plan_version_id=plan_version_id)
+    return see_other("project_officer.plan_version", plan_version_id=plan_version_id)
 
 
 # --- visits and meetings ------------------------------------------------------------------------
@@ -224,12 +213,12 @@ def approve_plan(plan_version_id):
 @permission_required("project_officer.record")
 def record_visit(project_id):
     try:
-        visits.record(current_actor(), project_id, _date("visited_on"), request.form.get("visitors", ""),
+        visits.record(current_actor(), project_id, form_date("visited_on"), request.form.get("visitors", ""),
                       request.form.get("raised", ""), request.form.get("actions", ""), request.form.get("follow_up", ""))
         flash(_("The visit has been recorded."), "success")
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/visits/<int:project_visit_id>")
@@ -243,12 +232,12 @@ def visit(project_visit_id):
 @permission_required("project_officer.record")
 def record_meeting(project_id):
     try:
-        meetings.record(current_actor(), project_id, request.form.get("kind", ""), _date("held_on"),
+        meetings.record(current_actor(), project_id, request.form.get("kind", ""), form_date("held_on"),
                         request.form.get("participants", ""), request.form.get("topics", ""),
                         request.form.get("outcome", ""))
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/meetings/<int:project_meeting_id>")
@@ -267,11 +256,11 @@ def new_risk(project_id):
         risk = risks.create(current_actor(), project_id, risks.RiskInput(
             risk_type=request.form.get("risk_type", ""), level=request.form.get("level", ""),
             title=request.form.get("title", ""), description=request.form.get("description", ""),
-            found_on=_date("found_on")))
-        return _back("project_officer.risk", project_risk_id=risk.id)
+            found_on=form_date("found_on")))
+        return see_other("project_officer.risk", project_risk_id=risk.id)
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/risks/<int:project_risk_id>")
@@ -290,10 +279,10 @@ def risk(project_risk_id):
 def risk_action(project_risk_id):
     try:
         risks.add_action(current_actor(), project_risk_id, request.form.get("kind", ""), request.form.get("text", ""),
-                         _date("acted_on"))
+                         form_date("acted_on"))
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.risk", project_risk_id=project_risk_id)
+    return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
 @bp.route("/risks/<int:project_risk_id>/level", methods=["POST"])
@@ -303,7 +292,7 @@ def risk_level(project_risk_id):
         risks.regrade(current_actor(), project_risk_id, request.form.get("level", ""))
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.risk", project_risk_id=project_risk_id)
+    return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
 @bp.route("/risks/<int:project_risk_id>/resolve", methods=["POST"])
@@ -313,7 +302,7 @@ def resolve_risk(project_risk_id):
         risks.resolve(current_actor(), project_risk_id, request.form.get("outcome", ""))
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.risk", project_risk_id=project_risk_id)
+    return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
 @bp.route("/risks/<int:project_risk_id>/ticket", methods=["POST"])
@@ -321,10 +310,10 @@ def resolve_risk(project_risk_id):
 def risk_ticket(project_risk_id):
     try:
         ticket = risks.register_ticket(current_actor(), project_risk_id)
-        return _back("tickets.detail", ticket_id=ticket.id)
+        return see_other("tickets.detail", ticket_id=ticket.id)
     except (ValidationError, Forbidden) as error:
         _failed(error)
-    return _back("project_officer.risk", project_risk_id=project_risk_id)
+    return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
 # --- the file and the monthly letter ---------------------------------------------------------------
@@ -337,7 +326,7 @@ def make_dossier(project_id):
         flash(_("The project file has been made."), "success")
     except ValidationError as error:
         _failed(error)
-    return _back("project_officer.project", project_id=project_id)
+    return see_other("project_officer.project", project_id=project_id)
 
 
 @bp.route("/projects/<int:project_id>/dossier.pdf")
@@ -367,8 +356,8 @@ def make_monthly():
         document = monthly.make(current_actor(), year, number)
     except ValidationError as error:
         _failed(error)
-        return _back("project_officer.index")
-    return _back("documents.detail", document_id=document.id)
+        return see_other("project_officer.index")
+    return see_other("documents.detail", document_id=document.id)
 
 
 # --- queues, analysis, rules ------------------------------------------------------------------
@@ -385,7 +374,7 @@ def queue():
 @bp.route("/analysis")
 @permission_required("project_officer.read")
 def analysis_page():
-    start, end = _date("start", request.args), _date("end", request.args)
+    start, end = form_date("start", request.args), form_date("end", request.args)
     if not (start and end and start <= end):
         start, end = analysis.default_period()
     return render_template("project_officer/analysis.html", result=analysis.analyse(current_actor(), start, end),
@@ -402,7 +391,7 @@ def rules_page():
             rules.save(actor, request.form.get("level", ""), _int("responsible_unit_id"), _int("leader_id"))
         except ValidationError as error:
             _failed(error)
-        return _back("project_officer.rules_page")
+        return see_other("project_officer.rules_page")
     units, leaders = rules.choices(actor)
     return render_template("project_officer/rules.html", table=rules.table(actor), levels=rules.LEVELS, units=units,
                            leaders=leaders, can_edit=actor.can("project_officer.rules"))
@@ -412,7 +401,7 @@ def rules_page():
 @permission_required("project_officer.rules")
 def reset_rule(rule_id):
     rules.reset(current_actor(), rule_id)
-    return _back("project_officer.rules_page")
+    return see_other("project_officer.rules_page")
 
 
 # --- what the hooks render ---------------------------------------------------------------------

@@ -1,6 +1,4 @@
 """The risk_assessment pages: thin views over the plugin's services."""
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -10,22 +8,13 @@ from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.web import current_actor, id_arg, permission_required
+from core.web import current_actor, form_date, id_arg, permission_required, see_other
 from plugins.risk_assessment import assessments, follow_up, letters, matrix, quarters, reports, sources
 from plugins.risk_assessment.assessments import AREAS, CATEGORIES, OUTCOMES, RiskInput, SourceInput
 
 bp = plugin_blueprint("risk_assessment", __name__)
 
 
-def _date(name, values=None):
-    try:
-        return date.fromisoformat(((values or request.form).get(name) or "").strip())
-    except ValueError:
-        return None
-
-
-def _back(endpoint, **values):
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _flash_failure(error: AnqiError):
@@ -79,7 +68,7 @@ def new_assessment():
             if enterprise is None:
                 raise ValidationError(_("Choose the enterprise to assess."), field="enterprise_id")
             made = assessments.create(actor, enterprise.id, request.form.get("title", ""),
-                                      assessed_on=_date("assessed_on"),
+                                      assessed_on=form_date("assessed_on"),
                                       investment_promotion=request.form.get("investment_promotion") == "1",
                                       summary=request.form.get("summary", ""))
             return _done(actor, url_for("risk_assessment.assessment", assessment_id=made.id))
@@ -160,7 +149,7 @@ def close_risk(risk_item_id):
         flash(_("The risk has been closed."), "success")
     except ValidationError as error:
         _flash_failure(error)
-    return _back("risk_assessment.assessment", assessment_id=risk.assessment_id)
+    return see_other("risk_assessment.assessment", assessment_id=risk.assessment_id)
 
 
 # --- letters -----------------------------------------------------------------------------
@@ -174,10 +163,10 @@ def draft_letter(assessment_id):
     try:
         letter = letters.draft(actor, assessment_id, request.form.get("kind", ""), request.form.getlist("risk_ids"),
                                addressee_kind=request.form.get("addressee_kind", ""),
-                               addressee=request.form.get("addressee", ""), due_on=_date("due_on"))
+                               addressee=request.form.get("addressee", ""), due_on=form_date("due_on"))
     except ValidationError as error:
         _flash_failure(error)
-        return _back("risk_assessment.assessment", assessment_id=assessment_id)
+        return see_other("risk_assessment.assessment", assessment_id=assessment_id)
     flash(_("The letter has been drafted: edit it, then submit it for sign-off."), "success")
     return _done(actor, url_for("documents.detail", document_id=letter.document_id))
 
@@ -193,7 +182,7 @@ def letter(letter_id):
         if done := _already_done(actor):
             return redirect(done, code=303)
         try:
-            follow_up.record_response(actor, letter_id, _date("received_on"), request.form.get("result", ""),
+            follow_up.record_response(actor, letter_id, form_date("received_on"), request.form.get("result", ""),
                                       request.form.get("content", ""))
             flash(_("The response has been recorded."), "success")
             return _done(actor, url_for("risk_assessment.letter", letter_id=letter_id))
@@ -217,7 +206,7 @@ def matrix_page():
         try:
             matrix.save(actor, cells)
             flash(_("The level matrix has been saved."), "success")
-            return _back("risk_assessment.matrix_page")
+            return see_other("risk_assessment.matrix_page")
         except ValidationError as error:
             _flash_failure(error)
     return render_template("risk_assessment/matrix.html", cells=matrix.cells_of(actor.unit_id), scale=matrix.SCALE,
