@@ -100,6 +100,8 @@ def test_issues_reach_other_plugins_as_findings_of_the_enterprise(app, city, dra
     assert [f.is_open for f in registry.findings(actor_for("desk_a"), visit.enterprise_id)] == [False]
     with pytest.raises(NotFound):                  # another unit's enterprise
         registry.findings(actor_for("desk_b"), visit.enterprise_id)
+    assert not actor_for("auditor").can("inspection.read")     # the auditor reads the trail, not the plugin
+    assert visits.findings_of(actor_for("auditor"), visit.enterprise_id) == []
     plugin_services.set_enabled(shell_actor(), "STA", "inspection", False)
     assert registry.findings(actor_for("desk_a"), visit.enterprise_id) == []
 

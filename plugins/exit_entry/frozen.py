@@ -61,6 +61,8 @@ def for_ticket(actor, ticket_id) -> FrozenCase | None:
 def findings_of(actor, enterprise_id) -> list[Finding]:
     """The enterprise's frozen-account cases that the actor's units see, as
     ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
+    if not actor.can("exit_entry.read"):
+        return []          # a role that may not read the plugin learns nothing from it
     rows = db.session.scalars(select(FrozenCase).where(FrozenCase.enterprise_id == enterprise_id,
                                                        actor.scope.filter(FrozenCase.unit_id)).order_by(FrozenCase.id))
     return [Finding(source=CATEGORY, ref=case.id, title=f"银行账户因跨境贸易被冻结（{case.bank}，{case.amount}元）",

@@ -164,6 +164,8 @@ def recheck(actor, rectification_id, passed: bool, note: str = "", due_on: date 
 def findings_of(actor, enterprise_id) -> list:
     """The issues found on the enterprise's visits of plans the actor sees, as
     ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
+    if not actor.can("inspection.read"):
+        return []          # a role that may not read the plugin learns nothing from it
     visible = plans.visible_ids(actor)
     rows = db.session.scalars(
         select(Finding).join(Visit).where(Visit.enterprise_id == enterprise_id, Finding.result == "issue",

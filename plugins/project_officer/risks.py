@@ -202,6 +202,8 @@ def for_ticket(actor, ticket_id) -> list[ProjectRisk]:
 def findings_of(actor, enterprise_id) -> list[Finding]:
     """The risks of the enterprise's projects that the actor sees, as
     ``toolkit.Finding`` for other plugins (a risk assessment's sources)."""
+    if not actor.can("project_officer.read"):
+        return []          # a role that may not read the plugin learns nothing from it
     rows = db.session.scalars(select(ProjectRisk).join(Project, Project.id == ProjectRisk.project_id)
                               .where(Project.enterprise_id == enterprise_id,
                                      Project.id.in_(projects.visible_ids(actor))).order_by(ProjectRisk.id))
