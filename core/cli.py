@@ -26,7 +26,7 @@ def main():
 def register(app) -> None:
     from core.api.cli import api_token
     from core.audit.cli import audit
-    from core.backup.cli import backup, restore
+    from core.backup.cli import backup, db_copy, restore
     from core.calendar.cli import calendar
     from core.demo.cli import demo
     from core.documents.cli import documents
@@ -39,6 +39,7 @@ def register(app) -> None:
                     backup, restore, audit):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
+    app.cli.commands["db"].add_command(db_copy)
 
 
 @click.command("upgrade")

@@ -31,6 +31,8 @@ from huey.consumer import Consumer
 from huey.exceptions import ConfigurationError
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from core.redaction import redact_url
+
 log = logging.getLogger("anqi.tasks")
 
 SWEEP_EVERY_MINUTES = 5
@@ -163,11 +165,5 @@ def worker(workers, no_periodic):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
-                 storage=_redact(storage)))
+                 storage=redact_url(storage)))
     huey.create_consumer(workers=workers, periodic=not no_periodic, worker_type="thread").run()
-
-
-def _redact(url: str) -> str:
-    """A storage address without its password."""
-    head, sep, tail = str(url).rpartition("@")
-    return (head.split("//", 1)[0] + "//…@" + tail) if sep else str(url)
