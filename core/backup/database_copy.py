@@ -223,19 +223,41 @@ def _copy_table(source: Connection, target: Connection, table: Table, batch: int
     selected, raw = _raw_columns(table, target.dialect.name)
     deferred = _deferred_columns(table)
     query = select(*selected).order_by(*table.primary_key.columns)
+    names = [column.name for column in raw.columns]
+    blank = [names.index(name) for name in deferred]
+    write = _copy_writer(target, raw) if target.dialect.name == "postgresql" else \
+        (lambda rows: target.execute(raw.insert(), [dict(zip(names, row)) for row in rows]))
     copied = 0
     try:
         for rows in source.execution_options(yield_per=batch).execute(query).partitions(batch):
-            values = [dict(row._mapping) for row in rows]
+            values = [list(row) for row in rows]
             for row in values:
-                for name in deferred:
-                    row[name] = None
-            target.execute(raw.insert(), values)
+                for index in blank:
+                    row[index] = None
+            write(values)
             copied += len(values)
     except DBAPIError as exc:
         raise CopyError(_l("Copying the table %(table)s failed, so the copy was rolled back; the target database "
                            "is as empty as before. %(detail)s", table=table.name, detail=_detail(exc))) from exc
     return copied
+
+
+def _copy_writer(target: Connection, raw: Table):
+    """PostgreSQL's COPY through psycopg: several times faster than INSERTs for
+    millions of rows, and in the same transaction (the same connection)."""
+    columns = ", ".join(target.dialect.identifier_preparer.quote(c.name) for c in raw.columns)
+    statement = f"COPY {target.dialect.identifier_preparer.quote(raw.name)} ({columns}) FROM STDIN"
+    cursor = target.connection.driver_connection.cursor()
+
+    def write(rows):
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except target.dialect.dbapi.Error as exc:
+            raise DBAPIError(statement, None, exc) from exc
+
+    return write
 
 
 def _fill_deferred(source: Connection, target: Connection, tables: list[Table], batch: int) -> None:
