@@ -256,3 +256,16 @@ def test_an_unreachable_target_is_named_without_its_password(app, world):
 ])
 def test_addresses_are_shown_without_their_password(url, shown):
     assert redact_url(url) == shown
+
+
+if PG_URL:   # only PostgreSQL checks the lengths SQLite lets through
+    @pytest.mark.parametrize("target_url", ["postgresql"], indirect=True)
+    def test_a_value_the_target_refuses_names_the_table_and_leaves_it_empty(app, world, target_url, target_engine):
+        db.session.execute(text("UPDATE ticket_event SET kind = :kind WHERE id = 1"), {"kind": "k" * 40})
+        db.session.commit()
+
+        result = run_copy(app, target_url)
+
+        assert result.exit_code == 1
+        assert "ticket_event" in result.output and "varying(24)" in result.output
+        assert rows_per_table(target_engine) == {}
