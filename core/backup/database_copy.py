@@ -10,8 +10,10 @@ rolls it all back (PostgreSQL and SQLite both roll back DDL), leaving the
 target as empty as it was.
 
 Rows are copied as stored: encrypted columns as their ciphertext (the instance
-keeps its key file), JSON as its text, the audit trail with its hashes, so the
-chain verifies on the target as it did on the source. Tables are copied parent
+keeps its key file), JSON as its text (SQL NULL stays apart from JSON ``null``),
+the audit trail with its hashes, so the chain verifies on the target as it did
+on the source. Rows are read in batches and written with INSERTs, or with COPY
+into PostgreSQL. Tables are copied parent
 first; a foreign key to the same table (a unit's parent) or one closing a cycle
 is filled in by a second pass once all rows are there.
 """
@@ -53,17 +55,6 @@ class Copied:
     @property
     def total(self) -> int:
         return sum(self.rows.values())
-
-
-class _JsonText(TypeDecorator):
-    """JSON sent as the text the source holds, cast by PostgreSQL: the stored
-    document arrives unchanged, and SQL NULL stays apart from JSON ``null``."""
-
-    impl = Text
-    cache_ok = True
-
-    def bind_expression(self, bindvalue):
-        return cast(bindvalue, JSON)
 
 
 def copy_database(actor, target_url: str, *, progress=None, batch: int = BATCH) -> Copied:
@@ -201,7 +192,7 @@ def _remove_seeded(target: Connection, tables: list[Table]) -> None:
             target.execute(table.delete())
 
 
-def _raw_columns(table: Table, target_dialect: str):
+def _raw_columns(table: Table):
     """(what to select from the source, the table to insert into the target):
     both carry the stored values, not what the model's types make of them."""
     selected, columns = [], []
@@ -209,7 +200,7 @@ def _raw_columns(table: Table, target_dialect: str):
         kind = column.type
         if isinstance(kind, JSON):
             selected.append(cast(column, Text).label(column.name))
-            kind = _JsonText() if target_dialect == "postgresql" else Text()
+            kind = Text()
         elif isinstance(kind, TypeDecorator):   # e.g. core.privacy.fields.Encrypted: keep the ciphertext
             kind = kind.impl_instance
             selected.append(type_coerce(column, kind).label(column.name))
@@ -220,7 +211,7 @@ def _raw_columns(table: Table, target_dialect: str):
 
 
 def _copy_table(source: Connection, target: Connection, table: Table, batch: int) -> int:
-    selected, raw = _raw_columns(table, target.dialect.name)
+    selected, raw = _raw_columns(table)
     deferred = _deferred_columns(table)
     query = select(*selected).order_by(*table.primary_key.columns)
     names = [column.name for column in raw.columns]
