@@ -60,6 +60,10 @@ class Defaults:
     # When true the app refuses to serve while the database schema is not at the
     # migrations' head (the `run` and `serve` commands set it).
     CHECK_SCHEMA_ON_START = False
+    # Monitoring (docs/operations.md, "Monitoring")
+    LOG_FORMAT = "text"              # "json" in production: one JSON object a line (ANQI_LOG_FORMAT)
+    LOG_LEVEL = "INFO"
+    METRICS_TOKEN = None             # /metrics answers only with "Authorization: Bearer <token>"; off when unset
 
 
 def load(app, overrides=None):

@@ -1,0 +1,235 @@
+"""Prometheus metrics at ``/metrics`` (text format).
+
+Off (404) unless ``METRICS_TOKEN`` is set; then a scrape sends
+``Authorization: Bearer <token>``. No login, no session, no audit entry.
+
+Metrics:
+
+- ``anqi_http_request_duration_seconds`` (histogram; labels ``endpoint`` (the
+  Flask endpoint, e.g. ``tickets.show``), ``method``, ``status`` (``2xx`` …));
+- ``anqi_http_requests_in_progress`` (gauge, summed over live processes);
+- ``anqi_jobs_completed_total`` / ``anqi_jobs_failed_total`` (counters by
+  ``task``), counted by the processes that run jobs (``anqi worker``);
+- at scrape time, from the scraped process: ``anqi_job_queue_depth`` (jobs
+  waiting), ``anqi_tickets_overdue`` (open tickets overdue now, all units) and
+  ``anqi_dependency_up`` (1/0 by ``dependency``: database, queue); a figure
+  whose dependency is down is left out.
+
+Several processes (gunicorn workers, job workers): prometheus_client's
+multiprocess mode. PROMETHEUS_MULTIPROC_DIR must be set, to the same folder,
+in every process before prometheus_client is first imported; the serving
+command calls ``prepare_multiprocess_dir`` in gunicorn's master and
+``process_exited`` from its ``child_exit`` hook. A job worker (``anqi worker``)
+on the same machine gets the same variable to have its job counters scraped.
+Without the variable (``anqi run``, tests) each process keeps its own figures.
+
+prometheus_client is imported only inside functions: importing this module in
+gunicorn's master must not fix the library's mode before the variable is set.
+"""
+import hmac
+import logging
+import os
+import time
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, g, request, request_started
+
+from core.observability import checks, request_log
+from core.web import public
+
+log = logging.getLogger("anqi.observability")
+ENV = "PROMETHEUS_MULTIPROC_DIR"
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+bp = Blueprint("metrics", __name__)
+
+_instruments = None   # this process's metrics, made once (see _make)
+
+
+def prepare_multiprocess_dir(path: Path) -> None:
+    """Make ``path`` the multiprocess metrics folder of this process and the
+    processes it starts: create it, delete the metric files (``*.db``) a
+    previous run left there, and set PROMETHEUS_MULTIPROC_DIR.
+
+    Call it in gunicorn's master before any worker is forked and before
+    anything imports prometheus_client in the master (raises RuntimeError if
+    the library is already loaded in single-process mode). Only ``*.db`` files
+    are deleted, so a folder named by mistake loses nothing else; give the
+    metrics a folder of their own all the same (e.g. ``/run/anqi/metrics``)."""
+    import sys
+
+    values = sys.modules.get("prometheus_client.values")
+    if values is not None and not _multiprocess_values(values):
+        raise RuntimeError("prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set: "
+                           "call prepare_multiprocess_dir before importing it.")
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for leftover in path.glob("*.db"):
+        leftover.unlink(missing_ok=True)
+    os.environ[ENV] = str(path)
+
+
+def process_exited(pid: int) -> None:
+    """A worker process ``pid`` has ended: drop its live gauges (requests in
+    progress), keep its counters and histograms. Call it from gunicorn's
+    ``child_exit(server, worker)`` hook as ``process_exited(worker.pid)``; it
+    does nothing without PROMETHEUS_MULTIPROC_DIR."""
+    if not os.environ.get(ENV):
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
+
+
+def multiprocess_mode() -> bool:
+    return bool(os.environ.get(ENV))
+
+
+def _multiprocess_values(values_module) -> bool:
+    return getattr(values_module, "ValueClass", None) is not getattr(values_module, "MutexValue", object())
+
+
+class _Instruments:
+    def __init__(self):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+        from prometheus_client import values
+
+        self.multiprocess = multiprocess_mode()
+        if self.multiprocess and not _multiprocess_values(values):
+            log.warning("%s is set but prometheus_client was imported before it was: each process "
+                        "reports only its own metrics.", ENV)
+            self.multiprocess = False
+        # This process's own registry (not the library's global one, which
+        # other code may fill); in multiprocess mode the files are read instead.
+        self.registry = CollectorRegistry()
+        self.latency = Histogram("anqi_http_request_duration_seconds", "Time to serve a request",
+                                 ("endpoint", "method", "status"), buckets=BUCKETS, registry=self.registry)
+        self.in_progress = Gauge("anqi_http_requests_in_progress", "Requests being served",
+                                 multiprocess_mode="livesum", registry=self.registry)
+        self.jobs_completed = Counter("anqi_jobs_completed_total", "Background jobs that ran to the end",
+                                      ("task",), registry=self.registry)
+        self.jobs_failed = Counter("anqi_jobs_failed_total", "Background jobs that raised or timed out",
+                                   ("task",), registry=self.registry)
+
+
+def instruments() -> _Instruments:
+    global _instruments
+    if _instruments is None:
+        _instruments = _Instruments()
+    return _instruments
+
+
+def job_finished(task_name: str, ok: bool) -> None:
+    counter = instruments().jobs_completed if ok else instruments().jobs_failed
+    counter.labels(task=task_name).inc()
+
+
+# --- requests -----------------------------------------------------------------------------
+
+def _start(app, **_extra):
+    g.anqi_metrics_started = time.perf_counter()
+    instruments().in_progress.inc()
+
+
+def _observe(response):
+    started = g.get("anqi_metrics_started")
+    if started is not None:
+        instruments().latency.labels(endpoint=request.endpoint or "none", method=request.method,
+                                     status=f"{response.status_code // 100}xx").observe(time.perf_counter() - started)
+    return response
+
+
+def _end(_exc):
+    if g.pop("anqi_metrics_started", None) is not None:
+        instruments().in_progress.dec()
+
+
+# --- the scrape -----------------------------------------------------------------------------
+
+class _ProcessMetrics:
+    """The process registry's metrics, inside a scrape's registry."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def collect(self):
+        yield from self.registry.collect()
+
+
+class _StateMetrics:
+    """Figures read when scraped, from the database and the queue storage."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        from core.tickets.queues import count_overdue
+
+        up = GaugeMetricFamily("anqi_dependency_up", "Whether a dependency answered this scrape",
+                               labels=("dependency",))
+        for dependency, name, doc, read in (
+                ("queue", "anqi_job_queue_depth", "Background jobs waiting in the queue", checks.queue_depth),
+                ("database", "anqi_tickets_overdue", "Open tickets overdue now, in all units", count_overdue)):
+            try:
+                value = read()
+            except Exception as exc:  # a scrape still answers, with the dependency marked down
+                log.warning("metrics: %s unavailable: %s: %s", dependency, type(exc).__name__, exc)
+                up.add_metric((dependency,), 0)
+                continue
+            up.add_metric((dependency,), 1)
+            yield GaugeMetricFamily(name, doc, value=value)
+        yield up
+
+
+def scrape_registry():
+    """Everything one scrape reports: all processes' metrics in multiprocess
+    mode (their files), else this process's, plus the scrape-time figures."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    own = instruments()
+    registry = CollectorRegistry()
+    if own.multiprocess:
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessMetrics(own.registry))
+    registry.register(_StateMetrics())
+    return registry
+
+
+def _authorized() -> bool:
+    token = current_app.config.get("METRICS_TOKEN")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), str(token).encode())
+
+
+@bp.route("/metrics")
+@public
+@request_log.quiet
+def scrape():
+    if not current_app.config.get("METRICS_TOKEN"):
+        abort(404)
+    if not _authorized():
+        return Response("A metrics token is required.\n", 401, mimetype="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="anqi metrics"'})
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    try:
+        body = generate_latest(scrape_registry())
+    finally:
+        from core.extensions import db
+
+        db.session.rollback()   # the overdue count's transaction
+    return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+
+
+def init_app(app) -> None:
+    from core.extensions import csrf
+
+    instruments()
+    request_started.connect(_start, app)
+    app.after_request(_observe)
+    app.teardown_request(_end)
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    limiter = app.extensions.get("anqi_limiter")
+    if limiter is not None:
+        limiter.exempt(bp)
