@@ -10,10 +10,11 @@ before the library is first imported.
 
 def init_app(app) -> None:
     """After the other request hooks and blueprints (the end of ``create_app``)."""
-    from core.observability import jobs, logs, metrics, probes, request_log
+    from core.observability import jobs, logs, metrics, probes, request_log, scrape
 
     logs.init_app(app)
     request_log.init_app(app)
     probes.init_app(app)
     metrics.init_app(app)
+    scrape.init_app(app)
     jobs.init_app(app)

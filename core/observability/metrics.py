@@ -1,4 +1,5 @@
-"""Prometheus metrics at ``/metrics`` (text format).
+"""The Prometheus metrics anqi keeps, in one process or across several
+(served at ``/metrics`` by core.observability.scrape, in the text format).
 
 Off (404) unless ``METRICS_TOKEN`` is set; then a scrape sends
 ``Authorization: Bearer <token>``. No login, no session, no audit entry.
@@ -26,23 +27,18 @@ Without the variable (``anqi run``, tests) each process keeps its own figures.
 prometheus_client is imported only inside functions: importing this module in
 gunicorn's master must not fix the library's mode before the variable is set.
 """
-import hmac
 import logging
 import os
 import time
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, g, request, request_started
-
-from core.observability import checks, request_log
-from core.web import public
+from flask import g, request, request_started
 
 log = logging.getLogger("anqi.observability")
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-bp = Blueprint("metrics", __name__)
 
-_instruments = None   # this process's metrics, made once (see _make)
+_instruments = None   # this process's metrics, made once (see instruments)
 
 
 def prepare_multiprocess_dir(path: Path) -> None:
@@ -143,93 +139,8 @@ def _end(_exc):
         instruments().in_progress.dec()
 
 
-# --- the scrape -----------------------------------------------------------------------------
-
-class _ProcessMetrics:
-    """The process registry's metrics, inside a scrape's registry."""
-
-    def __init__(self, registry):
-        self.registry = registry
-
-    def collect(self):
-        yield from self.registry.collect()
-
-
-class _StateMetrics:
-    """Figures read when scraped, from the database and the queue storage."""
-
-    def collect(self):
-        from prometheus_client.core import GaugeMetricFamily
-
-        from core.tickets.queues import count_overdue
-
-        up = GaugeMetricFamily("anqi_dependency_up", "Whether a dependency answered this scrape",
-                               labels=("dependency",))
-        for dependency, name, doc, read in (
-                ("queue", "anqi_job_queue_depth", "Background jobs waiting in the queue", checks.queue_depth),
-                ("database", "anqi_tickets_overdue", "Open tickets overdue now, in all units", count_overdue)):
-            try:
-                value = read()
-            except Exception as exc:  # a scrape still answers, with the dependency marked down
-                log.warning("metrics: %s unavailable: %s: %s", dependency, type(exc).__name__, exc)
-                up.add_metric((dependency,), 0)
-                continue
-            up.add_metric((dependency,), 1)
-            yield GaugeMetricFamily(name, doc, value=value)
-        yield up
-
-
-def scrape_registry():
-    """Everything one scrape reports: all processes' metrics in multiprocess
-    mode (their files), else this process's, plus the scrape-time figures."""
-    from prometheus_client import CollectorRegistry
-    from prometheus_client.multiprocess import MultiProcessCollector
-
-    own = instruments()
-    registry = CollectorRegistry()
-    if own.multiprocess:
-        MultiProcessCollector(registry)
-    else:
-        registry.register(_ProcessMetrics(own.registry))
-    registry.register(_StateMetrics())
-    return registry
-
-
-def _authorized() -> bool:
-    token = current_app.config.get("METRICS_TOKEN")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), str(token).encode())
-
-
-@bp.route("/metrics")
-@public
-@request_log.quiet
-def scrape():
-    if not current_app.config.get("METRICS_TOKEN"):
-        abort(404)
-    if not _authorized():
-        return Response("A metrics token is required.\n", 401, mimetype="text/plain",
-                        headers={"WWW-Authenticate": 'Bearer realm="anqi metrics"'})
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-    try:
-        body = generate_latest(scrape_registry())
-    finally:
-        from core.extensions import db
-
-        db.session.rollback()   # the overdue count's transaction
-    return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
-
-
 def init_app(app) -> None:
-    from core.extensions import csrf
-
     instruments()
     request_started.connect(_start, app)
     app.after_request(_observe)
     app.teardown_request(_end)
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    limiter = app.extensions.get("anqi_limiter")
-    if limiter is not None:
-        limiter.exempt(bp)
