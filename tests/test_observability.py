@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -328,9 +329,9 @@ def test_a_metrics_folder_is_not_taken_once_the_library_counts_per_process(tmp_p
 # --- several processes -----------------------------------------------------------------------------
 
 PROCESSES = textwrap.dedent('''
-    """master DIR URL: as gunicorn's master would (prepare the folder, start the
-    workers, note their exits); worker N URL: serve N /healthz requests;
-    scraper URL: print a /metrics answer."""
+    """master DIR URL: as gunicorn's master would (prepare the folder, start
+    the workers, note an exit); worker N URL: serve N /healthz requests and
+    print its pid; scraper N URL: the same, then print a /metrics answer."""
     import json, os, subprocess, sys
     from pathlib import Path
 
@@ -343,30 +344,30 @@ PROCESSES = textwrap.dedent('''
     if role == "master":
         from core.observability.metrics import prepare_multiprocess_dir, process_exited
         prepare_multiprocess_dir(Path(sys.argv[2]))
-        for n in ("2", "3"):
-            worker = subprocess.run([sys.executable, __file__, "worker", n, url], check=True)
-        pids = [int(p) for p in Path(sys.argv[2], "pids").read_text().split()]
-        for pid in pids:
-            process_exited(pid)
-        scraped = subprocess.run([sys.executable, __file__, "scraper", url], check=True, capture_output=True,
+        worker = subprocess.run([sys.executable, __file__, "worker", "2", url], check=True, capture_output=True,
+                                text=True)
+        process_exited(int(worker.stdout))
+        scraper = subprocess.run([sys.executable, __file__, "scraper", "3", url], check=True, capture_output=True,
                                  text=True)
-        print(json.dumps({"pids": pids, "metrics": scraped.stdout}))
-    elif role == "worker":
+        pid, metrics = scraper.stdout.split("\\n", 1)
+        print(json.dumps({"pids": [int(worker.stdout), int(pid)], "metrics": metrics}))
+    else:
         import prometheus_client.values
         assert prometheus_client.values.ValueClass.__name__ != "MutexValue"
         client = app().test_client()
         for _ in range(int(sys.argv[2])):
             assert client.get("/healthz").status_code == 200
-        with open(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"], "pids"), "a") as f:
-            f.write(f"{os.getpid()}\\n")
-    else:
-        response = app().test_client().get("/metrics", headers={"Authorization": "Bearer t"})
-        assert response.status_code == 200
-        sys.stdout.write(response.get_data(as_text=True))
+        sys.stdout.write(f"{os.getpid()}\\n")
+        if role == "scraper":
+            response = client.get("/metrics", headers={"Authorization": "Bearer t"})
+            assert response.status_code == 200
+            sys.stdout.write(response.get_data(as_text=True))
 ''')
 
 
-def test_metrics_of_several_processes_add_up(database_url, tmp_path):
+def test_metrics_of_several_processes_add_up(sqlite_template, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'anqi.db'}"
+    shutil.copy(sqlite_template, tmp_path / "anqi.db")
     script = tmp_path / "processes.py"
     script.write_text(PROCESSES)
     folder = tmp_path / "metrics"
@@ -382,5 +383,8 @@ def test_metrics_of_several_processes_add_up(database_url, tmp_path):
     samples = {(s.name, frozenset(s.labels.items())): s.value
                for family in text_string_to_metric_families(result["metrics"]) for s in family.samples}
     assert request_count(samples, "probes.healthz") == 5   # 2 in one process, 3 in the other
-    assert samples[("anqi_http_requests_in_progress", frozenset())] == 1   # the scrape; the workers have ended
+    assert samples[("anqi_http_requests_in_progress", frozenset())] == 1   # the scrape; the worker has ended
     assert not (folder / "counter_999999.db").exists() and (folder / "README").exists()
+    worker, scraper = result["pids"]
+    assert not list(folder.glob(f"gauge_livesum_{worker}.db"))    # dropped by process_exited
+    assert list(folder.glob(f"gauge_livesum_{scraper}.db")) and list(folder.glob(f"histogram_{worker}.db"))
