@@ -184,6 +184,14 @@ def test_a_route_with_an_id_is_logged_by_its_rule(app, city, caplog):
     assert [(r.path, r.status) for r in access] == [("/tickets/<int:ticket_id>", 404)]
 
 
+def test_an_address_that_matches_no_route_is_not_logged_as_typed(client, caplog):
+    caplog.set_level(logging.INFO)
+    assert client.get(f"/people/{PHONE}").status_code == 404
+    access = [r for r in caplog.records if r.name == "anqi.access"]
+    assert [(r.path, r.status) for r in access] == [("-", 404)]
+    assert not [r for r in caplog.records if PHONE in r.getMessage()]
+
+
 def test_probes_are_logged_at_debug_only(client, caplog):
     caplog.set_level(logging.INFO)
     client.get("/healthz")

@@ -1,9 +1,6 @@
 """The Prometheus metrics anqi keeps, in one process or across several
 (served at ``/metrics`` by core.observability.scrape, in the text format).
 
-Off (404) unless ``METRICS_TOKEN`` is set; then a scrape sends
-``Authorization: Bearer <token>``. No login, no session, no audit entry.
-
 Metrics:
 
 - ``anqi_http_request_duration_seconds`` (histogram; labels ``endpoint`` (the
