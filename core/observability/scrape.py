@@ -6,7 +6,9 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from core.extensions import db
 from core.observability import checks, metrics, request_log
+from core.tickets.queues import count_overdue
 from core.web import public
 
 log = logging.getLogger("anqi.observability")
@@ -28,8 +30,6 @@ class _StateMetrics:
 
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
-
-        from core.tickets.queues import count_overdue
 
         up = GaugeMetricFamily("anqi_dependency_up", "Whether a dependency answered this scrape",
                                labels=("dependency",))
@@ -83,8 +83,6 @@ def scrape():
     try:
         body = generate_latest(scrape_registry())
     finally:
-        from core.extensions import db
-
         db.session.rollback()   # the overdue count's transaction
     return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
 
