@@ -312,6 +312,13 @@ def test_the_queue_depth_counts_waiting_jobs(make_app, tmp_path):
     assert metrics_of(scrape(app.test_client()))[("anqi_job_queue_depth", frozenset())] == 2
 
 
+def test_an_invented_method_makes_no_new_series(client):
+    assert client.open("/healthz", method="BREW").status_code == 405
+    labels = {dict(labels).get("method") for name, labels in metrics_of(scrape(client))
+              if name == "anqi_http_request_duration_seconds_count"}
+    assert "BREW" not in labels and "other" in labels
+
+
 def test_a_scrape_with_the_queue_down_still_answers(make_app):
     app = make_app(METRICS_TOKEN=TOKEN, HUEY_URL=CLOSED_PORT_REDIS, HUEY_IMMEDIATE=False)
     samples = metrics_of(scrape(app.test_client()))

@@ -35,6 +35,9 @@ log = logging.getLogger("anqi.observability")
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
+# Label values come from a closed set: a client inventing methods must not make new series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 _instruments = None   # this process's metrics, made once (see instruments)
 
 
@@ -126,7 +129,8 @@ def _start(app, **_extra):
 def _observe(response):
     started = g.get("anqi_metrics_started")
     if started is not None:
-        instruments().latency.labels(endpoint=request.endpoint or "none", method=request.method,
+        method = request.method if request.method in METHODS else "other"
+        instruments().latency.labels(endpoint=request.endpoint or "none", method=method,
                                      status=f"{response.status_code // 100}xx").observe(time.perf_counter() - started)
     return response
 
