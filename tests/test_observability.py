@@ -344,7 +344,7 @@ def test_a_metrics_folder_is_not_taken_once_the_library_counts_per_process(tmp_p
 # --- several processes -----------------------------------------------------------------------------
 
 PROCESSES = textwrap.dedent('''
-    """master DIR URL: as gunicorn's master would (prepare the folder, start
+    """master DIR URL: as `anqi serve`'s master would (build the app, prepare the folder, start
     the workers, note an exit); worker N URL: serve N /healthz requests and
     print its pid; scraper N URL: the same, then print a /metrics answer."""
     import json, os, subprocess, sys
@@ -357,6 +357,8 @@ PROCESSES = textwrap.dedent('''
         return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "METRICS_TOKEN": "t"})
 
     if role == "master":
+        app()   # `anqi serve` builds the app in the master before it forks
+        assert "prometheus_client" not in sys.modules
         from core.observability.metrics import prepare_multiprocess_dir, process_exited
         prepare_multiprocess_dir(Path(sys.argv[2]))
         worker = subprocess.run([sys.executable, __file__, "worker", "2", url], check=True, capture_output=True,

@@ -26,6 +26,7 @@ gunicorn's master must not fix the library's mode before the variable is set.
 """
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +40,7 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 _instruments = None   # this process's metrics, made once (see instruments)
+_making = threading.Lock()
 
 
 def prepare_multiprocess_dir(path: Path) -> None:
@@ -108,9 +110,14 @@ class _Instruments:
 
 
 def instruments() -> _Instruments:
+    """This process's instruments, made at their first use: in a gunicorn
+    worker, after the fork (``anqi serve`` builds the app in the master too,
+    where prometheus_client must not be imported yet)."""
     global _instruments
     if _instruments is None:
-        _instruments = _Instruments()
+        with _making:
+            if _instruments is None:
+                _instruments = _Instruments()
     return _instruments
 
 
@@ -141,7 +148,6 @@ def _end(_exc):
 
 
 def init_app(app) -> None:
-    instruments()
     request_started.connect(_start, app)
     app.after_request(_observe)
     app.teardown_request(_end)
