@@ -66,7 +66,7 @@ def test_healthz_answers_ok_with_no_cookie_and_no_audit_entry(app, client):
 def test_readyz_answers_ok_when_the_database_and_the_queue_answer(app, client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+    assert response.get_json() == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
     assert "Set-Cookie" not in response.headers
 
 

@@ -39,7 +39,7 @@ def readyz():
         else:
             results[name] = "ok"
     ready = all(value == "ok" for value in results.values())
-    response = jsonify(status="ok" if ready else "unavailable", checks=results)
+    response = jsonify(status="ready" if ready else "unavailable", checks=results)
     response.status_code = 200 if ready else 503
     return _no_store(response)
 
