@@ -79,12 +79,14 @@ def run(host, port, worker):
     from werkzeug.serving import run_simple
 
     from core import tasks
+    from core.observability.request_log import QuietRequestHandler
 
     consumer = tasks.start_embedded_consumer() if worker else None
     click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
     try:
         # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True,
+                   request_handler=QuietRequestHandler)  # anqi.access logs each request, without its query
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets a running job finish (10 s at most)
