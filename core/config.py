@@ -76,6 +76,7 @@ class Defaults:
     # Monitoring (docs/operations.md, "Monitoring")
     LOG_FORMAT = "text"              # "json" in production: one JSON object a line (ANQI_LOG_FORMAT)
     LOG_LEVEL = "INFO"
+    METRICS_DIR = None               # several processes' metrics files; <instance>/metrics when unset
     METRICS_TOKEN = None             # /metrics answers only with "Authorization: Bearer <token>"; off when unset
 
 
