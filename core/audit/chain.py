@@ -55,6 +55,18 @@ def hash_of(row) -> str:
                       row.object_type, row.object_id, row.result, row.detail)
 
 
+LOCK_KEY = 0x616E716961756469  # the advisory lock audit_chain_head() takes (migration core_0007)
+
+
+def lock(connection) -> None:
+    """Become the chain's only writer now, before the change is written rather
+    than when its entry is: for writes that other, audited transactions make
+    after taking the lock, so that every transaction takes the two in one order.
+    The lock is held until the transaction ends; taking it again is free."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
 def head(connection) -> str:
     """The hash the next entry follows: the newest entry's, else the newest
     anchor's (everything was archived), else GENESIS. On PostgreSQL, first make

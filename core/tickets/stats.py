@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from core.audit import chain
 from core.extensions import db
 from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket, TicketStatDay, TicketStatMonth
@@ -109,6 +110,10 @@ def _count_changes(session, _context) -> None:
                 acc[i] += sign * n
     deltas = {key: counts for key, counts in deltas.items() if any(counts)}
     if deltas:
+        # Ticket changes are audited, and most flush their audit entry with the change,
+        # taking the chain's lock before these rows; registering (and the sweep) flush the
+        # ticket first. Take the lock here too, or two such transactions deadlock.
+        chain.lock(session.connection())
         apply(session.connection(), deltas)
 
 
