@@ -307,6 +307,8 @@ def main(argv=None) -> int:
     text = report.markdown(options, facts, builds, runs, login_limit=None if options.url else LOGIN_RATE_LIMIT)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
+    output.with_suffix(".json").write_text(json.dumps({"facts": facts, "builds": builds, "runs": runs}, default=str),
+                                           encoding="utf-8")
     print(text)
     print(f"Written to {output} (locust's own files and the servers' logs: {workdir})")
     failures = sum(run["locust"]["failures"] for run in runs)

@@ -101,7 +101,7 @@ def markdown(options, facts, builds, runs, login_limit=None) -> str:
                          f"{_batch(run)} |")
         lines.append("")
     for run in runs:
-        lines += _run(run)
+        lines += _run(run, verdict=options.soak)
     return "\n".join(lines) + "\n"
 
 
@@ -127,7 +127,7 @@ def _batch(run):
             f"({'within' if batch['within_run'] else 'after'} the run; {state.get('failed', 0)} failed)")
 
 
-def _run(run) -> list[str]:
+def _run(run, verdict: bool) -> list[str]:
     result = run["locust"]
     total = result["total"]
     lines = [f"## {_title(run)}", ""]
@@ -160,16 +160,28 @@ def _run(run) -> list[str]:
     roles = memory(run.get("samples") or [])
     if roles:
         lines += [f"Resident memory ({len(run['samples'])} samples): peak of one process, and of the role's "
-                  "processes together, in the first and the second half of the run.", "",
+                  "processes together, in the first and the second half of the run"
+                  + (f"; it levels off when the second half's peak of one process is within "
+                     f"{LEVELS_OFF - 1:.0%} of the first half's." if verdict else "."), "",
                   "| processes | seen | one: 1st half MiB | one: 2nd half MiB | all: 1st half MiB | "
-                  "all: 2nd half MiB | levels off |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+                  "all: 2nd half MiB |" + (" levels off |" if verdict else ""),
+                  "| --- | ---: | ---: | ---: | ---: | ---: |" + (" --- |" if verdict else "")]
         for role, m in roles.items():
             lines.append(f"| {role} | {m['processes']} | {m['first_peak'] / 1024:.0f} | {m['second_peak'] / 1024:.0f} | "
-                         f"{m['first_total'] / 1024:.0f} | {m['second_total'] / 1024:.0f} | "
-                         f"{'yes' if m['levels_off'] else '**no**'} |")
+                         f"{m['first_total'] / 1024:.0f} | {m['second_total'] / 1024:.0f} |"
+                         + (f" {'yes' if m['levels_off'] else '**no**'} |" if verdict else ""))
         lines.append("")
-        if "worker_restarts" in run:
+        if verdict:
+            lines += ["Samples (MiB; the largest single process of the role, and all together):", "",
+                      "| minute | " + " | ".join(roles) + " | load |", "| ---: |" + " ---: |" * (len(roles) + 1)]
+            for s in run["samples"]:
+                cells = []
+                for role in roles:
+                    values = s["rss"].get(role) or {0: 0}
+                    cells.append(f"{max(values.values()) / 1024:.0f} / {sum(values.values()) / 1024:.0f}")
+                lines.append(f"| {s['t'] / 60:.1f} | " + " | ".join(cells) + f" | {s['load']:.2f} |")
+            lines.append("")
+        if verdict and "worker_restarts" in run:
             lines.append(f"The job worker restarted itself {run['worker_restarts']} time(s) (--max-jobs); "
                          "a web worker process counted in “seen” beyond the configured number was a recycled one.")
             lines.append("")
