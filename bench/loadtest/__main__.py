@@ -288,6 +288,8 @@ def main(argv=None) -> int:
         if options.sqlite:
             builds["SQLite"] = data.ensure(sqlite_reference, options.enterprises, options.tickets, options.seed,
                                            options.rebuild, log)
+            if options.letters:
+                data.stock(sqlite_reference, options.letters, log)
         if options.postgresql:
             flush_redis(redis_url)
             env = data.environment(pg_url, HUEY_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url,
