@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import signal
 import sqlite3
 import subprocess
@@ -208,6 +209,7 @@ def one_run(options, label: str, database_url: str, env: dict, workers: int, hue
                                "seconds": (watcher.batch_done_at - queued_at) if watcher.batch_done_at else None,
                                "within_run": bool(watcher.batch_done_at and watcher.batch_done_at <= run_end)}
         result["samples"] = watcher.samples
+        result["run_seconds"] = run_end - watcher.began
         result["worker_restarts"] = (folder / "worker.log").read_text(errors="replace").count("restarts after")
     finally:
         processes.stop(server, signal.SIGTERM)
@@ -217,10 +219,13 @@ def one_run(options, label: str, database_url: str, env: dict, workers: int, hue
 
 
 def _log_errors(path: Path) -> list[str]:
+    """The error lines of a log: Flask's "ERROR in app" lines and the exceptions' last lines."""
     if not path.exists():
         return []
+    exception = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Detected|Violation|Timeout)\b.*")
     lines = path.read_text(errors="replace").splitlines()
-    return [line[:300] for line in lines if "Traceback" in line or " ERROR " in line or "[CRITICAL]" in line][:20]
+    return [line[:300] for line in lines if " ERROR " in line or "ERROR in" in line or "[CRITICAL]" in line
+            or exception.match(line)][:20]
 
 
 def url_run(options, folder: Path) -> dict:
@@ -256,6 +261,7 @@ def url_run(options, folder: Path) -> dict:
                            "seconds": (watcher.batch_done_at - queued_at) if watcher.batch_done_at else None,
                            "within_run": bool(watcher.batch_done_at and watcher.batch_done_at <= run_end)}
     result["samples"] = watcher.samples
+    result["run_seconds"] = run_end - watcher.began
     return result
 
 

@@ -37,12 +37,14 @@ def _ms(value):
         return None
 
 
-def memory(samples: list[dict]) -> dict:
+def memory(samples: list[dict], run_seconds: float | None = None) -> dict:
     """Per role: peak RSS of any one process and of the role's processes together, in
-    the first and second half of the run; processes seen (recycled ones included)."""
+    the first and second half of the run (samples taken later, while an unfinished
+    batch was awaited without load, are left out); processes seen (recycled ones included)."""
+    end = run_seconds or (samples[-1]["t"] if samples else 0)
+    samples = [s for s in samples if s["t"] <= end]
     if len(samples) < 2:
         return {}
-    end = samples[-1]["t"]
     roles = {}
     for role in samples[0]["rss"]:
         halves = {"first": [], "second": []}
@@ -83,8 +85,11 @@ def markdown(options, facts, builds, runs, login_limit=None) -> str:
         lines.append(f"- The login rate limit is raised to “{login_limit}” for the run "
                      "(ANQI_AUTH_LOGIN_RATE_LIMIT): every simulated user logs in from 127.0.0.1.")
     if options.max_requests is not None or options.max_jobs:
-        lines.append(f"- Recycling: anqi serve --max-requests {options.max_requests}, "
-                     f"anqi worker --max-jobs {options.max_jobs or 0} (a job is {10} letters).")
+        missing = [run for run in runs if run.get("worker_command") and "--max-jobs" not in run["worker_command"]]
+        lines.append(f"- Recycling: web workers after {options.max_requests} requests (gunicorn's max-requests), "
+                     f"the job worker after {options.max_jobs or 0} jobs (a job is 10 letters)"
+                     + (" — **not applied**: this checkout's `anqi worker` has no --max-jobs." if missing and
+                        options.max_jobs else "."))
     for name, built in builds.items():
         how = "reused" if built.get("reused") else "built now"
         lines.append(f"- {name} data: `anqi demo --enterprises {built['enterprises']} --tickets {built['tickets']} "
@@ -157,7 +162,7 @@ def _run(run, verdict: bool) -> list[str]:
     if run.get("server_log_errors"):
         lines += ["Errors in the server's and worker's logs (first 20):", "", "```"]
         lines += run["server_log_errors"] + ["```", ""]
-    roles = memory(run.get("samples") or [])
+    roles = memory(run.get("samples") or [], run.get("run_seconds"))
     if roles:
         lines += [f"Resident memory ({len(run['samples'])} samples): peak of one process, and of the role's "
                   "processes together, in the first and the second half of the run"
@@ -179,7 +184,8 @@ def _run(run, verdict: bool) -> list[str]:
                 for role in roles:
                     values = s["rss"].get(role) or {0: 0}
                     cells.append(f"{max(values.values()) / 1024:.0f} / {sum(values.values()) / 1024:.0f}")
-                lines.append(f"| {s['t'] / 60:.1f} | " + " | ".join(cells) + f" | {s['load']:.2f} |")
+                after = " (after the run)" if run.get("run_seconds") and s["t"] > run["run_seconds"] else ""
+                lines.append(f"| {s['t'] / 60:.1f}{after} | " + " | ".join(cells) + f" | {s['load']:.2f} |")
             lines.append("")
         if verdict and "worker_restarts" in run:
             lines.append(f"The job worker restarted itself {run['worker_restarts']} time(s) (--max-jobs); "
