@@ -35,7 +35,7 @@ def register(app) -> None:
     from core.tasks import worker
     from core.tickets.cli import tickets
 
-    for command in (run, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
+    for command in (run, serve, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
                     backup, restore, audit):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
@@ -87,6 +87,33 @@ def run(host, port, worker):
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets a running job finish (10 s at most)
+
+
+@click.command("serve")
+@click.option("--bind", help="Address to listen on, host:port or unix:/path (default 127.0.0.1:8000; ANQI_SERVE_BIND).")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Worker processes (default: 2 per CPU core + 1; ANQI_SERVE_WORKERS).")
+@click.option("--timeout", type=click.IntRange(5, 3600),
+              help="Seconds a request may run before its worker is replaced (default 60).")
+@click.option("--max-requests", type=click.IntRange(0, 10**7),
+              help="Replace a worker after this many requests, 0 never (default 5000).")
+@with_appcontext
+def serve(bind, workers, timeout, max_requests):
+    """Serve anqi in production: gunicorn with several worker processes (run `anqi worker` beside it)."""
+    from core import health, serving
+    from core.database import SchemaMismatch, check_schema
+    from core.extensions import db
+
+    try:
+        check_schema()
+    except SchemaMismatch as exc:
+        fail(exc)
+    for warning in health.warnings() + serving.configuration_warnings(current_app.config):
+        click.secho("Warning: " + warning, fg="yellow", err=True)
+    options = serving.ServeOptions.from_config(current_app.config, bind=bind, workers=workers, timeout=timeout,
+                                               max_requests=max_requests)
+    db.engine.dispose()  # the workers open their own connections; none may be inherited across the fork
+    serving.serve(options)
 
 
 @click.group("plugins")

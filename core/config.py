@@ -12,6 +12,15 @@ class Defaults:
     SECRET_KEY = None  # read from or written to instance/secret_key when unset
     SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/anqi.db when unset
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL connections per process (each gunicorn worker and each `anqi worker`):
+    # up to DB_POOL_SIZE kept open, DB_MAX_OVERFLOW more at a peak (docs/operations.md, "PostgreSQL").
+    DB_POOL_SIZE = 5
+    DB_MAX_OVERFLOW = 5
+    DB_POOL_RECYCLE_SECONDS = 3600
+    # Stored files (attachments, issued PDFs, imports waiting for confirmation): <instance> when
+    # unset; a shared volume when several machines serve. ATTACHMENT_DIR and DOCUMENT_STORAGE
+    # still name one kind of file elsewhere.
+    STORAGE_DIR = None
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")
@@ -25,8 +34,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024   # one ticket attachment (ANQI_ATTACHMENT_MAX_BYTES)
     ATTACHMENT_MAX_FILES = 10                 # files sent at once
-    ATTACHMENT_DIR = None                     # <instance>/attachments when unset
-    DOCUMENT_STORAGE = None                   # issued PDFs; <instance>/documents when unset
+    ATTACHMENT_DIR = None                     # <storage>/attachments when unset
+    DOCUMENT_STORAGE = None                   # issued PDFs; <storage>/documents when unset
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # how the intranet reaches anqi: QR codes on issued PDFs point here
     # Fonts of the PDF documents, by fontconfig family name (`fc-list : family`); rendering refuses
     # a family that is not installed. A real 仿宋/小标宋 is used by naming it here, e.g.
@@ -52,14 +61,18 @@ class Defaults:
     AUTH_LOGIN_RATE_LIMIT = "20 per minute"  # login POSTs per client address
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://… when several workers serve
+    HUEY_URL = None                 # the job queue: <instance>/huey.db when unset; redis://host:6379/0 scaled out
+    WORKER_MAX_JOBS = 0             # `anqi worker` restarts itself after this many jobs (0: never)
+    # `anqi serve` (core/serving.py); the command's options win over these.
+    SERVE_BIND = None
+    SERVE_WORKERS = None
+    SERVE_TIMEOUT = None
+    SERVE_MAX_REQUESTS = None
     PLUGIN_PACKAGE = "plugins"
     PLUGIN_ENTRY_POINT_GROUP = "anqi.plugins"
     AUDIT_RETENTION_DAYS = 180       # audit entries kept in the database; never fewer than 180 days
     AUDIT_ARCHIVE_DIR = None         # signed archives of older entries; <instance>/audit-archive when unset
     AUDIT_SIGNING_KEY_FILE = None    # Ed25519 private key (PEM); <instance>/audit-signing-key.pem when unset
-    # When true the app refuses to serve while the database schema is not at the
-    # migrations' head (the `run` and `serve` commands set it).
-    CHECK_SCHEMA_ON_START = False
 
 
 def load(app, overrides=None):
@@ -73,10 +86,26 @@ def load(app, overrides=None):
         app.config.update(overrides)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "anqi.db")
+    _pool(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     from core.audit.retention import enforce_minimum
     enforce_minimum(app.config)
+
+
+def _pool(config) -> None:
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return  # SQLite connections are files, not server sessions: SQLAlchemy's own pool suits them
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_size", int(config["DB_POOL_SIZE"]))
+    options.setdefault("max_overflow", int(config["DB_MAX_OVERFLOW"]))
+    options.setdefault("pool_recycle", int(config["DB_POOL_RECYCLE_SECONDS"]))
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def storage_root(app) -> Path:
+    """Where stored files live (``STORAGE_DIR``, else the instance folder)."""
+    return Path(app.config.get("STORAGE_DIR") or app.instance_path)
 
 
 def _instance_secret(instance: Path) -> str:

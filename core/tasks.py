@@ -17,16 +17,20 @@ consumer runs in ``anqi worker`` and, for the one-process embedded set-up, in
 a background thread of ``anqi run``. Nothing here holds state another process
 needs: the queue and the schedule are in the storage.
 """
+import itertools
 import logging
+import os
+import signal
 import sys
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from huey import Huey, crontab
+from huey import Huey, crontab, signals
 from huey.consumer import Consumer
 from huey.exceptions import ConfigurationError
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -145,8 +149,10 @@ def start_embedded_consumer(workers: int = 1, periodic: bool = True) -> Embedded
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads running tasks.")
 @click.option("--no-periodic", is_flag=True, help="Do not schedule the periodic jobs (the sweep).")
+@click.option("--max-jobs", type=click.IntRange(0), default=None,
+              help="Restart the process after this many jobs, 0 never (default: WORKER_MAX_JOBS, 0).")
 @with_appcontext
-def worker(workers, no_periodic):
+def worker(workers, no_periodic, max_jobs):
     """Run the background jobs: the deadline sweep every 5 minutes, and queued tasks."""
     from core.database import SchemaMismatch, check_schema
 
@@ -164,7 +170,28 @@ def worker(workers, no_periodic):
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
                  storage=_redact(storage)))
+    if max_jobs is None:
+        max_jobs = int(current_app.config.get("WORKER_MAX_JOBS") or 0)
+    if max_jobs:
+        recycle_after(max_jobs)
     huey.create_consumer(workers=workers, periodic=not no_periodic, worker_type="thread").run()
+
+
+def recycle_after(max_jobs: int) -> None:
+    """Restart this worker process after ``max_jobs`` jobs, so that memory a long
+    run gathers (fonts and layouts of PDF rendering, caches of libraries) is
+    given back. It asks for huey's own graceful restart (SIGHUP): running jobs
+    finish, then the process executes itself again with the same arguments."""
+    done = itertools.count(1)
+    lock = threading.Lock()
+
+    @huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR)
+    def _count(signal_name, task, exc=None):
+        with lock:
+            n = next(done)
+        if n == max_jobs:
+            log.info("worker restarts after %d jobs", n)
+            os.kill(os.getpid(), signal.SIGHUP)
 
 
 def _redact(url: str) -> str:

@@ -81,6 +81,12 @@ def _reset_postgres(url: str, metadata, seeded) -> None:
     engine.dispose()
 
 
+def on_databases(*kinds: str):
+    """Run a test on only these of the suite's databases ("sqlite", "postgresql"),
+    for what one kind alone has; a kind not configured is left out, not skipped."""
+    return pytest.mark.parametrize("database_url", [k for k in kinds if k in BACKENDS], indirect=True)
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path, sqlite_template):
     if request.param == "sqlite":

@@ -23,7 +23,7 @@ from core.extensions import db
 from core.org.actor import Actor, shell_actor
 from core.registry import services as registry
 from core.tickets import services as tickets
-from tests.conftest import actor_for, login
+from tests.conftest import actor_for, login, on_databases
 from tests.helpers import code, count, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
@@ -102,9 +102,9 @@ def test_entries_added_in_one_transaction_chain_in_id_order(app, city):
     assert verify().intact
 
 
+# SQLite serialises writers with BEGIN IMMEDIATE; the advisory lock is PostgreSQL's.
+@on_databases("postgresql")
 def test_concurrent_writers_keep_one_chain(app, city):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; the advisory lock is PostgreSQL's")
     writers, each = 6, 15
     errors, barrier = [], threading.Barrier(writers)
 

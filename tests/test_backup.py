@@ -25,7 +25,7 @@ from core.registry import services as registry
 from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.models import TicketAttachment
-from tests.conftest import actor_for
+from tests.conftest import actor_for, on_databases
 from tests.helpers import code
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
@@ -197,11 +197,10 @@ def test_a_backup_taken_while_another_process_writes_restores_whole(app, stored,
     assert any(e["path"].endswith(".pdf") for e in manifest["files"])
 
 
+@on_databases("sqlite")  # the schema check is the same on PostgreSQL; one database is enough
 def test_a_set_whose_schema_is_older_restores_and_asks_for_an_upgrade(tmp_path, monkeypatch, target):
     import flask_migrate
 
-    if target.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the schema check is the same on PostgreSQL; one database is enough")
     monkeypatch.setenv("ANQI_INSTANCE_PATH", str(tmp_path / "old"))
     old = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}", "TESTING": True})
     with old.app_context():
@@ -329,8 +328,6 @@ def test_verify_answers(app, city, tmp_path):
 
 @pytest.fixture
 def fake_tool(app, tmp_path, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("pg_dump is used on PostgreSQL only")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
 
@@ -343,12 +340,14 @@ def fake_tool(app, tmp_path, monkeypatch):
     return install
 
 
+@on_databases("postgresql")  # pg_dump is used on PostgreSQL only
 def test_a_missing_pg_dump_is_named(app, city, fake_tool, tmp_path):
     result = cli(app, "backup", "--out", tmp_path / "sets")
     assert result.exit_code == 1 and "pg_dump" in result.output and "postgresql-client" in result.output
     assert not any((tmp_path / "sets").iterdir())
 
 
+@on_databases("postgresql")
 def test_a_pg_dump_older_than_the_server_is_refused(app, city, fake_tool, tmp_path):
     fake_tool("pg_dump", "9.6")
     result = cli(app, "backup", "--out", tmp_path / "sets")

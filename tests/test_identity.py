@@ -2,7 +2,9 @@
 the login rate limit, server-side sessions (timeouts, a new session at login,
 ended on disable, password change and by the administrator), the TOTP second
 factor with recovery codes, and the forced password change."""
+import os
 import re
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -228,6 +230,25 @@ def test_too_many_logins_from_one_address_get_429_in_chinese(make_app, city):
         assert post_login(other, "desk_b").status_code == 302  # another address is not held up
         [entry] = entries("auth.rate_limited")  # audited once per address and minute
         assert (entry.address, entry.result) == ("127.0.0.1", "denied")
+
+
+SHARED_LIMIT_STORES = ["memory"] + (["redis"] if os.environ.get("ANQI_TEST_REDIS_URL") else [])
+
+
+@pytest.mark.parametrize("store", SHARED_LIMIT_STORES)
+def test_the_rate_limit_counts_across_worker_processes_only_in_a_shared_store(make_app, city, store):
+    """Two apps stand for two worker processes: with Redis they count one address's
+    attempts together; in memory each counts alone (hence Redis when several serve)."""
+    uri = os.environ.get("ANQI_TEST_REDIS_URL") if store == "redis" else "memory://"
+    settings = dict(RATELIMIT_ENABLED=True, AUTH_LOGIN_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=uri,
+                    RATELIMIT_KEY_PREFIX=f"anqi-test-{uuid.uuid4().hex}")
+    first, second = make_app(**settings), make_app(**settings)
+    with first.app_context():
+        for _ in range(3):
+            assert post_login(fresh_client(first), "desk_a", "Wrong-1x").status_code == 200
+    with second.app_context():
+        response = post_login(fresh_client(second), "desk_a", PASSWORD)
+    assert response.status_code == (429 if store == "redis" else 302)
 
 
 # --- sessions --------------------------------------------------------------------------------------

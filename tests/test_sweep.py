@@ -17,7 +17,7 @@ from core.tickets import deadlines
 from core.tickets import services as tickets
 from core.tickets.models import Ticket, TicketEvent, TicketStatMonth
 from core.tickets.sweep import COLUMNS, WATCHED_STATUSES, sweep
-from tests.conftest import actor_for
+from tests.conftest import actor_for, on_databases
 from tests.helpers import code, count
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
@@ -180,9 +180,8 @@ def test_a_missed_supervision_deadline(city, enterprise):
     assert event.data["deadlines"] == ["supervision"]
 
 
+@on_databases("sqlite")  # the plan is checked on SQLite
 def test_the_sweep_reads_open_tickets_through_the_status_index(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the plan is checked on SQLite")
     query = select(*COLUMNS).where(Ticket.status.in_(WATCHED_STATUSES), Ticket.overdue.is_(False))
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = " ".join(row[3] for row in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))

@@ -310,7 +310,9 @@ def sign_off(actor, document_id) -> Document:
 
 
 def storage() -> Path:
-    return Path(current_app.config.get("DOCUMENT_STORAGE") or Path(current_app.instance_path) / "documents")
+    from core.config import storage_root
+
+    return Path(current_app.config.get("DOCUMENT_STORAGE") or storage_root(current_app) / "documents")
 
 
 def verification_url(code: str) -> str:

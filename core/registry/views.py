@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.config import storage_root
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.forms import apply_errors
 from core.plugins.services import call_for_unit
@@ -173,7 +174,7 @@ UPLOAD_LIFETIME_SECONDS = 24 * 3600
 
 
 def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
+    path = storage_root(current_app) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -207,9 +207,11 @@ def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
 # --- storing and reading ---------------------------------------------------------
 
 def folder() -> Path:
-    """Where attachments are kept: outside the web root, in the instance folder."""
+    """Where attachments are kept: outside the web root, in the storage folder."""
+    from core.config import storage_root
+
     configured = current_app.config.get("ATTACHMENT_DIR")
-    path = Path(configured) if configured else Path(current_app.instance_path) / "attachments"
+    path = Path(configured) if configured else storage_root(current_app) / "attachments"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -1,0 +1,89 @@
+"""``anqi serve``: the production web server (gunicorn) in front of the app.
+
+The master process checks the schema once and then forks the workers; each
+worker builds its own application (``core.create_app``) so that no database
+connection, Redis connection or thread crosses a fork. Settings come from the
+command line, else from ``SERVE_*`` settings (``ANQI_SERVE_WORKERS`` …), else
+the defaults below. ``kill -HUP <master>`` (systemd's ``reload``) starts new
+workers with the code and configuration on disk and lets the old ones finish
+their requests; SIGTERM stops gracefully within ``graceful_timeout``.
+"""
+import multiprocessing
+from dataclasses import dataclass
+
+from gunicorn.app.base import BaseApplication
+
+
+def default_workers() -> int:
+    """gunicorn's rule of thumb for sync workers: two per core, plus one."""
+    return 2 * multiprocessing.cpu_count() + 1
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    bind: str = "127.0.0.1:8000"
+    workers: int = 0                 # 0: default_workers()
+    timeout: int = 60                # a request (a long PDF dossier included) that runs longer is killed
+    graceful_timeout: int = 30       # on SIGTERM/HUP, the time running requests get to finish
+    keepalive: int = 5               # behind nginx, which keeps connections to upstreams open
+    max_requests: int = 5000         # a worker is replaced after this many requests (0: never) …
+    max_requests_jitter: int = 500   # … give or take this many, so workers do not all restart at once
+
+    @classmethod
+    def from_config(cls, config, **given) -> "ServeOptions":
+        """Command-line values win over ``SERVE_*`` settings, which win over the defaults."""
+        values = {}
+        for name in cls.__dataclass_fields__:
+            if given.get(name) is not None:
+                values[name] = given[name]
+            elif config.get(f"SERVE_{name.upper()}") is not None:
+                values[name] = config[f"SERVE_{name.upper()}"]
+        options = cls(**values)
+        if not options.workers:
+            options = cls(**{**values, "workers": default_workers()})
+        return options
+
+
+class Server(BaseApplication):
+    """gunicorn driven from Python instead of a gunicorn.conf.py, so that
+    ``anqi serve`` takes the same ``ANQI_*`` configuration as every command."""
+
+    def __init__(self, options: ServeOptions):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        settings = {
+            "bind": [self.options.bind],
+            "workers": self.options.workers,
+            "worker_class": "sync",
+            "timeout": self.options.timeout,
+            "graceful_timeout": self.options.graceful_timeout,
+            "keepalive": self.options.keepalive,
+            "max_requests": self.options.max_requests,
+            "max_requests_jitter": self.options.max_requests_jitter if self.options.max_requests else 0,
+            "proc_name": "anqi",
+            "control_socket_disable": True,  # systemd and signals manage it; no socket in $HOME
+            "accesslog": None,          # the app logs each request itself, with its request id
+            "errorlog": "-",
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from core import create_app
+
+        return create_app()
+
+
+def configuration_warnings(config) -> list[str]:
+    """What would go wrong with several worker processes under this configuration."""
+    found = []
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and config.get("RATELIMIT_ENABLED"):
+        found.append("The login rate limit is counted in each worker process's memory, so each address gets "
+                     "it once per worker. Set ANQI_RATELIMIT_STORAGE_URI=redis://host:6379/1.")
+    return found
+
+
+def serve(options: ServeOptions) -> None:
+    Server(options).run()

@@ -1,0 +1,119 @@
+"""`anqi serve`: gunicorn workers on the test's database, a graceful reload and
+stop; the settings a deployment gives by environment (workers, pool, storage)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from core import config as config_module
+from core import serving
+from core.documents import services as documents
+from core.extensions import db
+from core.tickets import attachments
+from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
+
+ANQI = Path(sys.executable).with_name("anqi")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def wait_for(url: str, seconds: int = 120) -> tuple[int, str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return get(url)
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def worker_pids(master: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
+    return {int(p) for p in out.split()}
+
+
+def test_anqi_serve_runs_workers_reloads_and_stops_gracefully(app, city, tmp_path):
+    port = free_port()
+    env = {**os.environ, "ANQI_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "ANQI_INSTANCE_PATH": app.instance_path, "ANQI_SERVE_WORKERS": "2"}
+    db.session.rollback()  # no SQLite lock held by the test while the workers start
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen([str(ANQI), "serve", "--bind", f"127.0.0.1:{port}"], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        status, page = wait_for(f"http://127.0.0.1:{port}/login")
+        assert status == 200 and 'name="username"' in page
+        first = worker_pids(server.pid)
+        assert len(first) == 2  # ANQI_SERVE_WORKERS
+        server.send_signal(signal.SIGHUP)  # systemctl reload: new workers, the old ones finish
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (worker_pids(server.pid) & first or len(worker_pids(server.pid)) < 2):
+            time.sleep(0.3)
+        assert not worker_pids(server.pid) & first and len(worker_pids(server.pid)) == 2
+        assert wait_for(f"http://127.0.0.1:{port}/login")[0] == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "Listening at: http://127.0.0.1:%d" % port in output, output
+    # The login rate limit in process memory would count per worker: the command says so.
+    assert "ANQI_RATELIMIT_STORAGE_URI" in output
+
+
+def test_anqi_serve_refuses_a_database_behind_the_code(tmp_path):
+    env = {**os.environ, "ANQI_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+           "ANQI_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run([str(ANQI), "serve", "--bind", f"127.0.0.1:{free_port()}"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "anqi db upgrade" in result.stderr
+
+
+def test_serve_options_come_from_the_command_then_the_settings_then_the_defaults():
+    options = serving.ServeOptions.from_config({"SERVE_WORKERS": 3, "SERVE_TIMEOUT": 90}, workers=None,
+                                               timeout=30, bind=None)
+    assert (options.workers, options.timeout, options.bind) == (3, 30, "127.0.0.1:8000")
+    assert serving.ServeOptions.from_config({}).workers == serving.default_workers()
+
+
+def test_postgresql_connections_are_pooled_per_process_as_configured(make_app):
+    config = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://anqi@db.local/anqi", "DB_POOL_SIZE": 3,
+              "DB_MAX_OVERFLOW": 2, "DB_POOL_RECYCLE_SECONDS": 600,
+              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+    config_module._pool(config)
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True, "pool_size": 3, "max_overflow": 2,
+                                                   "pool_recycle": 600}
+    sqlite = {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db", "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+    config_module._pool(sqlite)
+    assert sqlite["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+
+
+def test_stored_files_go_under_the_storage_folder(make_app, tmp_path):
+    shared = tmp_path / "shared-volume"
+    app = make_app(STORAGE_DIR=str(shared))
+    with app.app_context():
+        assert attachments.folder() == shared / "attachments"
+        assert documents.storage() == shared / "documents"
+    app = make_app(STORAGE_DIR=str(shared), DOCUMENT_STORAGE=str(tmp_path / "pdfs"))
+    with app.app_context():
+        assert documents.storage() == tmp_path / "pdfs"  # one kind may still live elsewhere
