@@ -300,6 +300,8 @@ def main(argv=None) -> int:
             flush_redis(redis_url)
             env = data.environment(pg_url, HUEY_URL=redis_url, RATELIMIT_STORAGE_URI=redis_url,
                                    AUTH_LOGIN_RATE_LIMIT=LOGIN_RATE_LIMIT)
+            if options.max_requests:  # anqi serve's default jitter (500) would hide a small --max-requests
+                env["ANQI_SERVE_MAX_REQUESTS_JITTER"] = str(max(1, options.max_requests // 10))
             log(f"PostgreSQL, {options.workers} workers:")
             runs.append(one_run(options, "PostgreSQL", pg_url, env, options.workers, redis_url,
                                 workdir / "postgresql"))

