@@ -242,6 +242,8 @@ def url_run(options, folder: Path) -> dict:
         ids = data.signed_letters(database_url, huey_url, options.letters)
     elif options.letters:
         result["batch_skipped"] = "ANQI_DATABASE_URL is not set in the driver's environment"
+    result["found"] = {role: [f"{p.pid} ({' '.join(Path(c).name for c in p.cmdline()[1:4])})" for p in found]
+                       for role, found in processes.roles().items()}
     result["load_before"] = processes.load_average()
     batch_id = data.queue_batch(database_url, huey_url, ids) if ids else None
     queued_at = time.time()

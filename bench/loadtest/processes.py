@@ -62,16 +62,23 @@ def stop(process: subprocess.Popen | None, sig=signal.SIGTERM, seconds: float = 
 
 # --- memory ----------------------------------------------------------------------------
 
+def _anqi_command(cmdline: list[str]) -> str | None:
+    """``serve`` for ``…/anqi serve …``, ``worker`` for ``…/anqi worker …``."""
+    for i, part in enumerate(cmdline[:-1]):
+        if Path(part).name == "anqi":
+            return cmdline[i + 1]
+    return None
+
+
 def _is_server(cmdline: list[str]) -> bool:
-    line = " ".join(cmdline)
     # `anqi serve …` (its workers are forks with the same command line), or "gunicorn: master [anqi]"
     # when setproctitle renames them (proc_name "anqi" in core/serving.py)
-    return ("anqi" in line and " serve" in line) or ("gunicorn" in line and ("[anqi]" in line or "create_app" in line))
+    line = " ".join(cmdline)
+    return _anqi_command(cmdline) == "serve" or ("gunicorn" in line and "[anqi]" in line)
 
 
 def _is_worker(cmdline: list[str]) -> bool:
-    line = " ".join(cmdline)
-    return "anqi" in line and " worker" in line and "loadtest" not in line
+    return _anqi_command(cmdline) == "worker"
 
 
 def roles(server_pid: int | None = None, worker_pid: int | None = None) -> dict[str, list[psutil.Process]]:

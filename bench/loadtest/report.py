@@ -136,6 +136,10 @@ def _run(run, verdict: bool) -> list[str]:
     if run.get("server_command"):
         lines.append(f"`{run['server_command']}` and `{run['worker_command']}`.")
         lines.append("")
+    if run.get("found") is not None:
+        lines.append("Processes sampled (found on this machine by their command lines): "
+                     + "; ".join(f"{role}: {', '.join(pids) or 'none'}" for role, pids in run["found"].items()) + ".")
+        lines.append("")
     lines += [f"- {total['requests']:,} requests, {total['rps']:.1f} per second, {total['failures']} failed.",
               f"- Load average before / after: {_load(run['load_before'])} → {_load(run['load_after'])}.",
               f"- Batch: {_batch(run)}."]
