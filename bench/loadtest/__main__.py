@@ -1,5 +1,6 @@
-"""``python -m bench.loadtest`` (what ``make loadtest`` runs): a headless locust run
-against anqi, written up as Markdown in bench/results/loadtest-<time>.md.
+"""``python -m bench.loadtest`` (``make loadtest``): a headless locust run against anqi, with a Markdown report.
+
+The report is printed and written to bench/results/loadtest-<time>.md.
 
     make loadtest                                      # PostgreSQL (4 workers) then SQLite (1 worker), 3 minutes each
     make loadtest LOADTEST_ARGS="--minutes 0.5 --users 10 --enterprises 1000 --tickets 3000"   # development
