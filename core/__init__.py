@@ -43,6 +43,8 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     on_change(recompute_open_deadlines)  # a calendar change counts open tickets' deadlines again
     tasks.init_app(app)  # background jobs: the queue the configuration names
 
+    from core import observability
+    observability.init_app(app)  # probes, request ids and the access log, metrics: after every other hook
     from core import cli
     cli.register(app)
     return app

@@ -26,7 +26,7 @@ def main():
 def register(app) -> None:
     from core.api.cli import api_token
     from core.audit.cli import audit
-    from core.backup.cli import backup, restore
+    from core.backup.cli import backup, db_copy, restore
     from core.calendar.cli import calendar
     from core.demo.cli import demo
     from core.documents.cli import documents
@@ -39,6 +39,7 @@ def register(app) -> None:
                     backup, restore, audit):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
+    app.cli.commands["db"].add_command(db_copy)
 
 
 @click.command("upgrade")
@@ -78,12 +79,14 @@ def run(host, port, worker):
     from werkzeug.serving import run_simple
 
     from core import tasks
+    from core.observability.request_log import QuietRequestHandler
 
     consumer = tasks.start_embedded_consumer() if worker else None
     click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
     try:
         # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True,
+                   request_handler=QuietRequestHandler)  # anqi.access logs each request, without its query
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)  # lets a running job finish (10 s at most)
@@ -113,7 +116,7 @@ def serve(bind, workers, timeout, max_requests):
     options = serving.ServeOptions.from_config(current_app.config, bind=bind, workers=workers, timeout=timeout,
                                                max_requests=max_requests)
     db.engine.dispose()  # the workers open their own connections; none may be inherited across the fork
-    serving.serve(options)
+    serving.serve(options, serving.metrics_dir(current_app.config, current_app.instance_path))
 
 
 @click.group("plugins")

@@ -73,6 +73,11 @@ class Defaults:
     AUDIT_RETENTION_DAYS = 180       # audit entries kept in the database; never fewer than 180 days
     AUDIT_ARCHIVE_DIR = None         # signed archives of older entries; <instance>/audit-archive when unset
     AUDIT_SIGNING_KEY_FILE = None    # Ed25519 private key (PEM); <instance>/audit-signing-key.pem when unset
+    # Monitoring (docs/operations.md, "Monitoring")
+    LOG_FORMAT = "text"              # "json" in production: one JSON object a line (ANQI_LOG_FORMAT)
+    LOG_LEVEL = "INFO"
+    METRICS_DIR = None               # several processes' metrics files; <instance>/metrics when unset
+    METRICS_TOKEN = None             # /metrics answers only with "Authorization: Bearer <token>"; off when unset
 
 
 def load(app, overrides=None):

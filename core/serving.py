@@ -9,9 +9,13 @@ workers with the code and configuration on disk and lets the old ones finish
 their requests; SIGTERM stops gracefully within ``graceful_timeout``.
 """
 import multiprocessing
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+
+from core.observability import metrics
 
 
 def default_workers() -> int:
@@ -44,6 +48,21 @@ class ServeOptions:
         return options
 
 
+def _child_exit(server, worker) -> None:
+    from core.observability.metrics import process_exited
+
+    process_exited(worker.pid)  # its requests-in-progress gauge goes with it
+
+
+def metrics_dir(config, instance_path) -> Path | None:
+    """The folder several processes share their metrics in; None when metrics are off."""
+    if os.environ.get(metrics.ENV):
+        return Path(os.environ[metrics.ENV])
+    if not config.get("METRICS_TOKEN"):
+        return None
+    return Path(config.get("METRICS_DIR") or Path(instance_path) / "metrics")
+
+
 class Server(BaseApplication):
     """gunicorn driven from Python instead of a gunicorn.conf.py, so that
     ``anqi serve`` takes the same ``ANQI_*`` configuration as every command."""
@@ -64,6 +83,7 @@ class Server(BaseApplication):
             "max_requests_jitter": self.options.max_requests_jitter if self.options.max_requests else 0,
             "proc_name": "anqi",
             "control_socket_disable": True,  # systemd and signals manage it; no socket in $HOME
+            "child_exit": _child_exit,
             "accesslog": None,          # the app logs each request itself, with its request id
             "errorlog": "-",
         }
@@ -85,5 +105,7 @@ def configuration_warnings(config) -> list[str]:
     return found
 
 
-def serve(options: ServeOptions) -> None:
+def serve(options: ServeOptions, shared_metrics: Path | None = None) -> None:
+    if shared_metrics is not None:
+        metrics.prepare_multiprocess_dir(shared_metrics)  # emptied; the workers inherit the variable
     Server(options).run()

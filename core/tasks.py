@@ -35,6 +35,8 @@ from huey.consumer import Consumer
 from huey.exceptions import ConfigurationError
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from core.redaction import redact_url
+
 log = logging.getLogger("anqi.tasks")
 
 SWEEP_EVERY_MINUTES = 5
@@ -169,7 +171,13 @@ def worker(workers, no_periodic, max_jobs):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
-                 storage=_redact(storage)))
+                 storage=redact_url(storage)))
+    from core.serving import metrics_dir
+
+    shared_metrics = metrics_dir(current_app.config, current_app.instance_path)
+    if shared_metrics is not None:  # the job counters, scraped through `anqi serve` on this machine
+        shared_metrics.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(shared_metrics))
     if max_jobs is None:
         max_jobs = int(current_app.config.get("WORKER_MAX_JOBS") or 0)
     if max_jobs:
@@ -192,9 +200,3 @@ def recycle_after(max_jobs: int) -> None:
         if n == max_jobs:
             log.info("worker restarts after %d jobs", n)
             os.kill(os.getpid(), signal.SIGHUP)
-
-
-def _redact(url: str) -> str:
-    """A storage address without its password."""
-    head, sep, tail = str(url).rpartition("@")
-    return (head.split("//", 1)[0] + "//…@" + tail) if sep else str(url)

@@ -352,7 +352,9 @@ def test_public_and_signed_in_routes_are_the_known_few(app):
                              "/portal/", "/portal/notices", "/portal/notices/<int:notice_id>", "/portal/faq",
                              "/portal/verify", "/portal/register", "/portal/login",
                              # 一公开: a published inspection plan's results (404 unless published and enabled)
-                             "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf"])
+                             "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf",
+                             # monitoring: the load balancer's probes; /metrics checks its own token (404 when off)
+                             "/healthz", "/readyz", "/metrics"])
 
 
 # --- every route × every role × a foreign record ----------------------------------------------

@@ -1,6 +1,7 @@
 """`anqi serve`: gunicorn workers on the test's database, a graceful reload and
 stop; the settings a deployment gives by environment (workers, pool, storage)."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -50,10 +51,18 @@ def worker_pids(master: int) -> set[int]:
     return {int(p) for p in out.split()}
 
 
+def login_pages_served(port: int) -> float:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer s3cret"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    pattern = r'anqi_http_request_duration_seconds_count\{[^}]*endpoint="auth.login"[^}]*method="GET"[^}]*\} (\S+)'
+    return sum(float(n) for n in re.findall(pattern, text))
+
+
 def test_anqi_serve_runs_workers_reloads_and_stops_gracefully(app, city, tmp_path):
     port = free_port()
     env = {**os.environ, "ANQI_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "ANQI_INSTANCE_PATH": app.instance_path, "ANQI_SERVE_WORKERS": "2"}
+           "ANQI_INSTANCE_PATH": app.instance_path, "ANQI_SERVE_WORKERS": "2", "ANQI_METRICS_TOKEN": "s3cret"}
     db.session.rollback()  # no SQLite lock held by the test while the workers start
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([str(ANQI), "serve", "--bind", f"127.0.0.1:{port}"], env=env,
@@ -63,12 +72,16 @@ def test_anqi_serve_runs_workers_reloads_and_stops_gracefully(app, city, tmp_pat
         assert status == 200 and 'name="username"' in page
         first = worker_pids(server.pid)
         assert len(first) == 2  # ANQI_SERVE_WORKERS
+        for _ in range(6):
+            assert get(f"http://127.0.0.1:{port}/login")[0] == 200
         server.send_signal(signal.SIGHUP)  # systemctl reload: new workers, the old ones finish
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and (worker_pids(server.pid) & first or len(worker_pids(server.pid)) < 2):
             time.sleep(0.3)
         assert not worker_pids(server.pid) & first and len(worker_pids(server.pid)) == 2
         assert wait_for(f"http://127.0.0.1:{port}/login")[0] == 200
+        # Every login page served, by any worker, the replaced ones included, is in one figure.
+        assert login_pages_served(port) == 8
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
     finally:

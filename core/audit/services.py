@@ -19,10 +19,19 @@ def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
            result: str = OK, detail: dict | None = None, username: str | None = None) -> AuditEntry:
     """Add an entry to the current transaction: it commits or rolls back with the change.
     Its place in the hash chain is fixed when it is flushed (``core.audit.chain``)."""
+    entry = new_entry(actor, action, obj, object_type=object_type, object_id=object_id, result=result,
+                      detail=detail, username=username)
+    db.session.add(entry)
+    return entry
+
+
+def new_entry(actor, action: str, obj=None, *, object_type=None, object_id=None,
+              result: str = OK, detail: dict | None = None, username: str | None = None) -> AuditEntry:
+    """An entry not yet added to any session (``record`` adds it to the current one)."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else obj.id
-    entry = AuditEntry(
+    return AuditEntry(
         at=clock.now(),
         user_id=actor.user_id,
         username=username or actor.username,
@@ -34,8 +43,6 @@ def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
         result=result,
         detail=chain.normalise_detail(detail),
     )
-    db.session.add(entry)
-    return entry
 
 
 def record_failure(actor, action: str, *, result: str = REJECTED, **kwargs) -> None:

@@ -116,3 +116,27 @@ def restore(source, yes):
                      path=str(Path(source) / "config" / name)))
     if restored.schema_problem:
         click.secho(restored.schema_problem, fg="yellow", err=True)
+
+
+@click.command("copy")
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The empty database to copy into, e.g. postgresql+psycopg://anqi@127.0.0.1:5432/anqi.")
+@click.option("--batch", default=5000, show_default=True, type=click.IntRange(100, 100000),
+              help="Rows read and written at a time.")
+@with_appcontext
+def db_copy(target, batch):
+    """Copy this instance's database into another, empty one (e.g. SQLite to PostgreSQL)."""
+    from core.backup import database_copy
+    from core.org.actor import shell_actor
+    from core.redaction import redact_url
+
+    click.echo(_("Copying the database into %(url)s …", url=redact_url(target)))
+    try:
+        copied = database_copy.copy_database(
+            shell_actor(), target, batch=batch,
+            progress=lambda table, rows: click.echo(_("  %(table)s: %(n)d rows", table=table, n=rows)))
+    except AnqiError as exc:
+        _fail(exc)
+    click.echo(_("Copied %(rows)d rows in %(tables)d tables in %(seconds).0f s; the row counts match. "
+                 "Set ANQI_DATABASE_URL to the new database, then start anqi.",
+                 rows=copied.total, tables=len(copied.rows), seconds=copied.seconds))

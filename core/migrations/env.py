@@ -18,13 +18,22 @@ def run_migrations_online():
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
 
-    with db.engine.connect() as connection:
+    def run(connection):
         context.configure(connection=connection, target_metadata=db.metadata,
                           process_revision_directives=skip_empty,
                           render_as_batch=connection.dialect.name == "sqlite",
                           compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+
+    # A caller may pass a connection of its own, already in a transaction (`anqi db copy`
+    # migrates the target inside the copy's transaction): Alembic then neither begins nor commits.
+    given = config.attributes.get("connection")
+    if given is not None:
+        run(given)
+        return
+    with db.engine.connect() as connection:
+        run(connection)
 
 
 if context.is_offline_mode():

@@ -297,6 +297,12 @@ def page(actor, queue: str, f: TicketFilter | None = None, *, sort: str = "due",
     )
 
 
+def count_overdue() -> int:
+    """Open tickets overdue now in all units, for no one in particular: the
+    instance-wide figure monitoring reads (the "Overdue" queue, unscoped)."""
+    return db.session.scalar(select(func.count(Ticket.id)).where(_overdue(clock.now())))
+
+
 def counts(actor, f: TicketFilter | None = None) -> dict[str, int]:
     """How many tickets each queue holds (within the filters). Counting reads the
     open and the not-yet-rated tickets only, so it stays cheap as history grows."""
