@@ -6,7 +6,7 @@ STAMP  := .make
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench translations extract-messages sysdeps sysdeps-test clean
+.PHONY: run test bench loadtest translations extract-messages sysdeps sysdeps-test clean
 
 run: sysdeps $(STAMP)/venv translations
 	$(BIN)/anqi db upgrade
@@ -18,6 +18,10 @@ test: sysdeps-test $(STAMP)/venv translations
 
 bench: sysdeps $(STAMP)/venv $(STAMP)/bench translations
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# A headless locust run against `anqi serve` on PostgreSQL and on SQLite (bench/loadtest).
+loadtest: sysdeps $(STAMP)/venv $(STAMP)/load translations
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 sysdeps:
 	@scripts/sysdeps.sh run
@@ -34,6 +38,10 @@ $(STAMP)/venv: setup.cfg pyproject.toml
 
 $(STAMP)/bench: $(STAMP)/venv
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	@touch $@
+
+$(STAMP)/load: $(STAMP)/venv setup.cfg
+	$(BIN)/python -m pip install -q -e '.[test,load]'
 	@touch $@
 
 # Compiled catalogues are build output; the .po files are the source. Fuzzy
