@@ -324,6 +324,15 @@ def test_verify_answers(app, city, tmp_path):
     assert len(list((Path(app.instance_path) / "backups").iterdir())) == 2
 
 
+def test_a_folder_the_backup_cannot_write_into_is_named_with_the_fix(app, city, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = cli(app, "backup", "--out", blocker / "sets")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert str(blocker / "sets") in result.output and "install -d -o anqi" in result.output
+    assert blocker.read_text() == ""
+
+
 # --- PostgreSQL's tools -----------------------------------------------------------------------
 
 @pytest.fixture

@@ -154,7 +154,15 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
 
 
 def _new_set(parent: Path) -> tuple[Path, Path]:
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".anqi-write-check-{os.getpid()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise BackupError(_l("Cannot write the backup into %(path)s: %(reason)s. Create the folder for the "
+                             "user anqi runs as, e.g. install -d -o anqi -g anqi -m 0700 %(path)s.",
+                             path=str(parent), reason=exc.strerror or str(exc))) from None
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 100):
         name = stamp if n == 1 else f"{stamp}-{n}"
