@@ -116,7 +116,7 @@ def serve(bind, workers, timeout, max_requests):
     options = serving.ServeOptions.from_config(current_app.config, bind=bind, workers=workers, timeout=timeout,
                                                max_requests=max_requests)
     db.engine.dispose()  # the workers open their own connections; none may be inherited across the fork
-    serving.serve(options, serving.metrics_dir(current_app.config, current_app.instance_path))
+    serving.exec_master(options, serving.metrics_dir(current_app.config, current_app.instance_path))
 
 
 @click.group("plugins")

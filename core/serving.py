@@ -1,16 +1,20 @@
 """``anqi serve``: the production web server (gunicorn) in front of the app.
 
-The master process checks the schema once and then forks the workers; each
-worker builds its own application (``core.create_app``) so that no database
-connection, Redis connection or thread crosses a fork. Settings come from the
+The command checks the schema, then replaces itself (same PID, for systemd)
+with a fresh interpreter running gunicorn's master, which imports nothing of
+the application; each worker builds its own (``core.create_app``). So no
+database connection, Redis connection or thread crosses a fork, and a reload
+loads the code on disk. Settings come from the
 command line, else from ``SERVE_*`` settings (``ANQI_SERVE_WORKERS`` …), else
 the defaults below. ``kill -HUP <master>`` (systemd's ``reload``) starts new
 workers with the code and configuration on disk and lets the old ones finish
 their requests; SIGTERM stops gracefully within ``graceful_timeout``.
 """
+import json
 import multiprocessing
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
@@ -105,7 +109,23 @@ def configuration_warnings(config) -> list[str]:
     return found
 
 
+def exec_master(options: ServeOptions, shared_metrics: Path | None = None) -> None:
+    """Become gunicorn's master in a new interpreter: the one the command ran in
+    has imported the whole application, and workers forked from it would keep
+    that code through every reload."""
+    args = [sys.executable, "-m", "core.serving", json.dumps(asdict(options))]
+    if shared_metrics is not None:
+        args.append(str(shared_metrics))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, args)
+
+
 def serve(options: ServeOptions, shared_metrics: Path | None = None) -> None:
     if shared_metrics is not None:
         metrics.prepare_multiprocess_dir(shared_metrics)  # emptied; the workers inherit the variable
     Server(options).run()
+
+
+if __name__ == "__main__":  # the master exec_master starts
+    serve(ServeOptions(**json.loads(sys.argv[1])), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -69,17 +69,20 @@ def test_anqi_serve_runs_workers_reloads_and_stops_gracefully(app, city, tmp_pat
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         status, page = wait_for(f"http://127.0.0.1:{port}/login")
-        assert status == 200 and 'name="username"' in page
+        assert status == 200 and 'name="username"' in page and '<html lang="zh' in page
         first = worker_pids(server.pid)
         assert len(first) == 2  # ANQI_SERVE_WORKERS
         for _ in range(6):
             assert get(f"http://127.0.0.1:{port}/login")[0] == 200
-        server.send_signal(signal.SIGHUP)  # systemctl reload: new workers, the old ones finish
+        # systemctl reload: new workers, built from what is on disk now; the old ones finish.
+        (Path(app.instance_path) / "config.py").write_text('BABEL_DEFAULT_LOCALE = "en"\n')
+        server.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and (worker_pids(server.pid) & first or len(worker_pids(server.pid)) < 2):
             time.sleep(0.3)
         assert not worker_pids(server.pid) & first and len(worker_pids(server.pid)) == 2
-        assert wait_for(f"http://127.0.0.1:{port}/login")[0] == 200
+        status, page = wait_for(f"http://127.0.0.1:{port}/login")
+        assert status == 200 and '<html lang="en"' in page
         # Every login page served, by any worker, the replaced ones included, is in one figure.
         assert login_pages_served(port) == 8
         server.send_signal(signal.SIGTERM)
