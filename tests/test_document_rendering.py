@@ -453,3 +453,38 @@ def test_structured_blocks_are_checked():
             cleaned("figure", {"svg": svg, "caption": ""})
     local = '<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/></svg>'
     assert cleaned("figure", {"svg": local, "caption": "图"})[1]["caption"] == "图"
+
+
+def test_letters_are_laid_out_one_at_a_time_in_a_process(app, monkeypatch):
+    """Two job threads laying out at once corrupted the heap under WeasyPrint's shared
+    font configuration and aborted the worker: threads take turns."""
+    import weasyprint
+
+    real, inside, most = weasyprint.HTML.render, [0], [0]
+    counting = threading.Lock()
+
+    def render(self, *args, **kwargs):
+        with counting:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            with counting:
+                inside[0] -= 1
+
+    monkeypatch.setattr(weasyprint.HTML, "render", render)
+    pdfs, barrier = [], threading.Barrier(3)
+
+    def lay_out():
+        with app.app_context():
+            barrier.wait()
+            pdfs.append(rendering.render(make("letter")))
+
+    threads = [threading.Thread(target=lay_out) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(pdfs) == 3 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
+    assert most[0] == 1

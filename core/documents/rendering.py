@@ -384,15 +384,24 @@ def html_of(letter: Letter, fonts: Fonts | None = None) -> str:
     return eng.templates[letter.layout].render(**context(letter, eng.fonts))
 
 
+# One layout at a time in a process. The engine's FontConfiguration (shared so that each
+# font is loaded once) and the Pango and fontconfig calls under it are not safe from two
+# threads at once: two job threads laying out letters together corrupted the heap and
+# aborted the worker. Layout holds the GIL most of the time anyway; documents are laid
+# out side by side by several processes (gunicorn workers, `anqi worker` processes).
+_layout = threading.Lock()
+
+
 def write_pdf(html: str, fonts: Fonts | None = None) -> bytes:
     """Lay out ``html`` with the document stylesheets and the fetcher; the PDF bytes."""
     from weasyprint import HTML
 
     eng = engine(fonts or _current_fonts())
-    # base_url None: a relative URL resolves to nothing and is not fetched.
-    document = HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render(
-        stylesheets=eng.stylesheets, font_config=eng.font_config, presentational_hints=False)
-    content = document.write_pdf()
+    with _layout:
+        # base_url None: a relative URL resolves to nothing and is not fetched.
+        document = HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render(
+            stylesheets=eng.stylesheets, font_config=eng.font_config, presentational_hints=False)
+        content = document.write_pdf()
     _report_fallbacks(document, eng.fonts)
     return content
 
