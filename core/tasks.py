@@ -172,12 +172,13 @@ def worker(workers, no_periodic, max_jobs):
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
                  storage=redact_url(storage)))
+    from core.observability.metrics import ENV
     from core.serving import metrics_dir
 
     shared_metrics = metrics_dir(current_app.config, current_app.instance_path)
     if shared_metrics is not None:  # the job counters, scraped through `anqi serve` on this machine
         shared_metrics.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(shared_metrics))
+        os.environ.setdefault(ENV, str(shared_metrics))
     if max_jobs is None:
         max_jobs = int(current_app.config.get("WORKER_MAX_JOBS") or 0)
     if max_jobs:
