@@ -3,12 +3,11 @@
 The command checks the schema, then replaces itself (same PID, for systemd)
 with a fresh interpreter running gunicorn's master, which imports nothing of
 the application; each worker builds its own (``core.create_app``). So no
-database connection, Redis connection or thread crosses a fork, and a reload
-loads the code on disk. Settings come from the
-command line, else from ``SERVE_*`` settings (``ANQI_SERVE_WORKERS`` …), else
-the defaults below. ``kill -HUP <master>`` (systemd's ``reload``) starts new
-workers with the code and configuration on disk and lets the old ones finish
-their requests; SIGTERM stops gracefully within ``graceful_timeout``.
+database connection, Redis connection or thread crosses a fork, and
+``kill -HUP <master>`` (systemd's ``reload``) starts workers with the code and
+configuration on disk while the old ones finish their requests; SIGTERM stops
+gracefully within ``graceful_timeout``. Settings come from the command line,
+else from ``SERVE_*`` settings (``ANQI_SERVE_WORKERS`` …), else the defaults.
 """
 import json
 import multiprocessing
