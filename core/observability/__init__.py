@@ -8,6 +8,17 @@ before the library is first imported.
 """
 
 
+def register_machine_blueprint(app, bp) -> None:
+    """Pages for machines (probes, the scrape): no CSRF token, no rate limit."""
+    from core.extensions import csrf
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    limiter = app.extensions.get("anqi_limiter")
+    if limiter is not None:
+        limiter.exempt(bp)
+
+
 def init_app(app) -> None:
     """After the other request hooks and blueprints (the end of ``create_app``)."""
     from core.observability import jobs, logs, metrics, probes, request_log, scrape

@@ -50,10 +50,6 @@ def _no_store(response):
 
 
 def init_app(app) -> None:
-    from core.extensions import csrf
+    from core.observability import register_machine_blueprint
 
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    limiter = app.extensions.get("anqi_limiter")
-    if limiter is not None:
-        limiter.exempt(bp)
+    register_machine_blueprint(app, bp)

@@ -88,10 +88,6 @@ def scrape():
 
 
 def init_app(app) -> None:
-    from core.extensions import csrf
+    from core.observability import register_machine_blueprint
 
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    limiter = app.extensions.get("anqi_limiter")
-    if limiter is not None:
-        limiter.exempt(bp)
+    register_machine_blueprint(app, bp)
