@@ -11,6 +11,7 @@ PORT   ?= 5000
 run: sysdeps $(STAMP)/venv translations
 	$(BIN)/anqi db upgrade
 	$(BIN)/anqi demo --if-empty --tickets 600
+	$(BIN)/anqi documents signing-ca
 	$(BIN)/anqi run --host $(HOST) --port $(PORT)
 
 test: sysdeps-test $(STAMP)/venv translations

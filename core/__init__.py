@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.auth.views import bp as auth_bp
     from core.dashboard.views import bp as dashboard_bp
     from core.org.permission_views import bp as permissions_bp
+    from core.org.system_account_views import bp as system_accounts_bp
     from core.org.views import bp as org_bp
     from core.plugins.views import bp as plugins_bp
     from core.registry.views import bp as registry_bp
@@ -65,7 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.tickets.views import bp as tickets_bp
 
     for bp in (auth_bp, dashboard_bp, registry_bp, org_bp, plugins_bp, audit_bp, api_bp, api_tokens_bp,
-               calendar_bp, permissions_bp):
+               calendar_bp, permissions_bp, system_accounts_bp):
         app.register_blueprint(bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(notifications_bp)
@@ -75,10 +76,15 @@ def _register_blueprints(app: Flask) -> None:
     from core.documents.views import bp as documents_bp
     from core.documents.views import verify_bp
     from core.documents.batch_views import bp as document_batches_bp
+    from core.documents.font_views import bp as document_fonts_bp
 
     app.register_blueprint(documents_bp)
     app.register_blueprint(document_batches_bp)
+    app.register_blueprint(document_fonts_bp)
     app.register_blueprint(verify_bp)
+    from core.documents.seal_views import bp as document_seals_bp
+
+    app.register_blueprint(document_seals_bp)
     from core.portal.desk_views import bp as portal_desk_bp
     from core.portal.views import bp as portal_bp
 

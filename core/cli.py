@@ -4,6 +4,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask_babel import gettext as _
 
 from core.errors import AnqiError
 
@@ -81,8 +82,14 @@ def run(host, port, worker):
     from core import tasks
     from core.observability.request_log import QuietRequestHandler
 
+    from core import public_address
+
+    if not public_address.configured(current_app.config):   # the QR codes point at the address served
+        current_app.config["PUBLIC_BASE_URL"] = public_address.served_address(host, port)
     consumer = tasks.start_embedded_consumer() if worker else None
     click.echo(f"anqi is serving on http://{host}:{port}/ (Ctrl+C stops it)")
+    click.echo(_("The QR codes on documents issued now point at %(url)s (PUBLIC_BASE_URL).",
+                 url=current_app.config["PUBLIC_BASE_URL"]))
     try:
         # Flask's app.run() refuses to run from inside its own CLI, hence Werkzeug directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True,

@@ -35,21 +35,50 @@ class Defaults:
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024   # one ticket attachment (ANQI_ATTACHMENT_MAX_BYTES)
     ATTACHMENT_MAX_FILES = 10                 # files sent at once
     ATTACHMENT_DIR = None                     # <storage>/attachments when unset
+    # An uploaded PDF is parsed for scripts and automatic actions (core/tickets/pdf_content.py);
+    # one beyond these bounds is refused as too complex to check.
+    PDF_CHECK_SECONDS = 5
+    PDF_CHECK_MAX_OBJECTS = 100_000
     DOCUMENT_STORAGE = None                   # issued PDFs; <storage>/documents when unset
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # how the intranet reaches anqi: QR codes on issued PDFs point here
-    # Fonts of the PDF documents, by fontconfig family name (`fc-list : family`); rendering refuses
-    # a family that is not installed. A real 仿宋/小标宋 is used by naming it here, e.g.
-    # ANQI_DOCUMENT_FONT_BODY="FangSong" ANQI_DOCUMENT_FONT_MARK="FZXiaoBiaoSong-B05S".
-    DOCUMENT_FONT_BODY = "Noto Serif CJK SC"      # 仿宋/宋体: body, 版记, page numbers
-    DOCUMENT_FONT_HEADING = "Noto Sans CJK SC"    # 小标宋/黑体: title, first-level headings
-    DOCUMENT_FONT_MARK = None                     # the red 发文机关标志; the heading font when unset
-    DOCUMENT_FONT_KAI = None                      # 楷体 for second-level headings; the body font when unset
-    DOCUMENT_FONT_HEADING_WEIGHT = 700            # 400 for a font with one weight (小标宋, 黑体)
+    # How the intranet reaches anqi (https://anqi.example.gov.cn): the QR code on every issued PDF points
+    # here, for good (core/public_address.py). `anqi run` takes it from its --host/--port when unset;
+    # a production process (PRODUCTION) refuses to issue while it is unset or a loopback address.
+    PUBLIC_BASE_URL = None
+    # True in `anqi serve`'s web workers and in `anqi worker`, which set it; ANQI_PRODUCTION=true makes
+    # another command (`anqi documents render-batch`) as strict.
+    PRODUCTION = False
+    # Fonts of the PDF documents (core/documents/fonts.py; docs/operations.md, "Fonts of the
+    # official documents"). Each role takes the first available of the standard's faces (仿宋,
+    # 小标宋, 黑体, 楷体, 宋体 under their usual names), else an open stand-in, from the fonts
+    # folder or the system. Licensed .ttf/.otf/.ttc files go into the fonts folder.
+    DOCUMENT_FONT_FOLDER = None                   # <instance>/fonts when unset
+    DOCUMENT_FONT_MAX_BYTES = 64 * 1024 * 1024    # a larger file in the folder is skipped and reported
+    # A family (fontconfig's name, `fc-list : family`, or one of a file in the folder) put first for a
+    # role; rendering refuses it when it is not available rather than pass over it.
+    DOCUMENT_FONT_BODY = None      # 正文, h3/h4, 版记, 签发人 label: 仿宋
+    DOCUMENT_FONT_TITLE = None     # 标题: 小标宋
+    DOCUMENT_FONT_MARK = None      # the red 发文机关标志: 小标宋
+    DOCUMENT_FONT_H1 = None        # 一级标题: 黑体
+    DOCUMENT_FONT_KAI = None       # 二级标题 and the 签发人's name: 楷体
+    DOCUMENT_FONT_PAGE = None      # page numbers: 宋体
+    DOCUMENT_FONT_HEADING = None   # older setting: the title's and the first-level headings' family
+    # The render budget (core/documents/budget.py; docs/architecture.md, "Official documents: the
+    # render budget"). A draft beyond it is refused with a message naming the limit. Measured here:
+    # a 3,000-paragraph draft of 50 characters a paragraph (150,000 characters, 275 pages) renders
+    # in about 8 s on an idle core.
+    DOCUMENT_MAX_CHARACTERS = 200_000     # the body's characters: checked when saved and before rendering
+    DOCUMENT_MAX_PAGES = 500              # checked page by page while laying out
+    DOCUMENT_RENDER_SECONDS = 180         # laying out and writing one PDF, not counting the wait for its turn
+    # A preview heavier than this (characters; a table cell counts as 30) is rendered by the
+    # background workers, not in the web request: at this size a render takes about 0.6 s here.
+    DOCUMENT_INLINE_RENDER_CHARACTERS = 6_000
+    DOCUMENT_RENDER_LOG = False           # WeasyPrint's progress lines (Step 1 … Step 7) in the log
     # Personal-data encryption keys, never in the database (docs/security.md, "Personal data"):
     PERSONAL_DATA_KEYS = None       # {"1": "<base64 of 32 bytes>", …}; when unset, the key file
     PERSONAL_DATA_KEY_FILE = None   # <instance>/personal_data_keys when unset; made with mode 0600
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
+    IMPORT_MAX_COLUMNS = 100        # a row with a value further right is refused (the template has 15)
     PAGE_SIZE = 20
     PAGE_SIZE_CHOICES = (20, 50, 100, 200)
     SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -63,6 +92,9 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://… when several workers serve
     HUEY_URL = None                 # the job queue: <instance>/huey.db when unset; redis://host:6379/0 scaled out
     WORKER_MAX_JOBS = 0             # `anqi worker` restarts itself after this many jobs (0: never)
+    WORKER_NICE = 10                # the job threads' CPU priority (nice), below the web server's; 0: unchanged
+    WORKER_DEAD_AFTER_SECONDS = 60  # a worker silent this long is presumed dead: its jobs go back to the queue
+    JOB_CLAIM_SECONDS = 900         # a task's claim on a row, by a process nobody can vouch for, expires after this
     # `anqi serve` (core/serving.py); the command's options win over these.
     SERVE_BIND = None
     SERVE_WORKERS = None

@@ -63,8 +63,32 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _begin_immediate(connection):
         # Take the write lock at the start of every transaction: a reader that
         # later writes would otherwise fail with "database is locked" instead of
-        # waiting out the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # waiting out the busy timeout. A connection that declared it only reads
+        # (``READ_ONLY``) begins a plain deferred transaction: in WAL mode it
+        # reads a snapshot and neither waits for nor blocks the writer.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "anqi_read_only"
+
+
+def read_only_connection():
+    """A connection for a transaction that only reads (a probe, a report's
+    figures, the rows of an export): on SQLite it does not take the database's
+    write lock, so it never waits behind a writer nor makes one wait. Use it in
+    a ``with`` block; writing through it fails."""
+    return db.engine.connect().execution_options(**{READ_ONLY: True})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database could not give this transaction its turn in time: SQLite's
+    busy timeout ran out ("database is locked") while another writer held the
+    lock. Nothing was written; trying again a moment later succeeds."""
+    original = getattr(exc, "orig", exc)
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
 
 
 class SchemaMismatch(Exception):

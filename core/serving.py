@@ -96,12 +96,18 @@ class Server(BaseApplication):
     def load(self):
         from core import create_app
 
-        return create_app()
+        # Production: issuing refuses a PUBLIC_BASE_URL no other machine reaches (core/public_address.py).
+        return create_app({"PRODUCTION": True})
 
 
 def configuration_warnings(config) -> list[str]:
-    """What would go wrong with several worker processes under this configuration."""
+    """What would go wrong in production under this configuration: with several
+    worker processes, or for the documents issued."""
+    from core.public_address import production_problem
+
     found = []
+    if problem := production_problem(config):
+        found.append(problem)
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and config.get("RATELIMIT_ENABLED"):
         found.append("The login rate limit is counted in each worker process's memory, so each address gets "
                      "it once per worker. Set ANQI_RATELIMIT_STORAGE_URI=redis://host:6379/1.")

@@ -3,7 +3,7 @@
 One huey instance, ``huey``, configured from the application's settings by
 ``init_app`` (called by ``create_app``), the way the Flask extensions are:
 
-- embedded default: ``SqliteHuey`` storage in ``instance/huey.db``, a file every
+- embedded default: SQLite storage in ``instance/huey.db``, a file every
   process on the machine shares;
 - scaled out: ``ANQI_HUEY_URL=redis://host:6379/0`` selects Redis storage (the
   ``redis`` package must be installed); ``sqlite:////path/huey.db`` names
@@ -16,7 +16,13 @@ Tasks run with an application context: the caller's when there is one
 consumer runs in ``anqi worker`` and, for the one-process embedded set-up, in
 a background thread of ``anqi run``. Nothing here holds state another process
 needs: the queue and the schedule are in the storage.
+
+Delivery is at least once (core/jobqueue/): a job stays in its worker's hands
+until it has run, and the jobs of a worker that died go back to the queue. So
+every task must be safe to run twice: see docs/architecture.md, "Background
+jobs: delivery", and core/jobqueue/claims.py.
 """
+import importlib
 import itertools
 import logging
 import os
@@ -30,11 +36,13 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from huey import Huey, crontab, signals
-from huey.consumer import Consumer
+from huey import crontab, signals
 from huey.exceptions import ConfigurationError
-from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage
 
+from core.jobqueue import priority
+from core.jobqueue.consumer import ReliableConsumer, ReliableHuey, is_reliable
+from core.jobqueue.storage import ReliableRedisStorage, ReliableSqliteStorage
 from core.redaction import redact_url
 
 log = logging.getLogger("anqi.tasks")
@@ -42,8 +50,16 @@ log = logging.getLogger("anqi.tasks")
 SWEEP_EVERY_MINUTES = 5
 AUDIT_HOUR_UTC = 19  # 03:00 in China: the audit trail's daily archive and verification
 
+# Core's modules that define tasks beside the services they run (plugins' tasks
+# are registered when the plugins are loaded).
+TASK_MODULES = (
+    "core.documents.batches",
+    "core.documents.previews",
+    "core.registry.import_jobs",
+)
+
 # The instance; its storage is set by init_app. Until then it keeps tasks in memory.
-huey = Huey("anqi", storage_class=MemoryStorage, utc=True)
+huey = ReliableHuey("anqi", storage_class=MemoryStorage, utc=True)
 _app = None  # the application this process's worker threads run tasks in
 
 
@@ -51,13 +67,13 @@ def storage_settings(config, instance_path) -> tuple[type, dict]:
     """The storage class and its arguments the configuration asks for."""
     url = (config.get("HUEY_URL") or "").strip()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStorage, {"url": url}
+        return ReliableRedisStorage, {"url": url}
     if url.startswith("sqlite:///"):
-        return SqliteStorage, {"filename": url[len("sqlite:///"):]}
+        return ReliableSqliteStorage, {"filename": url[len("sqlite:///"):]}
     if url:
         raise ConfigurationError(f"ANQI_HUEY_URL must start with redis://, rediss://, unix:// or sqlite:///, "
                                  f"not {url.split(':', 1)[0]}:")
-    return SqliteStorage, {"filename": str(Path(instance_path) / "huey.db")}
+    return ReliableSqliteStorage, {"filename": str(Path(instance_path) / "huey.db")}
 
 
 def immediate_mode(config) -> bool:
@@ -69,10 +85,11 @@ def init_app(app) -> None:
     """Point ``huey`` at the storage the app's configuration names."""
     global _app
     storage_class, kwargs = storage_settings(app.config, app.instance_path)
+    kwargs["dead_after"] = float(app.config.get("WORKER_DEAD_AFTER_SECONDS") or 60)
     immediate = immediate_mode(app.config)
     huey.storage_class, huey.storage_kwargs = storage_class, kwargs
     huey._immediate = immediate  # the property setter would build the old storage first
-    if not immediate and storage_class is SqliteStorage:
+    if not immediate and storage_class is ReliableSqliteStorage:
         Path(kwargs["filename"]).parent.mkdir(parents=True, exist_ok=True)
     try:
         huey.storage = huey.create_storage()
@@ -81,7 +98,8 @@ def init_app(app) -> None:
     _app = app
     app.extensions["huey"] = huey
     # Tasks defined beside the services they run, registered with huey on import.
-    from core.documents import batches  # noqa: F401
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
 
 def app_context():
@@ -126,7 +144,7 @@ def audit_daily():
 
 # --- consumers -------------------------------------------------------------------
 
-class EmbeddedConsumer(Consumer):
+class EmbeddedConsumer(ReliableConsumer):
     """A consumer that lives in threads of another program (``anqi run``): it
     leaves the program's signal handlers alone, and stops with the program."""
 
@@ -134,15 +152,29 @@ class EmbeddedConsumer(Consumer):
         pass
 
 
+def worker_nice(config) -> int:
+    """The nice value of the job threads (``WORKER_NICE``; 0 leaves them as they are)."""
+    return max(0, min(19, int(config.get("WORKER_NICE") or 0)))
+
+
 def start_embedded_consumer(workers: int = 1, periodic: bool = True) -> EmbeddedConsumer | None:
     """Start the scheduler and worker threads in this process (the one-process
-    embedded set-up); None in immediate mode, where there is nothing to consume."""
+    embedded set-up); None in immediate mode, where there is nothing to consume.
+    The job threads run at ``WORKER_NICE``, each set from inside itself, so the
+    web threads keep their priority."""
     if huey.immediate:
         return None
     consumer = EmbeddedConsumer(huey, workers=workers, periodic=periodic, worker_type="thread",
-                                shutdown_timeout=10)
+                                shutdown_timeout=10, nice=worker_nice(_app.config) if _app else 0)
     consumer.start()
     return consumer
+
+
+def live_workers() -> int | None:
+    """How many workers beat now; None when the queue cannot tell (immediate mode)."""
+    if huey.immediate or not is_reliable(huey.storage):
+        return None
+    return len(huey.storage.workers())
 
 
 # --- the command -------------------------------------------------------------------
@@ -169,9 +201,19 @@ def worker(workers, no_periodic, max_jobs):
         sys.exit(1)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from core.public_address import production_problem
+
+    current_app.config["PRODUCTION"] = True   # its tasks issue batches: under the public address only
+    if problem := production_problem(current_app.config):
+        log.warning("%s", problem)
+    # Below the web server's processes, before any thread of ours starts (threads inherit it).
+    nice = priority.lower_process(worker_nice(current_app.config))
+    session_lowered = priority.lower_session(nice)
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
                  storage=redact_url(storage)))
+    log.info("anqi worker runs at CPU priority nice %d (WORKER_NICE)%s", nice,
+             ", its session too" if session_lowered else "")
     from core.observability.metrics import ENV
     from core.serving import metrics_dir
 

@@ -4,16 +4,21 @@ from datetime import date
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import abort, has_request_context, redirect, render_template, request, url_for
+import logging
+
+from flask import abort, current_app, has_request_context, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core.audit import services as audit
+from core.database import is_busy
 from core.errors import AnqiError
 from core.extensions import db, login
 from core.org.actor import Actor
@@ -34,16 +39,25 @@ CORE_MENU = (
     ("work", _l("Portal notices"), "portal_desk.notices_page", "portal.publish", 24),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
+    ("work", _l("System accounts (API)"), "system_accounts.index", "system_account.grant", 40),
     ("system", _l("Units"), "org.units", "system.manage", 10),
     ("system", _l("Users"), "org.users", "system.manage", 20),
+    ("system", _l("Seals and signing certificates"), "document_seals.index", "system.manage", 21),
     ("system", _l("Sessions"), "auth_admin.sessions_list", "system.manage", 22),
     ("system", _l("Second factor"), "auth_admin.second_factor_page", "system.manage", 24),
     ("system", _l("Plugins"), "plugins.admin", "system.manage", 30),
     ("system", _l("API tokens"), "api_tokens.index", "system.manage", 35),
     ("system", _l("Working-day calendar"), "calendar.index", "system.manage", 37),
+    ("system", _l("Document fonts"), "document_fonts.index", "system.manage", 38),
     ("system", _l("Audit log"), "audit.index", "audit.read", 40),
     ("system", _l("Permission matrix"), "permissions.index", "permissions.read", 45),
 )
+BUSY_MESSAGE = _l("Someone else's change is being saved at this very moment, so yours could not be; nothing "
+                  "was changed. Try again in a few seconds.")
+BUSY_RETRY_SECONDS = 5
+
+log = logging.getLogger(__name__)
+
 SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}
 
 
@@ -248,7 +262,8 @@ def init_app(app) -> None:
     def _load_user(user_id):
         from core.org.models import User
 
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return None if user is None or user.is_system else user   # a system account has no page session
 
     @app.context_processor
     def _frame():
@@ -267,6 +282,11 @@ def init_app(app) -> None:
         )
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _signed_in_request() and not _static_request() \
+                and "no-store" not in (response.headers.get("Cache-Control") or ""):
+            # A page for a signed-in user or enterprise shows their records and personal data:
+            # neither the browser's cache nor a proxy keeps it (back after logout shows nothing).
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.errorhandler(CSRFError)
@@ -280,6 +300,16 @@ def init_app(app) -> None:
     def _anqi_error(error):
         return render_error(error.status, str(error.message))
 
+    @app.errorhandler(OperationalError)
+    def _database_error(error):
+        db.session.rollback()
+        if not is_busy(error):
+            app.logger.error("Exception on %s [%s]", request.path, request.method,
+                             exc_info=(type(error), error, error.__traceback__))
+            return render_error(500, str(_("Something went wrong on our side. The error has been logged; "
+                                           "please try again.")))
+        return render_busy()
+
     for status, message in {
         400: _l("The request could not be understood."),
         403: _l("You are not allowed to open this page."),
@@ -289,6 +319,20 @@ def init_app(app) -> None:
         500: _l("Something went wrong on our side. The error has been logged; please try again."),
     }.items():
         app.register_error_handler(status, _error_handler(status, message))
+
+
+def _static_request() -> bool:
+    """A stylesheet, script or image (core's or a plugin's): these keep their caching."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def _signed_in_request() -> bool:
+    """Whether the browser sent a staff login or a portal sign-in (read from the
+    signed cookie alone: no database query in every response)."""
+    from core.portal.sessions import SESSION_KEY as PORTAL_KEY
+
+    return bool(session.get("_user_id") or session.get(PORTAL_KEY))
 
 
 def _error_handler(status, message):
@@ -302,3 +346,30 @@ def _error_handler(status, message):
 
 def render_error(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
+
+
+def render_busy():
+    """503 when the database could not give this request its turn in time (SQLite's
+    one writer was busy for longer than the busy timeout): the page says so and
+    that nothing changed, and is drawn without touching the database — no user,
+    menu or badge, the language from the session alone."""
+    log.warning("database busy: %s %s answered 503", request.method, request.url_rule or "-")
+    language = session.get("lang")
+    if language not in app_languages():
+        language = None
+    with force_locale(language or _default_locale()):
+        from core.i18n import html_lang
+
+        back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else "/"
+        # The template alone, without the context processors (Flask-Login's would load the user).
+        body = current_app.jinja_env.get_template("busy.html").render(
+            message=str(BUSY_MESSAGE), back=back, html_lang=html_lang())
+    return body, 503, {"Retry-After": str(BUSY_RETRY_SECONDS), "Cache-Control": "no-store"}
+
+
+def app_languages():
+    return current_app.config["LANGUAGES"]
+
+
+def _default_locale():
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -6,7 +6,10 @@
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact command and fails, so nothing half-works later.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk)
+# The documents' fonts (core/documents/fonts.py): Noto CJK's serif and sans, its Black serif
+# (fonts-noto-cjk-extra, large, the stand-in for 小标宋) and LXGW WenKai (the stand-in for 楷体).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-noto-cjk-extra
+          fonts-lxgw-wenkai)
 if [ "${1:-run}" = "test" ]; then
   packages+=(chromium)
   # Any working client counts (e.g. postgresql-client-15 installed on its own).

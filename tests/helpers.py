@@ -74,3 +74,30 @@ def csv_bytes(rows, encoding="utf-8") -> bytes:
     for row in rows:
         writer.writerow(row)
     return out.getvalue().encode(encoding)
+
+
+def ended_process_owner() -> str:
+    """The owner name (core/jobqueue/owners.py) of a process of this machine that has ended:
+    a run that died, as a job queue's worker killed with SIGKILL leaves it."""
+    import subprocess
+    import sys
+
+    from core.jobqueue import owners
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return str(owners.Owner(owners.host_name(), process.pid, 0, "ended"))
+
+def system_account(username: str, unit_id: int, roles=("desk",), reveal: bool = False, leader: str = "leader"):
+    """A system account (API) made by the shell, its access granted by ``leader``
+    (the centre's leader by default, whose scope is the whole city)."""
+    from core.org import system_accounts
+    from core.org.actor import shell_actor
+    from core.org.services import save_user
+    from tests.conftest import actor_for
+
+    user = save_user(shell_actor(), {"username": username, "name": f"系统{username}", "unit_id": unit_id,
+                                     "kind": "system"})
+    if roles or reveal:
+        system_accounts.set_access(actor_for(leader), user.id, roles, reveal)
+    return user

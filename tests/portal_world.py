@@ -24,6 +24,8 @@ def registration(n: int, name: str, phone: str, **changes) -> accounts.Registrat
     values = dict(credit_code=code(n), enterprise_name=name, name="王经理", phone=phone,
                   password=PORTAL_PASSWORD, repeat=PORTAL_PASSWORD)
     values.update(changes)
+    if values.get("unit_id") is None:       # the form always asks for the area's station or centre
+        values["unit_id"] = accounts.serving_units()[0].id
     return accounts.Registration(**values)
 
 

@@ -22,7 +22,7 @@ from core.tickets import services as tickets
 from core.tickets.models import Ticket
 from core.tickets.vocabulary import STATUSES
 from tests.conftest import PASSWORD, actor_for, csrf_token, login
-from tests.helpers import code, count, en, fresh_client
+from tests.helpers import code, count, en, fresh_client, system_account
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 A_NAME, B_NAME = "甲所辖区华达科技有限公司", "乙所辖区西湖食品有限公司"
@@ -36,8 +36,7 @@ def world(city):
     a = registry.create(actor_for("desk_a"), {"name": A_NAME, "credit_code": code(1)})
     b = registry.create(actor_for("desk_b"), {"name": B_NAME, "credit_code": code(2)})
     ticket = tickets.register(actor_for("desk_a"), intake(a.id))
-    save_user(shell_actor(), {"username": "sys12345", "name": "12345热线", "unit_id": city.centre.id,
-                              "roles": ["desk"], "password": PASSWORD})
+    system_account("sys12345", city.centre.id, roles=["desk"])
     return {"a": a.id, "b": b.id, "ticket": ticket.id}
 
 
@@ -49,6 +48,18 @@ def intake(enterprise_id, **changes):
 
 
 def token_for(username, name="test") -> str:
+    """A token for ``username`` if it is a system account; for a person, a token of a
+    system account of the person's unit granted the person's business roles (desk,
+    officer) and, as the person has it, the personal-data permission."""
+    from core.org.permissions import has_permission
+    from core.org.services import user_by_username
+
+    user = user_by_username(username)
+    if user is not None and not user.is_system:
+        mirror = user_by_username(f"sys_{username}") or system_account(
+            f"sys_{username}", user.unit_id, roles=sorted(user.roles & {"desk", "officer"}),
+            reveal=has_permission(user, "personal_data.reveal"))
+        username = mirror.username
     _row, token = auth.issue(shell_actor(), username, name)
     return token
 
@@ -80,20 +91,20 @@ def assert_error(response, status, code_):
 
 # --- tokens --------------------------------------------------------------------------
 
-def test_a_token_is_stored_only_as_a_hash_and_a_prefix(app, city):
-    row, token = auth.issue(shell_actor(), "desk", "12345 hotline")
+def test_a_token_is_stored_only_as_a_hash_and_a_prefix(app, city, world):
+    row, token = auth.issue(shell_actor(), "sys12345", "12345 hotline")
     assert token.startswith("anqi_") and len(token) > 40
     db.session.rollback()
     stored = db.session.get(ApiToken, row.id)
     assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert stored.prefix == token[:12] and stored.name == "12345 hotline" and stored.user.username == "desk"
+    assert stored.prefix == token[:12] and stored.name == "12345 hotline" and stored.user.username == "sys12345"
     assert all(token not in str(value) for value in (stored.token_hash, stored.prefix, stored.name))
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_token.issue"))
     assert entry.result == "ok" and token not in json.dumps(entry.detail)
 
 
-def test_verify_and_revoke(app, city):
-    row, token = auth.issue(shell_actor(), "desk", "x")
+def test_verify_and_revoke(app, city, world):
+    row, token = auth.issue(shell_actor(), "sys12345", "x")
     found, reason = auth.verify(token)
     assert reason == "ok" and found.id == row.id and found.last_used_at is not None
     assert auth.verify(token + "x") == (None, "unknown")
@@ -109,22 +120,22 @@ def test_verify_and_revoke(app, city):
     assert count(AuditEntry, AuditEntry.action == "api_token.revoke", AuditEntry.result == "ok") == 1
 
 
-def test_only_the_administrator_issues_and_lists_tokens(app, city):
+def test_only_the_administrator_issues_and_lists_tokens(app, city, world):
     from core.errors import Forbidden
 
     with pytest.raises(Forbidden):
-        auth.issue(actor_for("desk"), "desk")
+        auth.issue(actor_for("desk"), "sys12345")
     with pytest.raises(Forbidden):
         auth.tokens(actor_for("leader"))
     with pytest.raises(ValidationError):
         auth.issue(shell_actor(), "nobody")
-    row, _token = auth.issue(actor_for("admin"), "desk")
+    row, _token = auth.issue(actor_for("admin"), "sys12345")
     assert [t.id for t in auth.tokens(actor_for("admin"))] == [row.id]
 
 
 def test_an_inactive_users_token_is_refused(app, city, world, client):
-    token = token_for("desk")
-    user = city.user("desk")
+    token = token_for("sys12345")
+    user = city.user("sys12345")
     user.active = False
     db.session.commit()
     assert_error(call(client, "GET", "/api/v1/tickets", token), 401, "unauthorized")
@@ -143,20 +154,21 @@ def test_no_or_a_wrong_token_is_401_audited(app, world, client, header):
 
 
 def test_a_revoked_token_is_401_and_the_token_is_never_logged(app, world, client, caplog):
-    row, token = auth.issue(shell_actor(), "desk", "x")
+    row, token = auth.issue(shell_actor(), "sys12345", "x")
     assert call(client, "GET", "/api/v1/tickets", token).status_code == 200
     auth.revoke(shell_actor(), row.id)
     with caplog.at_level(logging.DEBUG):
         assert_error(call(client, "GET", "/api/v1/tickets", token), 401, "unauthorized")
     assert token not in caplog.text
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "api.auth")).one()
-    assert entry.object_id == str(row.id) and entry.username == "desk" and entry.detail["reason"] == "revoked"
+    assert entry.object_id == str(row.id) and entry.username == "sys12345" and entry.detail["reason"] == "revoked"
     for entry in db.session.scalars(select(AuditEntry)):
         assert token not in json.dumps(entry.detail or {}) and token not in (entry.object_id or "")
 
 
-def test_a_user_without_the_permission_gets_403(app, world, client):
-    token = token_for("admin")  # the administrator has no business data
+def test_a_user_without_the_permission_gets_403(app, city, world, client):
+    system_account("sys_nothing", city.centre.id, roles=())
+    token = token_for("sys_nothing")  # a system account no leader has granted anything
     for method, url in [("GET", "/api/v1/tickets"), ("GET", f"/api/v1/tickets/{world['ticket']}"),
                         ("GET", "/api/v1/enterprises"), ("POST", "/api/v1/tickets")]:
         assert_error(call(client, method, url, token, json=referral()), 403, "forbidden")
@@ -483,13 +495,14 @@ def test_a_route_without_a_declaration_is_named(make_app):
 
 # --- the administrator's page and the command ----------------------------------------------------
 
-def test_the_admin_page_lists_issues_and_revokes(app, world):
+def test_the_admin_page_lists_issues_and_revokes(app, city, world):
     row, token = auth.issue(shell_actor(), "sys12345", "12345 hotline")
     client = fresh_client(app)
     login(client, "admin")
     html = client.get("/admin/api-tokens/").get_data(as_text=True)
     assert "sys12345" in html and row.prefix in html and "12345 hotline" in html and token not in html
-    response = client.post("/admin/api-tokens/", data={"user": "desk", "name": "portal"})
+    system_account("sysportal", city.centre.id, roles=())
+    response = client.post("/admin/api-tokens/", data={"user": "sysportal", "name": "portal"})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     new = db.session.scalars(select(ApiToken).where(ApiToken.name == "portal")).one()
     page = response.get_data(as_text=True)
@@ -510,7 +523,7 @@ def test_the_admin_page_lists_issues_and_revokes(app, world):
 def test_with_csrf_on_the_api_needs_no_form_token_and_the_page_does(app, world):
     client = fresh_client(app)
     assert call(client, "POST", "/api/v1/tickets", token_for("sys12345"), json=referral()).status_code == 201
-    row, _token = auth.issue(shell_actor(), "desk")
+    row, _token = auth.issue(shell_actor(), "sys12345")
     login(client, "admin")
     assert client.post(f"/admin/api-tokens/{row.id}/revoke").status_code == 400
     page = client.get("/admin/api-tokens/").data
@@ -539,3 +552,5 @@ def test_the_command_issues_lists_and_revokes(app, world):
     assert runner.invoke(args=["api-token", "nobody"]).exit_code == 1
     assert runner.invoke(args=["api-token"]).exit_code == 2
     assert runner.invoke(args=["api-token", "desk", "--list"]).exit_code == 2
+    refused = runner.invoke(args=["api-token", "desk"])          # a person: never
+    assert refused.exit_code == 1 and ("system account" in refused.output or "系统账号" in refused.output)

@@ -27,7 +27,7 @@ from core.org.actor import shell_actor
 from core.registry import services as registry
 from core.tickets import services as tickets
 from tests.conftest import actor_for
-from tests.helpers import code
+from tests.helpers import code, system_account
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 EXAMPLES = int(os.environ.get("ANQI_API_FUZZ_EXAMPLES", "40"))
@@ -72,7 +72,8 @@ def records(city):
 
 @pytest.fixture
 def schema(app, records):
-    _row, token = auth.issue(shell_actor(), "desk", "fuzz")
+    system_account("sys_fuzz", actor_for("desk").unit_id, roles=["desk"], reveal=True)
+    _row, token = auth.issue(shell_actor(), "sys_fuzz", "fuzz")
     db.session.commit()
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", isolated(app))
     loaded.validate()

@@ -18,9 +18,12 @@ from sqlalchemy.engine import make_url
 
 from core import clock, create_app
 from core.backup import services as backup
-from core.documents import rendering
+from core.backup.contents import FOLDERS
+from core.documents import rendering, seals, signing
 from core.documents import services as documents
+from core.documents.models import UnitSeal
 from core.extensions import db
+from core.org.actor import shell_actor
 from core.registry import services as registry
 from core.tickets import attachments
 from core.tickets import services as tickets
@@ -83,6 +86,7 @@ def enterprise_id(city):
 def stored(city, enterprise_id, monkeypatch):
     """An instance with a ticket attachment, an issued PDF and a scanned receipt."""
     monkeypatch.setattr(rendering, "render", lambda _letter: b"%PDF-1.7 issued letter")
+    monkeypatch.setattr(signing, "sign", lambda _signer, pdf: pdf)     # the stand-in above is no real PDF
     desk = actor_for("desk")
     city.centre.doc_prefix = "诸公经"
     db.session.commit()
@@ -96,7 +100,8 @@ def stored(city, enterprise_id, monkeypatch):
         body=[("p", "请高度重视。")]))
     documents.submit(desk, document.id)
     documents.sign_off(actor_for("leader"), document.id)
-    documents.issue(desk, document.id)
+    seals.upload(actor_for("admin"), city.centre.id, io.BytesIO(seals.sample(city.centre.name)))
+    documents.issue(desk, document.id)       # with the seal; the unit's signing key and the authority made
     [receipt] = attachments.check_uploads([("receipt.png", io.BytesIO(PNG + b"receipt"))])
     documents.deliver(desk, document.id, "王经理", datetime(2026, 11, 20, 2, 0), "in_person", receipt=receipt)
     db.session.commit()
@@ -184,16 +189,22 @@ def test_a_backup_taken_while_another_process_writes_restores_whole(app, stored,
         assert len(named) == rows["ticket_attachment"]
         for stored_name, digest in named:
             assert sha256(folder / stored_name) == digest
-        storage = documents.storage()
+        bases = {f.name: f.path(target) for f in FOLDERS}
+        seal_name = db.session.scalar(select(UnitSeal.file_name))
+        restored_seal = seals.image(shell_actor(), db.session.scalar(select(UnitSeal.unit_id)))
         restored_key = (Path(target.instance_path) / "secret_key").read_text()
     assert restored_key == (Path(app.instance_path) / "secret_key").read_text()
     for entry in manifest["files"]:
         kind, _, rest = entry["path"].partition("/")
         if kind == "files":
             name, _, inner = rest.partition("/")
-            base = folder if name == "attachments" else storage
-            assert sha256(base / inner) == entry["sha256"], entry["path"]
+            assert sha256(bases[name] / inner) == entry["sha256"], entry["path"]
     assert any(e["path"].startswith("files/documents/receipts/") for e in manifest["files"])
+    # The seals and the signing keys, sealed, come back and open with the restored keys.
+    listed = {e["path"] for e in manifest["files"]}
+    assert f"files/document-seals/{seal_name}" in listed and "files/document-signing/ca-certificate.pem" in listed
+    assert "files/document-signing/ca-key.pem.sealed" in listed
+    assert restored_seal.startswith(b"\x89PNG")
     assert any(e["path"].endswith(".pdf") for e in manifest["files"])
 
 
@@ -373,3 +384,100 @@ def test_the_configuration_file_is_kept_for_reference_only(app, city, target, tm
     assert result.exit_code == 0, result.output
     assert str(path / "config" / "config.py") in result.output
     assert not (Path(target.instance_path) / "config.py").exists()
+
+
+@on_databases("sqlite")  # files only: the database plays no part
+def test_the_licensed_fonts_of_the_documents_are_in_the_set(app, city, target, tmp_path):
+    from core.documents import fonts
+
+    font = Path(app.instance_path) / "fonts" / "仿宋_GB2312.ttf"
+    font.parent.mkdir(parents=True)
+    font.write_bytes(b"\x00\x01\x00\x00 licensed face " * 64)
+    path = take(app, tmp_path / "sets")
+    listed = {entry["path"]: entry["sha256"] for entry in manifest_of(path)["files"]}
+    assert listed["files/fonts/仿宋_GB2312.ttf"] == sha256(font)
+    result = cli(target, "restore", path, "--yes")
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert (fonts.folder() / "仿宋_GB2312.ttf").read_bytes() == font.read_bytes()
+        assert fonts.folder() == Path(target.instance_path) / "fonts"
+
+
+# --- the job queue and the pending imports -----------------------------------------------------
+
+REDIS_URL = os.environ.get("ANQI_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def queue_url(database_url, tmp_path):
+    """Redis beside PostgreSQL (or beside SQLite when there is no PostgreSQL), else a SQLite queue file."""
+    if REDIS_URL and (database_url.startswith("postgresql") or not os.environ.get("ANQI_TEST_DATABASE_URL")):
+        return REDIS_URL
+    return f"sqlite:///{tmp_path / 'queue' / 'huey.db'}"
+
+
+def test_a_set_carries_the_queued_jobs_and_the_pending_imports(make_app, city, target_url, queue_url, tmp_path,
+                                                              monkeypatch):
+    """A batch queued and a job scheduled (on the SQLite queue file, or Redis) and an import file
+    waiting are in the set, with checksums; the restore puts the jobs into the new instance's
+    queue, where they run, and the file in place. A queue that is not empty is refused."""
+    from core import tasks
+    from core.config import storage_root
+    from core.documents import batches
+    from core.documents.models import Document
+
+    monkeypatch.setattr(rendering, "render", lambda _letter: b"%PDF-1.7 issued letter")
+    monkeypatch.setattr(signing, "sign", lambda _signer, pdf: pdf)     # the stand-in above is no real PDF
+    city.centre.doc_prefix = "诸公经"
+    db.session.commit()
+    desk, leader = actor_for("desk"), actor_for("leader")
+    ids = []
+    for n in range(3):
+        document = documents.create(desk, documents.Draft(doc_type="letter", title=f"提示函{n}", addressees=["企业"],
+                                                          body=[("p", "请高度重视。")]))
+        documents.submit(desk, document.id)
+        documents.sign_off(leader, document.id)
+        ids.append(document.id)
+    db.session.commit()
+    app = make_app(HUEY_IMMEDIATE=False, HUEY_URL=queue_url)
+    tasks.huey.flush()
+    tasks.forget_old_form_keys.schedule(delay=3600)         # a job for later: a worker that takes it
+    tasks.huey.execute(tasks.huey.dequeue())                # puts it in the schedule
+    batch_id = batches.create(desk, ids).id                 # one job, queued: no worker runs
+    upload = storage_root(app) / "imports" / "7f3a-enterprises.csv"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes("名称,统一社会信用代码\n浙江华达科技有限公司,x\n".encode())
+    path = take(app, tmp_path / "sets")
+    manifest = manifest_of(path)
+    assert manifest["queue"]["kind"] == ("redis" if queue_url.startswith("redis") else "sqlite")
+    assert (manifest["queue"]["jobs"], manifest["queue"]["scheduled"]) == (1, 1)
+    listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    assert listed[manifest["queue"]["file"]] == sha256(path / manifest["queue"]["file"])
+    assert listed["files/imports/7f3a-enterprises.csv"] == sha256(upload)
+    tasks.huey.flush()                                      # the queue is lost with the machine
+
+    monkeypatch.setenv("ANQI_INSTANCE_PATH", str(tmp_path / "restored"))
+    restored_queue = queue_url if queue_url.startswith("redis") else f"sqlite:///{tmp_path / 'restored-queue.db'}"
+    target = create_app({"SQLALCHEMY_DATABASE_URI": target_url, "TESTING": True, "HUEY_IMMEDIATE": False,
+                         "HUEY_URL": restored_queue})
+    try:
+        tasks.forget_old_form_keys()                        # a queue with a job: not an empty instance
+        refused = cli(target, "restore", path, "--yes")
+        assert refused.exit_code == 1 and "任务队列不是空的" in refused.output
+        tasks.huey.flush()
+        result = cli(target, "restore", path, "--yes")
+        assert result.exit_code == 0, result.output
+        assert "Background jobs: 2 put back" in result.output or "后台任务：2 个已放回" in result.output
+        with target.app_context():
+            assert tasks.huey.pending_count() == 1 and tasks.huey.scheduled_count() == 1
+            assert [t.name for t in tasks.huey.scheduled()] == ["anqi.forms.forget_old_keys"]
+            assert (storage_root(target) / "imports" / "7f3a-enterprises.csv").read_bytes() == upload.read_bytes()
+            tasks.huey.execute(tasks.huey.dequeue())         # a worker of the restored instance runs the job
+            assert batches.progress(batch_id).issued == 3
+            assert {d.status for d in db.session.scalars(select(Document))} == {"issued"}
+            db.session.remove()
+    finally:
+        tasks.huey.flush()
+        with target.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -17,7 +17,7 @@ from core import clock, create_app
 from core.audit.models import AuditEntry
 from core.audit.verification import verify
 from core.backup import database_copy
-from core.documents import rendering
+from core.documents import rendering, signing
 from core.documents import services as documents
 from core.extensions import db
 from core.org.actor import shell_actor
@@ -79,6 +79,7 @@ def world(city, monkeypatch):
     renamed category (the migrations seed the categories), and the audit trail
     all of it wrote."""
     monkeypatch.setattr(rendering, "render", lambda _letter: b"%PDF-1.7 issued letter")
+    monkeypatch.setattr(signing, "sign", lambda _signer, pdf: pdf)     # the stand-in above is no real PDF
     clock.freeze(datetime(2026, 11, 20, 2, 0))
     desk_a, desk = actor_for("desk_a"), actor_for("desk")
     city.centre.doc_prefix = "诸公经"

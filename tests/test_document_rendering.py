@@ -134,7 +134,7 @@ def test_file_layout_heads_with_the_centred_number(pdf_of):
     assert x + width(text, size) / 2 == pytest.approx(centre, abs=3 * MM)        # centred
     mark = line_at(page, "诸暨市公安局文件")
     mark_top = mark[2] - 0.88 * mark[3]                                            # baseline less the ascent
-    assert mark_top == pytest.approx((37 + 35) * MM, abs=3 * MM) and mark[2] < y  # 35 mm into the block
+    assert mark_top == pytest.approx((37 + 35) * MM, abs=1 * MM) and mark[2] < y  # 35 mm into the block
     title = line_at(page, "关于防范非法集资风险的提示书")
     assert title[3] == pytest.approx(22, abs=0.1)                                  # 2号
 
@@ -145,7 +145,7 @@ def test_letter_layout_has_its_mark_high_and_the_number_flush_right(pdf_of):
     assert text.strip() == NUMBER
     assert x + width(text, size) == pytest.approx((28 + 156) * MM, abs=3 * MM)   # flush right
     mark = line_at(page, "诸暨市公安局")
-    assert mark[2] - 0.88 * mark[3] == pytest.approx(30 * MM, abs=3 * MM)        # 30 mm from the top edge
+    assert mark[2] - 0.88 * mark[3] == pytest.approx(30 * MM, abs=1 * MM)        # 30 mm from the top edge
 
 
 def test_page_numbers_right_on_odd_left_on_even_and_none_on_a_letters_first_page(pdf_of):
@@ -213,17 +213,17 @@ def embedded_fonts(pdf: bytes):
 
 
 @pytest.mark.parametrize("layout", ["file", "letter"])
-def test_every_font_is_a_cjk_font_embedded_and_subset(pdf_of, layout):
+def test_every_font_is_a_role_s_face_embedded_and_subset(pdf_of, layout):
     from fontTools.ttLib import TTFont
 
     pdf = pdf_of(layout, draft=True)
     fonts = embedded_fonts(pdf)
-    assert len(fonts) >= 2
+    resolved = set(rendering._current_fonts().families())
+    assert len(fonts) >= 4                  # body, title and mark, first- and second-level headings
     used = set(flat(text_of(pdf)))
-    covered = set()
+    covered, families = set(), set()
     for name, font in fonts.items():
         assert re.fullmatch(r"/[A-Z]{6}\+.+", name), name                     # subset prefix
-        assert "CJK" in name, f"{name} is not the configured CJK font: fontconfig fell back"
         descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
         descriptor = descendant["/FontDescriptor"].get_object()
         files = [k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor]
@@ -231,6 +231,11 @@ def test_every_font_is_a_cjk_font_embedded_and_subset(pdf_of, layout):
         data = descriptor[files[0]].get_object().get_data()
         assert len(data) < 2_000_000                                          # a subset, not the 16 MB face
         face = TTFont(io.BytesIO(data))
+        # The embedded program is one of the faces the roles resolved to, not one
+        # fontconfig fell back on.
+        names = {r.toUnicode() for r in face["name"].names if r.nameID in (1, 16)}
+        assert names & resolved, f"{name} ({names}) is none of the roles' faces {resolved}: fontconfig fell back"
+        families |= names & resolved
         cmap = face.getBestCmap()
         assert any(0x4E00 <= c <= 0x9FFF for c in cmap), f"{name} has no Chinese glyphs"
         glyph_count = len(face.getGlyphOrder())
@@ -242,6 +247,7 @@ def test_every_font_is_a_cjk_font_embedded_and_subset(pdf_of, layout):
         covered |= set("".join(to_unicode.values()))
     missing = {c for c in used if c not in covered}
     assert not missing, f"characters without a glyph in the embedded fonts: {sorted(missing)}"
+    assert families == resolved                     # and every role's face is used
 
 
 def test_the_body_text_comes_back_exactly(pdf_of):
@@ -251,10 +257,13 @@ def test_the_body_text_comes_back_exactly(pdf_of):
 
 
 def test_a_missing_font_is_refused_not_replaced(app):
-    fonts = rendering.Fonts(body="No Such Font SC", heading="Noto Sans CJK SC", mark="Noto Sans CJK SC",
-                            kai="No Such Font SC")
+    fonts = rendering.Fonts.of(body="No Such Font SC", title="Noto Serif CJK SC Black", h1="Noto Sans CJK SC",
+                               kai="LXGW WenKai")
     with pytest.raises(rendering.RenderingError, match="No Such Font SC"):
         rendering.write_pdf("<p>测试</p>", fonts)
+    app.config["DOCUMENT_FONT_KAI"] = "No Such Kai"        # configured, missing: refused, not passed over
+    with pytest.raises(rendering.RenderingError, match="No Such Kai"):
+        rendering.render(make("letter"))
 
 
 def test_a_character_the_fonts_lack_is_reported(app, caplog):
@@ -379,6 +388,9 @@ def test_the_specimen_command_writes_two_pages(app, tmp_path, layout):
     for label in ("一、", "（一）", "1.", "（1）", "抄送："):
         assert label in text
     assert ("印发" in text) == (layout == "file")
+    from core.documents import fonts     # then the face of every part, as `anqi documents fonts` says it
+    for face in fonts.current().faces:
+        assert f"{fonts.ROLES_BY_NAME[face.role].label}: {face.family} · " in result.output
 
 
 # ---------------------------------------------------------------- tables, figures, contents
@@ -412,10 +424,13 @@ def test_a_table_spans_pages_with_its_header_and_every_row(app):
 
 
 def test_the_table_of_contents_names_each_section_and_its_page(app):
-    pdf = rendering.render(make("file", body=structured_body()))
+    # Long enough (over six pages) for its contents: a short document has none (test_document_layout).
+    pdf = rendering.render(make("file", body=structured_body() + long_body(40)[len(BODY):]))
     pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) > 6
     contents = pages[0]
     assert "目录" in contents
+    assert "本季度共梳理风险如下" in contents               # the text goes on under the contents
     for heading in ("一、风险概况", "二、风险清单", "（一）重点企业", "三、工作建议"):
         entry = re.search(re.escape(heading) + r"\.*(\d+)", contents)
         assert entry, (heading, contents)

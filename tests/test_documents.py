@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core import clock
 from core.audit.models import AuditEntry
 from core.documents import numbering, services
-from core.documents.models import Document, DocumentSequence
+from core.documents.models import Document, DocumentNumberSequence
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from tests.conftest import actor_for
@@ -45,8 +45,8 @@ def signed(username="desk", leader="leader", **changes) -> Document:
 
 
 def test_number_format():
-    assert numbering.format_number("诸公经", "file", 2026, 12) == "诸公经〔2026〕12号"
-    assert numbering.format_number("诸公经", "letter", 2026, 3) == "诸公经函〔2026〕3号"
+    assert numbering.format_number(numbering.mark_for("诸公经", "file"), 2026, 12) == "诸公经〔2026〕12号"
+    assert numbering.format_number(numbering.mark_for("诸公经", "letter"), 2026, 3) == "诸公经函〔2026〕3号"
 
 
 @pytest.mark.parametrize("changes, field", [
@@ -147,7 +147,7 @@ def test_a_failed_render_keeps_the_number_for_the_retry(city, prefixes, monkeypa
     assert second.number == "诸公经函〔2026〕2号"
     again = services.issue(desk, document.id)             # the retry keeps its own
     assert (again.status, again.number) == ("issued", "诸公经函〔2026〕1号")
-    assert db.session.scalar(select(DocumentSequence.last)) == 2
+    assert db.session.scalar(select(DocumentNumberSequence.last)) == 2
 
 
 def test_the_issued_pdf_is_frozen_and_checked(city, prefixes, monkeypatch):
@@ -209,7 +209,7 @@ def test_concurrent_issues_get_consecutive_numbers(app, city, prefixes):
     assert errors == []
     db.session.rollback()
     assert sorted(db.session.scalars(select(Document.seq))) == list(range(1, 7))
-    assert db.session.scalar(select(DocumentSequence.last)) == 6
+    assert db.session.scalar(select(DocumentNumberSequence.last)) == 6
     assert len(set(db.session.scalars(select(Document.verification_code)))) == 6
 
 

@@ -257,13 +257,13 @@ def test_the_receipt_and_the_letter_show_ids_masked_or_in_full_per_setting(world
     receipt = letters.receipt(actor_for("desk_a"), application.id)
     assert receipt.doc_type == "exit_entry.receipt" and receipt.related_id == application.id
     body = text_of(_issued_pdf(receipt.id))
-    assert "受理回执" in body and "甲区外贸企业0号" in body and "甲公函〔2026〕1号" in body
+    assert "关于甲区外贸企业0号出入境证件“绿色通道”申请的受理回执" in body and "甲公函〔2026〕1号" in body
     assert "2026年10月10日" in body and "往来港澳通行证商务签注" in body
     assert all(mask("citizen_id", n) in body and n not in body for n in numbers)
 
     letter = letters.recommendation(actor_for("desk_a"), application.id)
     body = text_of(_issued_pdf(letter.id))
-    assert "推荐函" in body and "员工1" in body and "员工2" in body and "德国" in body
+    assert "关于为甲区外贸企业0号人员优先办理出入境证件的推荐函" in body and "员工1" in body and "员工2" in body and "德国" in body
     assert all(mask("citizen_id", n) in body and n not in body for n in numbers)
     assert settings.DEFAULT_AUTHORITY in body
 

@@ -22,7 +22,7 @@ from core.extensions import db
 from core.org.actor import shell_actor
 from core.org.services import save_user
 from tests.conftest import PASSWORD, actor_for, enrol_second_factor, login, totp_code
-from tests.helpers import count, fresh_client
+from tests.helpers import count, en, fresh_client, system_account
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 T0 = datetime(2026, 3, 2, 1, 0)  # 09:00 in Beijing
@@ -94,6 +94,34 @@ def test_the_password_rules(app, password, ok):
         with pytest.raises(ValidationError) as caught:
             passwords.check_new_password(password, "desk_a")
         assert caught.value.field == "password"
+
+
+@pytest.mark.parametrize("password", ["Password1", "PASSword1", "Passw0rd!", "P@ssw0rd", "P@ssw0rd2026",
+                                      "1qaz@WSX", "Qwer1234", "Iloveyou!"])
+def test_common_passwords_are_refused(app, password):
+    """zxcvbn's list of the 30,000 most common passwords, in any case and with digits
+    or symbols added around one. Before: ``Password1`` was accepted."""
+    with pytest.raises(ValidationError) as caught:
+        passwords.check_new_password(password, "desk_a")
+    assert caught.value.field == "password" and "most common passwords" in en(caught.value.message)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "anqi-demo-2026", "Qiye#2026ok", "Wang-li-2026", "Sh3ll-chosen"])
+def test_the_suites_and_the_demos_passwords_are_not_common(app, password):
+    passwords.check_new_password(password, "desk_a")
+
+
+def test_the_initial_password_and_one_set_at_the_shell_enter_the_history(app, city):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "password", "desk_a", "--password", "Sh3ll-chosen"])
+    assert result.exit_code == 0, result.output
+    services.change_password(actor_for("desk_a"), "Sh3ll-chosen", "Ch4nge-1x", "Ch4nge-1x")
+    for reused in ("Sh3ll-chosen", PASSWORD):      # set at the shell; given when the account was made
+        with pytest.raises(ValidationError) as caught:
+            services.change_password(actor_for("desk_a"), "Ch4nge-1x", reused, reused)
+        assert caught.value.field == "new"
+    result = runner.invoke(args=["users", "password", "desk_a", "--password", PASSWORD])
+    assert result.exit_code == 1 and ("last 5" in result.output or "最近 5" in result.output)
 
 
 def test_a_short_user_name_is_not_searched_for_but_still_refused_whole(app):
@@ -372,7 +400,8 @@ def test_ending_a_session_needs_the_form_token(app, city):
 
 
 def test_the_api_keeps_its_bearer_tokens(app, city):
-    _row, token = api_auth.issue(shell_actor(), "desk_a")
+    system_account("sys_a", city.station_a.id)
+    _row, token = api_auth.issue(shell_actor(), "sys_a")
     client = fresh_client(app)
     login(client, "desk_a")
     [row] = session_rows("desk_a")

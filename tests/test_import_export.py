@@ -301,49 +301,58 @@ def test_garbage_named_xlsx_gets_a_message_not_a_500(app, city):
 # --- the web flow ----------------------------------------------------------------------------
 
 def upload(client, content, filename="企业.csv"):
+    """Upload a file and follow to the import's page (the tests run the jobs at once)."""
     response = client.post("/enterprises/import", data={"file": (io.BytesIO(content), filename)},
                            content_type="multipart/form-data")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    match = re.search(r'action="/enterprises/import/([0-9a-f]+)"', html)
-    return html, match.group(1) if match else None
+    assert response.status_code == 303, response.get_data(as_text=True)
+    token = re.search(r"/enterprises/import/([0-9a-f]+)$", response.headers["Location"]).group(1)
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return page.get_data(as_text=True), token
 
 
-def test_upload_preview_confirm(app, city):
+def test_upload_check_confirm(app, city):
     client = client_for(app, "desk_a")
     html, token = upload(client, csv_bytes([ZH, ROW1, ROW2]))
-    assert token and "浙江华达科技有限公司" in html and "What the import would do" in html
-    assert count(Enterprise) == 0  # the preview writes nothing
+    assert "浙江华达科技有限公司" in html and "What the import would do" in html
+    assert f'action="/enterprises/import/{token}"' in html
+    assert count(Enterprise) == 0  # the check writes nothing
 
     response = client.post(f"/enterprises/import/{token}", data={})
-    assert response.status_code == 200
-    assert "Import finished: 2 created, 0 updated, 0 unchanged, 0 left out." in response.get_data(as_text=True)
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Import finished" in html and 'data-testid="import-counts"' in html
+    assert re.search(r'<span class="figure">2</span><span>new</span>', html)
     assert set(rows_by_code()) == {code(1), code(2)}
     assert client.post(f"/enterprises/import/{token}", data={}).status_code == 404  # used up
 
 
-def test_the_preview_shows_each_rejected_row_and_confirming_writes_nothing(app, city):
+def test_the_check_shows_each_rejected_row_and_confirming_writes_nothing(app, city):
     client = client_for(app, "desk_a")
     html, token = upload(client, csv_bytes([ZH, ROW1, BAD]))
     assert "坏代码有限公司" in html and "check character" in html and "<td>3</td>" in html
     response = client.post(f"/enterprises/import/{token}", data={})
-    assert response.status_code == 200
-    assert "so nothing was imported" in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert "so nothing was imported" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert count(Enterprise) == 0
 
     response = client.post(f"/enterprises/import/{token}", data={"only_valid": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 303
+    assert "Import finished" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert set(rows_by_code()) == {code(1)}
 
 
-def test_another_user_cannot_confirm_someone_elses_upload(app, city):
+def test_another_user_cannot_see_or_confirm_someone_elses_upload(app, city):
     html, token = upload(client_for(app, "desk_a"), csv_bytes([ZH, ROW1]))
     for username in ("desk_b", "desk"):
-        assert client_for(app, username).post(f"/enterprises/import/{token}", data={}).status_code == 404
+        other = client_for(app, username)
+        assert other.get(f"/enterprises/import/{token}").status_code == 404
+        assert other.post(f"/enterprises/import/{token}", data={}).status_code == 404
     assert count(Enterprise) == 0
     other = client_for(app, "desk_b")
     for bad in ("../../etc/passwd", "*", "0" * 100):
         assert other.post(f"/enterprises/import/{bad}", data={}).status_code == 404
+        assert other.get(f"/enterprises/import/{bad}").status_code == 404
 
 
 def test_officers_and_admins_cannot_import(app, city):
@@ -493,14 +502,18 @@ def test_cli_export_writes_the_whole_registry(app, both_stations, tmp_path):
     assert {r[1] for r in rows[1:]} == {code(1), code(2), code(3)}
 
 
-def test_text_that_looks_like_a_formula_is_exported_as_text(app, city):
+def test_text_that_looks_like_a_formula_is_exported_as_text_that_cannot_run(app, city):
     payload = '=HYPERLINK("http://example.com","点击")'
     services.create(actor_for("desk_a"), {"name": "=等号开头的企业有限公司", "credit_code": code(1),
-                                          "notes": payload, "district": "=1+1"})
+                                          "notes": payload, "district": "+1+1", "industry": "-2+3",
+                                          "legal_representative": "@SUM(A1)", "address": "正常的地址"})
     content, rows = exported(client_for(app, "desk_a"))
     sheet = load_workbook(io.BytesIO(content)).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    assert rows[1][0] == "=等号开头的企业有限公司" and payload in rows[1] and "=1+1" in rows[1]
+    # Each begins with the apostrophe a spreadsheet reads as "text", so it stays inert when edited or saved as CSV.
+    for value in ("=等号开头的企业有限公司", payload, "+1+1", "-2+3", "@SUM(A1)"):
+        assert "'" + value in rows[1], value
+    assert "正常的地址" in rows[1]
     report = importer.plan(actor_for("desk_a"), "back.xlsx", content)
     assert report.counts["unchanged"] == 1, [(r.action, r.reasons) for r in report.rows]
 

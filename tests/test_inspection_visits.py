@@ -164,7 +164,7 @@ def test_each_document_is_numbered_signed_off_and_says_what_it_is_for(app, city,
     notice, pdf = _issue(letters.notice(actor_for("desk_a"), visit.id).id)
     assert notice.number == "甲公函〔2026〕1号" and notice.signed_by_id == actor_for("leader_a").user_id
     text = text_of(pdf)
-    assert "检查通知书" in text and visit.enterprise.name in text and "甲公函〔2026〕1号" in text
+    assert f"关于对{visit.enterprise.name}开展“综合查一次”联合检查的通知书" in text and "甲公函〔2026〕1号" in text
     assert item.name in text and "综合查一次" in text
     with pytest.raises(ValidationError):
         letters.result(actor_for("desk_a"), visit.id)                # not before the visit
@@ -172,12 +172,13 @@ def test_each_document_is_numbered_signed_off_and_says_what_it_is_for(app, city,
     result, pdf = _issue(letters.result(actor_for("desk_a"), visit.id).id)
     assert result.number == "甲公函〔2026〕2号"
     text = text_of(pdf)
-    assert "检查结果告知书" in text and "存在问题" in text and "未按规定登记旅客身份信息" in text
+    assert f"关于{visit.enterprise.name}“综合查一次”联合检查结果的告知书" in text
+    assert "存在问题" in text and "未按规定登记旅客身份信息" in text
     order = visits.get(actor_for("desk_a"), visit.id).findings[0].rectification
     rectify, pdf = _issue(letters.rectification(actor_for("desk_a"), order.id).id)
     assert rectify.number == "甲公函〔2026〕3号" and rectify.doc_type == "inspection.rectification"
     text = text_of(pdf)
-    assert "整改通知书" in text and item.name in text and "2026年3月16日前" in text
+    assert f"关于责令{visit.enterprise.name}限期整改{item.name}问题的通知书" in text and "2026年3月16日前" in text
 
 
 def test_a_unit_without_the_plugin_sees_none_of_it(app, city, drawn):

@@ -17,6 +17,7 @@ from core.tickets import services as tickets
 from core.tickets.models import Ticket
 from plugins.ip_protection import brands, cases, checks, consultations, outreach
 from plugins.ip_protection.models import Brand, BrandMember, Case, Evidence
+from tests import pdfs
 from tests.conftest import actor_for, login
 from tests.helpers import count, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
@@ -81,7 +82,7 @@ def test_handling_evidence_and_findings(app, city):
         cases.move(actor_for("officer_a"), case.id, "filed")
     cases.move(actor_for("officer_a"), case.id, "investigating", "调取网店交易记录")
     cases.add_evidence(actor_for("officer_a"), case.id,
-                       attachments.check_uploads([("交易记录.pdf", io.BytesIO(b"%PDF-1.4\n" + bytes(100)))]), "交易记录")
+                       attachments.check_uploads([("交易记录.pdf", io.BytesIO(pdfs.PLAIN))]), "交易记录")
     with pytest.raises(NotFound):
         cases.add_evidence(actor_for("officer_b"), case.id, [])
     found = [f for f in registry.findings(actor_for("desk_a"), world.enterprise.id) if f.source == "ip_protection.case"]

@@ -132,7 +132,7 @@ def test_the_health_check_report_is_numbered_signed_off_and_says_what_was_found(
     issued = documents.issue(actor_for("desk_a"), draft.id)
     assert issued.number == "甲公函〔2026〕1号" and issued.signed_by_id == actor_for("leader_a").user_id
     text = text_of(documents.pdf(actor_for("desk_a"), draft.id))
-    for expected in ("知识产权保护体检报告", NAME, "甲公函〔2026〕1号", "商业秘密保护措施", "40", "综合得分（七项平均）",
+    for expected in (f"关于{NAME}知识产权保护体检情况的报告", "甲公函〔2026〕1号", "商业秘密保护措施", "40", "综合得分（七项平均）",
                      "70", "第6类、第17类、第35类", "有效2件", "未建立商业秘密保护制度", "制定保密制度",
                      "2026年6月1日", "2026年3月2日", "历次体检综合得分"):
         assert expected in text, expected
@@ -151,7 +151,7 @@ def test_the_reply_letter_to_a_consultation(app, city):
     issued = documents.issue(actor_for("desk_a"), draft.id)
     text = text_of(documents.pdf(actor_for("desk_a"), draft.id))
     assert issued.number == "甲公函〔2026〕1号"
-    for expected in ("关于知识产权咨询的答复函", NAME, "商标续展需要注意什么", "十二个月内办理续展", "2026年3月2日"):
+    for expected in (f"关于{NAME}知识产权咨询事项的答复函", "商标续展需要注意什么", "十二个月内办理续展", "2026年3月2日"):
         assert expected in text, expected
 
 

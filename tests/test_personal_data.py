@@ -28,7 +28,7 @@ from core.registry.models import EnterpriseContact
 from core.tickets import services as tickets
 from core.tickets.models import Ticket
 from tests.conftest import actor_for, login
-from tests.helpers import code, fresh_client
+from tests.helpers import code, fresh_client, system_account
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 MOBILE, LANDLINE, OTHER = "13800138000", "0575-87654321", "13912345678"
@@ -287,8 +287,12 @@ def test_the_export_masks_phones_unless_asked_in_full_which_is_audited(app, firm
 
 
 def test_the_api_masks_phones_unless_the_user_may_reveal_and_asks(app, firm, ticket_id, client):
-    desk = auth.issue(shell_actor(), "desk_a", "test")[1]
-    officer = auth.issue(shell_actor(), "officer_a", "test")[1]
+    # System accounts of station A: one with the desk role and the personal-data permission its
+    # leader granted, one with the officer role only.
+    system_account("sys_desk", actor_for("desk_a").unit_id, roles=["desk"], reveal=True)
+    system_account("sys_officer", actor_for("desk_a").unit_id, roles=["officer"])
+    desk = auth.issue(shell_actor(), "sys_desk", "test")[1]
+    officer = auth.issue(shell_actor(), "sys_officer", "test")[1]
 
     def get(url, token):
         return client.get(url, headers={"Authorization": f"Bearer {token}"})
@@ -330,7 +334,8 @@ def test_no_number_reaches_the_audit_trail_or_the_logs(app, firm, caplog):
     assert client.post(f"/tickets/{ticket_id}/reveal").status_code == 200
     first, _second = contact_ids(firm)
     assert client.post(f"/enterprises/{firm}/reveal", data={"ref": str(first)}).status_code == 200
-    token = auth.issue(shell_actor(), "desk_a", "test")[1]
+    system_account("sys_desk", actor_for("desk_a").unit_id, roles=["desk"], reveal=True)
+    token = auth.issue(shell_actor(), "sys_desk", "test")[1]
     api = fresh_client(app)
     created = api.post("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}, json={
         "enterprise_id": firm, "channel": "government", "category": "dispute", "ticket_class": "general",

@@ -1,12 +1,14 @@
 """The enterprise portal's accounts: registering with the credit code and the
 registry's name, verification by the desk or the liaison officer, signing in,
 and the wall between portal sessions and staff pages."""
+import re
 from datetime import datetime
 
 import pytest
 from core import clock
 from core.audit.models import AuditEntry
 from core.errors import NotFound, ValidationError
+from core.extensions import db
 from core.notifications.models import Notification
 from core.portal import accounts, names
 from core.portal.models import PENDING, REFUSED, VERIFIED, PortalAccount
@@ -86,11 +88,12 @@ def test_bad_registrations_are_refused_with_clear_messages_and_nothing_written(a
     cases = [
         (registration(3, "乙企业有限公司", "13800138004", credit_code=code(3)[:-1] + ("0" if code(3)[-1] != "0" else "1")),
          "credit_code", "check character"),
-        (registration(3, "丙企业有限公司", "13800138004"), "enterprise_name", "does not match"),
         (registration(3, "乙企业有限公司", "0575-87654321"), "phone", "mobile"),
         (registration(3, "乙企业有限公司", "13800138004", repeat="other"), "repeat", "differ"),
         (registration(3, "乙企业有限公司", "13800138004", password="short", repeat="short"), "password", "8"),
-        (registration(99, "未登记企业有限公司", "13800138004"), "unit_id", "station"),
+        (registration(99, "未登记企业有限公司", "13800138004", unit_id=0), "unit_id", "station"),
+        (registration(3, "乙企业有限公司", "13800138004", password="Password1", repeat="Password1"), "password",
+         "most common"),
     ]
     for form, field, words in cases:
         with pytest.raises(ValidationError) as caught:
@@ -102,15 +105,24 @@ def test_bad_registrations_are_refused_with_clear_messages_and_nothing_written(a
 
 
 def test_an_enterprise_registers_once(app, city):
+    """A second registration of an enterprise while one waits is answered alike but not
+    kept (the desk has the first); a verified enterprise or a taken phone is flagged."""
     enterprise("desk_a", 4, "丁企业有限公司")
-    accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138005"))
-    with pytest.raises(ValidationError) as caught:
-        accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138006"))
-    assert "already registered" in en(caught.value.errors["credit_code"][0])
-    with pytest.raises(ValidationError) as caught:  # the same phone for another enterprise
-        enterprise("desk_a", 5, "戊企业有限公司")
-        accounts.register(visitor(), registration(5, "戊企业有限公司", "13800138005"))
-    assert "already has an account" in en(caught.value.errors["phone"][0])
+    first = accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138005"))
+    assert accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138006")) is None
+    assert PortalAccount.query.count() == 1
+    refused = AuditEntry.query.filter_by(action="portal.register", result="rejected").one()
+    assert refused.detail["reason"] == "pending_exists"
+    accounts.decide(actor_for("desk_a"), first.id, True)
+    enterprise("desk_a", 5, "戊企业有限公司")
+    again = accounts.register(visitor(), registration(4, "丁企业有限公司", "13800138006"))
+    other = accounts.register(visitor(), registration(5, "戊企业有限公司", "13800138005"))
+    assert again.flags == ["enterprise_taken"] and other.flags == ["phone_taken"]
+    with pytest.raises(ValidationError) as caught:       # the desk cannot verify either
+        accounts.decide(actor_for("desk_a"), again.id, True)
+    assert "already has a verified account" in en(caught.value.message)
+    with pytest.raises(ValidationError):
+        accounts.decide(actor_for("desk_a"), other.id, True)
 
 
 def test_an_enterprise_the_registry_lacks_is_registered_when_verified(app, city):
@@ -129,7 +141,7 @@ def test_the_pages_register_sign_in_and_keep_portal_and_staff_apart(app, city):
     client = fresh_client(app)
     response = client.post("/portal/register", data={
         "credit_code": code(7), "enterprise_name": "己企业有限公司", "name": "李会计", "phone": "138 0013 8008",
-        "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
+        "unit_id": city.station_a.id, "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
     assert response.status_code == 200 and 'data-testid="registered"' in response.get_data(as_text=True)
     # Pending: no sign-in yet, and the page says why.
     response = client.post("/portal/login", data={"phone": "13800138008", "password": PORTAL_PASSWORD})
@@ -265,3 +277,167 @@ def test_the_desks_pages_refuse_with_a_reason_and_publish_notices(app, city):
     assert other.get(f"/portal-desk/notices/{notice.id}").status_code == 404
     assert other.post(f"/portal-desk/notices/{notice.id}/publish", data={"publish": "0"}).status_code == 404
     assert AuditEntry.query.filter_by(action="portal.notice_publish").count() == 1
+
+
+# --- registration tells strangers nothing ------------------------------------------------------------
+
+def _register_page(client, credit_code, enterprise_name, phone, unit_id):
+    return client.post("/portal/register", data={
+        "credit_code": credit_code, "enterprise_name": enterprise_name, "name": "张三", "phone": phone,
+        "unit_id": unit_id, "password": PORTAL_PASSWORD, "repeat": PORTAL_PASSWORD})
+
+
+def test_registration_answers_the_same_whatever_exists_and_tells_only_the_desk(app, city):
+    """Before: a registered number got “该手机号码已有账号，请直接登录”, a wrong name or an
+    enterprise with an account got their own messages: the portal told a stranger."""
+    verified_account("desk_a", 10, "甲企业有限公司", "13900139010")
+    enterprise("desk_a", 11, "乙企业有限公司")
+    enterprise("desk_a", 12, "丙企业有限公司")
+    enterprise("desk_a", 14, "戊企业有限公司")
+    accounts.register(visitor(), registration(12, "丙企业有限公司", "13900139012"))     # one waits already
+    unit = city.station_a.id
+    attempts = {
+        "nothing known": (code(20), "新企业有限公司", "13900139020"),
+        "known, right name": (code(11), "乙企业有限公司", "13900139021"),
+        "known, wrong name": (code(14), "别的企业有限公司", "13900139022"),
+        "phone of a verified account": (code(13), "丁企业有限公司", "13900139010"),
+        "enterprise with an account": (code(10), "甲企业有限公司", "13900139023"),
+        "enterprise with a registration waiting": (code(12), "丙企业有限公司", "13900139024"),
+    }
+    answers = {}
+    for what, (credit_code, name, phone) in attempts.items():
+        response = _register_page(fresh_client(app), credit_code, name, phone, unit)
+        page = re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))  # per browser
+        answers[what] = (response.status_code, page)
+    first = answers["nothing known"]
+    assert first[0] == 200 and 'data-testid="registered"' in first[1]
+    for what, answer in answers.items():
+        assert answer == first, what                 # one page, one status, byte for byte
+    flags = {a.credit_code + a.name + str(a.id): a.flags for a in PortalAccount.query.filter_by(status=PENDING)}
+    assert sorted(sorted(f) for f in flags.values()) == sorted([
+        [], [], ["enterprise_taken"], ["name_mismatch"], ["phone_taken", "unknown_code"], ["unknown_code"]])
+    desk = fresh_client(app)
+    login(desk, "desk_a")
+    page = desk.get("/portal-desk/accounts").get_data(as_text=True)
+    for flag in ("unknown_code", "name_mismatch", "phone_taken", "enterprise_taken"):
+        assert f'data-flag="{flag}"' in page, flag
+    # Errors of form alone are still said: they reveal nothing.
+    bad = _register_page(fresh_client(app), code(20)[:-1] + "Z", "新企业有限公司", "1390013", unit)
+    assert bad.status_code == 400 and 'data-testid="registered"' not in bad.get_data(as_text=True)
+
+
+def test_two_registrations_of_one_enterprise_at_the_same_instant_leave_one_waiting(app, city):
+    """Two threads, each with its own application context and database connection,
+    released together: one registration waits, the other gets the same answer (None
+    from the service, the same page from the view) and nothing breaks."""
+    import threading
+
+    enterprise("desk_a", 30, "并发企业有限公司")
+    barrier = threading.Barrier(2)
+    results, failures = [], []
+
+    forms = [registration(30, "并发企业有限公司", phone) for phone in ("13900139030", "13900139031")]
+    db.session.rollback()          # the test's own transaction would hold SQLite's write lock
+
+    def register(form):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                results.append(accounts.register(visitor(), form))
+            except Exception as exc:          # reported below: the test wants none
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=register, args=(form,)) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert sorted(r is None for r in results) == [False, True]
+    assert PortalAccount.query.filter_by(status=PENDING, credit_code=code(30)).count() == 1
+    assert AuditEntry.query.filter_by(action="portal.register", result="rejected").one().detail["reason"] == \
+        "pending_exists"
+
+
+# --- password history and the second factor ----------------------------------------------------------
+
+def test_an_accounts_last_five_passwords_and_common_ones_are_refused(app, city):
+    """Before: a portal account could take its old password again (no history at all)."""
+    account = verified_account("desk_a", 40, "历史企业有限公司", "13900139040")
+    with app.test_request_context():            # the change ends the account's other sessions
+        _change_passwords(account)
+
+
+def _change_passwords(account):
+    from tests.portal_world import portal
+
+    actor = portal(account)
+    old = [f"Qiye#2026-{n}x" for n in range(1, 5)]
+    current = PORTAL_PASSWORD
+    for new in old:
+        accounts.change_password(actor, current, new, new)
+        current = new
+    for reused in [PORTAL_PASSWORD, *old]:          # the registration's password and the four after it
+        with pytest.raises(ValidationError) as caught:
+            accounts.change_password(actor, current, reused, reused)
+        assert "not used recently" in en(caught.value.errors["new"][0])
+    with pytest.raises(ValidationError) as caught:
+        accounts.change_password(actor, current, "P@ssw0rd123", "P@ssw0rd123")
+    assert "most common" in en(caught.value.errors["new"][0])
+    accounts.change_password(actor, current, "Qiye#2026-5x", "Qiye#2026-5x")
+    accounts.change_password(actor, "Qiye#2026-5x", PORTAL_PASSWORD, PORTAL_PASSWORD)   # the sixth newest: free
+
+
+def test_the_account_holder_sets_up_uses_and_removes_a_second_factor(app, city):
+    from datetime import timedelta
+
+    from tests.conftest import totp_code
+
+    clock.freeze(datetime(2026, 11, 20, 2, 0))
+    verified_account("desk_a", 41, "双重企业有限公司", "13900139041")
+    client = fresh_client(app)
+    portal_login(client, "13900139041")
+    assert 'data-testid="second-factor-off"' in client.get("/portal/second-factor").get_data(as_text=True)
+    assert client.post("/portal/second-factor/start").status_code == 302
+    page = client.get("/portal/second-factor")
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'data-testid="totp-secret">([^<]+)<', page.get_data(as_text=True)).group(1).replace(" ", "")
+    assert client.post("/portal/second-factor", data={"code": "000000"}).status_code == 400
+    done = client.post("/portal/second-factor", data={"code": totp_code(secret)})
+    codes = re.findall(r'data-testid="recovery-code">([^<]+)<', done.get_data(as_text=True))
+    assert done.status_code == 200 and len(codes) == 10
+    client.post("/portal/logout")
+    # Signing in now asks for a code after the password; no session until it is right.
+    other = fresh_client(app)
+    response = other.post("/portal/login", data={"phone": "13900139041", "password": PORTAL_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portal/login/second-factor")
+    assert other.get("/portal/home").status_code == 302
+    assert other.post("/portal/login/second-factor", data={"code": "123456"}).status_code == 400
+    clock.freeze(datetime(2026, 11, 20, 2, 1))
+    assert other.post("/portal/login/second-factor", data={"code": totp_code(secret)}).status_code == 302
+    assert other.get("/portal/home").status_code == 200
+    # A recovery code works once.
+    third = fresh_client(app)
+    third.post("/portal/login", data={"phone": "13900139041", "password": PORTAL_PASSWORD})
+    assert third.post("/portal/login/second-factor", data={"code": codes[0]}).status_code == 302
+    fourth = fresh_client(app)
+    fourth.post("/portal/login", data={"phone": "13900139041", "password": PORTAL_PASSWORD})
+    assert fourth.post("/portal/login/second-factor", data={"code": codes[0]}).status_code == 400
+    # The second step expires; wrong codes count towards the number's lock.
+    clock.freeze(datetime(2026, 11, 20, 2, 1) + timedelta(minutes=6))
+    expired = fourth.post("/portal/login/second-factor", data={"code": codes[1]})
+    assert expired.status_code == 302 and expired.headers["Location"].endswith("/portal/login")
+    assert fourth.get("/portal/home").status_code == 302
+    assert AuditEntry.query.filter_by(action="portal.second_factor", result="denied").count() == 2
+    # Removed by the holder, with the password: the password alone signs in again.
+    assert other.post("/portal/second-factor/remove", data={"password": "wrong"}).status_code == 302
+    assert 'data-testid="second-factor-on"' in other.get("/portal/second-factor").get_data(as_text=True)
+    other.post("/portal/second-factor/remove", data={"password": PORTAL_PASSWORD})
+    assert 'data-testid="second-factor-off"' in other.get("/portal/second-factor").get_data(as_text=True)
+    portal_login(fresh_client(app), "13900139041")
+    assert [e.action for e in AuditEntry.query.filter(AuditEntry.action.like("portal.second_factor_%"))
+            .order_by(AuditEntry.id)] == ["portal.second_factor_start", "portal.second_factor_enrol",
+                                          "portal.second_factor_enrol", "portal.second_factor_remove",
+                                          "portal.second_factor_remove"]

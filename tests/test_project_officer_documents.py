@@ -55,17 +55,11 @@ def fill(world, visits_count=3, risks_count=2):
     return ticket
 
 
-def test_the_file_is_one_pdf_whose_contents_match_its_sections(app, city):
-    world = build(city)
-    ticket = fill(world)
-    document = dossier.make(actor_for("desk_a"), world.project_id)
-    assert document.doc_type == dossier.DOSSIER and document.layout == "file" and document.family == dossier.DOSSIER
-    assert document.related_type == "project_officer_project" and document.related_id == world.project_id
-    pdf = dossier.pdf(actor_for("desk_a"), world.project_id)
-    pages = pages_of(pdf)
+def check_contents(pages, document):
+    """The contents on the first pages name every section and the page holding it."""
     assert "目录" in pages[0]
     first = int(re.search(r"一、项目基本情况\.*(\d+)", pages[0]).group(1))
-    contents = "".join(pages[:first - 1])          # the contents run until the first section's page
+    contents = "".join(pages[:first])              # the contents run into the first section's page
     headings = [kind_text for kind_text in document.body if kind_text[0] in ("h1", "h2")]
     h1 = [text for kind, text in headings if kind == "h1"]
     assert h1 == list(dossier.SECTIONS)
@@ -74,6 +68,17 @@ def test_the_file_is_one_pdf_whose_contents_match_its_sections(app, city):
         assert entry, (title, contents)
         assert f"{NUMBERS[n]}、{title}" in pages[int(entry.group(1)) - 1]      # the page it names holds it
     assert len(re.findall(r"（[一二三四五六七八九十]+）", contents)) == sum(1 for k, _t in headings if k == "h2")
+
+
+def test_the_file_is_one_pdf_whose_contents_match_its_sections(app, city):
+    world = build(city)
+    ticket = fill(world)
+    document = dossier.make(actor_for("desk_a"), world.project_id)
+    assert document.doc_type == dossier.DOSSIER and document.layout == "file" and document.family == dossier.DOSSIER
+    assert document.related_type == "project_officer_project" and document.related_id == world.project_id
+    pdf = dossier.pdf(actor_for("desk_a"), world.project_id)
+    pages = pages_of(pdf)
+    assert "目录" not in "".join(pages)          # a short file shows no contents (the long one below does)
     text = "".join(pages)
     for expected in ("杭诸高铁诸暨站综合枢纽工程", "诸暨高铁新城建设有限公司", "285000万元",
                      "民警钱二", "周经理", "138****2345", "移交台账", "第1版", "征地拆迁遗留问题可能引发阻工",
@@ -85,8 +90,10 @@ def test_the_file_is_one_pdf_whose_contents_match_its_sections(app, city):
 def test_a_project_with_100_visits_and_50_risks_renders_completely(app, city):
     world = build(city)
     fill(world, visits_count=100, risks_count=50)
-    dossier.make(actor_for("desk_a"), world.project_id)
-    text = "".join(pages_of(dossier.pdf(actor_for("desk_a"), world.project_id)))
+    document = dossier.make(actor_for("desk_a"), world.project_id)
+    pages = pages_of(dossier.pdf(actor_for("desk_a"), world.project_id))
+    check_contents(pages, document)
+    text = "".join(pages)
     missing = [n for n in range(1, 101) if f"甲{n:03d}" not in text]
     assert missing == []
     assert [n for n in range(1, 51) if f"R{n:02d}号事项" not in text] == []
@@ -119,7 +126,7 @@ def test_the_monthly_summary_for_the_leader(app, city):
     assert document.doc_type == monthly.MONTHLY and document.layout == "letter"
     assert document.addressees == ["甲所李所长同志"]
     text = flat("".join(pages_of(documents.preview(actor_for("desk_a"), document.id))))
-    assert "2026年2月重点项目警官工作情况" in text
+    assert "关于2026年2月重点项目警官工作情况的报告" in text
     assert "本月开展走访2次" in text                       # 28 February and 27 February; 1 March is next month
     assert "本月新排查2项（高风险1项、中风险0项、低风险1项）" in text and "移送工单专案办理1件" not in text
     figure = next(value for kind, value in document.body if kind == "figure")

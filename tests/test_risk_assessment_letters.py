@@ -59,7 +59,7 @@ def test_a_reminder_letter_to_the_enterprise_is_a_numbered_letter_listing_its_ri
         "risk_assessment.notice_letter", "letter", "甲公函〔2026〕1号")
     assert document.related_type == "risk_assessment_letter" and document.related_id == letter.id
     text = text_of(pdf)
-    for words in ("风险提示书", "甲区第一针织有限公司", "甲公函〔2026〕1号", "以高息向员工集资", "投标报价雷同",
+    for words in ("关于甲区第一针织有限公司非法集资等风险的提示书", "甲公函〔2026〕1号", "以高息向员工集资", "投标报价雷同",
                   "第一百七十六条", "建立投标文件内部审核制度", "2026年3月16日前",
                   "风险等级：高"):
         assert words in text, words
@@ -75,7 +75,7 @@ def test_an_advice_letter_to_a_department_is_a_file_with_numbered_recommendation
     assert (document.doc_type, document.layout, document.number) == (
         "risk_assessment.advice_file", "file", "甲公〔2026〕1号")
     text = text_of(pdf)
-    for words in ("意见建议书", "诸暨市市场监督管理局", "甲派出所文件", "甲公〔2026〕1号", "1.立即停止对外借款",
+    for words in ("关于防范甲区第一针织有限公司非法集资等风险的意见建议书", "诸暨市市场监督管理局", "甲派出所文件", "甲公〔2026〕1号", "1.立即停止对外借款",
                   "2.建立投标文件内部审核制度", "2026年3月23日前"):      # 15 working days
         assert words in text, words
     to_enterprise = letters.draft(actor_for("desk_a"), assessment.id, "advice", [low.id])
@@ -90,7 +90,7 @@ def test_a_warning_list_to_the_government_is_a_file_with_a_table_of_risks(app, c
     assert (document.doc_type, document.layout, document.number) == ("risk_assessment.warning_list", "file",
                                                                      "甲公〔2026〕1号")
     text = text_of(pdf)
-    for words in ("风险预警单", "市委、市政府", "甲公〔2026〕1号", "非法集资", "串通投标", "甲区第一针织有限公司（袜业）",
+    for words in ("关于甲区第一针织有限公司非法集资等隐患的风险预警单", "市委、市政府", "甲公〔2026〕1号", "非法集资", "串通投标", "甲区第一针织有限公司（袜业）",
                   "以高息向员工集资", "立即停止对外借款"):
         assert words in text, words
     with pytest.raises(ValidationError):                    # a warning list does not go to the enterprise

@@ -5,19 +5,24 @@ through core's sign-off and numbering with its tables and charts; a quarter
 not yet ended only as a watermarked draft."""
 import io
 import re
+import subprocess
 from datetime import date, datetime
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from core import clock
+from core.audit.models import AuditEntry
 from core.documents import services as documents
 from core.errors import ValidationError
+from core.extensions import db
+from core.jobqueue import owners
 from core.registry import services as registry
 from plugins.risk_assessment import assessments, follow_up, letters, quarters, reports
 from plugins.risk_assessment.models import Report
 from tests.conftest import actor_for
-from tests.helpers import code, count
+from tests.helpers import code, count, ended_process_owner
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 from tests.risk_assessment_world import build, risk
 
@@ -168,6 +173,38 @@ def test_a_failed_job_keeps_its_reason_and_runs_again(app, city, quarter, monkey
     assert report.status == "failed" and "database went away" in report.error and report.steps_done == 5
     monkeypatch.undo()
     assert reports.build(report.id).status == "done"
+
+
+def _claim(report_id, owner):
+    """As a run of the job does: the report taken, being built."""
+    db.session.execute(update(Report).where(Report.id == report_id).values(
+        status="running", claimed_by=owner, claimed_at=clock.now(), document_id=None))
+    db.session.commit()
+
+
+def test_the_report_job_delivered_twice_makes_one_report_and_one_document(app, city, quarter):
+    """The queue delivers a job at least once: a second delivery after the first finished
+    does nothing; one after a run that died having drafted the document takes over and keeps
+    that document; one while a live run builds the report leaves it to that run."""
+    report = reports.request(actor_for("desk_a"), 2026, 2, "建议加强监测。", enqueue=False)
+    first = reports.build(report.id)
+    document_id, drafts = first.document_id, count(documents.Document)
+    assert first.status == "done" and document_id is not None
+    assert reports.build(report.id).document_id == document_id and count(documents.Document) == drafts
+    _claim(report.id, ended_process_owner())       # died after drafting, before recording the report
+    again = reports.build(report.id)
+    assert (again.status, again.document_id, again.claimed_by) == ("done", document_id, None)
+    assert count(documents.Document) == drafts
+    assert count(AuditEntry, AuditEntry.action == "risk_assessment.report_built") == 2
+    other = subprocess.Popen(["sleep", "60"])       # another worker, alive, building it now
+    try:
+        live = str(owners.Owner(owners.host_name(), other.pid, owners.start_ticks(other.pid), "w"))
+        _claim(report.id, live)
+        assert (reports.build(report.id).status, reports.get(actor_for("desk_a"), report.id).claimed_by) == (
+            "running", live)
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_core_renders_an_unstored_draft_only_when_it_is_valid(app, city):

@@ -265,7 +265,7 @@ def test_a_doctored_form_version_is_a_conflict_not_an_error(app, city, two):
     response = client.post(f"/enterprises/{two[0]}/edit", data={
         "name": "改过的名字", "credit_code": code(1), "unit_id": city.station_a.id, "liaison_officer_id": 0,
         "version": "abc"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Someone else saved this enterprise" in response.get_data(as_text=True)
     assert reload(two[0]).name == A_NAME
     with pytest.raises(ValidationError):

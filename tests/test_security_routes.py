@@ -27,7 +27,7 @@ from core.tickets import services as tickets
 from core.tickets.models import ClassMatter
 from core.web import PORTAL, PUBLIC, SIGNED_IN, access_of
 from tests.conftest import PASSWORD, actor_for, csrf_token, enrol_second_factor, login
-from tests.helpers import code, fresh_client
+from tests.helpers import code, fresh_client, system_account
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 ROLE_USERS = {"admin": "admin", "auditor": "auditor", "leader": "leader_a", "desk": "desk_a", "officer": "officer_a"}
@@ -106,7 +106,10 @@ def world(app, city):
     own.update(_portal_records("desk_a", own["enterprise_id"], PORTAL_PHONES["own"], 31))
     foreign.update(_portal_records("desk_b", foreign["enterprise_id"], PORTAL_PHONES["foreign"], 32))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
-    _, token = api_auth.issue(shell, "desk_a", "测试")
+    # A system account (API) in each station, granted the desk role by its own leader.
+    own["system_account_id"] = system_account("sys_a", city.station_a.id, leader="leader_a").id
+    foreign["system_account_id"] = system_account("sys_b", city.station_b.id, leader="leader_b").id
+    _, token = api_auth.issue(shell, "sys_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
 
 
@@ -348,9 +351,11 @@ def test_public_and_signed_in_routes_are_the_known_few(app):
     """A public page must be a deliberate choice: the list is short and reviewed."""
     public = sorted(r.rule for r in _rules(app) if access_of(app.view_functions[r.endpoint]) in (PUBLIC, "api:public"))
     assert public == sorted(["/api/v1/openapi.json", "/lang", "/login", "/login/second-factor", "/verify/<code>",
+                             # the document-signing authority's certificate, for receiving offices to trust
+                             "/verify/ca.pem", "/verify/ca.cer",
                              # the enterprise portal's public pages: home, notices, FAQ, verification, sign-in
                              "/portal/", "/portal/notices", "/portal/notices/<int:notice_id>", "/portal/faq",
-                             "/portal/verify", "/portal/register", "/portal/login",
+                             "/portal/verify", "/portal/register", "/portal/login", "/portal/login/second-factor",
                              # 一公开: a published inspection plan's results (404 unless published and enabled)
                              "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf",
                              # monitoring: the load balancer's probes; /metrics checks its own token (404 when off)
@@ -470,6 +475,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
                                      "project_meeting_id", "project_risk_id", "rule_id")})  # project_officer
     own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
     own.update({"account_id": 1, "notice_id": 1})                                          # the portal
+    own.update({"system_account_id": 1})                                                   # system accounts
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -133,3 +133,61 @@ def test_stored_files_go_under_the_storage_folder(make_app, tmp_path):
     app = make_app(STORAGE_DIR=str(shared), DOCUMENT_STORAGE=str(tmp_path / "pdfs"))
     with app.app_context():
         assert documents.storage() == tmp_path / "pdfs"  # one kind may still live elsewhere
+
+
+# --- the address the QR codes on issued documents point at (core/public_address.py) -----------
+
+def test_anqi_serve_warns_at_start_when_the_public_address_is_unset_or_loopback(app, monkeypatch):
+    started = []
+    monkeypatch.setattr(serving, "exec_master", lambda options, shared=None: started.append(options))
+    for setting in (None, "http://localhost:8000"):
+        app.config["PUBLIC_BASE_URL"] = setting
+        result = app.test_cli_runner().invoke(args=["serve", "--bind", "127.0.0.1:8123"])
+        assert result.exit_code == 0, result.output
+        [warning] = [line for line in result.output.splitlines() if "PUBLIC_BASE_URL" in line]
+        assert warning.startswith("Warning: ") and "ANQI_PUBLIC_BASE_URL" in warning
+    app.config["PUBLIC_BASE_URL"] = "https://anqi.zhuji.example"
+    result = app.test_cli_runner().invoke(args=["serve", "--bind", "127.0.0.1:8123"])
+    assert result.exit_code == 0 and "PUBLIC_BASE_URL" not in result.output
+    assert len(started) == 3
+
+
+def test_the_served_workers_run_in_production_mode(app, monkeypatch):
+    monkeypatch.setenv("ANQI_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    worker_app = serving.Server.load(None)        # what each gunicorn worker builds
+    try:
+        assert worker_app.config["PRODUCTION"] is True and app.config["PRODUCTION"] is False
+    finally:
+        with worker_app.app_context():
+            db.engine.dispose()
+
+
+def run_command(app, monkeypatch, *args) -> tuple[str, list]:
+    """`anqi run …` up to the point where it serves: what it printed and what it served."""
+    import werkzeug.serving
+
+    served = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, *rest, **kw: served.append((host, port)))
+    result = app.test_cli_runner().invoke(args=["run", "--no-worker", *args])
+    assert result.exit_code == 0, result.output
+    return result.output, served
+
+
+def test_anqi_run_points_the_qr_codes_at_the_address_it_serves(app, monkeypatch):
+    from core.public_address import is_loopback
+
+    output, served = run_command(app, monkeypatch, "--port", "5123")
+    assert served == [("127.0.0.1", 5123)]
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5123"
+    assert "http://127.0.0.1:5123" in output and "PUBLIC_BASE_URL" in output
+
+    app.config["PUBLIC_BASE_URL"] = None
+    run_command(app, monkeypatch, "--host", "0.0.0.0", "--port", "8080")   # every interface: this machine's address
+    address = app.config["PUBLIC_BASE_URL"]
+    assert address.startswith("http://") and address.endswith(":8080") and "0.0.0.0" not in address
+    assert not is_loopback(address)
+
+    app.config["PUBLIC_BASE_URL"] = "https://anqi.zhuji.example"      # configured: kept
+    output, _served = run_command(app, monkeypatch, "--port", "5124")
+    assert app.config["PUBLIC_BASE_URL"] == "https://anqi.zhuji.example"
+    assert "https://anqi.zhuji.example" in output

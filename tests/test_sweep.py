@@ -1,5 +1,6 @@
 """The sweep: overdue tickets, the 80 % warning, notifications once, the
 audit entry, and the huey job that runs it every five minutes."""
+import os
 import re
 import time
 from datetime import datetime
@@ -221,13 +222,14 @@ def test_the_periodic_task_runs_the_sweep_in_immediate_mode(app, city, enterpris
 
 def test_the_queue_follows_the_configuration(tmp_path):
     from huey.exceptions import ConfigurationError
-    from huey.storage import RedisStorage, SqliteStorage
 
-    assert tasks.storage_settings({}, tmp_path) == (SqliteStorage, {"filename": str(tmp_path / "huey.db")})
+    from core.jobqueue.storage import ReliableRedisStorage, ReliableSqliteStorage
+
+    assert tasks.storage_settings({}, tmp_path) == (ReliableSqliteStorage, {"filename": str(tmp_path / "huey.db")})
     assert tasks.storage_settings({"HUEY_URL": "redis://queue.local:6379/0"}, tmp_path) == (
-        RedisStorage, {"url": "redis://queue.local:6379/0"})
+        ReliableRedisStorage, {"url": "redis://queue.local:6379/0"})
     assert tasks.storage_settings({"HUEY_URL": "sqlite:////srv/anqi/jobs.db"}, tmp_path) == (
-        SqliteStorage, {"filename": "/srv/anqi/jobs.db"})
+        ReliableSqliteStorage, {"filename": "/srv/anqi/jobs.db"})
     with pytest.raises(ConfigurationError):
         tasks.storage_settings({"HUEY_URL": "amqp://queue.local"}, tmp_path)
     assert tasks.immediate_mode({"TESTING": True}) and not tasks.immediate_mode({})
@@ -263,15 +265,31 @@ def test_anqi_run_starts_the_worker_alongside_the_web_server(make_app, city, tmp
 
     seen = {}
 
+    def nice_of(thread):
+        return os.getpriority(os.PRIO_PROCESS, thread.native_id)
+
     def fake_run_simple(host, port, application, **kwargs):
-        seen["threads"] = {t.name for t in threading.enumerate() if t.is_alive()}
+        threads = {t.name: t for t in threading.enumerate() if t.is_alive()}
+        seen["threads"] = set(threads)
+        if "Worker-1" in threads:
+            # The job threads lower their own priority as they start; the web server's thread keeps its.
+            deadline = time.monotonic() + 5
+            while nice_of(threads["Worker-1"]) < 6 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            seen["nice"] = {name: nice_of(threads[name]) for name in ("Worker-1", "Scheduler")}
+            seen["web nice"] = nice_of(threading.current_thread())
+            seen["workers"] = tasks.live_workers()
 
     monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
     db.session.commit()
-    app = make_app(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}")
+    app = make_app(HUEY_IMMEDIATE=False, HUEY_URL=f"sqlite:///{tmp_path / 'huey.db'}", WORKER_NICE=6)
     result = app.test_cli_runner().invoke(args=["run", "--port", "1"])
     assert result.exit_code == 0, result.output
     assert {"Scheduler", "Worker-1"} <= seen["threads"]
+    base = os.getpriority(os.PRIO_PROCESS, 0)         # this test's own (0 unless the suite runs niced)
+    assert seen["nice"] == {"Worker-1": max(6, base), "Scheduler": max(6, base)} and seen["web nice"] == base
+    assert seen["workers"] == 1                       # registered with the queue while it runs
+    assert tasks.live_workers() == 0                  # and no longer once stopped
     assert not {"Scheduler", "Worker-1"} & {t.name for t in threading.enumerate()}  # stopped with the server
     result = app.test_cli_runner().invoke(args=["run", "--port", "1", "--no-worker"])
     assert result.exit_code == 0 and not {"Scheduler", "Worker-1"} & seen["threads"]

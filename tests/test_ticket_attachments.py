@@ -14,13 +14,14 @@ from core.registry import services as registry
 from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.models import Ticket, TicketAttachment
+from tests import pdfs
 from tests.conftest import actor_for, login
-from tests.helpers import code, count, fresh_client
+from tests.helpers import code, count, en, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(300)
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+PDF = pdfs.PLAIN
 SAMPLES = {
     "photo.jpg": JPEG, "photo.jpeg": JPEG, "photo.png": PNG,
     "photo.webp": b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(40),
@@ -236,3 +237,56 @@ def test_files_added_on_the_ticket_page(app, city, enterprise_id):
     response = other.post(f"/tickets/{ticket.id}/attach", data={"attach-attachments": [(io.BytesIO(PNG), "y.png")]},
                           content_type="multipart/form-data")
     assert response.status_code == 404 and count(TicketAttachment) == 1
+
+
+# --- PDFs that act when opened --------------------------------------------------------------
+
+@pytest.mark.parametrize("data, why", [
+    (pdfs.JAVASCRIPT_ON_OPEN_IN_OBJECT_STREAM, "OpenAction JavaScript inside a compressed object stream"),
+    (pdfs.classic(b"/Names << /J#61vaScript 4 0 R >> ", extra=[b"<< /Names [(a) 5 0 R] >>",
+                                                              b"<< /S /JavaScript /JS (x) >>"]),
+     "document JavaScript under a name written with #61"),
+    (pdfs.classic(page_extra=b"/AA << /O 4 0 R >> ", extra=[b"<< /S /Launch /F (cmd.exe) >>"]),
+     "an automatic action on opening the page that launches a program"),
+    (pdfs.classic(b"/Names << /EmbeddedFiles 4 0 R >> ", extra=[b"<< /Names [(a.exe) 5 0 R] >>",
+                                                               b"<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                                                               b"<< /Type /EmbeddedFile /Length 0 >>\nstream\n\nendstream"]),
+     "an embedded file"),
+])
+def test_a_pdf_with_scripts_actions_or_embedded_files_is_refused(app, data, why):
+    """Before: any file starting with %PDF- was kept as it was."""
+    assert b"JavaScript" not in pdfs.JAVASCRIPT_ON_OPEN_IN_OBJECT_STREAM   # invisible to a byte scan
+    with pytest.raises(ValidationError) as refused:
+        attachments.check_uploads(uploads(("回执.pdf", data)))
+    assert "回执.pdf" in str(refused.value.message), why
+    assert "Print it to PDF again" in en(refused.value.message)
+
+
+@pytest.mark.parametrize("data", [pdfs.PLAIN, pdfs.in_object_stream(b"/OpenAction [3 0 R /Fit] ")])
+def test_a_plain_pdf_and_one_opening_at_a_page_are_kept(app, data):
+    [item] = attachments.check_uploads(uploads(("扫描件.pdf", data)))
+    assert item.data == data
+
+
+@pytest.mark.parametrize("data, says", [(b"%PDF-1.4\n" + bytes(100), "could not be read"),
+                                        (pdfs.PLAIN[:40], "could not be read")])
+def test_a_pdf_that_cannot_be_parsed_is_refused(app, data, says):
+    with pytest.raises(ValidationError) as refused:
+        attachments.check_uploads(uploads(("坏.pdf", data)))
+    assert says in en(refused.value.message)
+
+
+@pytest.mark.parametrize("app_config", [{"PDF_CHECK_MAX_OBJECTS": 2}])
+def test_a_pdf_beyond_the_checks_bounds_is_refused_as_too_complex(app):
+    with pytest.raises(ValidationError) as refused:
+        attachments.check_uploads(uploads(("大.pdf", pdfs.PLAIN)))
+    assert "too complex" in en(refused.value.message)
+
+
+def test_the_intake_page_refuses_a_scripted_pdf_and_stores_nothing(app, city, enterprise_id):
+    client = client_for(app, "desk")
+    response = client.post("/tickets/new", data=intake_form(enterprise_id, [("回执.pdf",
+                                                                             pdfs.JAVASCRIPT_ON_OPEN_IN_OBJECT_STREAM)]),
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "回执.pdf" in response.get_data(as_text=True)
+    assert count(Ticket) == 0 and count(TicketAttachment) == 0 and stored_files(app) == []

@@ -39,3 +39,23 @@ def test_behind_a_trusted_proxy_the_forwarded_scheme_and_address_count(make_app,
 def test_without_proxy_fix_forwarded_headers_are_ignored(app, city):
     cookie = _login_cookie(fresh_client(app), headers={"X-Forwarded-Proto": "https"})
     assert "Secure" not in cookie
+
+
+def test_pages_for_a_signed_in_user_or_enterprise_are_never_stored_and_static_files_are(app, city):
+    """Before: pages with phone numbers could be kept by the browser's cache (back
+    after logging out) or a proxy."""
+    from tests.conftest import login
+    from tests.portal_world import portal_login, verified_account
+
+    client = fresh_client(app)
+    login(client, "desk")
+    for url in ("/tickets/", "/enterprises/", "/account/password"):
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" in response.headers.get("Cache-Control", ""), url
+    static = client.get("/static/anqi.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    verified_account("desk", 7, "暨阳测试有限公司", "13700137007")
+    portal = fresh_client(app)
+    portal_login(portal, "13700137007")
+    home = portal.get("/portal/home")
+    assert home.status_code == 200 and "no-store" in home.headers["Cache-Control"]

@@ -1,8 +1,11 @@
 """``python -m bench.loadtest`` (``make loadtest``): a headless locust run against anqi, with a Markdown report.
 
-The report is printed and written to bench/results/loadtest-<time>.md.
+Each run measures the same mix twice against the same server and worker: first
+with nothing else running (the quiet phase), then while a batch of letters
+renders (the batch phase), and compares the desk pages' times of the two. The
+report is printed and written to bench/results/loadtest-<time>.md.
 
-    make loadtest                                      # PostgreSQL (4 workers) then SQLite (1 worker), 3 minutes each
+    make loadtest                                      # PostgreSQL (4 workers), SQLite (1 worker): 2 × 3 min each
     make loadtest LOADTEST_ARGS="--minutes 0.5 --users 10 --enterprises 1000 --tickets 3000"   # development
     make loadtest LOADTEST_ARGS="--soak"               # 20 minutes, 25 users, workers recycled, memory sampled
     make loadtest LOADTEST_ARGS="--url https://anqi.example --accounts accounts.json"   # a running deployment
@@ -37,8 +40,11 @@ def parse(argv):
                         help="JSON file of the accounts to log in with (default: the demo accounts), "
                              'e.g. {"desk": [["desk", "pw"]], "officer": [["jy.officer1", "pw", "暨阳派出所"]]}')
     parser.add_argument("--soak", action="store_true",
-                        help="soak test: 20 minutes at 25 users on PostgreSQL with worker recycling, memory sampled")
-    parser.add_argument("--minutes", type=float, help="duration of each run (default 3; 20 with --soak)")
+                        help="soak test: 20 minutes at 25 users on PostgreSQL with worker recycling, memory sampled; "
+                             "the batch phase only")
+    parser.add_argument("--minutes", type=float,
+                        help="duration of each phase, quiet and batch (default 3); of the one phase of --soak "
+                             "(default 20)")
     parser.add_argument("--users", type=int, help="simulated users (default 50; 25 with --soak)")
     parser.add_argument("--spawn-rate", type=float,
                         help="users started per second (default 5; 0.3 with --url, under the default login limit "
@@ -47,9 +53,11 @@ def parse(argv):
     parser.add_argument("--max-requests", type=int,
                         help="anqi serve --max-requests (default: its own; 200 with --soak)")
     parser.add_argument("--max-jobs", type=int, help="anqi worker --max-jobs (default: none; 10 with --soak)")
-    parser.add_argument("--letters", type=int, default=500, help="letters in the batch queued at the start (0: none)")
+    parser.add_argument("--letters", type=int, default=500,
+                        help="letters in the batch queued at the start of the batch phase (default 500; 0: no batch, "
+                             "the quiet phase only)")
     parser.add_argument("--batch-wait", type=float, default=600,
-                        help="seconds to wait after the run for an unfinished batch (default 600)")
+                        help="seconds to wait after the batch phase for an unfinished batch (default 600)")
     parser.add_argument("--sample-every", type=float, default=30, help="seconds between memory samples (default 30)")
     parser.add_argument("--enterprises", type=int, default=100_000, help="demo enterprises (default 100,000)")
     parser.add_argument("--tickets", type=int, default=300_000, help="demo tickets (default 300,000)")
@@ -95,37 +103,41 @@ def postgres_version(url) -> str:
     return version
 
 
-def run_locust(options, host: str, folder: Path) -> dict:
-    """The headless locust run: its stats and failures from the CSV files."""
+def run_locust(options, host: str, folder: Path, phase: str) -> dict:
+    """One headless locust run: its stats and failures from the CSV files, and every request's time."""
     from bench.loadtest import report
 
     ramp = options.users / options.spawn_rate
     seconds = int(options.minutes * 60 + ramp)
-    prefix = folder / "locust"
-    env = dict(os.environ, LOADTEST_LOOP_FILE=str(folder / "loop.json"))
+    prefix = folder / f"locust-{phase}"
+    loop, requests = folder / f"loop-{phase}.json", folder / f"requests-{phase}.json"
+    loop.unlink(missing_ok=True)
+    requests.unlink(missing_ok=True)
+    env = dict(os.environ, LOADTEST_LOOP_FILE=str(loop), LOADTEST_REQUESTS_FILE=str(requests))
     if options.accounts:
         env["LOADTEST_ACCOUNTS"] = str(options.accounts.resolve())
     command = [str(Path(sys.executable).with_name("locust")), "-f", str(Path(__file__).with_name("locustfile.py")),
                "--headless", "--users", str(options.users), "--spawn-rate", str(options.spawn_rate),
                "--run-time", f"{seconds}s", "--host", host, "--csv", str(prefix), "--only-summary",
                "--stop-timeout", "10", "--loglevel", "WARNING"]
-    log(f"  locust: {options.users} users, {options.spawn_rate}/s, {seconds} s ({ramp:.0f} s of them starting users)")
+    log(f"  {phase} phase: locust, {options.users} users, {options.spawn_rate}/s, {seconds} s "
+        f"({ramp:.0f} s of them starting users)")
     began = time.time()
-    with open(folder / "locust.log", "wb") as out:
+    with open(folder / f"locust-{phase}.log", "wb") as out:
         subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     result = report.read_locust(prefix)
     result.update(seconds=seconds, ramp=ramp, began=began, ended=time.time())
-    loop = folder / "loop.json"
     result["loop"] = json.loads(loop.read_text()) if loop.exists() else {}
+    result["requests"] = json.loads(requests.read_text()) if requests.exists() else []
     return result
 
 
 class Watcher(threading.Thread):
-    """While the run goes: the batch's progress every second, memory every ``every`` s."""
+    """While the run goes: memory every ``every`` s; once a batch is followed, its progress every second."""
 
-    def __init__(self, every, find_processes, progress=None):
+    def __init__(self, every, find_processes):
         super().__init__(daemon=True)
-        self.every, self.find_processes, self.progress = every, find_processes, progress
+        self.every, self.find_processes, self.progress = every, find_processes, None
         self.samples, self.batch_done_at, self.batch_state = [], None, None
         self.began = time.time()
         self.stopping = threading.Event()
@@ -157,9 +169,54 @@ class Watcher(threading.Thread):
         if self.batch_state["pending"] == 0:
             self.batch_done_at = time.time()
 
+    def follow(self, progress):
+        self.progress = progress
+
     def stop(self):
         self.stopping.set()
         self.join(timeout=10)
+
+
+def phases_of(options, with_batch: bool) -> list[str]:
+    """quiet then batch; the soak keeps its one long phase with the batch."""
+    if not with_batch:
+        return ["quiet"]
+    return ["batch"] if options.soak else ["quiet", "batch"]
+
+
+def run_phases(options, host: str, folder: Path, watcher: Watcher, queue=None, letters=0,
+               alive=lambda: True) -> dict:
+    """The mix in each phase against the same server and worker; ``queue()`` queues
+    the batch of ``letters`` at the start of the batch phase and returns a function
+    reading its progress. The watcher must be running; it is stopped at the end."""
+    from bench.loadtest import processes, report
+
+    result = {"phases": {}}
+    queued_at = None
+    for phase in phases_of(options, queue is not None):
+        entry = {"load_before": processes.load_average(), "starts_at": time.time() - watcher.began}
+        if phase == "batch":
+            watcher.follow(queue())
+            queued_at = time.time()
+        entry["locust"] = run_locust(options, host, folder, phase)
+        entry["load_after"] = processes.load_average()
+        result["phases"][phase] = entry
+    run_end = time.time()
+    if queued_at is not None and watcher.batch_done_at is None:
+        log(f"  the batch is not finished; waiting up to {options.batch_wait:.0f} s more …")
+        deadline = time.time() + options.batch_wait
+        while watcher.batch_done_at is None and time.time() < deadline and alive():
+            time.sleep(1)
+    watcher.stop()
+    if queued_at is not None:
+        done = watcher.batch_done_at
+        result["batch"] = {"letters": letters, "state": watcher.batch_state,
+                           "seconds": (done - queued_at) if done else None, "queued_at": queued_at,
+                           "done_at": done, "within_run": bool(done and done <= run_end)}
+    result["desk"] = report.desk_figures(result["phases"], result.get("batch"))
+    result["samples"] = watcher.samples
+    result["run_seconds"] = run_end - watcher.began
+    return result
 
 
 def flush_redis(url: str) -> None:
@@ -169,7 +226,8 @@ def flush_redis(url: str) -> None:
 
 
 def one_run(options, label: str, database_url: str, env: dict, workers: int, huey_url: str, folder: Path) -> dict:
-    """Start the server and the job worker, queue the batch, run locust, stop them."""
+    """Start the server and the job worker, run the phases (the batch queued at the
+    start of the batch phase), stop them."""
     from bench.loadtest import data, processes
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -190,27 +248,15 @@ def one_run(options, label: str, database_url: str, env: dict, workers: int, hue
             raise SystemExit(f"loadtest: anqi worker stopped at start; see {folder / 'worker.log'}")
         result["server_command"] = " ".join(Path(c).name if i == 0 else c for i, c in enumerate(server.command))
         result["worker_command"] = " ".join(Path(c).name if i == 0 else c for i, c in enumerate(worker.command))
-        result["load_before"] = processes.load_average()
-        batch_id = data.queue_batch(database_url, huey_url, ids) if ids else None
-        queued_at = time.time()
-        watcher = Watcher(options.sample_every, lambda: processes.roles(server.pid, worker.pid),
-                          (lambda: data.batch_progress(database_url, batch_id)) if batch_id else None)
+        watcher = Watcher(options.sample_every, lambda: processes.roles(server.pid, worker.pid))
         watcher.start()
-        result["locust"] = run_locust(options, host, folder)
-        result["load_after"] = processes.load_average()
-        run_end = time.time()
-        if batch_id and watcher.batch_done_at is None:
-            log(f"  the batch is not finished; waiting up to {options.batch_wait:.0f} s more …")
-            deadline = time.time() + options.batch_wait
-            while watcher.batch_done_at is None and time.time() < deadline and worker.poll() is None:
-                time.sleep(1)
-        watcher.stop()
-        if batch_id:
-            result["batch"] = {"letters": len(ids), "state": watcher.batch_state,
-                               "seconds": (watcher.batch_done_at - queued_at) if watcher.batch_done_at else None,
-                               "within_run": bool(watcher.batch_done_at and watcher.batch_done_at <= run_end)}
-        result["samples"] = watcher.samples
-        result["run_seconds"] = run_end - watcher.began
+
+        def queue():
+            batch_id = data.queue_batch(database_url, huey_url, ids)
+            return lambda: data.batch_progress(database_url, batch_id)
+
+        result.update(run_phases(options, host, folder, watcher, queue if ids else None, len(ids),
+                                 alive=lambda: worker.poll() is None))
         result["worker_restarts"] = (folder / "worker.log").read_text(errors="replace").count("restarts after")
     finally:
         processes.stop(server, signal.SIGTERM)
@@ -230,8 +276,9 @@ def _log_errors(path: Path) -> list[str]:
 
 
 def url_run(options, folder: Path) -> dict:
-    """``--url``: the same mix against a running deployment. The batch is queued
-    when this process has the deployment's ANQI_DATABASE_URL (and ANQI_HUEY_URL)."""
+    """``--url``: the same phases against a running deployment. The batch (and so
+    the batch phase) needs the deployment's ANQI_DATABASE_URL (and ANQI_HUEY_URL)
+    in this process's environment."""
     from bench.loadtest import data, processes
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -245,26 +292,14 @@ def url_run(options, folder: Path) -> dict:
         result["batch_skipped"] = "ANQI_DATABASE_URL is not set in the driver's environment"
     result["found"] = {role: [f"{p.pid} ({' '.join(Path(c).name for c in p.cmdline()[1:4])})" for p in found]
                        for role, found in processes.roles().items()}
-    result["load_before"] = processes.load_average()
-    batch_id = data.queue_batch(database_url, huey_url, ids) if ids else None
-    queued_at = time.time()
-    watcher = Watcher(options.sample_every, processes.roles,
-                      (lambda: data.batch_progress(database_url, batch_id)) if batch_id else None)
+    watcher = Watcher(options.sample_every, processes.roles)
     watcher.start()
-    result["locust"] = run_locust(options, options.url, folder)
-    result["load_after"] = processes.load_average()
-    run_end = time.time()
-    if batch_id and watcher.batch_done_at is None:
-        deadline = time.time() + options.batch_wait
-        while watcher.batch_done_at is None and time.time() < deadline:
-            time.sleep(1)
-    watcher.stop()
-    if batch_id:
-        result["batch"] = {"letters": len(ids), "state": watcher.batch_state,
-                           "seconds": (watcher.batch_done_at - queued_at) if watcher.batch_done_at else None,
-                           "within_run": bool(watcher.batch_done_at and watcher.batch_done_at <= run_end)}
-    result["samples"] = watcher.samples
-    result["run_seconds"] = run_end - watcher.began
+
+    def queue():
+        batch_id = data.queue_batch(database_url, huey_url, ids)
+        return lambda: data.batch_progress(database_url, batch_id)
+
+    result.update(run_phases(options, options.url, folder, watcher, queue if ids else None, len(ids)))
     return result
 
 
@@ -324,7 +359,7 @@ def main(argv=None) -> int:
                                            encoding="utf-8")
     print(text)
     print(f"Written to {output} (locust's own files and the servers' logs: {workdir})")
-    failures = sum(run["locust"]["failures"] for run in runs)
+    failures = sum(phase["locust"]["failures"] for run in runs for phase in run["phases"].values())
     return 1 if failures else 0
 
 

@@ -259,11 +259,24 @@ class StationOfficer(Staff):
             self.page(f"/tickets/{random.choice(tickets)}", "ticket page")
 
 
+requests_made = []   # [page name, start (epoch s), response time ms, failed]: for figures over several pages
+
+
+@events.request.add_listener
+def _record(name, response_time, exception=None, start_time=None, **_kwargs):
+    start = start_time if start_time is not None else time.time() - response_time / 1000
+    requests_made.append([name, round(start, 3), round(response_time, 1), exception is not None])
+
+
 @events.quitting.add_listener
 def _hand_offs_left(environment, **_kwargs):
-    """How far the loop got: written beside the stats for the report."""
+    """How far the loop got, and every request's time: written beside the stats for the report."""
     path = os.environ.get("LOADTEST_LOOP_FILE")
     if path:
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"waiting_to_sign": sum(len(q) for q in to_sign.values()), "waiting_to_close": len(to_close),
                        "at": time.time()}, f)
+    path = os.environ.get("LOADTEST_REQUESTS_FILE")
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(requests_made, f)

@@ -1,9 +1,51 @@
-"""The load test's report: locust's figures per page, errors, the batch, memory."""
+"""The load test's report: locust's figures per page and phase, the desk pages
+with and without the batch, errors, the batch, memory."""
 import csv
+import math
 import time
 from pathlib import Path
 
 LEVELS_OFF = 1.10   # second half's peak within 10 % of the first half's: memory has levelled off
+DESK_P95_TARGET = 1.5   # issue 19: the desk pages' p95 with the batch rendering at most 1.5 × without it
+
+# The pages desk staff use in the mix (locustfile.DeskStaff; locust's request names).
+# Their figures are taken over all requests for these pages, whoever made them.
+DESK_PAGES = (
+    "queue (to_dispatch)", "queue (answered)", "queue (overdue)", "queue (all)", "queue (handling)",
+    "ticket page", "enterprise search (name)", "enterprise search (pinyin)", "enterprise search (code)",
+    "enterprise page", "ticket intake form", "ticket register", "ticket dispatch", "ticket close",
+    "dashboard", "statistics",
+)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (``share`` 0.95 for p95)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def desk_figures(phases: dict, batch: dict | None) -> dict:
+    """The desk pages' p50 and p95 in each phase, and the batch phase's over the
+    quiet one's. Only the batch phase's requests that began while the batch was
+    still rendering count for it."""
+    figures = {}
+    for name, phase in phases.items():
+        requests = [r for r in phase["locust"].get("requests", []) if r[0] in DESK_PAGES]
+        counted = requests
+        if name == "batch" and batch and batch.get("done_at"):
+            counted = [r for r in requests if r[1] < batch["done_at"]]
+        times = [r[2] for r in counted]
+        figures[name] = {"requests": len(counted), "of": len(requests), "failures": sum(1 for r in counted if r[3]),
+                         "p50": percentile(times, 0.50), "p95": percentile(times, 0.95)}
+    quiet, loaded = figures.get("quiet"), figures.get("batch")
+    if quiet and loaded and quiet["p95"] and loaded["p95"] is not None:
+        figures["p95_ratio"] = loaded["p95"] / quiet["p95"]
+        figures["p50_ratio"] = loaded["p50"] / quiet["p50"]
+        figures["target"] = DESK_P95_TARGET
+        figures["met"] = figures["p95_ratio"] <= DESK_P95_TARGET
+    return figures
 
 
 def read_locust(prefix: Path) -> dict:
@@ -37,11 +79,13 @@ def _ms(value):
         return None
 
 
-def memory(samples: list[dict], run_seconds: float | None = None) -> dict:
+def memory(samples: list[dict], run_seconds: float | None = None, split_at: float | None = None) -> dict:
     """Per role: peak RSS of any one process and of the role's processes together, in
-    the first and second half of the run (samples taken later, while an unfinished
-    batch was awaited without load, are left out); processes seen (recycled ones included)."""
+    the first and second part of the run, split at ``split_at`` s (default: halfway;
+    samples taken later, while an unfinished batch was awaited without load, are left
+    out); processes seen (recycled ones included)."""
     end = run_seconds or (samples[-1]["t"] if samples else 0)
+    split = split_at if split_at is not None else end / 2
     samples = [s for s in samples if s["t"] <= end]
     if len(samples) < 2:
         return {}
@@ -53,7 +97,7 @@ def memory(samples: list[dict], run_seconds: float | None = None) -> dict:
             values = s["rss"].get(role, {})
             pids.update(values)
             if values:
-                halves["first" if s["t"] < end / 2 else "second"].append((max(values.values()), sum(values.values())))
+                halves["first" if s["t"] < split else "second"].append((max(values.values()), sum(values.values())))
         if not halves["first"] or not halves["second"]:
             continue
         first = (max(v[0] for v in halves["first"]), max(v[1] for v in halves["first"]))
@@ -72,9 +116,11 @@ def markdown(options, facts, builds, runs, login_limit=None) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     kind = "Soak test" if options.soak else "Load test"
     lines = [f"# {kind}, {when}", ""]
+    phases = ("one phase of" if options.soak or not options.letters else "two phases of")
     lines += [f"- {options.users} simulated users (2 in 5 desk staff, 3 in 5 station officers), "
-              f"{options.minutes:g} min per run after starting {options.spawn_rate:g} users a second; "
+              f"{phases} {options.minutes:g} min per run after starting {options.spawn_rate:g} users a second; "
               "think time 2–6 s between tasks; locust on the same machine (127.0.0.1).",
+              _phases_explained(options),
               f"- Machine: {facts['cores']} cores, {facts['memory_gib']:.1f} GiB, {facts['system']}; Python "
               f"{facts['python']}, SQLite {facts['sqlite']}"
               + (f", PostgreSQL {facts['postgresql']}" if facts.get("postgresql") else "")
@@ -93,18 +139,54 @@ def markdown(options, facts, builds, runs, login_limit=None) -> str:
                      f"--seed {built['seed']}` ({how}; the build took {built['seconds'] / 60:.1f} min on "
                      f"{built['at']}).")
     lines.append("")
-    if len(runs) > 1:
-        lines += ["## Summary", "", "| run | requests/s | requests | failures | p50 ms | p95 ms | p99 ms | "
-                  "batch of letters |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += _desk(runs)
+    if len(runs) > 1 or any(len(run["phases"]) > 1 for run in runs):
+        lines += ["## Summary", "", "| run | phase | requests/s | requests | failures | p50 ms | p95 ms | p99 ms | "
+                  "batch of letters |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
         for run in runs:
-            total = run["locust"]["total"]
-            lines.append(f"| {_title(run)} | {total['rps']:.1f} | {total['requests']:,} | {total['failures']} | "
-                         f"{_fmt(total.get('p50'))} | {_fmt(total.get('p95'))} | {_fmt(total.get('p99'))} | "
-                         f"{_batch(run)} |")
+            for name, phase in run["phases"].items():
+                total = phase["locust"]["total"]
+                lines.append(f"| {_title(run)} | {name} | {total['rps']:.1f} | {total['requests']:,} | "
+                             f"{total['failures']} | {_fmt(total.get('p50'))} | {_fmt(total.get('p95'))} | "
+                             f"{_fmt(total.get('p99'))} | {_batch(run) if name == 'batch' else '—'} |")
         lines.append("")
     for run in runs:
         lines += _run(run, verdict=options.soak)
     return "\n".join(lines) + "\n"
+
+
+def _phases_explained(options) -> str:
+    if options.soak:
+        return "- One phase, the batch queued as the users start (no quiet phase: the soak is about memory)."
+    if not options.letters:
+        return "- No batch (`--letters 0`): the quiet phase only."
+    return (f"- Phases, against the same server and job worker: **quiet** (the mix alone), then **batch** "
+            f"({options.letters} letters queued as one batch the moment its users start). Each phase starts "
+            "its users afresh.")
+
+
+def _desk(runs) -> list[str]:
+    """The desk pages' times without and with the batch, against the target."""
+    compared = [run for run in runs if "p95_ratio" in (run.get("desk") or {})]
+    if not compared:
+        return []
+    lines = ["## The desk pages with and without the batch", "",
+             f"Desk pages: {', '.join(DESK_PAGES)} (every request for them, whoever made it; logins not "
+             "included). In the batch phase only the requests that began before the batch's last letter was "
+             f"issued count. Target: p95 with the batch at most {DESK_P95_TARGET:g} × without it.", "",
+             "| run | quiet: requests | quiet: p50 ms | quiet: p95 ms | batch: requests | batch: p50 ms | "
+             "batch: p95 ms | p50 batch/quiet | p95 batch/quiet | target |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for run in compared:
+        desk = run["desk"]
+        quiet, loaded = desk["quiet"], desk["batch"]
+        of = f" of {loaded['of']:,}" if loaded["of"] != loaded["requests"] else ""
+        lines.append(f"| {_title(run)} | {quiet['requests']:,} | {_fmt(quiet['p50'])} | {_fmt(quiet['p95'])} | "
+                     f"{loaded['requests']:,}{of} | {_fmt(loaded['p50'])} | {_fmt(loaded['p95'])} | "
+                     f"{desk['p50_ratio']:.2f} × | {desk['p95_ratio']:.2f} × | "
+                     f"{'met' if desk['met'] else '**not met**'} (≤ {desk['target']:g} ×) |")
+    lines.append("")
+    return lines
 
 
 def _title(run):
@@ -126,12 +208,10 @@ def _batch(run):
         return (f"{batch['letters']} letters NOT finished ({state.get('issued', 0)} issued, "
                 f"{state.get('failed', 0)} failed)")
     return (f"{batch['letters']} letters in {batch['seconds']:.0f} s "
-            f"({'within' if batch['within_run'] else 'after'} the run; {state.get('failed', 0)} failed)")
+            f"({'within' if batch['within_run'] else 'after'} the phase; {state.get('failed', 0)} failed)")
 
 
 def _run(run, verdict: bool) -> list[str]:
-    result = run["locust"]
-    total = result["total"]
     lines = [f"## {_title(run)}", ""]
     if run.get("server_command"):
         lines.append(f"`{run['server_command']}` and `{run['worker_command']}`.")
@@ -140,13 +220,27 @@ def _run(run, verdict: bool) -> list[str]:
         lines.append("Processes sampled (found on this machine by their command lines): "
                      + "; ".join(f"{role}: {', '.join(pids) or 'none'}" for role, pids in run["found"].items()) + ".")
         lines.append("")
-    lines += [f"- {total['requests']:,} requests, {total['rps']:.1f} per second, {total['failures']} failed.",
-              f"- Load average before / after: {_load(run['load_before'])} → {_load(run['load_after'])}.",
-              f"- Batch: {_batch(run)}."]
+    for name, phase in run["phases"].items():
+        lines += _phase(run, name, phase)
+    if run.get("server_log_errors"):
+        lines += ["Errors in the server's and worker's logs (first 20):", "", "```"]
+        lines += run["server_log_errors"] + ["```", ""]
+    lines += _memory(run, verdict)
+    return lines
+
+
+def _phase(run, name, phase) -> list[str]:
+    result = phase["locust"]
+    total = result["total"]
+    lines = [f"### {_title(run)}: {name} phase", "",
+             f"- {total['requests']:,} requests, {total['rps']:.1f} per second, {total['failures']} failed.",
+             f"- Load average before / after: {_load(phase['load_before'])} → {_load(phase['load_after'])}."]
+    if name == "batch":
+        lines.append(f"- Batch: {_batch(run)}.")
     loop = result.get("loop") or {}
     if loop:
-        lines.append(f"- Tickets of the run still waiting at the end: {loop.get('waiting_to_sign', 0)} to sign for, "
-                     f"{loop.get('waiting_to_close', 0)} to close.")
+        lines.append(f"- Tickets of the phase still waiting at its end: {loop.get('waiting_to_sign', 0)} to sign "
+                     f"for, {loop.get('waiting_to_close', 0)} to close.")
     lines += ["", "| page | requests | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for page in sorted(result["pages"], key=lambda p: p["name"]):
@@ -160,36 +254,41 @@ def _run(run, verdict: bool) -> list[str]:
         lines.append("")
     else:
         lines += ["Errors: none.", ""]
-    if run.get("server_log_errors"):
-        lines += ["Errors in the server's and worker's logs (first 20):", "", "```"]
-        lines += run["server_log_errors"] + ["```", ""]
-    roles = memory(run.get("samples") or [], run.get("run_seconds"))
-    if roles:
-        lines += [f"Resident memory ({len(run['samples'])} samples): peak of one process, and of the role's "
-                  "processes together, in the first and the second half of the run"
-                  + (f"; it levels off when the second half's peak of one process is within "
-                     f"{LEVELS_OFF - 1:.0%} of the first half's." if verdict else "."), "",
-                  "| processes | seen | one: 1st half MiB | one: 2nd half MiB | all: 1st half MiB | "
-                  "all: 2nd half MiB |" + (" levels off |" if verdict else ""),
-                  "| --- | ---: | ---: | ---: | ---: | ---: |" + (" --- |" if verdict else "")]
-        for role, m in roles.items():
-            lines.append(f"| {role} | {m['processes']} | {m['first_peak'] / 1024:.0f} | {m['second_peak'] / 1024:.0f} | "
-                         f"{m['first_total'] / 1024:.0f} | {m['second_total'] / 1024:.0f} |"
-                         + (f" {'yes' if m['levels_off'] else '**no**'} |" if verdict else ""))
+    return lines
+
+
+def _memory(run, verdict: bool) -> list[str]:
+    phases = run["phases"]
+    split_at = phases["batch"]["starts_at"] if len(phases) > 1 and "batch" in phases else None
+    roles = memory(run.get("samples") or [], run.get("run_seconds"), split_at)
+    if not roles:
+        return []
+    first, second = ("quiet phase", "batch phase") if split_at is not None else ("1st half", "2nd half")
+    lines = [f"Resident memory ({len(run['samples'])} samples): peak of one process, and of the role's "
+             f"processes together, in the {first} and the {second}"
+             + (f"; it levels off when the second half's peak of one process is within "
+                f"{LEVELS_OFF - 1:.0%} of the first half's." if verdict else "."), "",
+             f"| processes | seen | one: {first} MiB | one: {second} MiB | all: {first} MiB | "
+             f"all: {second} MiB |" + (" levels off |" if verdict else ""),
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" --- |" if verdict else "")]
+    for role, m in roles.items():
+        lines.append(f"| {role} | {m['processes']} | {m['first_peak'] / 1024:.0f} | {m['second_peak'] / 1024:.0f} | "
+                     f"{m['first_total'] / 1024:.0f} | {m['second_total'] / 1024:.0f} |"
+                     + (f" {'yes' if m['levels_off'] else '**no**'} |" if verdict else ""))
+    lines.append("")
+    if verdict:
+        lines += ["Samples (MiB; the largest single process of the role, and all together):", "",
+                  "| minute | " + " | ".join(roles) + " | load |", "| ---: |" + " ---: |" * (len(roles) + 1)]
+        for s in run["samples"]:
+            cells = []
+            for role in roles:
+                values = s["rss"].get(role) or {0: 0}
+                cells.append(f"{max(values.values()) / 1024:.0f} / {sum(values.values()) / 1024:.0f}")
+            after = " (after the run)" if run.get("run_seconds") and s["t"] > run["run_seconds"] else ""
+            lines.append(f"| {s['t'] / 60:.1f}{after} | " + " | ".join(cells) + f" | {s['load']:.2f} |")
         lines.append("")
-        if verdict:
-            lines += ["Samples (MiB; the largest single process of the role, and all together):", "",
-                      "| minute | " + " | ".join(roles) + " | load |", "| ---: |" + " ---: |" * (len(roles) + 1)]
-            for s in run["samples"]:
-                cells = []
-                for role in roles:
-                    values = s["rss"].get(role) or {0: 0}
-                    cells.append(f"{max(values.values()) / 1024:.0f} / {sum(values.values()) / 1024:.0f}")
-                after = " (after the run)" if run.get("run_seconds") and s["t"] > run["run_seconds"] else ""
-                lines.append(f"| {s['t'] / 60:.1f}{after} | " + " | ".join(cells) + f" | {s['load']:.2f} |")
-            lines.append("")
-        if verdict and "worker_restarts" in run:
-            lines.append(f"The job worker restarted itself {run['worker_restarts']} time(s) (--max-jobs); "
-                         "a web worker process counted in “seen” beyond the configured number was a recycled one.")
-            lines.append("")
+    if verdict and "worker_restarts" in run:
+        lines.append(f"The job worker restarted itself {run['worker_restarts']} time(s) (--max-jobs); "
+                     "a web worker process counted in “seen” beyond the configured number was a recycled one.")
+        lines.append("")
     return lines

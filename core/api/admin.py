@@ -12,7 +12,7 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 def _render(new_token=None, new_row=None, status=200):
     response = render_template("api/tokens.html", tokens=auth.tokens(current_actor()),
-                               users=[u for u in all_users() if u.active], new_token=new_token, new_row=new_row)
+                               users=[u for u in all_users() if u.active and u.is_system], new_token=new_token, new_row=new_row)
     # The page may hold a token that is shown once: never cache it.
     return response, status, {"Cache-Control": "no-store"}
 

@@ -6,9 +6,13 @@ are stored; the token itself is shown once, when it is issued. A token acts
 as its user: the API builds an ``Actor`` from that user and calls the same
 services, with the same scope, as the pages.
 
-The usual token user is a dedicated system user (e.g. ``sys12345`` for the
-12345 hotline's referrals) with the desk role in the centre; any user works,
-and the token can do exactly what that user can.
+Tokens are issued only for system accounts (``user_account.kind = system``,
+e.g. ``sys12345`` for the 12345 hotline's referrals), never for a person: the
+account's business roles and its personal-data permission are granted by a
+leader of its unit (core/org/system_accounts.py), so a token the administrator
+issues reads nothing until a leader says so, and only what the leader granted.
+A token of a person's account issued before this rule is refused at use
+(``person_account``, audited) and can be revoked from the list.
 """
 import hashlib
 import secrets
@@ -45,6 +49,9 @@ def issue(actor, user, name: str = "") -> tuple[ApiToken, str]:
     errors = {}
     if user is None:
         errors["user"] = [_l("There is no such user.")]
+    elif not user.is_system:
+        errors["user"] = [_l("API tokens are issued only for system accounts, never for a person. Create a "
+                             "system account under Users; a leader of its unit then grants its access.")]
     elif not user.active:
         errors["user"] = [_l("This user is not active.")]
     name = clean_text(name, 100)
@@ -66,7 +73,7 @@ def issue(actor, user, name: str = "") -> tuple[ApiToken, str]:
 
 def verify(token: str | None) -> tuple[ApiToken | None, str]:
     """The live token row for ``token``, or None and why not (``missing``,
-    ``unknown``, ``revoked``, ``inactive_user``). Notes when it was last used."""
+    ``unknown``, ``revoked``, ``inactive_user``, ``person_account``). Notes when it was last used."""
     if not token:
         return None, "missing"
     if len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
@@ -78,6 +85,8 @@ def verify(token: str | None) -> tuple[ApiToken | None, str]:
         return row, "revoked"
     if not row.user.active:
         return row, "inactive_user"
+    if not row.user.is_system:
+        return row, "person_account"      # issued before tokens were for system accounts only
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now

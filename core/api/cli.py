@@ -16,8 +16,8 @@ USAGE = "Give a USER to issue a token, or --list, or --revoke ID."
 def api_token(user, name, list_, revoke_id):
     """Issue an API token for USER (printed once), list tokens, or revoke one.
 
-    A token acts as its user in /api/v1 and sees what that user sees; the usual
-    choice is a dedicated user with the desk role in the centre (e.g. sys12345).
+    USER must be a system account (made under Users, kind "system account"); a
+    leader of its unit grants what its tokens may read and do in /api/v1.
     The token is printed alone on standard output, so that
     TOKEN=$(anqi api-token sys12345) keeps it; it is not stored and cannot be
     shown again.

@@ -34,11 +34,12 @@ The JSON API of anqi (安企) for other systems: the 12345 hotline's referrals,
 the enterprise portal, a city's data platform.
 
 **Authentication.** Every call except this document needs a bearer token:
-`Authorization: Bearer anqi_…`. An administrator issues one for a user with
-`anqi api-token USER` (or on the API tokens page) and can list and revoke it.
-A token acts as its user: it sees and may do exactly what that user sees and
-may do in the pages, in that user's units. The usual choice is a dedicated
-system user with the **desk** role in the centre (for example `sys12345`).
+`Authorization: Bearer anqi_…`. An administrator issues one for a **system
+account** (never for a person) with `anqi api-token USER` (or on the API tokens
+page) and can list and revoke it. The account starts with no access: a leader
+of its unit grants it the desk or officer role, and separately the right to
+read phone and ID numbers in full (`reveal=true`). A token sees and may do
+exactly what those grants allow, in the account's units.
 
 **Errors** are JSON: `{"error": {"code": "...", "message": "...", "fields": {...}}}`,
 with the message in the caller's language (`Accept-Language: en` for English;

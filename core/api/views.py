@@ -14,12 +14,14 @@ import json
 from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from core.api import auth, services
 from core.api.openapi import (PREFIX, BodyError, Param, QueryError, check_body, component, document, operation,
                               operation_of, parse_query)
 from core.audit import services as audit
+from core.database import is_busy
 from core.errors import AnqiError, ValidationError
 from core.extensions import csrf, db
 from core.org.actor import Actor
@@ -43,9 +45,14 @@ MESSAGES = {
     404: ("not_found", _l("There is no such API resource.")),
     405: ("method_not_allowed", _l("This API resource cannot be used with this method.")),
     409: ("conflict", _l("Someone else changed this record; read it again.")),
+    503: ("busy", _l("The database is busy with another change; nothing was changed. Try again in a few seconds.")),
     413: ("payload_too_large", _l("The body is too large.")),
     500: ("internal_error", _l("Something went wrong on our side. The error has been logged; please try again.")),
 }
+
+
+PERSON_TOKEN = _l("This token belongs to a person's account. Tokens work only for system accounts now: ask the "
+                  "administrator for a token of a system account, whose access a leader of its unit grants.")
 
 
 # --- request and response plumbing ------------------------------------------------------
@@ -112,7 +119,8 @@ def _authenticate():
                              object_type="api_token", object_id=row.id if row is not None else None,
                              username=row.user.username if row is not None else None,
                              detail={"reason": reason, "path": request.path})
-        return error(401, headers={"WWW-Authenticate": 'Bearer realm="anqi"'})
+        message = PERSON_TOKEN if reason == "person_account" else None
+        return error(401, message, headers={"WWW-Authenticate": 'Bearer realm="anqi"'})
     actor = Actor(user=row.user, address=address)
     g.api_actor, g.api_token_id = actor, row.id
     if declared.permission and not actor.can(declared.permission):
@@ -134,6 +142,16 @@ def _anqi_error(exc):
             return error(422, exc.message, "validation_failed", fields)
         return error(400, exc.message, "invalid_parameter", fields)
     return error(exc.status, exc.message)
+
+
+@bp.errorhandler(OperationalError)
+def _database_error(exc):
+    db.session.rollback()
+    if not is_busy(exc):
+        current_app.logger.error("Exception on %s [%s]", request.path, request.method,
+                                 exc_info=(type(exc), exc, exc.__traceback__))
+        return error(500)
+    return error(503, headers={"Retry-After": "5"})
 
 
 def _http_error(exc):
@@ -296,8 +314,9 @@ ENTERPRISE_PAGE = _page_schema("EnterprisePage", ENTERPRISE_SUMMARY)
 
 CURSOR = Param("cursor", {"type": "string", "maxLength": 2000}, "The `next_cursor` of the previous page.")
 REVEAL = Param("reveal", {"type": "string", "enum": ["true", "false"], "default": "false"},
-               "`true`: phone numbers in full instead of masked (`138****5678`). Only for a user whose role "
-               "holds `personal_data.reveal` (403 otherwise); every such read is recorded in the audit trail.")
+               "`true`: phone numbers in full instead of masked (`138****5678`). Only for a system account "
+               "that a leader of its unit has explicitly allowed to read personal data (403 otherwise); every "
+               "such read is recorded in the audit trail.")
 LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 20}, "Rows per page.")
 
 

@@ -2,7 +2,7 @@
 
 ``AUTH_LOGIN_RATE_LIMIT`` (default ``20 per minute``) counts the POSTs to
 /login and /login/second-factor from one address, and (each on its own) to the
-enterprise portal's /portal/login and /portal/register. The counters live where
+enterprise portal's /portal/login, /portal/login/second-factor and /portal/register. The counters live where
 ``RATELIMIT_STORAGE_URI`` says: ``memory://`` (one process) by default; with
 several worker processes name a shared store, e.g. ``redis://host:6379/1``.
 ``RATELIMIT_ENABLED = False`` switches the limit off (the tests do).
@@ -21,7 +21,7 @@ from core.audit import services as audit
 from core.audit.models import AuditEntry
 from core.extensions import db
 
-LIMITED = ("auth.login", "auth.second_factor", "portal.login", "portal.register")
+LIMITED = ("auth.login", "auth.second_factor", "portal.login", "portal.login_second_factor", "portal.register")
 
 
 def init_app(app) -> None:

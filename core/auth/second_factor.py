@@ -10,6 +10,7 @@ accepted time step is kept and an older or equal one is refused.
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timezone
 
 import pyotp
@@ -31,6 +32,97 @@ INTERVAL = 30
 VALID_WINDOW = 1
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where a kind of account keeps its second factor: staff users in ``user_totp``
+    and ``user_recovery_code`` (``user_id``), the portal's accounts in their own
+    tables (``account_id``). The rules (steps, drift, one use per code, recovery
+    codes) are the same for both."""
+
+    totp_model: type
+    recovery_model: type
+    owner_column: str
+
+    def credential(self, owner_id):
+        return db.session.get(self.totp_model, owner_id)
+
+    def is_enrolled(self, owner_id) -> bool:
+        row = self.credential(owner_id)
+        return row is not None and row.confirmed_at is not None
+
+    def start(self, owner_id, secret: str | None = None):
+        """The pending credential (made now with a new secret, or ``secret``); None when enrolled."""
+        row = self.credential(owner_id)
+        if row is not None and row.confirmed_at is not None:
+            return None
+        if row is None:
+            row = self.totp_model(**{self.owner_column: owner_id}, secret=secret or pyotp.random_base32(),
+                                  created_at=clock.now())
+            db.session.add(row)
+        elif secret:
+            row.secret = secret
+        return row
+
+    def confirm(self, owner_id, code: str) -> list[str] | None:
+        """Activate the pending secret with a code; the new recovery codes, or None
+        (nothing pending, or a wrong code). In the caller's transaction."""
+        row = self.credential(owner_id)
+        if row is None or row.confirmed_at is not None:
+            return None
+        step = _matching_step(row, code)
+        if step is None:
+            return None
+        row.last_step, row.confirmed_at = step, clock.now()
+        return self.new_recovery_codes(owner_id)
+
+    def verify(self, owner_id, code: str) -> str | None:
+        """``"totp"`` or ``"recovery"`` when ``code`` is right (a recovery code is then spent), else None."""
+        row = self.credential(owner_id)
+        if row is None or row.confirmed_at is None:
+            return None
+        typed = "".join((code or "").split())[:40]
+        if len(typed) == DIGITS and typed.isdigit():
+            step = _matching_step(row, typed)
+            if step is None:
+                return None
+            row.last_step = step
+            return "totp"
+        owner = getattr(self.recovery_model, self.owner_column)
+        spare = db.session.scalar(select(self.recovery_model).where(
+            owner == owner_id, self.recovery_model.code_hash == _recovery_digest(typed),
+            self.recovery_model.used_at.is_(None)).with_for_update())
+        if spare is None:
+            return None
+        spare.used_at = clock.now()
+        return "recovery"
+
+    def remove(self, owner_id) -> bool:
+        """Delete the credential and recovery codes; whether there was one."""
+        had = self.credential(owner_id) is not None
+        db.session.execute(delete(self.totp_model).where(getattr(self.totp_model, self.owner_column) == owner_id))
+        db.session.execute(delete(self.recovery_model)
+                           .where(getattr(self.recovery_model, self.owner_column) == owner_id))
+        return had
+
+    def recovery_codes_left(self, owner_id) -> int:
+        owner = getattr(self.recovery_model, self.owner_column)
+        return len(db.session.scalars(select(self.recovery_model.id).where(
+            owner == owner_id, self.recovery_model.used_at.is_(None))).all())
+
+    def new_recovery_codes(self, owner_id) -> list[str]:
+        db.session.execute(delete(self.recovery_model)
+                           .where(getattr(self.recovery_model, self.owner_column) == owner_id))
+        codes = []
+        for _ in range(RECOVERY_CODES):
+            raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+            codes.append(f"{raw[:5]}-{raw[5:]}")
+            db.session.add(self.recovery_model(**{self.owner_column: owner_id}, code_hash=_recovery_digest(raw)))
+        return codes
+
+
+STAFF = Store(UserTotp, RecoveryCode, "user_id")
 
 
 # --- which roles need it ----------------------------------------------------------------------
@@ -65,6 +157,8 @@ def set_policy(actor, roles_requiring) -> dict[str, bool]:
 
 
 def required_for(user) -> bool:
+    if getattr(user, "is_system", False):
+        return False              # a system account never logs in to the pages
     rules = policy()
     return any(rules.get(role, False) for role in user.roles)
 
@@ -168,29 +262,11 @@ def verify(user, code: str) -> str | None:
     """Check a TOTP code or a recovery code for ``user`` (in the caller's
     transaction): ``"totp"`` or ``"recovery"`` when it is right (a recovery
     code is then spent), None when it is not."""
-    row = credential(user.id)
-    if row is None or row.confirmed_at is None:
-        return None
-    typed = "".join((code or "").split())[:40]
-    if len(typed) == DIGITS and typed.isdigit():
-        step = _matching_step(row, typed)
-        if step is None:
-            return None
-        row.last_step = step
-        return "totp"
-    digest = _recovery_digest(typed)
-    spare = db.session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                         RecoveryCode.code_hash == digest,
-                                                         RecoveryCode.used_at.is_(None)).with_for_update())
-    if spare is None:
-        return None
-    spare.used_at = clock.now()
-    return "recovery"
+    return STAFF.verify(user.id, code)
 
 
 def recovery_codes_left(user) -> int:
-    return len(db.session.scalars(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
-                                                                 RecoveryCode.used_at.is_(None))).all())
+    return STAFF.recovery_codes_left(user.id)
 
 
 def _matching_step(row: UserTotp, code: str) -> int | None:
@@ -214,10 +290,4 @@ def _recovery_digest(code: str) -> str:
 
 
 def _new_recovery_codes(user_id) -> list[str]:
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-        db.session.add(RecoveryCode(user_id=user_id, code_hash=_recovery_digest(raw)))
-    return codes
+    return STAFF.new_recovery_codes(user_id)

@@ -48,10 +48,14 @@ def authenticate(actor, username: str, password: str):
                              object_type="user_account", detail={"reason": "locked"})
         raise AccountLocked(until)
     user = user_by_username(username) if username else None
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if not ok or user is None or not user.active:
+    # A system account never logs in to the pages: it is refused like a wrong password, after the same
+    # hashing work, and counts towards the same lockout, so the answer does not tell it apart.
+    person = user is not None and not user.is_system
+    ok = check_password_hash(user.password_hash if person else _DUMMY_HASH, password or "")
+    if not ok or not person or not user.active:
         _refuse(actor, "auth.login", username, user,
-                "unknown user" if user is None else ("inactive" if ok else "wrong password"))
+                "unknown user" if user is None else "system account" if not person
+                else ("inactive" if ok else "wrong password"))
     return user
 
 
@@ -119,6 +123,10 @@ def set_password(actor, username: str, password: str) -> None:
     user = user_by_username(_name(username))
     if user is None:
         raise NotFound(_l("There is no such user."))
+    if user.is_system:
+        audit.record_failure(actor, "user.password", object_type="user_account", object_id=user.id,
+                             detail={"reason": "system account"})
+        raise ValidationError(_l("A system account has no password: it works only through API tokens."))
     try:
         passwords.check_new_password(password, user.username, user)
     except ValidationError as exc:

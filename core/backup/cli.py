@@ -33,7 +33,7 @@ def _fail(exc: AnqiError) -> None:
 @with_appcontext
 @click.pass_context
 def backup(ctx, out, no_keys):
-    """Back up the database, the stored files and the keys into a new set."""
+    """Back up the database, the job queue, the stored files and the keys into a new set."""
     if ctx.invoked_subcommand is not None:
         return
     from core.backup import services
@@ -48,6 +48,10 @@ def backup(ctx, out, no_keys):
     click.echo(_("Database: %(kind)s, %(rows)d rows in %(tables)d tables.", kind=manifest["database"]["kind"],
                  rows=sum(manifest["database"]["rows"].values()), tables=len(manifest["database"]["rows"])))
     click.echo(_("Files: %(n)d, %(size)s in all.", n=len(manifest["files"]), size=_size(total)))
+    jobs = manifest["queue"]
+    if jobs["kind"] != "none":
+        click.echo(_("Background jobs: %(jobs)d waiting, %(scheduled)d scheduled.", jobs=jobs["jobs"],
+                     scheduled=jobs["scheduled"]))
     for name, state in manifest["keys"].items():
         if state == services.KEY_INCLUDED:
             click.echo(_("Key %(name)s: included.", name=name))
@@ -104,6 +108,9 @@ def restore(source, yes):
     except AnqiError as exc:
         _fail(exc)
     click.echo(_("Restored: the row counts of every table match the manifest, and every file its checksum."))
+    if restored.jobs:
+        click.echo(_("Background jobs: %(n)d put back into the job queue; they run when a worker starts.",
+                     n=restored.jobs))
     for path in manifest["missing"]:
         click.secho(_("Missing from the backup (it was missing when the backup was taken): %(file)s", file=path),
                     fg="yellow", err=True)

@@ -1,7 +1,7 @@
 """What a backup set holds besides the database: the one place to extend.
 
 A part of anqi that keeps files the data cannot be read without adds them
-here: a folder of stored files to ``FOLDERS`` (with the columns that name its
+here (the background job queue has its own part of the set, core/backup/queue.py): a folder of stored files to ``FOLDERS`` (with the columns that name its
 files to ``REFERENCES``), a key file to ``KEY_FILES``. ``CONFIG_FILES`` are
 copied for the operator to compare and are never put in place by a restore
 (the new machine has its own paths and database address).
@@ -25,6 +25,24 @@ def _documents(app: Flask) -> Path:
     return storage()
 
 
+def _imports(app: Flask) -> Path:
+    from core.config import storage_root
+
+    return storage_root(app) / "imports"
+
+
+def _document_seals(app: Flask) -> Path:
+    from core.documents.seals import folder
+
+    return folder()
+
+
+def _document_signing(app: Flask) -> Path:
+    from core.documents.signing import folder
+
+    return folder()
+
+
 def _audit_archives(app: Flask) -> Path:
     from core.audit.archive import archive_dir
 
@@ -35,6 +53,12 @@ def _audit_signing_key(app: Flask) -> Path:
     from core.audit.signing import private_key_path
 
     return private_key_path()
+
+
+def _fonts(app: Flask) -> Path:
+    from core.documents.fonts import folder
+
+    return folder()
 
 
 @dataclass(frozen=True)
@@ -75,12 +99,20 @@ FOLDERS = (
     Folder("attachments", _attachments),    # ticket attachments (ATTACHMENT_DIR)
     Folder("documents", _documents),        # issued PDFs and scanned receipts (DOCUMENT_STORAGE)
     Folder("audit-archive", _audit_archives),  # signed archives of audit entries past retention
+    Folder("imports", _imports),            # uploaded imports waiting for their job or confirmation (STORAGE_DIR)
+    Folder("fonts", _fonts),                # licensed fonts of the documents (DOCUMENT_FONT_FOLDER)
+    # The units' seals and the document-signing keys and authority, sealed with the
+    # personal-data keys: restored with the key file, or unreadable.
+    Folder("document-seals", _document_seals),
+    Folder("document-signing", _document_signing),
 )
 
 REFERENCES = (
     FileReference("attachments", "ticket_attachment", "stored_name"),
     FileReference("documents", "document", "pdf_name"),
     FileReference("documents", "document_delivery", "receipt_name", prefix="receipts/"),
+    FileReference("document-seals", "unit_seal", "file_name"),
+    FileReference("document-signing", "unit_signing_certificate", "file_name"),
 )
 
 KEY_FILES = (

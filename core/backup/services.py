@@ -6,13 +6,15 @@ A set is a directory (default ``<instance>/backups/<UTC time>/``)::
                            the database kind, revisions and rows per table, keys
     SHA256SUMS             every file's SHA-256 again, for `sha256sum -c` anywhere
     database/anqi.sqlite3  or database/anqi.pgdump (pg_dump --format=custom)
+    queue/huey.sqlite3     the background jobs: the SQLite queue file (online backup API),
+                           or queue/jobs.json with Redis (core/backup/queue.py)
     files/<folder>/…       the stored files (contents.FOLDERS)
     keys/<name>            the key files (contents.KEY_FILES), unless left out
     config/<name>          the instance's configuration file, for reference (never restored)
 
 It is written under ``<name>.partial`` and renamed when complete, so a set
-without that suffix is whole. The database is copied first and the files
-after: a file is written before the row that names it is committed, so every
+without that suffix is whole. The job queue is read just before the database
+(every job in the set finds its rows there), the files after the database: a file is written before the row that names it is committed, so every
 file the snapshot names is already on disk when the folders are copied.
 Files written after the snapshot are copied too; they are harmless extras.
 """
@@ -30,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import clock
 from core.audit import services as audit
+from core.backup import queue as job_queue
 from core.backup import snapshots
 from core.backup.contents import CONFIG_FILES, FOLDERS, KEY_FILES
 from core.backup.snapshots import BackupError
@@ -67,6 +70,7 @@ class Restored:
     manifest: dict
     keys_to_place: list[tuple[str, Path | None]] = field(default_factory=list)
     schema_problem: str | None = None
+    jobs: int = 0                   # background jobs put back into the queue
 
 
 def anqi_version() -> str:
@@ -95,6 +99,9 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
     final, partial = _new_set(parent)
     try:
         files: list[dict] = []
+        jobs = job_queue.dump(partial, current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if jobs.get("file"):
+            files.append(_entry(partial, partial / jobs["file"]))
         database, found = _dump_database(partial)
         files.append(_entry(partial, partial / database["file"]))
         present: dict[str, set[str]] = {}
@@ -125,6 +132,7 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
             "anqi_version": anqi_version(),
             "created_at": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "database": {**database, "revisions": found.revisions, "rows": found.rows},
+            "queue": jobs,
             "folders": {name: str(path) for name, path in folders.items()},
             "keys": key_states,
             "config": config,
@@ -147,6 +155,7 @@ def create(actor, parent: Path | None = None, *, keys: bool = True) -> Created:
     else:
         audit.record(actor, "backup.create", object_type="backup", object_id=final.name,
                      detail={"path": str(final), "database": database["kind"], "files": len(files),
+                             "jobs": jobs["jobs"] + jobs["scheduled"],
                              "bytes": sum(f["size"] for f in files), "keys": key_states,
                              "missing": len(missing)})
         db.session.commit()
@@ -343,6 +352,8 @@ def restore(actor, source: Path) -> Restored:
                              "into an instance with the same kind of database.", set=database["kind"], here=kind))
     folders = {folder.name: folder.path(app) for folder in FOLDERS}
     _require_empty(folders)
+    jobs = job_queue.read(source, manifest.get("queue"))
+    job_queue.require_empty(jobs)
     db.session.remove()
     db.engine.dispose()
     if kind == "sqlite":
@@ -355,6 +366,7 @@ def restore(actor, source: Path) -> Restored:
     for name, target in folders.items():
         _restore_tree(source / "files" / name, target, source, expected)
     result = Restored(manifest)
+    result.jobs = job_queue.load(jobs)      # after the rows they work on
     for key in KEY_FILES:
         state = manifest["keys"].get(key.name)
         target = key.path(app)
@@ -378,7 +390,7 @@ def restore(actor, source: Path) -> Restored:
     else:   # an older schema cannot take today's audit entry; `anqi db upgrade` comes first
         audit.record(actor, "backup.restore", object_type="backup", object_id=source.name,
                      detail={"path": str(source.resolve()), "created_at": manifest["created_at"],
-                             "files": len(manifest["files"])})
+                             "files": len(manifest["files"]), "jobs": result.jobs})
         db.session.commit()
     return result
 

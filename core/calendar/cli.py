@@ -41,7 +41,8 @@ def import_command(file):
     from core.org.actor import shell_actor
 
     try:
-        loaded = services.import_schedule(shell_actor(), file.read_bytes())
+        with file.open("rb") as stream:
+            loaded = services.import_schedule(shell_actor(), stream)
     except AnqiError as exc:
         for message in (getattr(exc, "errors", None) or {}).get("file") or [exc.message]:
             click.secho(str(message), fg="red", err=True)

@@ -5,7 +5,6 @@ the year (official), otherwise with weekends and the fixed-date statutory
 holidays only, marked provisional until an admin loads the State Council's
 notice (``anqi calendar import``) or confirms the year.
 """
-import csv
 import io
 from datetime import date, timedelta
 
@@ -19,6 +18,7 @@ from core.audit import services as audit
 from core.calendar.models import CalendarDay, CalendarYear
 from core.errors import ValidationError
 from core.extensions import db
+from core.spreadsheets import reading
 from core.text import clean_text
 
 # Statutory holidays that fall on the same Gregorian date every year
@@ -31,6 +31,9 @@ HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-
 MAX_SCAN_DAYS = 400
 MIN_YEAR, MAX_YEAR = 2000, 2100  # the years the calendar may hold
 MAX_IMPORT_BYTES = 200_000  # a year's notice is a few dozen lines
+MAX_IMPORT_LINES = 2_000
+MAX_ERRORS = 50             # a file this wrong is not another year's notice: reading stops
+SCHEDULE_LIMITS = reading.Limits(max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_LINES, max_columns=10)
 
 # Where a year's days came from (calendar_year.source).
 SOURCE_PACKAGE = "chinese-calendar"
@@ -187,59 +190,64 @@ def _require(actor, action: str, object_id=None) -> None:
         actor.require("system.manage")
 
 
-def parse_schedule(content: bytes) -> tuple[dict, list]:
-    """The days a CSV file names (``{date: (workday, name)}``) and the errors
-    found, each naming its line. Reads UTF-8 (with or without BOM) or GB18030."""
+def _parse_line(number, row, entries, lines, errors) -> None:
+    if row[0].strip().startswith("#"):
+        return
+    if not lines and not errors and row[0].strip().lower() in {"date", "日期"}:
+        return  # the header
+    value = row[0].strip()
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("gb18030", errors="replace")
+        day = date.fromisoformat(value)
+        if len(value) != 10:
+            raise ValueError(value)
+    except ValueError:
+        errors.append(_l("Line %(n)d: “%(value)s” is not a date written as YYYY-MM-DD.",
+                         n=number, value=value[:20]))
+        return
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        errors.append(_l("Line %(n)d: the year must be between %(first)d and %(last)d.",
+                         n=number, first=MIN_YEAR, last=MAX_YEAR))
+        return
+    kind = KINDS.get(row[1].strip().lower() if len(row) > 1 else "")
+    if kind is None:
+        errors.append(_l("Line %(n)d: the kind must be holiday or workday (休 or 班).", n=number))
+        return
+    if day in lines:
+        errors.append(_l("Line %(n)d: %(day)s is already listed on line %(first)d.",
+                         n=number, day=day.isoformat(), first=lines[day]))
+        return
+    lines[day] = number
+    entries[day] = (kind == "workday", clean_text(row[2], 40)[:40] if len(row) > 2 else "")
+
+
+def parse_schedule(content) -> tuple[dict, list]:
+    """The days a CSV file (bytes or a binary file) names (``{date: (workday, name)}``)
+    and the errors found, each naming its line. Reads UTF-8 (with or without BOM) or
+    GB18030, as a stream within ``MAX_IMPORT_BYTES`` and ``MAX_IMPORT_LINES``; stops
+    after ``MAX_ERRORS`` errors."""
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
     entries, lines, errors = {}, {}, []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
-            continue
-        if not lines and not errors and row[0].strip().lower() in {"date", "日期"}:
-            continue  # the header
-        value = row[0].strip()
-        try:
-            day = date.fromisoformat(value)
-            if len(value) != 10:
-                raise ValueError(value)
-        except ValueError:
-            errors.append(_l("Line %(n)d: “%(value)s” is not a date written as YYYY-MM-DD.",
-                             n=number, value=value[:20]))
-            continue
-        if not MIN_YEAR <= day.year <= MAX_YEAR:
-            errors.append(_l("Line %(n)d: the year must be between %(first)d and %(last)d.",
-                             n=number, first=MIN_YEAR, last=MAX_YEAR))
-            continue
-        kind = KINDS.get(row[1].strip().lower() if len(row) > 1 else "")
-        if kind is None:
-            errors.append(_l("Line %(n)d: the kind must be holiday or workday (休 or 班).", n=number))
-            continue
-        if day in lines:
-            errors.append(_l("Line %(n)d: %(day)s is already listed on line %(first)d.",
-                             n=number, day=day.isoformat(), first=lines[day]))
-            continue
-        lines[day] = number
-        entries[day] = (kind == "workday", clean_text(row[2], 40)[:40] if len(row) > 2 else "")
+    try:
+        with reading.open_rows("schedule.csv", stream, SCHEDULE_LIMITS) as (_kind, rows):
+            for number, row in rows:
+                if len(errors) >= MAX_ERRORS:
+                    break
+                _parse_line(number, [str(c) for c in row], entries, lines, errors)
+    except ValidationError as exc:
+        errors.append(exc.message)
     if not entries and not errors:
         errors.append(_l("The file holds no dates."))
     return entries, errors
 
 
-def import_schedule(actor, content: bytes) -> list[int]:
+def import_schedule(actor, content) -> list[int]:
     """Load official schedules from CSV lines ``date,kind,name`` where kind is
     ``holiday`` or ``workday`` (a weekend worked, 调休; also 休 and 班). Every
     year named in the file is rebuilt as weekends, the fixed-date holidays and
     the file's days, and marked official. Returns the years loaded. Nothing is
     changed when a line is wrong; the rejected attempt is audited."""
     _require(actor, "calendar.import")
-    if len(content) > MAX_IMPORT_BYTES:
-        entries, errors = {}, [_l("The file is too large for a holiday schedule (at most %(n)d KB).",
-                                  n=MAX_IMPORT_BYTES // 1000)]
-    else:
-        entries, errors = parse_schedule(content)
+    entries, errors = parse_schedule(content)
     if errors:
         audit.record_failure(actor, "calendar.import", object_type="calendar_year",
                              detail={"errors": len(errors), "first": str(errors[0])[:200]})

@@ -59,9 +59,8 @@ def import_schedule():
         for message in form.file.errors:
             flash(str(message), "error")
         return redirect(url_for(".index"))
-    content = form.file.data.read(services.MAX_IMPORT_BYTES + 1)
     try:
-        loaded = services.import_schedule(current_actor(), content)
+        loaded = services.import_schedule(current_actor(), form.file.data.stream)
     except ValidationError as exc:
         messages = (exc.errors or {}).get("file") or [exc.message]
         flash(_("Nothing was imported: the file has %(n)d error(s).", n=len(messages)), "error")

@@ -4,8 +4,10 @@ A batch is started from the documents list (tick the signed-off documents,
 then "Issue the selected"); its page shows the progress from the database
 and reloads itself every few seconds until the batch is done (a plain meta
 refresh: no script, and a reload at any time shows the same state). Failed
-items show their reason and can be put back in the queue; the issued PDFs
-download as one ZIP. Every rule is in core.documents.batches.
+items show their reason and can be put back in the queue; so can the waiting
+ones of a batch that has stalled. While no background worker is running the
+page says it is waiting for one. The issued PDFs download as one ZIP. Every
+rule is in core.documents.batches.
 """
 from io import BytesIO
 
@@ -63,8 +65,9 @@ def create():
 def detail(batch_id):
     batch = _load(batch_id)
     progress = batches.progress(batch.id)
-    return render_template("documents_pages/batch.html", batch=batch, progress=progress, retry_form=forms.ActionForm(),
-                           refresh=None if progress.finished else REFRESH_SECONDS)
+    outlook = None if progress.finished else batches.outlook(batch.id)
+    return render_template("documents_pages/batch.html", batch=batch, progress=progress, outlook=outlook,
+                           retry_form=forms.ActionForm(), refresh=None if progress.finished else REFRESH_SECONDS)
 
 
 @bp.route("/<int:batch_id>/retry", methods=["POST"])
@@ -81,7 +84,7 @@ def retry(batch_id):
         db.session.rollback()
         flash(str(exc.message), "error")
     else:
-        flash(_("The failed documents are back in the queue."), "success")
+        flash(_("The documents are back in the queue."), "success")
     return redirect(url_for(".detail", batch_id=batch_id))
 
 

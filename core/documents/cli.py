@@ -32,17 +32,23 @@ SPECIMEN_BODY = (
 )
 
 
-def specimen_letter(layout: str, *, draft: bool = False):
-    """The specimen's plain values (also used by the tests and the benchmark)."""
+def specimen_letter(layout: str, *, draft: bool = False, upward: bool = False):
+    """The specimen's plain values (also used by the tests and the benchmark),
+    with a generated seal marked 样章 (a draft carries none, as a draft's preview).
+    ``upward``: a 上行文 (a report to the city's Party committee and government,
+    with 签发人)."""
+    from core.documents import seals
     from core.documents.rendering import Letter
 
-    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    from core.public_address import base_url
+
+    base = base_url(current_app.config)
     return Letter(
         layout=layout,
         authority="诸暨市公安局文件" if layout == "file" else "诸暨市公安局",
         number="诸公经〔2026〕1号" if layout == "file" else "诸公经函〔2026〕1号",
-        title="关于浙江华达科技有限公司经营风险的提示书",
-        addressees=("浙江华达科技有限公司",),
+        title="关于浙江华达科技有限公司经营风险情况的报告" if upward else "关于浙江华达科技有限公司经营风险的提示书",
+        addressees=("中共诸暨市委", "诸暨市人民政府") if upward else ("浙江华达科技有限公司",),
         body=SPECIMEN_BODY,
         attachments=("企业风险自查清单", "助企联络官联系方式"),
         issuer="诸暨市公安局",
@@ -52,6 +58,9 @@ def specimen_letter(layout: str, *, draft: bool = False):
         print_date=SPECIMEN_DATE,
         verification=("SPECIMEN2026", f"{base}/verify/SPECIMEN2026"),
         draft=draft,
+        upward=upward,
+        signer="王建国" if upward else "",
+        seal=None if draft else seals.sample("诸暨市公安局"),
     )
 
 
@@ -66,17 +75,77 @@ def documents():
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the PDF.")
 @click.option("--draft", is_flag=True, help="Watermark the pages 草稿, as a draft's preview is.")
+@click.option("--upward", is_flag=True,
+              help="A document going up (上行文): the number flush left and 签发人 beside it (file layout).")
 @with_appcontext
-def specimen_command(layout, out, draft):
+def specimen_command(layout, out, draft, upward):
     """Render a two-page specimen of a layout to check this machine's fonts and layout."""
     from core.documents.rendering import RenderingError, render
 
     try:
-        content = render(specimen_letter(layout, draft=draft))
+        content = render(specimen_letter(layout, draft=draft, upward=upward))
     except RenderingError as exc:
         raise click.ClickException(str(exc)) from None
     out.write_bytes(content)
     click.echo(_("Wrote %(path)s (%(size)d KB).", path=str(out), size=max(1, len(content) // 1024)))
+    _echo_fonts()
+
+
+@documents.command("check-numbers")
+@click.option("--renumber", is_flag=True,
+              help="Give each document that shares its number and is not issued yet the next free number.")
+@with_appcontext
+def check_numbers_command(renumber):
+    """List the documents that share a number (numbered before numbers were counted per
+    issuing mark) and what to do with each; exit code 1 while any is left to deal with."""
+    from core.documents import numbering
+    from core.org.actor import shell_actor
+
+    if renumber:
+        for document, former in numbering.renumber_duplicates(shell_actor()):
+            click.echo(_("#%(id)d: renumbered from %(former)s to %(number)s.", id=document.id, former=former,
+                         number=document.number))
+    groups = numbering.duplicate_groups()
+    for group in groups:
+        click.echo("")
+        click.echo(_("%(number)s is printed on %(n)d documents:", number=group.number, n=1 + len(group.sharers)))
+        click.echo("  " + _describe(group.keeper))
+        click.echo("    " + _("keeps the number."))
+        for sharer in group.sharers:
+            click.echo("  " + _describe(sharer.document))
+            click.echo("    " + _advice(sharer))
+    left = sum(not group.resolved for group in groups)
+    if not left:
+        click.echo(_("No two documents share a number, except those already corrected.") if groups
+                   else _("No two documents share a number."))
+        return
+    click.echo("")
+    click.secho(_("Numbers still printed on more than one document: %(n)d.", n=left), fg="yellow", err=True)
+    raise SystemExit(1)
+
+
+def _describe(document) -> str:
+    """One document of a shared number, for the operator: id, type, status, title, issuer, issue date."""
+    from core.documents.services import STATUS_NAMES
+    from core.tickets.deadlines import local_date
+
+    issued = local_date(document.issued_at).isoformat() if document.issued_at else "-"
+    return (f"#{document.id}  {document.doc_type}  {STATUS_NAMES.get(document.status, document.status)}  "
+            f"《{document.title}》  {document.unit.name}  {issued}")
+
+
+def _advice(sharer) -> str:
+    """What to do with a document that shares the number another keeps."""
+    from core.documents import numbering
+
+    if sharer.action == numbering.RENUMBER:
+        return _("numbered, not issued yet: `anqi documents check-numbers --renumber` gives it the next free "
+                 "number.")
+    if sharer.action == numbering.CORRECTED:
+        return _("corrected by #%(id)d (%(number)s).", id=sharer.correction.id, number=sharer.correction.number)
+    return _("issued, so it keeps its number (an issued document never changes): on its page, “Start a "
+             "correction”, then issue the correction, which gets a number of its own, and deliver it to the "
+             "addressees.")
 
 
 @documents.command("render-batch")
@@ -134,3 +203,86 @@ def _id_list(text: str) -> list[int]:
             raise ValueError(_("“%(part)s” is not an id or a range of ids.", part=part))
         found.extend(range(start, end + 1))
     return found
+
+
+@documents.command("fonts")
+@with_appcontext
+def fonts_command():
+    """Say which face each part of a document is set in: the standard's face or a
+    stand-in, installed on the system or from the instance's fonts folder."""
+    if not _echo_fonts():
+        raise SystemExit(1)
+
+
+def _echo_fonts() -> bool:
+    """Print every role's face and the fonts folder's files left unused; False when
+    a role has no face (documents cannot be rendered)."""
+    from core.documents import fonts
+
+    rows, skipped = fonts.report()
+    click.echo(_("Fonts of the official documents (fonts folder: %(folder)s):", folder=str(fonts.folder())))
+    for row in rows:
+        if row.problem:
+            click.echo(f"  {row.problem}", err=True)
+            continue
+        source = _("fonts folder, %(file)s", file=row.file) if row.source == "folder" else _("system")
+        kind = _("standard face") if row.standard else _("stand-in for %(face)s", face=row.standard_face)
+        click.echo(f"  {row.label}: {row.family} · {source} · {kind}")
+    for name, reason in skipped:
+        click.echo("  " + _("Not used: %(file)s (%(reason)s)", file=name, reason=reason), err=True)
+    return not any(row.problem for row in rows)
+
+
+@documents.command("signing-ca")
+@with_appcontext
+def signing_ca_command():
+    """Create the local certificate authority that certifies the units' signing
+    keys, once (run again, it only shows the certificate it has)."""
+    from core.documents import signing
+
+    certificate, made = signing.ensure_ca()
+    path = signing.folder() / signing.CA_CERTIFICATE
+    if made:
+        click.echo(_("Created the signing certificate authority %(subject)s.",
+                     subject=certificate.subject.rfc4514_string()))
+    else:
+        click.echo(_("The signing certificate authority exists: %(subject)s.",
+                     subject=certificate.subject.rfc4514_string()))
+    click.echo(_("Certificate: %(path)s (SHA-256 %(fingerprint)s); give it to the receiving offices, or let them "
+                 "download it from /verify/ca.pem.", path=str(path), fingerprint=signing.fingerprint(certificate)))
+
+
+@documents.command("signing-import")
+@click.option("--unit", "unit_code", required=True, help="The issuing unit's code.")
+@click.argument("p12_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def signing_import_command(unit_code, p12_file):
+    """Sign the unit's documents from now on with the key and certificate of a
+    PKCS#12 file (.p12/.pfx), replacing its local certificate. The file's
+    password is read from ANQI_P12_PASSWORD, or asked for."""
+    import os
+
+    from sqlalchemy import select
+
+    from core.documents import signing
+    from core.errors import AnqiError
+    from core.extensions import db
+    from core.org.actor import shell_actor
+    from core.org.models import Unit
+
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
+    if unit is None:
+        raise click.ClickException(_("There is no unit with the code %(code)s.", code=unit_code))
+    data = p12_file.read_bytes()[:signing.MAX_PKCS12_BYTES + 1]
+    password = os.environ.get("ANQI_P12_PASSWORD")
+    if password is None:
+        password = click.prompt(_("Password of the certificate file"), hide_input=True, default="",
+                                show_default=False)
+    try:
+        record = signing.import_pkcs12(shell_actor(), unit, data, password.encode("utf-8") if password else None)
+    except AnqiError as exc:
+        problems = (getattr(exc, "errors", None) or {}).get("certificate")
+        raise click.ClickException("\n".join(str(p) for p in problems) if problems else str(exc.message)) from None
+    click.echo(_("%(unit)s now signs with %(subject)s (SHA-256 %(fingerprint)s, valid until %(until)s).",
+                 unit=unit.name, subject=record.subject, fingerprint=record.fingerprint,
+                 until=record.not_after.date().isoformat()))

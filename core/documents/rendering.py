@@ -15,23 +15,35 @@ the width of the text block, page numbers ``— 1 —`` right on odd pages and l
 on even ones) and ``letter`` (信函格式: the mark 30 mm from the top edge between
 red double lines, the number flush right, no page number on the first page).
 Both end with the 版记 at the foot of the last page (the letter's with 抄送
-only, as the standard's 10.1 asks).
+only, as the standard's 10.1 asks); a 文件's last page is an even one (see
+``write_pdf``). Title lines, table columns and whether a table of contents is
+shown are decided before the layout (typesetting.py), and so are the lines of
+running text (paragraphs, headings, the addressees and the 附件说明): each
+full line is set with the letter spacing that makes it end on the text
+block's right edge, from the advance widths of its face (font_metrics.py).
 
 Safety: a template gets a dict of strings, numbers and tuples (never a database
 object), Jinja escapes every value, and WeasyPrint fetches through
-``StaticOnlyFetcher``, which serves ``anqi-static:`` files from core/static and
-``data:`` URIs, and refuses everything else (``file:``, ``http:`` …).
+``StaticOnlyFetcher``, which serves ``anqi-static:`` files from core/static,
+``anqi-font:`` files from the instance's fonts folder (fonts.py) and ``data:``
+URIs, and refuses everything else (``file:``, ``http:`` …).
 
 Speed: the fonts (one WeasyPrint ``FontConfiguration``), the stylesheets and the
 templates are loaded once per process; a render costs the layout and the font
 subsetting (HarfBuzz) only.
+
+Budget: every render is held to the render budget (budget.py): the body's
+characters before the layout, its pages and seconds during it. A caller that
+must not wait (a web request) passes ``wait`` and gets ``RendererBusy`` when
+this process is laying out another document. ``fingerprint(letter)`` names
+exactly what a render makes, for the previews' cache.
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import logging
 import mimetypes
-import shutil
-import subprocess
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +56,13 @@ from urllib.request import DataHandler, Request
 from markupsafe import Markup
 
 from core.documents import blocks
+from core.documents import budget as budgets
+from core.documents import font_metrics, typesetting
+from core.documents.fonts import (FONT_SCHEME, FONT_SUFFIXES, Fonts, RenderingError, _fonts_css,  # noqa: F401
+                                  _installed_families, check_fonts)
+from core.documents.fonts import current as current_fonts
+from core.documents.fonts import face_file
+from core.documents.fonts import max_bytes as font_max_bytes
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +75,11 @@ STYLESHEET = "documents/document.css"
 # The text block of GB/T 9704: 156 mm wide, 22 lines of 28 characters of 3号 (16 pt).
 TEXT_WIDTH_PT = 156 / 25.4 * 72
 MARK_MAX_PT = {"file": 42, "letter": 36}   # the standard fixes the mark's position, not its size
+BODY_SIZE_PT = 16
+# A character as the body's letters are set (3号 less the tightened spacing, document.css):
+# the first-line indent is two of them, the 附件说明's hanging indent five and three.
+SET_CHARACTER_PT = BODY_SIZE_PT + typesetting.BODY_SPACING_PT
+ROLE_OF_BLOCK = {"p": "body", "h1": "h1", "h2": "kai", "h3": "body", "h4": "body"}
 
 # The words the standard prints on a document (抄送, 印发, 附件 …) are part of
 # the Chinese official format, not of the user interface: a document issued by
@@ -97,6 +121,9 @@ class Letter:
     print_date: date | None = None     # 印发日期
     verification: Verification | None = None
     draft: bool = False
+    upward: bool = False               # 上行文: 签发人 in the head, the number flush left
+    signer: str = ""                   # 签发人: the leader who signed it off
+    seal: bytes | None = None          # the issuing unit's seal (PNG), pressed on the signature
 
     def __post_init__(self):
         if self.layout not in LAYOUTS:
@@ -106,10 +133,6 @@ class Letter:
         object.__setattr__(self, "body", tuple(_frozen_block(kind, value) for kind, value in self.body))
         if self.verification is not None and not isinstance(self.verification, Verification):
             object.__setattr__(self, "verification", Verification(*self.verification))
-
-
-class RenderingError(RuntimeError):
-    """The machine cannot render documents as configured (a font is missing)."""
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -172,30 +195,125 @@ def _qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(border=0, dark="#000", omitsize=True)
 
 
-def _blocks(body, font: str = "") -> list[tuple]:
-    """``(kind, label, value, anchor)``: a heading's anchor is what the table of
-    contents links to; a figure's value is its inline drawing and caption."""
+class LaidOutTable(NamedTuple):
+    """A table as the template draws it: ``headers`` as ``(text, whole)`` (whole:
+    kept on one line), the rows, and each column's width in per cent."""
+
+    headers: tuple
+    rows: tuple
+    widths: tuple
+
+
+def _png_data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@lru_cache(maxsize=32)
+def _advances(fonts: Fonts, role: str):
+    """The advance widths of a role's face, or None (logged once a process): its
+    text is then broken and justified by WeasyPrint, short of the edge on lines
+    with digits."""
+    found = face_file(fonts, role)
+    if found is None:
+        log.warning("The font file of the %s face %r cannot be found; its text is justified by the layout "
+                    "engine instead", role, fonts.face(role).family)
+        return None
+    return font_metrics.advances(*found)
+
+
+def typeset(text: str, fonts: Fonts | None, role: str = "body", *, width: float = TEXT_WIDTH_PT,
+            indent: float = 0.0) -> tuple:
+    """``text`` broken into lines of the 3号 text (typesetting.break_lines) as
+    ``(text, style)`` pairs, ``style`` the letter spacing (or a Latin line's word
+    spacing) that takes a line to the right edge (and a negative margin as large, so that its box, to which
+    WeasyPrint adds the spacing once more after the last character, never
+    overflows the block), "" for a last line at the normal spacing; () when the
+    face's widths are unknown (the CSS then justifies the text)."""
+    advances = _advances(fonts, role) if fonts is not None else None
+    if advances is None:
+        return ()
     out = []
+    for line in typesetting.break_lines(text, width, BODY_SIZE_PT, advances, indent=indent):
+        if line.spacing is None:
+            out.append((line.text, ""))
+            continue
+        spacing = _as_written(line.spacing)
+        words = f"; word-spacing: {_as_written(line.word_spacing):.4f}pt" if line.word_spacing else ""
+        out.append((line.text, f"letter-spacing: {spacing:.4f}pt; margin-right: {-spacing - 0.01:.4f}pt{words}"))
+    return tuple(out)
+
+
+def _as_written(spacing: float) -> float:
+    """The letter spacing WeasyPrint writes as ``spacing``: it gives each glyph's
+    advance in the PDF in thousandths of an em, truncating the spacing toward
+    zero, which over 30 characters would lose up to half a point. The nearest
+    thousandth, nudged away from zero so that truncation keeps it."""
+    units = round(spacing / BODY_SIZE_PT * 1000)
+    return (units + (0.3 if units > 0 else -0.3 if units < 0 else 0)) * BODY_SIZE_PT / 1000
+
+
+def _blocks(body, fonts: Fonts | None = None) -> list[tuple]:
+    """``(kind, label, value, anchor, lines)``: a heading's anchor is what the
+    table of contents links to; a figure's value is its inline drawing and
+    caption; a table's is a ``LaidOutTable``; a contents block is left out of a
+    short document (typesetting.contents_wanted); a paragraph's or a heading's
+    lines are its label and text as ``typeset`` breaks them (the first line
+    indented two characters)."""
+    font = fonts.body if fonts else ""
+    out = []
+    wants_contents = typesetting.contents_wanted(body)
     for index, (kind, label, value) in enumerate(numbered(body)):
         if kind == "figure":
             # Inline, so the document's fonts reach the drawing's text. Safe to
             # mark: blocks.check_svg let only a self-contained drawing through.
             value = (Markup(blocks.inline_svg(value.svg, font)), value.caption)
-        out.append((kind, label, value, f"s{index}"))
+        elif kind == "table":
+            columns = typesetting.column_widths(value.columns, value.rows)
+            value = LaidOutTable(headers=tuple(zip(value.columns, columns.whole)), rows=value.rows,
+                                 widths=columns.widths)
+        elif kind == "contents" and not wants_contents:
+            continue
+        lines = ()
+        if kind in ROLE_OF_BLOCK:
+            lines = typeset(f"{label}{value}", fonts, ROLE_OF_BLOCK[kind], indent=2 * SET_CHARACTER_PT)
+        out.append((kind, label, value, f"s{index}", lines))
     return out
 
 
 def _contents(body) -> tuple:
     """The h1/h2 headings as ``(anchor, kind, label + text)`` when the body has a
-    ``contents`` block, else ()."""
-    if not any(kind == "contents" for kind, _value in body):
+    ``contents`` block and is long enough for one, else ()."""
+    if not typesetting.contents_wanted(body):
         return ()
     return tuple((f"s{index}", kind, label + value) for index, (kind, label, value) in enumerate(numbered(body))
                  if kind in ("h1", "h2"))
 
 
-def context(letter: Letter, fonts: Fonts | None = None) -> dict:
-    """The template's context: strings, numbers, tuples — nothing else."""
+def _attachment_lines(attachments: tuple, fonts: Fonts | None) -> tuple:
+    """Each 附件说明 as ``(prefix, lines, style)``: "附件：" two characters in,
+    the numbers (1. 2. …) under each other, and every line of a name aligned
+    on the name's first character (GB/T 9704-2012 7.3.4): the name is broken
+    on its own in a margin of five characters and the number's width, the
+    prefix ("附件：1. ") hanging before it at the normal spacing."""
+    advances = _advances(fonts, "body") if fonts is not None else None
+    if advances is None:
+        return ()
+    out = []
+    for index, name in enumerate(attachments):
+        number = f"{index + 1}. " if len(attachments) > 1 else ""
+        hang = sum(advances.of(number)) * BODY_SIZE_PT + len(number) * typesetting.BODY_SPACING_PT
+        margin = 5 * SET_CHARACTER_PT + hang
+        indent = -hang - (3 * SET_CHARACTER_PT if index == 0 else 0.0)
+        out.append((("附件：" if index == 0 else "") + number, typeset(name, fonts, width=TEXT_WIDTH_PT - margin),
+                     f"margin-left: {margin:.3f}pt; text-indent: {indent:.3f}pt"))
+    return tuple(out)
+
+
+def context(letter: Letter, fonts: Fonts | None = None, *, colophon_page: bool = False) -> dict:
+    """The template's context: strings, numbers, tuples — nothing else.
+    ``colophon_page``: the 文件's 版记 on an even page of its own (see render)."""
     verification = None
     if letter.verification:
         verification = {"code": letter.verification.code, "url": letter.verification.url,
@@ -206,10 +324,15 @@ def context(letter: Letter, fonts: Fonts | None = None) -> dict:
         "mark_size": _mark_size(letter.layout, letter.authority),
         "number": letter.number,
         "title": letter.title,
+        "title_lines": typesetting.title_lines(letter.title),
+        "upward": letter.upward and letter.layout == "file",
+        "signer": letter.signer,
         "addressees": "、".join(letter.addressees),
-        "blocks": _blocks(letter.body, fonts.body if fonts else ""),
+        "addressee_lines": typeset("、".join(letter.addressees) + "：", fonts) if letter.addressees else (),
+        "blocks": _blocks(letter.body, fonts),
         "contents": _contents(letter.body),
         "attachments": letter.attachments,
+        "attachment_lines": _attachment_lines(letter.attachments, fonts),
         "issuer": letter.issuer,
         "date": chinese_date(letter.date),
         "copies": "，".join(letter.copies),
@@ -218,6 +341,8 @@ def context(letter: Letter, fonts: Fonts | None = None) -> dict:
         "verification": verification,
         "draft": letter.draft,
         "watermark": WATERMARK,
+        "colophon_page": colophon_page and letter.layout == "file",
+        "seal": _png_data_uri(letter.seal) if letter.seal else None,
     }
 
 
@@ -233,10 +358,12 @@ class RefusedURL(ValueError):
     """A template asked for something outside the app's own static files."""
 
 
-def fetch_static(url: str):
-    """Serve ``anqi-static:path`` from core/static and decode ``data:`` URIs in
-    memory; refuse every other URL (``file:``, ``http(s):``, ``ftp:`` …) and any
-    path leaving core/static. Returns a WeasyPrint ``URLFetcherResponse``."""
+def fetch_static(url: str, font_folder: str | Path | None = None):
+    """Serve ``anqi-static:path`` from core/static, ``anqi-font:name`` from
+    ``font_folder`` (a font file directly in it, within the size cap) and decode
+    ``data:`` URIs in memory; refuse every other URL (``file:``, ``http(s):``,
+    ``ftp:`` …) and any path leaving its folder. Returns a WeasyPrint
+    ``URLFetcherResponse``."""
     urls = _weasyprint_urls()
     scheme, _, rest = url.partition(":")
     scheme = scheme.lower()
@@ -249,85 +376,39 @@ def fetch_static(url: str):
         if path.is_relative_to(STATIC_ROOT) and path.is_file():
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
-    raise RefusedURL(f"refused to fetch {url[:200]!r}: documents may use anqi-static: and data: URLs only")
+    if scheme == FONT_SCHEME and font_folder:
+        name = unquote(rest.split("?", 1)[0].split("#", 1)[0])
+        root = Path(font_folder).resolve()
+        path = (root / name).resolve()
+        if ("/" not in name and "\\" not in name and path.parent == root and path.suffix.lower() in FONT_SUFFIXES
+                and path.is_file()):
+            limit = font_max_bytes()
+            with open(path, "rb") as stream:
+                data = stream.read(limit + 1)
+            if len(data) <= limit:
+                return urls.URLFetcherResponse(url, data, {"Content-Type": "application/octet-stream"})
+    raise RefusedURL(f"refused to fetch {url[:200]!r}: documents may use anqi-static:, anqi-font: and data: URLs "
+                     "only")
 
 
-@lru_cache(maxsize=1)
-def url_fetcher():
-    """The WeasyPrint fetcher object (WeasyPrint ≥ 68 wants a ``URLFetcher``)."""
+@lru_cache(maxsize=8)
+def url_fetcher(font_folder: str = ""):
+    """The WeasyPrint fetcher object (WeasyPrint ≥ 68 wants a ``URLFetcher``);
+    with ``font_folder``, it also serves that folder's font files."""
     urls = _weasyprint_urls()
+    protocols = (STATIC_SCHEME, "data") + ((FONT_SCHEME,) if font_folder else ())
 
     class StaticOnlyFetcher(urls.URLFetcher):
         def __init__(self):
-            super().__init__(allowed_protocols=(STATIC_SCHEME, "data"), fail_on_errors=False)
+            super().__init__(allowed_protocols=protocols, fail_on_errors=False)
 
         def fetch(self, url, headers=None):  # same signature as URLFetcher.fetch
-            return fetch_static(url)
+            return fetch_static(url, font_folder or None)
 
     return StaticOnlyFetcher()
 
 
 # ---------------------------------------------------------------- fonts, styles, templates
-
-@dataclass(frozen=True)
-class Fonts:
-    body: str          # 仿宋 / 宋体: body, addressee, 版记, page numbers
-    heading: str       # 小标宋 / 黑体: title and first-level headings
-    mark: str          # the red 发文机关标志
-    kai: str           # 楷体: second-level headings
-    heading_weight: int = 700
-
-    def families(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.body, self.heading, self.mark, self.kai)))
-
-
-def fonts_from_config(config) -> Fonts:
-    body = config.get("DOCUMENT_FONT_BODY") or "Noto Serif CJK SC"
-    heading = config.get("DOCUMENT_FONT_HEADING") or "Noto Sans CJK SC"
-    return Fonts(body=body, heading=heading, mark=config.get("DOCUMENT_FONT_MARK") or heading,
-                 kai=config.get("DOCUMENT_FONT_KAI") or body,
-                 heading_weight=int(config.get("DOCUMENT_FONT_HEADING_WEIGHT") or 700))
-
-
-def _css_string(value: str) -> str:
-    if not value or any(c in value for c in '"\\<>{};\n\r'):
-        raise RenderingError(f"A document font name may not contain quotes, braces or angle brackets: {value!r}")
-    return f'"{value}"'
-
-
-def _fonts_css(fonts: Fonts) -> str:
-    """Every element's family named explicitly, with no generic family after it:
-    a missing font must be noticed, not silently replaced."""
-    body, heading, mark, kai = (_css_string(f) for f in (fonts.body, fonts.heading, fonts.mark, fonts.kai))
-    weight = fonts.heading_weight
-    return f"""
-@page {{ font-family: {body}; }}
-html, body, .attachments, .colophon {{ font-family: {body}; }}
-.title, h1 {{ font-family: {heading}; font-weight: {weight}; }}
-.mark {{ font-family: {mark}; font-weight: {weight}; }}
-.watermark {{ font-family: {heading}; font-weight: {weight}; }}
-h2 {{ font-family: {kai}; font-weight: normal; }}
-h3, h4 {{ font-family: {body}; font-weight: normal; }}
-"""
-
-
-@lru_cache(maxsize=1)
-def _installed_families() -> frozenset[str]:
-    if not shutil.which("fc-list"):
-        return frozenset()
-    out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=False).stdout
-    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
-
-
-def check_fonts(fonts: Fonts) -> None:
-    """Refuse a font that fontconfig does not know: it would be replaced by
-    whatever fontconfig picks, which is exactly what the layout must not do."""
-    installed = _installed_families()
-    missing = [f for f in fonts.families() if f not in installed]
-    if missing:
-        raise RenderingError("Document font(s) not installed on this machine: " + ", ".join(missing)
-                             + " (see DOCUMENT_FONT_* in the configuration; `fc-list : family` lists the fonts)")
-
 
 class _Engine:
     """What one process loads once: fonts, stylesheets, templates."""
@@ -340,7 +421,7 @@ class _Engine:
         check_fonts(fonts)
         self.fonts = fonts
         self.font_config = FontConfiguration()
-        fetcher = url_fetcher()
+        fetcher = url_fetcher(fonts.folder)
         self.stylesheets = [
             CSS(string=(STATIC_ROOT / STYLESHEET).read_text(encoding="utf-8"), url_fetcher=fetcher,
                 font_config=self.font_config),
@@ -356,8 +437,33 @@ class _Engine:
         self.templates = {layout: self.env.get_template(f"{layout}.html") for layout in LAYOUTS}
 
 
+@lru_cache(maxsize=8)
+def _engine_fingerprint(fonts: Fonts) -> str:
+    """What, besides the letter, decides the PDF: the templates, the stylesheet,
+    the typesetting code, the faces of every role, those installed and the fonts folder's files (by
+    their SHA-256), and the libraries' versions. Read
+    from the files, without loading the engine (a web request that finds its
+    preview in the cache never loads WeasyPrint)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    # typesetting.py and font_metrics.py decide where lines break and how they are spaced.
+    engine_sources = [Path(typesetting.__file__), Path(font_metrics.__file__)]
+    for path in sorted(TEMPLATE_ROOT.glob("*.html")) + [STATIC_ROOT / STYLESHEET] + engine_sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    try:
+        digest.update(_fonts_css(fonts).encode())
+    except RenderingError:      # a role without a face: the render refuses; the key need only differ
+        pass
+    digest.update(repr((fonts.faces, fonts.folder_fonts)).encode())
+    digest.update("\0".join(sorted(_installed_families())).encode())
+    digest.update(f"weasyprint {version('weasyprint')}; segno {version('segno')}".encode())
+    return digest.hexdigest()
+
+
 _engines: dict[Fonts, _Engine] = {}
 _engines_lock = threading.Lock()
+MAX_ENGINES = 4     # a font dropped into the fonts folder makes another engine; the oldest go
 
 
 def engine(fonts: Fonts) -> _Engine:
@@ -367,21 +473,38 @@ def engine(fonts: Fonts) -> _Engine:
             found = _engines.get(fonts)
             if found is None:
                 found = _engines[fonts] = _Engine(fonts)
+                while len(_engines) > MAX_ENGINES:
+                    _engines.pop(next(iter(_engines)))
     return found
 
 
-def _current_fonts() -> Fonts:
-    from flask import current_app, has_app_context
+# WeasyPrint copies each @font-face file into a temporary folder that its
+# FontConfiguration removes when collected; at interpreter exit that comes too late
+# (the module's globals are gone), so the engines go first.
+atexit.register(_engines.clear)
 
-    return fonts_from_config(current_app.config if has_app_context() else {})
+
+def _current_fonts() -> Fonts:
+    return current_fonts()
 
 
 # ---------------------------------------------------------------- rendering
 
-def html_of(letter: Letter, fonts: Fonts | None = None) -> str:
+def html_of(letter: Letter, fonts: Fonts | None = None, *, colophon_page: bool = False) -> str:
     """The HTML WeasyPrint lays out (for debugging and the tests)."""
     eng = engine(fonts or _current_fonts())
-    return eng.templates[letter.layout].render(**context(letter, eng.fonts))
+    return eng.templates[letter.layout].render(**context(letter, eng.fonts, colophon_page=colophon_page))
+
+
+COLOPHON_ID = "colophon"
+
+
+def _colophon_on_odd_page(document) -> bool:
+    """The 版记 (the element ``#colophon`` and its footnote) fell on an odd page."""
+    for number, page in enumerate(document.pages, 1):
+        if COLOPHON_ID in page.anchors:
+            return number % 2 == 1
+    return False
 
 
 # One layout at a time in a process. The engine's FontConfiguration (shared so that each
@@ -392,18 +515,48 @@ def html_of(letter: Letter, fonts: Fonts | None = None) -> str:
 _layout = threading.Lock()
 
 
-def write_pdf(html: str, fonts: Fonts | None = None) -> bytes:
-    """Lay out ``html`` with the document stylesheets and the fetcher; the PDF bytes."""
-    from weasyprint import HTML
+class RendererBusy(RuntimeError):
+    """This process is laying out another document and the caller would not wait
+    (a web request asks for a short wait, then hands the work to the workers)."""
 
+
+def write_pdf(html: str, fonts: Fonts | None = None, *, budget: budgets.Budget | None = None,
+              wait: float | None = None, colophon_page_html: str | None = None) -> bytes:
+    """Lay out ``html`` with the document stylesheets and the fetcher; the PDF bytes.
+
+    ``colophon_page_html``: the same document with its 版记 on an even page of
+    its own, laid out instead when the 版记 of ``html`` falls on an odd page (a
+    文件's 版记 belongs on an even page, 封四; GB/T 9704-2012 7.4, 7.5). Only
+    then is a document laid out twice.
+
+    The render is held to ``budget`` (the configured one by default; pages and
+    seconds, see budget.py) and raises ``budget.BudgetExceeded`` beyond it.
+    ``wait``: how long to wait for this process's turn to lay out, in seconds
+    (None: as long as it takes); ``RendererBusy`` when the turn did not come."""
     eng = engine(fonts or _current_fonts())
-    with _layout:
-        # base_url None: a relative URL resolves to nothing and is not fetched.
-        document = HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render(
-            stylesheets=eng.stylesheets, font_config=eng.font_config, presentational_hints=False)
-        content = document.write_pdf()
+    budget = budget or budgets.current()
+    if not _layout.acquire(timeout=-1 if wait is None else max(wait, 0)):
+        raise RendererBusy("another document is being laid out in this process")
+    try:
+        with budgets.watch(budget, log=budgets.progress_logging()):
+            document = _lay_out(html, eng)
+            budgets.check_pages(len(document.pages), budget)
+            if colophon_page_html is not None and _colophon_on_odd_page(document):
+                document = _lay_out(colophon_page_html, eng)
+                budgets.check_pages(len(document.pages), budget)
+            content = document.write_pdf()
+    finally:
+        _layout.release()
     _report_fallbacks(document, eng.fonts)
     return content
+
+
+def _lay_out(html: str, eng: _Engine):
+    from weasyprint import HTML
+
+    # base_url None: a relative URL resolves to nothing and is not fetched.
+    return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render(
+        stylesheets=eng.stylesheets, font_config=eng.font_config, presentational_hints=False)
 
 
 def _report_fallbacks(document, fonts: Fonts) -> None:
@@ -418,7 +571,22 @@ def _report_fallbacks(document, fonts: Fonts) -> None:
             log.warning("A document has characters no installed font can draw (in %r)", font.family)
 
 
-def render(letter: Letter) -> bytes:
-    """The PDF of ``letter`` in its layout (A4, fonts subset and embedded)."""
+def render(letter: Letter, *, budget: budgets.Budget | None = None, wait: float | None = None) -> bytes:
+    """The PDF of ``letter`` in its layout (A4, fonts subset and embedded), held
+    to the render budget (``budget.BudgetExceeded``: characters before the
+    layout, pages and seconds during it). ``wait`` as for ``write_pdf``."""
+    budget = budget or budgets.current()
+    budgets.check_characters(letter.body, budget)
     fonts = _current_fonts()
-    return write_pdf(html_of(letter, fonts), fonts)
+    again = html_of(letter, fonts, colophon_page=True) if letter.layout == "file" else None
+    return write_pdf(html_of(letter, fonts), fonts, budget=budget, wait=wait, colophon_page_html=again)
+
+
+def fingerprint(letter: Letter, fonts: Fonts | None = None) -> str:
+    """A SHA-256 of exactly what ``render(letter)`` lays out: the letter's plain
+    values and the engine that turns them into a PDF (templates, stylesheet,
+    fonts and the installed families, WeasyPrint's version). Two letters with
+    the same fingerprint give the same PDF; any change to one of them gives
+    another fingerprint (the previews' cache is keyed by it)."""
+    engine_print = _engine_fingerprint(fonts or _current_fonts())
+    return hashlib.sha256(f"{engine_print}\n{letter!r}".encode("utf-8")).hexdigest()

@@ -16,11 +16,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
+from core import public_address
 from core.audit import services as audit
-from core.documents import blocks, numbering
-from core.documents.models import Document, DocumentDelivery
+from core.documents import blocks, numbering, sealing, seals, signing
+from core.documents import budget as budgets
+from core.documents.models import CONTENT_FIELDS, Document, DocumentAuthentication, DocumentDelivery
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.plugins.services import call_for_unit
@@ -60,6 +63,9 @@ class Draft:
     related_type: str = ""
     related_id: int | None = None
     submission_key: str | None = None
+    # The document prints personal data (full ID numbers): its content is sealed in the
+    # record and its PDF on disk (sealing.py), and every serving of it is audited.
+    personal_data: bool = False
 
 
 def types(actor) -> dict[str, DocumentType]:
@@ -103,7 +109,11 @@ def electronic_receipt(document) -> DocumentDelivery | None:
 def confirm_receipt(actor, document_id) -> DocumentDelivery:
     """送达 by the addressee itself: the enterprise opened the issued document on
     the portal and confirms it has received it. Recorded once, as an electronic
-    delivery; a second confirmation returns the first."""
+    delivery; a second confirmation returns the first — also when two arrive at
+    the same instant: the unique index ``ux_document_delivery_confirmed`` lets
+    one of them in, and the other (refused by the index, or by the document's
+    version that the first one moved on) is rolled back and answered with the
+    first one's delivery."""
     document = get(actor, document_id)
     if actor.enterprise_id is None or document.enterprise_id != actor.enterprise_id:
         raise NotFound(_l("There is no such document in your units' area."))
@@ -116,7 +126,14 @@ def confirm_receipt(actor, document_id) -> DocumentDelivery:
     db.session.add(delivery)
     document.status = "delivered"
     audit.record(actor, "document.deliver", document, detail={"method": "electronic", "confirmed_by": "addressee"})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        existing = electronic_receipt(get(actor, document_id))
+        if existing is None:
+            raise
+        return existing
     return delivery
 
 
@@ -131,6 +148,8 @@ def _lines(values, limit=100) -> list[str]:
 
 
 def _validate(actor, draft: Draft) -> dict:
+    """The draft's checked values: the document's columns and its content
+    (``CONTENT_FIELDS``, plus ``personal_data``); ValidationError naming each problem."""
     errors = {}
     kinds = types(actor)
     if draft.doc_type not in kinds:
@@ -158,7 +177,13 @@ def _validate(actor, draft: Draft) -> dict:
     if "body" not in errors and not any(kind in ("p", "table") for kind, _value in body):
         errors["body"] = [_l("Write the body of the document.")]
     if len(body) > MAX_BLOCKS:
-        errors["body"] = [_l("The body is too long.")]
+        errors["body"] = [_l("The body has more than %(max)s paragraphs, headings, tables and figures, the limit.",
+                             max=MAX_BLOCKS)]
+    if "body" not in errors:
+        try:
+            budgets.check_characters(body)
+        except budgets.BudgetExceeded as exc:
+            errors["body"] = [exc.message]
     if draft.ticket_id is not None:
         from core.tickets import services as tickets
 
@@ -180,7 +205,15 @@ def _validate(actor, draft: Draft) -> dict:
             "addressees": addressees, "copies": _lines(draft.copies), "body": body,
             "attachment_titles": _lines(draft.attachment_titles, 200), "ticket_id": draft.ticket_id,
             "enterprise_id": draft.enterprise_id, "related_type": clean_text(draft.related_type, 64)[:64],
-            "related_id": draft.related_id}
+            "related_id": draft.related_id, "personal_data": bool(draft.personal_data), "upward": kind.upward}
+
+
+def _apply(document: Document, values: dict, *, personal_data: bool) -> None:
+    """Write checked values on a document, its content sealed when it carries personal data."""
+    for name, value in values.items():
+        if name not in CONTENT_FIELDS and name != "personal_data":
+            setattr(document, name, value)
+    document.set_content(personal_data=personal_data, **{name: values[name] for name in CONTENT_FIELDS})
 
 
 def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
@@ -198,8 +231,8 @@ def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
     # A correction stays with the unit that issued the original.
     document = Document(unit_id=replaces.unit_id if replaces else actor.unit_id, status="draft",
                         created_by_id=actor.user_id,
-                        replaces_id=replaces.id if replaces else None, submission_key=draft.submission_key,
-                        **values)
+                        replaces_id=replaces.id if replaces else None, submission_key=draft.submission_key)
+    _apply(document, values, personal_data=values["personal_data"])
     db.session.add(document)
     try:
         db.session.flush()
@@ -209,7 +242,8 @@ def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
         if existing is None or existing.created_by_id != actor.user_id:
             raise
         return existing
-    audit.record(actor, "document.create", document, detail={"type": document.doc_type})
+    detail = {"type": document.doc_type, **({"personal_data": True} if document.personal_data else {})}
+    audit.record(actor, "document.create", document, detail=detail)
     db.session.commit()
     return document
 
@@ -265,8 +299,8 @@ def update(actor, document_id, draft: Draft, version: int | None = None) -> Docu
         raise Conflict(_l("Someone else saved this draft while you were editing it. Their version is shown "
                           "below; your entries are still in the form: save again to apply them."))
     values = _validate(actor, draft)
-    for name, value in values.items():
-        setattr(document, name, value)
+    # Once a document carries personal data it stays sealed: the draft form does not say.
+    _apply(document, values, personal_data=document.personal_data or values["personal_data"])
     audit.record(actor, "document.update", document)
     db.session.commit()
     return document
@@ -316,7 +350,7 @@ def storage() -> Path:
 
 
 def verification_url(code: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{code}"
+    return f"{public_address.base_url(current_app.config)}/verify/{code}"
 
 
 def _new_code() -> str:
@@ -326,61 +360,77 @@ def _new_code() -> str:
             return code
 
 
-def letter(document: Document, *, draft: bool = False):
+def letter(document: Document, *, draft: bool = False, seal: bytes | None = None):
     """The rendering engine's plain-value view of a document (no database object
-    reaches a template)."""
+    reaches a template). Everything is read here, so the caller can end its
+    transaction before rendering. ``seal``: the unit's seal PNG, pressed on an
+    issued document (seals.py); never on a draft."""
+    return _letter(document.unit, layout=document.layout, number=document.number or "", title=document.title,
+                   addressees=document.addressees, body=document.body, attachments=document.attachment_titles,
+                   copies=document.copies, document_date=document.document_date, issued_at=document.issued_at,
+                   verification_code=document.verification_code, draft=draft, upward=document.upward,
+                   signer=document.signed_by.name if document.signed_by else "",
+                   seal=None if draft else seal)
+
+
+def _letter(unit, *, layout, number, title, addressees, body, attachments, copies, document_date=None,
+            issued_at=None, verification_code=None, draft=False, upward=False, signer="", seal=None):
     from core.documents.rendering import Letter, Verification
 
-    unit = document.unit
-    day = document.document_date or local_date(clock.now())
-    issued = document.issued_at and local_date(document.issued_at)
+    day = document_date or local_date(clock.now())
+    issued = issued_at and local_date(issued_at)
     return Letter(
-        layout=document.layout,
-        authority=f"{unit.name}文件" if document.layout == "file" else unit.name,
-        number=document.number or "",
-        title=document.title,
-        addressees=tuple(document.addressees),
-        body=tuple((kind, text) for kind, text in document.body),
-        attachments=tuple(document.attachment_titles),
+        layout=layout,
+        authority=f"{unit.name}文件" if layout == "file" else unit.name,
+        number=number,
+        title=title,
+        addressees=tuple(addressees),
+        body=tuple((kind, text) for kind, text in body),
+        attachments=tuple(attachments),
         issuer=unit.name,
         date=day,
-        copies=tuple(document.copies),
+        copies=tuple(copies),
         printer=unit.name,
         print_date=issued or day,
-        verification=Verification(document.verification_code, verification_url(document.verification_code))
-        if document.verification_code else None,
+        verification=Verification(verification_code, verification_url(verification_code))
+        if verification_code else None,
         draft=draft,
+        upward=upward,
+        signer=signer,
+        seal=seal,
     )
 
 
 def preview(actor, document_id) -> bytes:
     """A draft's (or any unissued document's) PDF, watermarked 草稿; an issued
-    document's stored PDF."""
-    document = get(actor, document_id)
-    if document.status in ("issued", "delivered"):
-        return pdf(actor, document_id)
-    from core.documents.rendering import render
+    document's stored PDF. Rendered here, whatever its size, outside any
+    transaction and held to the render budget, and kept in the previews' cache
+    (previews.py): for the shell, the jobs and the tests. A web request asks
+    ``previews.prepare(…, in_request=True)``, which leaves a large draft to the
+    workers."""
+    from core.documents import previews
 
-    return render(letter(document, draft=True))
+    return previews.prepare(actor, document_id, in_request=False).content
 
 
 def preview_draft(actor, draft: Draft) -> bytes:
     """The PDF of a draft that is checked but not stored, watermarked 草稿: for a
     plugin's document that may not be issued yet (a report on a period not yet
-    over), so it can never be signed off or numbered."""
+    over), so it can never be signed off or numbered. The draft is read and
+    checked, the transaction ends, then the PDF is rendered (held to the render
+    budget) with nothing held in the database."""
     actor.require("document.draft")
     if actor.unit_id is None:
         raise Forbidden(_l("Only a member of a unit can write its documents."))
     from core.documents.rendering import render
     from core.org.models import Unit
 
-    unsaved = Document(status="draft", **_validate(actor, draft))
-    unsaved.unit = db.session.get(Unit, actor.unit_id)
-    try:
-        return render(letter(unsaved, draft=True))
-    finally:
-        if unsaved in db.session:
-            db.session.expunge(unsaved)
+    values = _validate(actor, draft)
+    plain = _letter(db.session.get(Unit, actor.unit_id), layout=values["layout"], number="", title=values["title"],
+                    addressees=values["addressees"], body=values["body"], attachments=values["attachment_titles"],
+                    copies=values["copies"], draft=True, upward=values["upward"])
+    db.session.commit()
+    return render(plain)
 
 
 def issue(actor, document_id) -> Document:
@@ -391,11 +441,18 @@ def issue(actor, document_id) -> Document:
 
     1. The number and the verification code are given and committed (status
        ``numbered``): the number now belongs to this document for good.
-    2. The PDF is rendered from plain values.
-    3. The file is written and the document becomes ``issued`` with its SHA-256.
+    2. The PDF is rendered from plain values, with the unit's seal when it has
+       one (seals.py), and signed with the unit's key (signing.py).
+    3. The file is written and the document becomes ``issued`` with the SHA-256
+       of the signed PDF; how it was sealed and signed is kept
+       (``DocumentAuthentication``) and audited.
 
     If rendering or writing fails, the document stays ``numbered`` and issuing
-    it again renders it with the same number: no number is lost or reused."""
+    it again renders it with the same number: no number is lost or reused.
+
+    A document that carries personal data is stored sealed (sealing.py); its
+    SHA-256 is that of the PDF itself. Once issued, its cached previews go."""
+    from core.documents import fonts, previews
     from core.documents.rendering import render
 
     document = get(actor, document_id)
@@ -405,59 +462,104 @@ def issue(actor, document_id) -> Document:
     if not unit.doc_prefix:
         _refuse(actor, document, "issue", _l("The unit has no document number prefix yet; the administrator "
                                              "sets it on the unit's page."))
+    # Before the number is given: the QR code is printed for good.
+    refusal = public_address.issuing_refusal(current_app.config)
+    if refusal:
+        _refuse(actor, document, "issue", refusal)
+    try:               # beyond the render budget: refused before a number is given
+        budgets.check_characters(document.body)
+    except budgets.BudgetExceeded as exc:
+        _refuse(actor, document, "issue", exc.message)
+    # The signer of the unit's PDFs (signing.py): its key is made on the unit's first
+    # issue, committed on its own before the number's transaction begins.
+    signer = signing.prepare(actor, unit)
+    document = get(actor, document_id)
+    unit = document.unit
     if document.status == "signed":
-        year = document.document_date.year
-        document.year = year
-        document.seq = numbering.next_serial(document.unit_id, document.family, year)
-        document.number = numbering.format_number(unit.doc_prefix, document.family, year, document.seq)
+        number = numbering.next_number(unit.doc_prefix, document.layout, document.document_date.year)
+        document.number_mark, document.year, document.seq = number.mark, number.year, number.serial
+        document.number = number.text
         document.verification_code = _new_code()
         document.status = "numbered"
         audit.record(actor, "document.number", document, detail={"number": document.number})
     document.issued_at, document.issued_by_id = clock.now(), actor.user_id
-    plain = letter(document)            # read before the commit: nothing is loaded while rendering
-    year = document.year
+    seal = seals.for_issue(unit.id)     # pressed on the signature; None: issued without one
+    # Read before the commit: nothing is loaded while rendering.
+    plain = letter(document, seal=seal.png if seal else None)
+    year, personal = document.year, document.personal_data
     db.session.commit()
-    content = render(plain)
+    faces = fonts.current().record()    # the faces this render sets it in, kept with the document
+    content = signing.sign(signer, render(plain))
     name = f"{year}/{secrets.token_hex(16)}.pdf"
     path = storage() / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        path.write_bytes(sealing.encode(content, personal=personal, purpose=sealing.PDF_PURPOSE))
         document = db.session.get(Document, document_id)
         if document.status != "numbered":       # issued meanwhile by someone else: keep theirs
             raise ValidationError(_l("This document has just been issued by someone else."))
+        if document.number != plain.number:     # renumbered meanwhile (anqi documents check-numbers --renumber)
+            raise ValidationError(_l("This document was given another number while it was being issued; "
+                                     "issue it again."))
         document.pdf_name, document.pdf_sha256 = name, hashlib.sha256(content).hexdigest()
+        document.faces = faces
         document.status = "issued"
+        db.session.merge(DocumentAuthentication(document_id=document.id, seal_sha256=seal.sha256 if seal else None,
+                                                signer_subject=signer.subject, signer_fingerprint=signer.fingerprint))
         audit.record(actor, "document.issue", document, detail={"number": document.number,
-                                                                "sha256": document.pdf_sha256})
+                                                                "sha256": document.pdf_sha256,
+                                                                "signed_by": signer.subject,
+                                                                "seal": seal.sha256 if seal else None})
+        if seal:
+            audit.record(actor, "document.seal", document, detail={"seal": seal.sha256})
         db.session.commit()
     except BaseException:
         db.session.rollback()
         path.unlink(missing_ok=True)
         raise
+    previews.forget(document_id)
     return document
 
 
 def pdf(actor, document_id) -> bytes:
-    """The issued PDF as stored, checked against its SHA-256."""
+    """The issued PDF as stored, checked against its SHA-256. A document that
+    carries personal data is opened here, and each opening is audited
+    (``document.personal_data``), whoever serves it: the pages, the portal, the
+    batch ZIP."""
     document = get(actor, document_id)
     if document.pdf_name is None:
         raise NotFound(_l("This document has not been issued yet."))
+    personal = document.personal_data
     try:
-        content = (storage() / document.pdf_name).read_bytes()
+        stored = (storage() / document.pdf_name).read_bytes()
     except FileNotFoundError:
         audit.record_failure(actor, "document.pdf", result=audit.REJECTED, object_type="document",
                              object_id=document.id, detail={"reason": "file missing"})
         db.session.commit()
         raise ValidationError(_l("The issued PDF is missing from the document store. Tell the administrator: "
                                  "it must be restored from the backup.")) from None
-    if hashlib.sha256(content).hexdigest() != document.pdf_sha256:
+    try:
+        content = sealing.decode(stored, personal=personal, purpose=sealing.PDF_PURPOSE)
+    except ValidationError:
+        content = None
+    if content is None or hashlib.sha256(content).hexdigest() != document.pdf_sha256:
         audit.record_failure(actor, "document.pdf", result=audit.REJECTED, object_type="document",
                              object_id=document.id, detail={"reason": "hash mismatch"})
         db.session.commit()
         raise ValidationError(_l("The stored PDF does not match its fingerprint; it has been altered. "
                                  "Tell the administrator."))
+    if personal:
+        record_reading(actor, document, "pdf")
     return content
+
+
+def record_reading(actor, document: Document, what: str) -> None:
+    """Audit that a document carrying personal data was opened for ``actor``
+    (``what``: ``pdf``, ``preview``, ``page``), in a short transaction of its
+    own; nothing for other documents."""
+    if document.personal_data:
+        audit.record(actor, "document.personal_data", document, detail={"opened": what})
+        db.session.commit()
 
 
 RECEIPT_KINDS = ("photo", "document")     # a photo or a PDF scan of the signed receipt
@@ -535,7 +637,7 @@ def correct(actor, document_id) -> Document:
                   copies=list(document.copies), body=[tuple(b) for b in document.body],
                   attachment_titles=list(document.attachment_titles), ticket_id=document.ticket_id,
                   enterprise_id=document.enterprise_id, related_type=document.related_type,
-                  related_id=document.related_id)
+                  related_id=document.related_id, personal_data=document.personal_data)
     return create(actor, draft, replaces=document)
 
 

@@ -3,11 +3,15 @@ page. Thin: every rule is in core.documents.services.
 
 - ``documents``: the list, the draft form (new and edit), the document page
   with the actions the user may take now (each a small POST form to
-  ``/documents/<id>/<action>``), the PDF preview (inline) and the issued PDF
-  (a download, audited).
+  ``/documents/<id>/<action>``), the PDF preview (inline; a large draft's is
+  made by the background workers while a page that reloads itself waits for
+  it, see previews.py) and the issued PDF (a download, audited). Issuing a
+  large document from its page goes to the workers too, as a batch of one.
 - ``verify`` (no login): ``/verify/<code>``, what the QR code on an issued PDF
   points at; it shows the number, the issuing unit, the date and the SHA-256,
-  never the title or the body.
+  never the title or the body; ``/verify/ca.pem`` and ``/verify/ca.cer``, the
+  certificate of the authority that certifies the units' signing keys
+  (signing.py), for receiving offices to trust.
 """
 import re
 import secrets
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -24,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.audit import services as audit
-from core.documents import blocks, forms, services
+from core.documents import batches, blocks, forms, previews, services
 from core.documents.models import Document
 from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
@@ -165,6 +169,7 @@ def edit(document_id):
         form.body.data = forms.body_text(document.body)
         form.attachment_titles.data = "\n".join(document.attachment_titles)
         form.version.data = str(document.version)
+        services.record_reading(actor, document, "page")
         return _render_form(form, document)
     # The links were made when the draft was created; the form does not change them.
     draft = _draft(form, kept=document.body, ticket_id=document.ticket_id, enterprise_id=document.enterprise_id,
@@ -264,7 +269,9 @@ def _render(document, bound_name=None, bound_form=None, status=200):
 @bp.route("/<int:document_id>")
 @permission_required("document.read")
 def detail(document_id):
-    return _render(_load(document_id))
+    document = _load(document_id)
+    services.record_reading(current_actor(), document, "page")   # the page shows the body
+    return _render(document)
 
 
 def _received_at(value) -> datetime:
@@ -292,6 +299,12 @@ def _perform(name, actor, document_id, form):
         services.sign_off(actor, document_id)
         return _("The document has been signed off; it can now be issued."), here
     if name == "issue":
+        document = services.get(actor, document_id)
+        if document.status in ("signed", "numbered") and previews.heavy(document):
+            # Too long to render in a web request: the workers issue it, as a batch of one.
+            batch = batches.create(actor, [document_id])
+            return (_("The document is long: the background workers are issuing it. This page shows when it "
+                      "is done."), url_for("document_batches.detail", batch_id=batch.id))
         document = services.issue(actor, document_id)
         return _("The document has been issued as %(number)s.", number=document.number), here
     if name == "deliver":
@@ -358,10 +371,15 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool):
                          download_name=filename, max_age=0, conditional=False, etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    # No ``sandbox`` on the inline one: a sandboxed page may not run the browser's PDF viewer.
-    response.headers["Content-Security-Policy"] = ("default-src 'none'; frame-ancestors 'none'" if inline
-                                                   else "default-src 'none'; frame-ancestors 'none'; sandbox")
+    # ``sandbox`` on the inline one too: Chromium's own PDF viewer (an extension, not the
+    # sandboxed page) still shows it — checked with Debian's chromium 156, headless as
+    # tests/e2e runs it (tests/e2e/test_documents.py) — and a PDF that slipped in with
+    # script would run in an opaque origin without the app's cookies.
+    response.headers["Content-Security-Policy"] = PDF_POLICY
     return response
+
+
+PDF_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def _refused(document_id, exc):
@@ -375,16 +393,42 @@ def _refused(document_id, exc):
 def preview(document_id):
     actor = current_actor()
     document = _load(document_id)
+    filename, title = _filename(document), document.title      # read now: the service ends the transaction
     try:
-        content = services.preview(actor, document_id)
+        result = previews.prepare(actor, document_id, in_request=True)
     except NotFound:
         abort(404)
     except AnqiError as exc:
         return _refused(document_id, exc)
-    if document.pdf_name:     # an issued document's own PDF: reading it is audited like a download
+    if result.state != "ready":
+        response = make_response(render_template(
+            "documents_pages/preview.html", document_id=document_id, title=title, result=result,
+            retry_form=forms.ActionForm(), refresh=PREVIEW_REFRESH_SECONDS if result.state == "preparing" else None),
+            202 if result.state == "preparing" else 400)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    if result.issued:     # an issued document's own PDF: reading it is audited like a download
         audit.record(actor, "document.view_pdf", document, detail={"number": document.number})
         db.session.commit()
-    return _pdf_response(content, _filename(document), inline=True)
+    return _pdf_response(result.content, filename, inline=True)
+
+
+PREVIEW_REFRESH_SECONDS = 3
+
+
+@bp.route("/<int:document_id>/preview/retry", methods=["POST"])
+@permission_required("document.read")
+def retry_preview(document_id):
+    """Try a failed preview again (e.g. after the server was too busy to make it in time)."""
+    form = forms.ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please send it again."), "error")
+        return redirect(url_for(".detail", document_id=document_id))
+    try:
+        previews.retry(current_actor(), document_id)
+    except NotFound:
+        abort(404)
+    return redirect(url_for(".preview", document_id=document_id))
 
 
 @bp.route("/<int:document_id>/document.pdf")
@@ -429,3 +473,33 @@ def check(code):
     found = services.verify(code)
     response = render_template("documents_pages/verify.html", found=found), 200 if found else 404
     return response
+
+
+def _ca_response(content: bytes | None, mimetype: str, filename: str):
+    if content is None:
+        abort(404)
+    response = make_response(content)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@verify_bp.route("/ca.pem")
+@public
+def ca_pem():
+    """The certificate of the authority that certifies the units' signing keys
+    (signing.py), for the receiving offices to trust in their PDF readers."""
+    from core.documents import signing
+
+    return _ca_response(signing.ca_pem(), "application/x-pem-file", "anqi-document-signing-ca.pem")
+
+
+@verify_bp.route("/ca.cer")
+@public
+def ca_cer():
+    """The same certificate in DER, the form Windows and most readers open by a double click."""
+    from core.documents import signing
+
+    return _ca_response(signing.ca_der(), "application/pkix-cert", "anqi-document-signing-ca.cer")

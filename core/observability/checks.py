@@ -4,12 +4,14 @@ probe and the scrape-time metrics."""
 from flask import current_app
 from sqlalchemy import text
 
-from core.extensions import db
+from core.database import read_only_connection
 
 
 def check_database() -> None:
-    """Raises when the database does not answer ``SELECT 1``."""
-    with db.engine.connect() as connection:
+    """Raises when the database does not answer ``SELECT 1``. A read-only
+    transaction: on SQLite, a writer holding the lock does not make the
+    database look down."""
+    with read_only_connection() as connection:
         connection.execute(text("SELECT 1"))
 
 

@@ -4,7 +4,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Selec
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.org.models import UNIT_KINDS
+from core.org.models import UNIT_KINDS, USER_KINDS
 from core.org.roles import ROLES
 
 
@@ -15,6 +15,10 @@ class UnitForm(FlaskForm):
     parent_id = SelectField(_l("Parent unit"), coerce=int)
     doc_prefix = StringField(_l("Document prefix (机关代字)"), validators=[Length(max=20)],
                              description=_l("Used in document numbers, e.g. 诸公经."))
+    # No length check here: the service's (core.org.services.save_unit) comes with the form's other errors.
+    self_reference = StringField(_l("How its documents refer to it"), description=_l(
+        "The words the text of the unit's documents uses for it, e.g. 我局, 本中心, 我所. "
+        "Empty: the usual words for its kind."))
     active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
 
@@ -26,6 +30,9 @@ class UnitForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[Length(max=64)])
+    kind = SelectField(_l("Kind of account"), choices=list(USER_KINDS.items()), default="person", description=_l(
+        "A system account is for another system's API tokens: no password, no role here; a leader of its unit "
+        "grants its access."))
     name = StringField(_l("Full name"), validators=[Length(max=100)])
     unit_id = SelectField(_l("Unit"), coerce=int)
     roles = SelectMultipleField(_l("Roles"), choices=list(ROLES.items()),

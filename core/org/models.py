@@ -19,6 +19,11 @@ UNIT_KINDS = {
 }
 
 
+# user_account.kind
+PERSON, SYSTEM = "person", "system"
+USER_KINDS = {PERSON: _l("Person"), SYSTEM: _l("System account (API)")}
+
+
 class Unit(db.Model):
     """A police unit (单位). ``path`` is the materialised path ``/1/4/9/`` of ids
     from the root, so a subtree is one indexed prefix query."""
@@ -32,6 +37,9 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     doc_prefix: Mapped[str | None] = mapped_column(String(20))
+    # How the unit's documents name it in their text (我局, 本中心, 我所); derived from the
+    # unit's kind when unset (core.org.services.self_reference).
+    self_reference: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1, server_default="1")   # core.versioning
 
@@ -64,6 +72,12 @@ class User(UserMixin, db.Model):
     # Set when an administrator chose the password: the user must replace it before anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1, server_default="1")   # core.versioning: the admin's form
+    # A person logs in to the pages; a system account (another system calling the API with a
+    # token) never does. Its business roles and ``may_reveal`` are granted by a leader of its
+    # unit (core/org/system_accounts.py), never by the administrator.
+    kind: Mapped[str] = mapped_column(String(10), default=PERSON, server_default=PERSON)
+    # A system account's explicit permission to read personal data unmasked (personal_data.reveal).
+    may_reveal: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(
@@ -77,6 +91,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == SYSTEM
 
     def role_labels(self):
         return [role_names.ROLES.get(r, r) for r in sorted(self.roles)]

@@ -41,6 +41,8 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     # enterprise's liaison officer: the service checks which), and the public notices.
     "portal.verify": frozenset({LEADER, DESK, OFFICER}),
     "portal.publish": frozenset({LEADER, DESK}),
+    # Granting a system account of the leader's units its business roles and personal-data access.
+    "system_account.grant": frozenset({LEADER}),
 }
 
 
@@ -70,6 +72,7 @@ PERMISSION_LABELS = {
     "personal_data.reveal": _l("See phone and ID numbers unmasked (audited)"),
     "portal.verify": _l("Verify or refuse enterprises' portal accounts"),
     "portal.publish": _l("Write and publish the portal's news and policy notices"),
+    "system_account.grant": _l("Grant system accounts (API) business roles and personal-data access"),
 }
 
 
@@ -101,5 +104,14 @@ def roles_for(permission: str) -> frozenset[str]:
         raise LookupError(f"unknown permission {permission!r}") from None
 
 
+# Permissions a system account holds only by an explicit grant of a leader of its unit, never
+# through a role (core/org/system_accounts.py): reading personal data unmasked through a token.
+GRANTED_TO_SYSTEM_ACCOUNTS = frozenset({"personal_data.reveal"})
+
+
 def has_permission(user, permission: str) -> bool:
-    return user is not None and bool(user.roles & roles_for(permission))
+    if user is None:
+        return False
+    if permission in GRANTED_TO_SYSTEM_ACCOUNTS and getattr(user, "is_system", False):
+        return bool(user.may_reveal)
+    return bool(user.roles & roles_for(permission))

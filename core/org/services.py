@@ -8,7 +8,7 @@ from core.auth import passwords, sessions
 from core import versioning
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
-from core.org.models import UNIT_KINDS, Unit, User, UserRole
+from core.org.models import PERSON, SYSTEM, UNIT_KINDS, USER_KINDS, Unit, User, UserRole
 from core.org.roles import ROLES, separation_problem
 from core.text import clean_text
 
@@ -21,6 +21,25 @@ def hash_password(password: str) -> str:
 
 def unit_by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+# How a document's text names its issuing unit when the unit has not said (unit.self_reference):
+# a bureau writes 我局, a centre 本中心, a station 我所. Chinese official wording, not translated.
+SELF_REFERENCES = {"city_bureau": "我局", "centre": "本中心", "sub_centre": "本中心", "liaison_room": "本室",
+                   "brigade": "我大队", "station": "我所"}
+
+
+SELF_REFERENCE_LIMIT = 10
+
+
+def self_reference(unit: Unit) -> str:
+    """The words a document of ``unit`` uses for its issuer in the body (我局 …)."""
+    return unit.self_reference or usual_self_reference(unit.kind)
+
+
+def usual_self_reference(kind: str) -> str:
+    """The words a unit of ``kind`` is named by in its documents when it has not said."""
+    return SELF_REFERENCES.get(kind, "我单位")
 
 
 def all_units() -> list[Unit]:
@@ -50,6 +69,10 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
     name = clean_text(data.get("name"), 100)
     kind = data.get("kind")
     doc_prefix = clean_text(data.get("doc_prefix"), 20) or None
+    # Absent (a caller that does not manage it): kept; empty: back to the usual words for the kind.
+    words = unit.self_reference if unit else None
+    if "self_reference" in data:
+        words = " ".join(clean_text(data["self_reference"], SELF_REFERENCE_LIMIT).split()) or None
     parent_id = int(data["parent_id"]) if data.get("parent_id") else None
     if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
         errors["code"] = [_l("Use up to 32 letters, digits, - or _ for the code.")]
@@ -59,6 +82,8 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
         errors["name"] = [_l("Enter the unit's name.")]
     if kind not in UNIT_KINDS:
         errors["kind"] = [_l("Choose the kind of unit.")]
+    if words and len(words) > SELF_REFERENCE_LIMIT:
+        errors["self_reference"] = [_l("Keep this under %(n)d characters.", n=SELF_REFERENCE_LIMIT)]
     parent = db.session.get(Unit, parent_id) if parent_id else None
     if parent_id and parent is None:
         errors["parent_id"] = [_l("Choose an existing parent unit.")]
@@ -80,6 +105,8 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
         db.session.add(unit)
     old_path = unit.path
     unit.code, unit.name, unit.kind, unit.doc_prefix = code, name, kind, doc_prefix
+    changed_words = unit.self_reference != words
+    unit.self_reference = words
     unit.parent_id = parent.id if parent else None
     if "active" in data:
         unit.active = bool(data["active"])
@@ -91,7 +118,10 @@ def save_unit(actor, data: dict, unit_id: int | None = None) -> Unit:
                                                                      Unit.id != unit.id)):
                 descendant.path = new_path + descendant.path[len(old_path):]
         unit.path = new_path
-    audit.record(actor, "unit.create" if creating else "unit.update", unit, detail={"code": code})
+    detail = {"code": code}
+    if changed_words:
+        detail["self_reference"] = words
+    audit.record(actor, "unit.create" if creating else "unit.update", unit, detail=detail)
     db.session.commit()
     return unit
 
@@ -107,7 +137,12 @@ def all_users() -> list[User]:
 
 
 def save_user(actor, data: dict, user_id: int | None = None) -> User:
-    """Create a user (with ``password``) or change one (password optional)."""
+    """Create a user (with ``password``) or change one (password optional).
+
+    ``kind`` (on creation only): a person, or a system account for another system's
+    API tokens. A system account has no password and no role from this form: a
+    leader of its unit grants its business access (core/org/system_accounts.py), so
+    that the administrator alone never makes a token that reads business data."""
     actor.require("system.manage")
     user = db.session.get(User, user_id) if user_id else None
     if user_id and user is None:
@@ -115,9 +150,22 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
     errors = {}
     username = clean_text(data.get("username"), 64).lower() if user is None else user.username
     name = clean_text(data.get("name"), 100)
+    kind = (data.get("kind") or PERSON) if user is None else user.kind
     roles = sorted(set(data.get("roles") or []))
     unit = db.session.get(Unit, int(data["unit_id"])) if data.get("unit_id") else None
     password = data.get("password") or ""
+    if kind not in USER_KINDS:
+        errors["kind"] = [_l("Choose whether the account is a person's or a system's.")]
+    elif kind == SYSTEM:
+        if user is not None:
+            roles = sorted(user.roles)         # granted by a leader of its unit, not on this form
+        elif roles:
+            errors["roles"] = [_l("A system account gets no role here: a leader of its unit grants its access.")]
+        if password:
+            errors["password"] = [_l("A system account has no password: it works only through API tokens.")]
+        if user is not None and unit is not None and unit.id != user.unit_id and (user.roles or user.may_reveal):
+            errors["unit_id"] = [_l("This system account holds access granted in its unit. A leader of the unit "
+                                    "revokes it first; then the account can move.")]
     if user is None:
         if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum() \
                 or not username.isascii():
@@ -128,11 +176,13 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
         errors["name"] = [_l("Enter the person's name.")]
     if unit is None:
         errors["unit_id"] = [_l("Choose the user's unit.")]
-    if not roles or any(r not in ROLES for r in roles):
+    if kind == SYSTEM:
+        pass
+    elif not roles or any(r not in ROLES for r in roles):
         errors["roles"] = [_l("Choose at least one role.")]
     elif separation_problem(roles):
         errors["roles"] = [separation_problem(roles)]
-    if user is None or password:
+    if kind != SYSTEM and (user is None or password):
         try:
             passwords.check_new_password(password, username, user)
         except ValidationError as exc:
@@ -147,7 +197,8 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
             "your entries are still in the form: save again to apply them."))
     creating = user is None
     if creating:
-        user = User(username=username, password_hash="")
+        # A system account's empty hash matches no password (Werkzeug reads it as malformed).
+        user = User(username=username, password_hash="", kind=kind)
         db.session.add(user)
     user.name = name
     user.unit_id = unit.id
@@ -166,7 +217,7 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
     if not creating and (not user.active or password):
         ended = sessions.end_all(user.id, sessions.DISABLED if not user.active else sessions.PASSWORD, actor)
     audit.record(actor, "user.create" if creating else "user.update", user,
-                 detail={"roles": roles, "unit": unit.code, "password_set": bool(password),
+                 detail={"kind": kind, "roles": roles, "unit": unit.code, "password_set": bool(password),
                          "must_change_password": user.must_change_password, "sessions_ended": ended})
     db.session.commit()
     return user

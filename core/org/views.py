@@ -16,7 +16,7 @@ bp = Blueprint("org", __name__, url_prefix="/admin")
 @bp.route("/units")
 @permission_required("system.manage")
 def units():
-    return render_template("org/units.html", units=services.all_units())
+    return render_template("org/units.html", units=services.all_units(), usual_words=services.usual_self_reference)
 
 
 @bp.route("/units/new", methods=["GET", "POST"], defaults={"unit_id": None})
@@ -30,9 +30,12 @@ def unit_form(unit_id):
     form.set_choices(services.all_units(), editing=unit)
     if request.method == "GET" and unit is not None:
         form.parent_id.data = unit.parent_id or 0
+    if unit is not None:      # what an empty field falls back to
+        form.self_reference.render_kw = {"placeholder": services.usual_self_reference(unit.kind)}
     if form.validate_on_submit():
         data = {"code": form.code.data, "name": form.name.data, "kind": form.kind.data,
                 "parent_id": form.parent_id.data or None, "doc_prefix": form.doc_prefix.data,
+                "self_reference": form.self_reference.data,
                 "active": form.active.data, "version": form.version.data}
         try:
             services.save_unit(current_actor(), data, unit_id)
@@ -67,7 +70,8 @@ def user_form(user_id):
     if request.method == "GET" and user is not None:
         form.roles.data = sorted(user.roles)
     if form.validate_on_submit():
-        data = {"username": form.username.data, "name": form.name.data, "unit_id": form.unit_id.data,
+        data = {"username": form.username.data, "kind": form.kind.data, "name": form.name.data,
+                "unit_id": form.unit_id.data,
                 "roles": form.roles.data, "password": form.password.data, "active": form.active.data,
                 "version": form.version.data}
         try:

@@ -55,13 +55,18 @@ class Widget:
 @dataclass(frozen=True)
 class DocumentType:
     """A kind of official document a plugin contributes; ``code`` is
-    ``<plugin>.<name>``. ``layout`` is ``file`` (文件格式) or ``letter`` (信函格式);
-    documents of one ``family`` share a number series per unit and year."""
+    ``<plugin>.<name>``. ``layout`` is ``file`` (文件格式) or ``letter`` (信函格式).
+    ``family`` groups a plugin's documents in its own lists; it does not choose
+    a number: every document is numbered under its unit's issuing mark for its
+    layout (core/documents/numbering.py). ``upward``: a 上行文, sent to a
+    higher authority (a party committee, a government), whose head carries
+    签发人 and the number flush left (GB/T 9704-2012, 7.2.4)."""
 
     code: str
     label: str
     layout: str = "letter"
     family: str = "letter"
+    upward: bool = False
 
 
 @dataclass(frozen=True)

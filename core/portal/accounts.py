@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from core import clock
@@ -27,7 +28,7 @@ from core.org.models import Unit
 from core.org.roles import DESK, LEADER
 from core.portal import names, sessions
 from core.portal.actor import PortalActor
-from core.portal.models import DISABLED, PENDING, REFUSED, VERIFIED, PortalAccount
+from core.portal.models import DISABLED, PENDING, REFUSED, VERIFIED, PortalAccount, PortalPasswordHistory
 from core.privacy import fields as personal_fields
 from core.privacy import validation as personal
 from core.registry import credit_code as uscc
@@ -39,6 +40,8 @@ SERVING_KINDS = ("centre", "sub_centre", "station")
 STATUS_LABELS = {PENDING: _l("Waiting for verification"), VERIFIED: _l("Verified"), REFUSED: _l("Refused"),
                  DISABLED: _l("Disabled")}
 LIVE = (PENDING, VERIFIED)   # an account in one of these holds its enterprise and its phone
+# The staff's password history (none of the last 5), kept in the portal's own table.
+PASSWORD_HISTORY = passwords.History(PortalPasswordHistory, "account_id")
 
 
 class LoginFailed(ValidationError):
@@ -86,15 +89,38 @@ def _check_password(password: str, repeat: str, phone: str) -> None:
         raise ValidationError(exc.message, field="password") from None
 
 
-def register(actor, form: Registration) -> PortalAccount:
-    """A new pending account for an enterprise; the first of each enterprise is
-    its manager. Every problem is found before anything is written."""
+# What registering finds and tells only the desk (``portal_account.flags``): the
+# registrant gets the same answer whatever is true, so the portal tells no stranger
+# which phones have accounts or which credit codes the police know.
+UNKNOWN_CODE, NAME_MISMATCH, PHONE_TAKEN, ENTERPRISE_TAKEN = \
+    "unknown_code", "name_mismatch", "phone_taken", "enterprise_taken"
+FLAGS = {
+    UNKNOWN_CODE: _l("Credit code not in the registry"),
+    NAME_MISMATCH: _l("Name differs from the registry's"),
+    PHONE_TAKEN: _l("Mobile number already has an account"),
+    ENTERPRISE_TAKEN: _l("Enterprise already has an account"),
+}
+
+
+def register(actor, form: Registration) -> PortalAccount | None:
+    """Record a registration for the desk to verify. Only errors of form are
+    told (an empty field, a malformed number, a credit code failing its check
+    character, the password rules): they reveal nothing. Everything that depends
+    on what anqi holds (the registry, the name, other accounts) is recorded as a
+    flag for the desk, and the answer is the same; the same work is done either
+    way (the password is always hashed, every lookup always made). One
+    registration waits per enterprise: a second one (even at the same instant)
+    is turned away by a unique index, audited, and answered alike. Returns the
+    new account, or None when one was already waiting."""
+    # Hashed first, for every registration, before any database access: the same work on every
+    # path, and no transaction (on SQLite the write lock) is open while scrypt runs.
+    password_hash = org_services.hash_password(form.password or "")
     errors: dict[str, list] = {}
 
     def error(field, message):
         errors.setdefault(field, []).append(message)
 
-    code = enterprise = None
+    code = None
     try:
         code = uscc.validate(form.credit_code)
     except ValidationError as exc:
@@ -104,29 +130,15 @@ def register(actor, form: Registration) -> PortalAccount:
         error("enterprise_name", _l("Enter the enterprise's name."))
     elif len(enterprise_name) > 200:
         error("enterprise_name", _l("Keep this under %(n)d characters.", n=200))
-    unit = None
-    if code:
-        enterprise = registry.find_by_credit_code(code)
-        if enterprise is not None and enterprise_name and not names.same(enterprise_name, enterprise.name):
-            error("enterprise_name", _l("The name does not match the name registered for this credit code. "
-                                        "Type it as on the business licence."))
-        taken = db.session.scalar(select(PortalAccount.id).where(PortalAccount.credit_code == code,
-                                                                 PortalAccount.status.in_(LIVE)).limit(1))
-        if taken is not None:
-            error("credit_code", _l("This enterprise is already registered on the portal. Ask the person who "
-                                    "manages its account to add you."))
-        if enterprise is None:
-            unit = db.session.get(Unit, form.unit_id) if form.unit_id else None
-            if unit is None or not unit.active or unit.kind not in SERVING_KINDS:
-                error("unit_id", _l("Choose the police station or centre of the enterprise's area."))
+    unit = db.session.get(Unit, form.unit_id) if form.unit_id else None
+    if unit is None or not unit.active or unit.kind not in SERVING_KINDS:
+        error("unit_id", _l("Choose the police station or centre of the enterprise's area."))
     name = clean_text(form.name, 100)
     if not name:
         error("name", _l("Enter your name."))
     phone = ""
     try:
         phone = _mobile(form.phone)
-        if _live_account_with_phone(phone) is not None:
-            error("phone", _l("This mobile number already has an account. Sign in with it."))
     except ValidationError as exc:
         error("phone", exc.message)
     try:
@@ -137,22 +149,50 @@ def register(actor, form: Registration) -> PortalAccount:
         audit.record_failure(actor, "portal.register", object_type="portal_account",
                              detail={"fields": sorted(errors)})
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    enterprise = registry.find_by_credit_code(code)
+    flags = []
+    if enterprise is None:
+        flags.append(UNKNOWN_CODE)
+    elif not names.same(enterprise_name, enterprise.name):
+        flags.append(NAME_MISMATCH)
+    if _live_account_with_phone(phone) is not None:
+        flags.append(PHONE_TAKEN)
+    if _verified_account_of(code) is not None:
+        flags.append(ENTERPRISE_TAKEN)
     account = PortalAccount(enterprise_id=enterprise.id if enterprise else None, credit_code=code,
                             enterprise_name=enterprise_name[:200],
                             unit_id=enterprise.unit_id if enterprise else unit.id, name=name[:100], phone=phone,
-                            password_hash=org_services.hash_password(form.password), status=PENDING,
-                            is_manager=True, created_at=clock.now())
+                            password_hash=password_hash, status=PENDING, is_manager=True, created_at=clock.now(),
+                            flags=flags)
     db.session.add(account)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:          # uq_portal_account_pending_credit_code: one is waiting already
+        db.session.rollback()
+        audit.record_failure(actor, "portal.register", object_type="portal_account",
+                             detail={"credit_code": code, "reason": "pending_exists"})
+        return None
+    PASSWORD_HISTORY.remember(account)
     audit.record(actor, "portal.register", account,
-                 detail={"credit_code": code, "registered": enterprise is not None})
+                 detail={"credit_code": code, "registered": enterprise is not None, "flags": flags})
     text = _l("%(enterprise)s has registered on the enterprise portal and waits for verification.",
               enterprise=account.enterprise_name)
     if enterprise is not None and enterprise.liaison_officer_id:
         notify_users([enterprise.liaison_officer_id], "portal_account", text)
     notify_unit(account.unit_id, "portal_account", text, roles=(DESK,))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:          # PostgreSQL may report the other's row only at the commit
+        db.session.rollback()
+        audit.record_failure(actor, "portal.register", object_type="portal_account",
+                             detail={"credit_code": code, "reason": "pending_exists"})
+        return None
     return account
+
+
+def _verified_account_of(credit_code: str) -> PortalAccount | None:
+    return db.session.scalar(select(PortalAccount).where(PortalAccount.credit_code == credit_code,
+                                                         PortalAccount.status == VERIFIED).limit(1))
 
 
 # --- verification (staff) ------------------------------------------------------------------
@@ -214,6 +254,13 @@ def decide(actor, account_id, approve: bool, reason: str = "") -> PortalAccount:
         if approve and enterprise is not None and not names.same(account.enterprise_name, enterprise.name):
             raise ValidationError(_l("The name does not match the name registered for this credit code; "
                                      "refuse the registration."))
+        if approve and _verified_account_of(account.credit_code) is not None:
+            raise ValidationError(_l("This enterprise already has a verified account: refuse the registration "
+                                     "(its account manager adds further users)."))
+        if approve and db.session.scalar(select(PortalAccount.id).where(
+                personal_fields.lookup(PortalAccount.phone, account.phone), PortalAccount.status == VERIFIED,
+                PortalAccount.id != account.id).limit(1)) is not None:
+            raise ValidationError(_l("This mobile number already has a verified account: refuse the registration."))
     except ValidationError as exc:
         audit.record_failure(actor, action, object_type="portal_account", object_id=account.id,
                              detail={"fields": sorted(exc.errors)})
@@ -259,16 +306,27 @@ def authenticate(actor, phone: str, password: str) -> PortalAccount:
         typed = _mobile(phone)
     except ValidationError:
         typed = ""
-    account = None
+    # Anyone may register any number (the registration tells nothing), so one number may have a
+    # verified account and newer registrations: the verified one and the newest other are both
+    # checked, always two hashes, so that neither the answer nor its time tells them apart.
+    verified = other = None
     if typed:
-        account = db.session.scalar(select(PortalAccount).where(personal_fields.lookup(PortalAccount.phone, typed))
-                                    .order_by((PortalAccount.status.in_(LIVE)).desc(), PortalAccount.id.desc())
-                                    .limit(1))
-    ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password or "")
+        rows = db.session.execute(select(PortalAccount.id, PortalAccount.password_hash, PortalAccount.status)
+                                  .where(personal_fields.lookup(PortalAccount.phone, typed))
+                                  .order_by(PortalAccount.id.desc()).limit(50)).all()
+        verified = next((r for r in rows if r.status == VERIFIED), None)
+        other = next((r for r in rows if r.status != VERIFIED), None)
+    db.session.rollback()           # no transaction (on SQLite the write lock) held while hashing
+    matched = None
+    for row in (verified, other):
+        if check_password_hash(row.password_hash if row else _DUMMY_HASH, password or "") and row is not None \
+                and matched is None:
+            matched = row
+    account = db.session.get(PortalAccount, matched.id) if matched else None
+    ok = account is not None
     if not ok or account is None:
         audit.record_failure(actor, "portal.login", result=audit.DENIED, username=name, object_type="portal_account",
-                             object_id=account.id if account else None,
-                             detail={"reason": "unknown" if account is None else "wrong password"})
+                             detail={"reason": "unknown" if verified is None and other is None else "wrong password"})
         locked = lockout.note_failure(actor, name)
         if locked is not None:
             raise AccountLocked(locked)
@@ -348,6 +406,7 @@ def add_colleague(actor, name: str, phone: str, password: str, repeat: str) -> P
                             created_at=clock.now())
     db.session.add(account)
     db.session.flush()
+    PASSWORD_HISTORY.remember(account)
     audit.record(actor, "portal.add_user", account)
     db.session.commit()
     return account
@@ -378,7 +437,7 @@ def change_password(actor, current: str, new: str, repeat: str) -> None:
         if new != repeat:
             raise ValidationError(_l("The two new passwords differ."), field="repeat")
         try:
-            passwords.check_new_password(new, account.phone)
+            passwords.check_new_password(new, account.phone, account, history=PASSWORD_HISTORY)
         except ValidationError as exc:
             raise ValidationError(exc.message, field="new") from None
     except ValidationError as exc:
@@ -386,6 +445,7 @@ def change_password(actor, current: str, new: str, repeat: str) -> None:
                              detail={"field": exc.field})
         raise
     account.password_hash = org_services.hash_password(new)
+    PASSWORD_HISTORY.remember(account)
     sessions.end_all(account.id, sessions.PASSWORD, actor, keep=sessions.current_row())
     audit.record(actor, "portal.password", account)
     db.session.commit()

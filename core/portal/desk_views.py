@@ -22,7 +22,8 @@ def _errors(exc) -> dict:
 def accounts_page():
     actor = current_actor()
     return render_template("portal_desk/accounts.html", waiting=accounts.waiting(actor),
-                           decided=accounts.recent_decisions(actor), statuses=accounts.STATUS_LABELS)
+                           decided=accounts.recent_decisions(actor), statuses=accounts.STATUS_LABELS,
+                           flags=accounts.FLAGS)
 
 
 @bp.route("/accounts/<int:account_id>/decide", methods=["POST"])

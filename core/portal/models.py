@@ -2,7 +2,7 @@
 users), their sessions, and the centre's public notices."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -21,7 +21,11 @@ class PortalAccount(db.Model):
 
     __tablename__ = "portal_account"
     __table_args__ = (Index("ix_portal_account_unit_status", "unit_id", "status", "id"),
-                      Index("ix_portal_account_credit_code", "credit_code", "status"))
+                      Index("ix_portal_account_credit_code", "credit_code", "status"),
+                      # One registration waits per enterprise: a second one, even at the same
+                      # instant, meets this index (core.portal.accounts.register).
+                      Index("uq_portal_account_pending_credit_code", "credit_code", unique=True,
+                            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # None until verified when the registry did not hold the enterprise yet.
@@ -41,10 +45,47 @@ class PortalAccount(db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("portal_account.id"))   # the manager who added it
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
+    # What registering found and did not tell the registrant, for the desk only
+    # (core.portal.accounts.FLAGS): unknown_code, name_mismatch, phone_taken, enterprise_taken.
+    flags: Mapped[list | None] = mapped_column(JSON)
 
     enterprise = relationship("Enterprise", lazy="joined")
     unit = relationship("Unit", lazy="joined")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+
+class PortalPasswordHistory(db.Model):
+    """The hashes of an account's newest passwords (core.auth.passwords.History)."""
+
+    __tablename__ = "portal_password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("portal_account.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PortalTotp(db.Model):
+    """An account's optional second factor (TOTP), as ``user_totp`` is for staff."""
+
+    __tablename__ = "portal_totp"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("portal_account.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = encrypted("secret", "portal_totp.secret", hash_attribute=None, name="secret_encrypted")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    confirmed_at: Mapped[datetime | None]
+    last_step: Mapped[int | None]
+
+
+class PortalRecoveryCode(db.Model):
+    """A one-time code for a lost authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "portal_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("portal_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class PortalSession(db.Model):

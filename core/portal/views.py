@@ -5,11 +5,13 @@ enterprise's own actor (``core.portal.actor``)."""
 import io
 import re
 import secrets
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import clock
 from core.audit import services as audit
 from core.auth.guard import fresh_session
 from core.auth.lockout import AccountLocked
@@ -17,16 +19,20 @@ from core.documents import services as documents
 from core.errors import AnqiError, NotFound, ValidationError
 from core.extensions import db
 from core.org.actor import Actor
-from core.portal import accounts, demands, extensions, notices
+from core.portal import accounts, demands, extensions, notices, second_factor
+from core.portal.models import VERIFIED, PortalAccount
 from core.portal.sessions import SESSION_KEY, current_account
 from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
 from core.tickets.views import EVENT_LABELS
+from core.auth.second_factor import qr_svg as totp_qr
 from core.web import id_arg, portal_actor, portal_not_found, portal_required, public
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
+PENDING_KEY = "anqi_portal_pending"     # between the password and the second factor
+PENDING_FOR = timedelta(minutes=5)      # time to type the code after the password
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DELIVERY_LABELS = documents.DELIVERY_METHODS
 
@@ -129,11 +135,59 @@ def login():
         except (AccountLocked, ValidationError) as exc:
             error = str(exc.message)
         else:
-            key = accounts.log_in(actor, account, request.user_agent.string)
-            fresh_session()   # a new session: no staff login and nothing else carried over
-            session[SESSION_KEY] = key
-            return redirect(_safe_next(request.args.get("next")) or url_for(".home"))
+            target = _safe_next(request.args.get("next"))
+            if second_factor.is_enrolled(account):
+                fresh_session()   # only who passed the password step, when and where next: no session yet
+                session[PENDING_KEY] = {"account": account.id, "at": clock.now().isoformat(), "next": target}
+                return redirect(url_for(".login_second_factor"))
+            return _signed_in(actor, account, target)
     return render_template("portal/login.html", error=error), (400 if error else 200)
+
+
+def _signed_in(actor, account, target):
+    key = accounts.log_in(actor, account, request.user_agent.string)
+    fresh_session()   # a new session: no staff login and nothing else carried over
+    session[SESSION_KEY] = key
+    return redirect(target or url_for(".home"))
+
+
+def _pending_account():
+    """The account that passed the password step in this browser within 5 minutes, and where next."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None, None
+    try:
+        started = datetime.fromisoformat(pending["at"])
+        account = db.session.get(PortalAccount, int(pending["account"]))
+    except (KeyError, TypeError, ValueError):
+        return None, None
+    if account is None or account.status != VERIFIED or clock.now() - started > PENDING_FOR:
+        return None, None
+    return account, _safe_next(pending.get("next"))
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@public
+def login_second_factor():
+    account, target = _pending_account()
+    if account is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Please sign in again: the second step was not started or took too long."), "info")
+        return redirect(url_for(".login"))
+    error = None
+    if request.method == "POST":
+        actor = _visitor()
+        try:
+            second_factor.check(actor, account, request.form.get("code", ""), accounts.throttle_name(account.phone))
+        except AccountLocked as exc:
+            session.pop(PENDING_KEY, None)
+            flash(str(exc.message), "error")
+            return redirect(url_for(".login"))
+        except ValidationError as exc:
+            error = str(exc.message)
+        else:
+            return _signed_in(actor, account, target)
+    return render_template("portal/login_code.html", error=error), (400 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -159,6 +213,56 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".home"))
     return render_template("portal/password.html", errors=errors), (400 if errors else 200)
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@portal_required
+def second_factor_page():
+    """The account's second factor: its state once set up (and the form that removes it);
+    else the set-up, started by a POST to ``second_factor_start`` and confirmed here."""
+    actor = portal_actor()
+    account = actor.account
+    if second_factor.is_enrolled(account):
+        return render_template("portal/second_factor.html", enrolled=True,
+                               codes_left=second_factor.recovery_codes_left(account), errors={})
+    errors = {}
+    if request.method == "POST":
+        try:
+            codes = second_factor.confirm(actor, request.form.get("code", ""))
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()}
+        else:
+            # Rendered, not redirected: the codes must not travel in a flash message (a cookie).
+            return render_template("portal/recovery_codes.html", codes=codes), 200, {"Cache-Control": "no-store"}
+    secret = second_factor.pending_secret(account)
+    qr = grouped = None
+    if secret:
+        grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+        qr = totp_qr(second_factor.provisioning_uri(account, secret), title=_("QR code for the authenticator app"))
+    return render_template("portal/second_factor.html", enrolled=False, secret=grouped, qr=qr, errors=errors), \
+        (400 if errors else 200), {"Cache-Control": "no-store"}
+
+
+@bp.route("/second-factor/start", methods=["POST"])
+@portal_required
+def second_factor_start():
+    try:
+        second_factor.start(portal_actor())
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for(".second_factor_page"))
+
+
+@bp.route("/second-factor/remove", methods=["POST"])
+@portal_required
+def second_factor_remove():
+    try:
+        second_factor.remove(portal_actor(), request.form.get("password", ""))
+    except ValidationError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("The second factor has been removed: signing in asks for the password only."), "success")
+    return redirect(url_for(".second_factor_page"))
 
 
 # --- the enterprise's pages -------------------------------------------------------------------
@@ -281,10 +385,12 @@ def _act(ticket_id, perform, message):
         db.session.rollback()
         portal_not_found("ticket", ticket_id)
     except StaleDataError:
+        # A change by the desk committed between reading the demand and saving: 409 and the demand
+        # as it stands now.
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
                 "try again if it still needs doing."), "error")
-        return redirect(url_for(".demand", ticket_id=ticket_id))
+        return _render_demand(_ticket(actor, ticket_id), status=409)
     except AnqiError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")

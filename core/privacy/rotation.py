@@ -6,6 +6,12 @@ column bumped), and each update only applies if the row still holds the
 ciphertext that was read, so a value a user saves meanwhile is never
 overwritten. Values are decrypted with whatever version they carry, so pages
 read old and new values alike until the last batch is done.
+
+Sealed files (``core.privacy.files``: stored PDFs that print ID numbers) are
+counted and re-sealed the same way, file by file: each is read, opened with
+its own key version, sealed under the current one and put in place by an
+atomic rename, so a reader sees the old file or the new one. The plaintext,
+and so any checksum of it kept in the database, does not change.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, func, literal, select, type_coerce, update
 
 from core.extensions import db
-from core.privacy import cipher
+from core.privacy import cipher, files
 from core.privacy.fields import PersonalField, all_fields, keyring
 from core.privacy.validation import normalise
 
@@ -47,7 +53,22 @@ def status() -> list[FieldStatus]:
             line.versions[None] = total - line.total
         report.append(line)
     db.session.rollback()
+    for source in files.sources():
+        line = FieldStatus(f"files: {source.label}")
+        for path in _paths(source):
+            version = files.version_of(files.head_of(path) or b"")
+            if version is not None:
+                line.versions[version if version in keyring().versions() else None] += 1
+        report.append(line)
     return report
+
+
+def _paths(source) -> list:
+    """The source's files, read in a transaction of its own (ended before any file is touched)."""
+    try:
+        return list(source.paths())
+    finally:
+        db.session.rollback()
 
 
 @dataclass
@@ -97,4 +118,26 @@ def rotate(batch_size: int = 500, on_batch=None) -> RotationReport:
             last_id = rows[-1][0]
             if on_batch:
                 on_batch(personal.label, report.rewritten[personal.label])
+    for source in files.sources():
+        label = f"files: {source.label}"
+        for path in _paths(source):
+            if _reseal(ring, key, source.purpose, path):
+                report.rewritten[label] += 1
+        if on_batch and report.rewritten[label]:
+            on_batch(label, report.rewritten[label])
     return report
+
+
+def _reseal(ring, key, purpose: str, path) -> bool:
+    """Seal one file under ``key`` unless it is already (or is not sealed, or is gone)."""
+    head = files.head_of(path)
+    version = files.version_of(head or b"")
+    if version is None or version == key.version:
+        return False
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    plaintext = files.unseal(ring, purpose, data)
+    files.write_atomically(path, files.seal(ring, purpose, plaintext, key))
+    return True

@@ -33,29 +33,38 @@ def import_command(file, dry_run, only_valid, unit_code):
             click.secho(f"There is no unit with the code {unit_code}.", fg="red", err=True)
             sys.exit(2)
         default_unit_id = unit.id
-    content = file.read_bytes()
-    try:
-        report = importer.plan(actor, file.name, content, default_unit_id=default_unit_id)
-    except AnqiError as exc:
-        click.secho(str(exc.message), fg="red", err=True)
-        sys.exit(2)
-    for row in report.rows:
-        line = f"row {row.line:>6}  {row.action:<9}  {row.credit_code:<18}  {row.name}"
-        if row.reasons:
-            line += "  — " + "; ".join(row.reasons)
-        click.echo(line)
-    if report.ignored_columns:
-        click.echo("Ignored columns: " + ", ".join(report.ignored_columns))
-    summary = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-    if dry_run:
-        click.echo(f"Dry run, nothing written: {summary}")
-    elif report.rejected and not only_valid:
-        click.secho(f"Nothing imported because rows were rejected ({summary}). "
-                    "Correct them, or use --only-valid.", fg="red", err=True)
-    else:
-        importer.apply(actor, file.name, content, only_valid=only_valid, default_unit_id=default_unit_id)
-        click.echo(f"Imported: {summary}")
-    sys.exit(1 if report.rejected else 0)
+    def show(results, _summary):
+        for row in results:
+            line = f"row {row.line:>6}  {row.action:<9}  {row.credit_code:<18}  {row.name}"
+            if row.reasons:
+                line += "  — " + "; ".join(row.reasons)
+            click.echo(line)
+
+    # The file is read as a stream, part by part, twice when it is written: never whole in memory.
+    with file.open("rb") as stream:
+        try:
+            checked = importer.check(actor, file.name, stream, default_unit_id=default_unit_id, on_rows=show)
+        except AnqiError as exc:
+            click.secho(str(exc.message), fg="red", err=True)
+            sys.exit(2)
+        if checked.ignored_columns:
+            click.echo("Ignored columns: " + ", ".join(checked.ignored_columns))
+        summary = ", ".join(f"{v} {k}" for k, v in checked.counts.items())
+        if dry_run:
+            click.echo(f"Dry run, nothing written: {summary}")
+        elif checked.rejected and not only_valid:
+            click.secho(f"Nothing imported because rows were rejected ({summary}). "
+                        "Correct them, or use --only-valid.", fg="red", err=True)
+        else:
+            stream.seek(0)
+            try:
+                written = importer.write(actor, file.name, stream, only_valid=only_valid,
+                                         default_unit_id=default_unit_id)
+            except AnqiError as exc:
+                click.secho(str(exc.message), fg="red", err=True)
+                sys.exit(2)
+            click.echo("Imported: " + ", ".join(f"{v} {k}" for k, v in written.counts.items()))
+    sys.exit(1 if checked.rejected else 0)
 
 
 @enterprises.command("export")

@@ -8,7 +8,6 @@ recorded as ``personal_data.export``."""
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.orm import selectinload
 
 from core.audit import services as audit
@@ -18,6 +17,7 @@ from core.privacy import services as privacy
 from core.registry import services
 from core.registry.importer import COLUMNS
 from core.registry.models import Enterprise
+from core.spreadsheets.cells import row_of
 
 FIELDS = ("name", "credit_code", "legal_representative", "address", "district", "industry", "above_scale",
           "is_key", "unit", "liaison_officer", "tags", "notes", "contact_name", "contact_phone", "contact_title")
@@ -37,19 +37,6 @@ def _row(e, reveal: bool) -> list:
     return [values[f] if f in values else getattr(e, f) for f in FIELDS]
 
 
-def _as_cells(sheet, values) -> list:
-    """Text that starts with "=" stays text: openpyxl would write it as a formula,
-    which Excel runs on opening and which reads back empty."""
-    cells = []
-    for value in values:
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            value = cell
-        cells.append(value)
-    return cells
-
-
 def workbook(actor, filters: services.EnterpriseFilter, reveal: bool = False) -> tuple[bytes, int]:
     """The workbook's bytes and the number of enterprises in it; ``reveal``:
     the contacts' phones in full."""
@@ -63,7 +50,7 @@ def workbook(actor, filters: services.EnterpriseFilter, reveal: bool = False) ->
     sheet.append([COLUMNS[f][1] for f in FIELDS])
     count = 0
     for enterprise in db.session.scalars(stmt.execution_options(yield_per=1000)):
-        sheet.append(_as_cells(sheet, _row(enterprise, reveal)))
+        sheet.append(row_of(sheet, _row(enterprise, reveal)))
         count += 1
     out = io.BytesIO()
     book.save(out)

@@ -1,30 +1,47 @@
 """Bulk import of enterprises from CSV or Excel (.xlsx).
 
-Every import is planned first: each row is checked and marked created, updated,
-unchanged or rejected with its reasons. Applying writes the plan in one
-transaction: nothing at all when any row is rejected, unless the user chose to
-import only the good rows. A credit code already in the registry updates that
-enterprise rather than adding a second one.
+Every import is checked first: each row is marked created, updated, unchanged
+or rejected with its reasons, and nothing is written. Writing goes through the
+file again in parts of ``CHUNK_ROWS`` rows, each part checked against the
+registry as it is then and written in its own short transaction, so that an
+import of any size never holds the database for long (on SQLite, the one
+writer's lock). A file with rejected rows is not written at all unless the
+user chose to import only the good rows. A credit code already in the
+registry updates that enterprise rather than adding a second one.
+
+The file is read as a stream within ``IMPORT_MAX_BYTES``, ``IMPORT_MAX_ROWS``
+and ``IMPORT_MAX_COLUMNS`` (core/spreadsheets/reading.py): at most one part of
+the file is in memory. Large files are checked and written by the background
+jobs (import_jobs.py) and the shell (cli.py) with ``check`` and ``write``;
+``plan`` and ``apply`` do both on content in memory, every row's result kept.
 """
-import csv
 import io
-import zipfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit import services as audit
+from core.database import READ_ONLY
 from core.errors import ValidationError
 from core.extensions import db
 from core.org.models import Unit, User
 from core.plugins.services import broadcast
 from core.registry import services
 from core.registry.models import Enterprise
+from core.spreadsheets import reading
+from core.spreadsheets.cells import unquote
+
+CHUNK_ROWS = 200          # rows checked or written in one transaction
+SQLITE_PAUSE_SECONDS = 0.1  # at least; longer after a longer part (see _give_way)
+WRITE_ATTEMPTS = 3        # a part is checked and written again when a clerk registered one of its codes meanwhile
 
 # field: (English header, Chinese header, example)
 COLUMNS = {
@@ -69,8 +86,227 @@ class RowResult:
     data: dict = field(default_factory=dict, repr=False)
 
 
+# --- reading files ------------------------------------------------------------
+
+def limits() -> reading.Limits:
+    config = current_app.config
+    return reading.Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"],
+                          max_columns=config["IMPORT_MAX_COLUMNS"])
+
+
+@dataclass
+class Source:
+    """An opened import file: what each column is, and its rows to come."""
+    table: reading.Table
+    columns: list
+    ignored_columns: list[str]
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[list[tuple[int, dict]]]:
+        chunk = []
+        for line, cells in self.table.rows:
+            raw = {}
+            for column, value in zip(self.columns, cells):
+                if column:
+                    raw[column] = "" if value is None else (
+                        unquote(str(value).strip()) if not isinstance(value, bool) else value)
+            chunk.append((line, raw))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+@contextmanager
+def opened(filename: str, stream) -> Iterator[Source]:
+    """The file's header checked: raises ValidationError when it cannot be read,
+    passes a limit, or lacks a required column."""
+    with reading.open_table(filename, stream, limits()) as table:
+        columns = [HEADERS.get(_header_key(h)) for h in table.header]
+        missing = [COLUMNS[f][1] + " (" + COLUMNS[f][0] + ")" for f in REQUIRED if f not in columns]
+        if missing:
+            raise ValidationError(_l("The header row lacks the required columns: %(cols)s.",
+                                     cols="、".join(missing)), field="file")
+        ignored = [h for h, c in zip(table.header, columns) if c is None and h.strip()]
+        yield Source(table, columns, ignored)
+
+
+# --- checking and writing -------------------------------------------------------
+
+@dataclass
+class Summary:
+    """What an import did or would do, counted as the rows come."""
+    ignored_columns: list[str] = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: dict.fromkeys((CREATED, UPDATED, UNCHANGED, REJECTED), 0))
+
+    def add(self, results: list[RowResult]) -> None:
+        for result in results:
+            self.counts[result.action] += 1
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rejected(self) -> int:
+        return self.counts[REJECTED]
+
+
+class Planner:
+    """Plans rows part by part, remembering across the file which codes it has seen."""
+
+    def __init__(self, actor, default_unit_id: int | None):
+        self.actor = actor
+        self.default_unit_id = default_unit_id or actor.unit_id
+        self.seen: dict[str, int] = {}
+        self.units = {u.code: u.id for u in db.session.scalars(select(Unit))}
+        self.users = {u.username: u.id for u in db.session.scalars(select(User).where(User.active.is_(True)))}
+
+    def plan(self, chunk: list[tuple[int, dict]]) -> list[RowResult]:
+        existing = _existing_by_code({services.uscc.normalize(raw.get("credit_code")) for _, raw in chunk})
+        return [_plan_row(self.actor, line, raw, self.units, self.users, existing, self.seen, self.default_unit_id)
+                for line, raw in chunk]
+
+    def forget(self, results: list[RowResult]) -> None:
+        """The part is planned again: its codes are not yet seen."""
+        for result in results:
+            if self.seen.get(result.credit_code) == result.line:
+                del self.seen[result.credit_code]
+
+
+def _read_only() -> None:
+    """The transaction about to begin only reads: on SQLite it does not take the writer's lock."""
+    db.session.connection(execution_options={READ_ONLY: True})
+
+
+Progress = Callable[[list[RowResult], "Summary"], None]
+
+
+def measure(filename: str, stream) -> int:
+    """Read the file once through without looking anything up, so that a limit
+    it passes is found at once rather than after the slower check of every
+    row. Returns the number of rows after the header."""
+    rows = 0
+    with opened(filename, stream) as source:
+        for _row in source.table.rows:
+            rows += 1
+    return rows
+
+
+def check(actor, filename: str, stream, default_unit_id: int | None = None,
+          on_rows: Progress | None = None, on_measured: Callable[[int], None] | None = None) -> Summary:
+    """Plan every row against the registry's rules without writing anything.
+    New enterprises whose row names no unit go to ``default_unit_id``, else
+    to the actor's own unit. ``on_rows`` is called with each part's results."""
+    actor.require("enterprise.import")
+    db.session.rollback()
+    total = measure(filename, stream)
+    if on_measured:
+        on_measured(total)
+    stream.seek(0)
+    _read_only()
+    with opened(filename, stream) as source:
+        planner = Planner(actor, default_unit_id)
+        db.session.rollback()
+        summary = Summary(ignored_columns=source.ignored_columns)
+        for chunk in source.chunks():
+            _read_only()
+            results = planner.plan(chunk)
+            db.session.rollback()
+            summary.add(results)
+            if on_rows:
+                on_rows(results, summary)
+    return summary
+
+
+def write(actor, filename: str, stream, only_valid: bool = False, default_unit_id: int | None = None,
+          on_rows: Progress | None = None) -> Summary:
+    """Write the file part by part, each part checked again as the registry is
+    now. Rows rejected now are left out (and counted); call ``check`` first to
+    refuse a file with rejected rows."""
+    actor.require("enterprise.import")
+    db.session.rollback()
+    with opened(filename, stream) as source:
+        planner = Planner(actor, default_unit_id)
+        db.session.rollback()
+        summary = Summary(ignored_columns=source.ignored_columns)
+        for chunk in source.chunks():
+            results = _write_part(actor, planner, chunk)
+            summary.add(results)
+            if on_rows:
+                on_rows(results, summary)
+    audit.record(actor, "enterprise.import", object_type="enterprise",
+                 detail={"file": filename[:100], **summary.counts, **({"only_valid": True} if only_valid else {})})
+    db.session.commit()
+    return summary
+
+
+def _write_part(actor, planner: Planner, chunk) -> list[RowResult]:
+    """Check a part as the registry is now (reading only), then write it in a short
+    transaction; on SQLite, leave the database to the others for as long again."""
+    for attempt in range(WRITE_ATTEMPTS):
+        _read_only()
+        results = planner.plan(chunk)
+        db.session.rollback()
+        written = []
+        for row in results:                 # new enterprises first: their values are made without the database
+            if row.action == CREATED:
+                enterprise = Enterprise(name="", name_pinyin="", name_initials="", credit_code="")
+                services.apply_values(enterprise, row.data)
+                written.append((row, enterprise, None))
+        began = time.monotonic()
+        for _row, enterprise, _changed in written:
+            db.session.add(enterprise)
+        for row in results:
+            if row.action == UPDATED:
+                enterprise = db.session.get(Enterprise, row.enterprise_id)
+                if enterprise is None:              # removed since it was read: check the part again
+                    written = None
+                    break
+                written.append((row, enterprise, services.apply_values(enterprise, row.data)))
+                enterprise.updated_at = clock.now()
+        try:
+            if written is None:
+                raise IntegrityError("", {}, Exception("an enterprise was removed meanwhile"))
+            db.session.flush()
+            for row, enterprise, changed in written:
+                row.enterprise_id = enterprise.id
+                if changed is None:
+                    audit.record(actor, "enterprise.create", enterprise,
+                                 detail={"credit_code": enterprise.credit_code, "via": "import"})
+                else:
+                    audit.record(actor, "enterprise.update", enterprise, detail={"fields": changed, "via": "import"})
+            db.session.commit()
+        except IntegrityError:   # a clerk registered one of these codes meanwhile: check the part again
+            db.session.rollback()
+            planner.forget(results)
+            if attempt == WRITE_ATTEMPTS - 1:
+                audit.record_failure(actor, "enterprise.import", detail={"reason": "race", "line": chunk[0][0]})
+                raise ValidationError(_l("Enterprises of the rows from %(line)d on were being registered by "
+                                         "someone else at the same time; the rows before were imported. Import "
+                                         "the file again to finish.", line=chunk[0][0])) from None
+            continue
+        held = time.monotonic() - began
+        for _row, enterprise, _changed in written:
+            broadcast("anqi_enterprise_event", event="imported", enterprise=enterprise, actor=actor)
+        db.session.commit()
+        _give_way(held)
+        return results
+    raise AssertionError("unreachable")
+
+
+def _give_way(held: float) -> None:
+    """On SQLite the import is the one writer while it writes a part: the requests
+    waiting for the database ask again every few milliseconds and must find it
+    free, or a writer that comes straight back starves them. PostgreSQL locks
+    rows, not the database, and needs no pause."""
+    if db.engine.dialect.name == "sqlite":
+        time.sleep(max(SQLITE_PAUSE_SECONDS, held))
+
+
 @dataclass
 class ImportReport:
+    """Every row's result, for a file small enough to hold them (the shell, tests)."""
     rows: list[RowResult]
     ignored_columns: list[str]
 
@@ -86,102 +322,29 @@ class ImportReport:
         return {a: self.count(a) for a in (CREATED, UPDATED, UNCHANGED, REJECTED)}
 
 
-# --- reading files ------------------------------------------------------------
-
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[int, list]]]:
-    """(header cells, [(line number, cells)]) from CSV or .xlsx content."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
-    if len(content) > limit:
-        raise ValidationError(_l("The file is larger than %(mb)d MB. Split it and import the parts.",
-                                 mb=limit // (1024 * 1024)), field="file")
-    if not content.strip():
-        raise ValidationError(_l("The file is empty."), field="file")
-    lower = (filename or "").lower()
-    if content[:4] == b"PK\x03\x04" or lower.endswith(".xlsx"):
-        rows = _read_xlsx(content)
-    elif lower.endswith((".csv", ".txt")) or not lower:
-        rows = _read_csv(content)
-    else:
-        raise ValidationError(_l("Upload a CSV file or an Excel workbook (.xlsx)."), field="file")
-    rows = [(n, cells) for n, cells in rows if any(str(c).strip() for c in cells if c is not None)]
-    if not rows:
-        raise ValidationError(_l("The file has no header row."), field="file")
-    max_rows = current_app.config["IMPORT_MAX_ROWS"]
-    if len(rows) - 1 > max_rows:
-        raise ValidationError(_l("The file has more than %(n)d rows. Split it and import the parts.", n=max_rows),
-                              field="file")
-    header = ["" if c is None else str(c) for c in rows[0][1]]
-    return header, rows[1:]
-
-
-def _read_csv(content: bytes):
-    # Excel on Chinese Windows saves CSV in GB18030 (GBK); everything else uses UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError(_l("The CSV file is neither UTF-8 nor GBK text."), field="file")
-    if "\x00" in text:
-        raise ValidationError(_l("This is not a CSV text file."), field="file")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect))]
-    except csv.Error as exc:
-        raise ValidationError(_l("The CSV file is malformed: %(error)s", error=str(exc)), field="file") from None
-
-
-def _read_xlsx(content: bytes):
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ValidationError(_l("The Excel file cannot be read. Save it again as .xlsx and retry."),
-                              field="file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [(i + 1, ["" if c is None else c for c in row])
-                for i, row in enumerate(sheet.iter_rows(values_only=True))]
-    finally:
-        workbook.close()
-
-
-# --- planning and applying ----------------------------------------------------
-
 def plan(actor, filename: str, content: bytes, default_unit_id: int | None = None) -> ImportReport:
-    """Check every row against the registry's rules without writing anything.
-    New enterprises whose row names no unit go to ``default_unit_id``, else
-    to the actor's own unit."""
-    actor.require("enterprise.import")
-    header, rows = read_table(filename, content)
-    columns = [HEADERS.get(_header_key(h)) for h in header]
-    missing = [COLUMNS[f][1] + " (" + COLUMNS[f][0] + ")" for f in REQUIRED if f not in columns]
-    if missing:
-        raise ValidationError(_l("The header row lacks the required columns: %(cols)s.", cols="、".join(missing)),
-                              field="file")
-    ignored = [h for h, c in zip(header, columns) if c is None and h.strip()]
+    """``check`` on content in memory, every row's result kept."""
+    rows = []
+    summary = check(actor, filename, io.BytesIO(content), default_unit_id, lambda results, _s: rows.extend(results))
+    return ImportReport(rows=rows, ignored_columns=summary.ignored_columns)
 
-    units = {u.code: u.id for u in db.session.scalars(select(Unit))}
-    users = {u.username: u.id for u in db.session.scalars(select(User).where(User.active.is_(True)))}
-    raw_rows = []
-    for line, cells in rows:
-        raw = {}
-        for column, value in zip(columns, cells):
-            if column:
-                raw[column] = "" if value is None else (str(value).strip() if not isinstance(value, bool) else value)
-        raw_rows.append((line, raw))
-    codes = {services.uscc.normalize(raw.get("credit_code")) for _, raw in raw_rows}
-    existing = _existing_by_code(codes)
 
-    results, seen = [], {}
-    for line, raw in raw_rows:
-        results.append(_plan_row(actor, line, raw, units, users, existing, seen,
-                                  default_unit_id or actor.unit_id))
-    return ImportReport(rows=results, ignored_columns=ignored)
+def apply(actor, filename: str, content: bytes, only_valid: bool = False,
+          default_unit_id: int | None = None) -> ImportReport:
+    """Check, then write. Raises ValidationError (and writes nothing) when a row
+    is rejected, unless ``only_valid``."""
+    report = plan(actor, filename, content, default_unit_id)
+    refuse_rejected(actor, filename, report.counts, only_valid)
+    rows = []
+    write(actor, filename, io.BytesIO(content), only_valid, default_unit_id, lambda results, _s: rows.extend(results))
+    return ImportReport(rows=rows, ignored_columns=report.ignored_columns)
+
+
+def refuse_rejected(actor, filename: str, counts: dict, only_valid: bool) -> None:
+    if counts[REJECTED] and not only_valid:
+        audit.record_failure(actor, "enterprise.import", detail={"file": filename[:100], **counts})
+        raise ValidationError(_l("%(n)d rows were rejected, so nothing was imported. Correct them, or choose "
+                                 "to import only the good rows.", n=counts[REJECTED]))
 
 
 def _existing_by_code(codes) -> dict[str, Enterprise]:
@@ -266,47 +429,6 @@ def _lines(value) -> list[str]:
 
 def _nth(values: list, i: int) -> str:
     return values[i] if i < len(values) else ""
-
-
-def apply(actor, filename: str, content: bytes, only_valid: bool = False,
-          default_unit_id: int | None = None) -> ImportReport:
-    """Plan, then write. Raises ValidationError (and writes nothing) when a row
-    is rejected, unless ``only_valid``."""
-    report = plan(actor, filename, content, default_unit_id)
-    if report.rejected and not only_valid:
-        audit.record_failure(actor, "enterprise.import", detail={"file": filename[:100], **report.counts})
-        raise ValidationError(_l("%(n)d rows were rejected, so nothing was imported. Correct them, or choose "
-                                 "to import only the good rows.", n=len(report.rejected)))
-    created = []
-    for row in report.rows:
-        if row.action == CREATED:
-            enterprise = Enterprise(name="", name_pinyin="", name_initials="", credit_code="")
-            services.apply_values(enterprise, row.data)
-            db.session.add(enterprise)
-            created.append((row, enterprise))
-        elif row.action == UPDATED:
-            enterprise = db.session.get(Enterprise, row.enterprise_id)
-            changed = services.apply_values(enterprise, row.data)
-            enterprise.updated_at = clock.now()
-            audit.record(actor, "enterprise.update", enterprise, detail={"fields": changed, "via": "import"})
-    db.session.flush()
-    for row, enterprise in created:
-        row.enterprise_id = enterprise.id
-        audit.record(actor, "enterprise.create", enterprise,
-                     detail={"credit_code": enterprise.credit_code, "via": "import"})
-    audit.record(actor, "enterprise.import", object_type="enterprise",
-                 detail={"file": filename[:100], **report.counts})
-    try:
-        db.session.commit()
-    except IntegrityError:  # another import or a clerk registered one of these codes meanwhile
-        audit.record_failure(actor, "enterprise.import", detail={"file": filename[:100], "reason": "race"})
-        raise ValidationError(_l("Some of these enterprises were registered by someone else while the file "
-                                 "was being imported; nothing was imported. Check the file again.")) from None
-    for row in report.rows:
-        if row.action in (CREATED, UPDATED):
-            broadcast("anqi_enterprise_event", event="imported",
-                      enterprise=db.session.get(Enterprise, row.enterprise_id), actor=actor)
-    return report
 
 
 def template_workbook() -> bytes:

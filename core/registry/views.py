@@ -1,19 +1,14 @@
 import io
-import secrets
-import time
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.config import storage_root
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.forms import apply_errors
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import export as export_module
-from core.registry import importer, services
+from core.registry import import_jobs, importer, services
 from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
 from core.submissions import services as submissions
 from core.web import current_actor, id_arg, permission_required
@@ -156,7 +151,9 @@ def edit(enterprise_id):
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".detail", enterprise_id=enterprise_id))
-    return render_template("registry/form.html", form=form, enterprise=enterprise, conflict=conflict)
+    # A stale save answers 409 with the other person's version beside the user's entries.
+    return render_template("registry/form.html", form=form, enterprise=enterprise, conflict=conflict), \
+        (409 if conflict else 200)
 
 
 def _fill_contacts(form, enterprise):
@@ -170,73 +167,48 @@ def _fill_contacts(form, enterprise):
 
 # --- import and export --------------------------------------------------------
 
-UPLOAD_LIFETIME_SECONDS = 24 * 3600
-
-
-def _upload_dir() -> Path:
-    path = storage_root(current_app) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _forget_stale_uploads() -> None:
-    """Uploads never confirmed are deleted after a day."""
-    limit = time.time() - UPLOAD_LIFETIME_SECONDS
-    for old in _upload_dir().iterdir():
-        if old.stat().st_mtime < limit:
-            old.unlink(missing_ok=True)
-
-
-def _stored_upload(token: str) -> tuple[Path, str]:
-    """The uploaded file behind ``token``, only for the user who uploaded it."""
-    if not token.isalnum() or len(token) > 64:
-        abort(404)
-    matches = list(_upload_dir().glob(f"{current_user.id}-{token}.*"))
-    if not matches:
-        abort(404)
-    return matches[0], "upload" + matches[0].suffix
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @permission_required("enterprise.import")
 def import_upload():
     form = ImportUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        content = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        suffix = ".xlsx" if (upload.filename or "").lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04" else ".csv"
         try:
-            report = importer.plan(current_actor(), upload.filename or "", content)
+            token = import_jobs.start(current_actor(), upload.filename or "", upload.stream)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            _forget_stale_uploads()
-            token = secrets.token_hex(16)
-            (_upload_dir() / f"{current_user.id}-{token}{suffix}").write_bytes(content)
-            return render_template("registry/import_preview.html", report=report, token=token,
-                                   form=ImportConfirmForm(), filename=upload.filename)
+            return redirect(url_for(".import_status", token=token), 303)
     return render_template("registry/import.html", form=form, columns=importer.COLUMNS)
+
+
+@bp.route("/import/<token>")
+@permission_required("enterprise.import")
+def import_status(token):
+    actor = current_actor()
+    try:
+        state = import_jobs.status(actor, token)
+    except NotFound:
+        abort(404)
+    return render_template("registry/import_status.html", state=state, rows=import_jobs.shown_rows(actor, state),
+                           form=ImportConfirmForm(), stages=import_jobs)
 
 
 @bp.route("/import/<token>", methods=["POST"])
 @permission_required("enterprise.import")
 def import_confirm(token):
-    path, filename = _stored_upload(token)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        report = importer.apply(current_actor(), filename, path.read_bytes(), only_valid=form.only_valid.data)
+        import_jobs.confirm(current_actor(), token, only_valid=form.only_valid.data)
+    except NotFound:
+        abort(404)
     except ValidationError as exc:
         flash(str(exc.message), "error")
-        report = importer.plan(current_actor(), filename, path.read_bytes())
-        return render_template("registry/import_preview.html", report=report, token=token, form=form,
-                               filename=filename)
-    path.unlink(missing_ok=True)
-    flash(_("Import finished: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(rejected)d left out.", **report.counts), "success")
-    return render_template("registry/import_preview.html", report=report, token=None, form=None,
-                           filename=filename, done=True)
+    else:
+        flash(_("The import has started; this page shows how far it has got."), "success")
+    return redirect(url_for(".import_status", token=token), 303)
 
 
 @bp.route("/import/template.xlsx")

@@ -5,7 +5,9 @@ the signature of that format. The check is a few lines of our own rather than
 a library: no well-kept type-sniffing library is installed (python-magic needs
 libmagic, which the intranet servers may lack, and its answers change with the
 libmagic version), and the formats we take are few, with fixed, documented
-signatures. Nothing else is ever stored.
+signatures. Nothing else is ever stored. A PDF is also parsed for scripts,
+automatic actions and embedded files, and refused when it carries any
+(``core.tickets.pdf_content``).
 
 Files are stored outside the web root, in ``<instance>/attachments/`` under a
 generated name (the uploaded name is only kept in the database, for the
@@ -27,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.errors import NotFound, ValidationError
 from core.extensions import db
+from core.tickets import pdf_content
 from core.tickets.models import TicketAttachment
 
 FIELD = "attachments"
@@ -196,12 +199,37 @@ def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
                 _l("“%(name)s” is named as %(expected)s but its content is not.", name=name,
                    expected=expected.label))
             continue
+        if expected is PDF:
+            problem = _pdf_problem(name, data)
+            if problem is not None:
+                problems.append(problem)
+                continue
         accepted.append(Prepared(name=name, extension="jpg" if extension == "jpeg" else extension,
                                  content_type=expected.content_type, kind=expected.kind, data=data,
                                  sha256=hashlib.sha256(data).hexdigest()))
     if problems:
         raise ValidationError(problems[0], errors={FIELD: problems})
     return accepted
+
+
+def _pdf_problem(name: str, data: bytes):
+    """Why the PDF ``data`` is refused (scripts, automatic actions, embedded files,
+    or a file that cannot be checked), or None."""
+    found = pdf_content.check(data)
+    if found is None:
+        return None
+    if found.kind == "encrypted":
+        return _l("“%(name)s” is protected by a password, so it cannot be checked. Attach a copy without "
+                  "the password.", name=name)
+    if found.kind == "unreadable":
+        return _l("“%(name)s” could not be read as a PDF. Save or print it to PDF again and attach the new "
+                  "file.", name=name)
+    if found.kind == "too_complex":
+        return _l("“%(name)s” is too complex to check. Print it to PDF again (or scan it) and attach the "
+                  "new file.", name=name)
+    return _l("“%(name)s” contains scripts, automatic actions or embedded files, which are not accepted: an "
+              "attachment is kept exactly as sent. Print it to PDF again (for example with “Microsoft Print to "
+              "PDF”) and attach the new file.", name=name)
 
 
 # --- storing and reading ---------------------------------------------------------

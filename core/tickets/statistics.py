@@ -324,6 +324,8 @@ def workbook(actor, p: Period) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from core.spreadsheets.cells import row_of
+
     result = report(actor, p)
     book = Workbook()
     bold = Font(bold=True)
@@ -334,7 +336,7 @@ def workbook(actor, p: Period) -> bytes:
         for cell in ws[1]:
             cell.font = bold
         for line in lines:
-            ws.append([line.label] + _cells(line.figures))
+            ws.append(row_of(ws, [line.label]) + _cells(line.figures))   # labels are names users typed
         if with_total:
             ws.append([_("Total")] + _cells(result.total))
             for cell in ws[ws.max_row]:

@@ -328,10 +328,12 @@ def act(ticket_id, action):
         db.session.rollback()
         abort(404)
     except StaleDataError:
+        # Someone else's change to the ticket committed between reading it and saving: 409, the
+        # ticket as it stands now, and the user's entries still in the form to send again.
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
                 "try again if it still needs doing."), "error")
-        return redirect(url_for(".detail", ticket_id=ticket_id))
+        return _render(_load(ticket_id), action, form, status=409)
     except AnqiError as exc:
         db.session.rollback()
         if isinstance(exc, ValidationError) and exc.errors:

@@ -4,21 +4,14 @@ import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from core.audit import services as audit
 from core.extensions import db
 from core.privacy.masking import mask
+from core.spreadsheets.cells import row_of
 from core.tickets.deadlines import local_date
 from plugins.exit_entry import applications
 from plugins.exit_entry.vocabulary import DOC_TYPES, RELATIONS, STATUSES, URGENCIES
-
-
-def _text(sheet, value):
-    """Typed text stays text: a name starting with "=" is not a formula for Excel to run."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 def workbook(actor, application_id) -> bytes:
@@ -28,10 +21,10 @@ def workbook(actor, application_id) -> bytes:
     sheet.append([_("Name"), _("Citizen ID number"), _("Relation"), _("Document"), _("Urgency"), _("Destination"),
                   _("Purpose"), _("Travel from"), _("Status"), _("Target")])
     for person in application.applicants:
-        sheet.append([_text(sheet, person.name), mask("citizen_id", person.id_number), str(RELATIONS[person.relation]),
-                      str(DOC_TYPES[person.doc_type]), str(URGENCIES[person.urgency]),
-                      _text(sheet, person.destination), _text(sheet, person.purpose), person.travel_from,
-                      str(STATUSES[person.status]), local_date(person.target_at)])
+        sheet.append(row_of(sheet, [
+            person.name, mask("citizen_id", person.id_number), str(RELATIONS[person.relation]),
+            str(DOC_TYPES[person.doc_type]), str(URGENCIES[person.urgency]), person.destination, person.purpose,
+            person.travel_from, str(STATUSES[person.status]), local_date(person.target_at)]))
     out = io.BytesIO()
     book.save(out)
     audit.record(actor, "exit_entry.export", application, detail={"rows": len(application.applicants)})

@@ -5,11 +5,14 @@ the issuing authority listing the applicants.
 
 The receipt always shows ID numbers masked. The letter shows them masked
 unless the unit's setting asks for them in full; then only a role that may
-reveal personal data makes it, and the export of full numbers is audited.
+reveal personal data makes it, the export of full numbers is audited, and the
+letter is drafted as carrying personal data: core keeps its content and its
+PDF encrypted at rest and audits every opening (core/documents/sealing.py).
 """
 from flask_babel import lazy_gettext as _l
 
 from core.documents import services as documents
+from core.org.services import self_reference
 from core.plugins.toolkit import DocumentType
 from core.privacy import services as privacy
 from core.privacy.masking import mask
@@ -26,20 +29,28 @@ def _day(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def titled_name(name: str) -> str:
+    """An enterprise's name inside a title, shortened only past any real name's
+    length so that the title stays within the 200 characters core allows."""
+    return name if len(name) <= 100 else name[:99] + "…"
+
+
 def receipt(actor, application_id):
     application = applications.get(actor, application_id)
     enterprise = application.enterprise
     received = _day(local_date(application.received_at))
+    issuer = self_reference(actor.user.unit)
     body = [("p", f"你单位于{received}通过出入境“绿色通道”提交的{len(application.applicants)}人出入境证件申请，"
-                  "我局已受理，受理情况如下：")]
+                  f"{issuer}已受理，受理情况如下：")]
     body.append(("table", {"columns": ["序号", "姓名", "公民身份号码", "申办证件", "办理方式", "预计可领取日期"],
                            "rows": [[str(n), person.name, mask("citizen_id", person.id_number),
                                      DOC_TYPE_WORDS[person.doc_type], URGENCY_WORDS[person.urgency],
                                      _day(local_date(person.target_at))]
                                     for n, person in enumerate(application.applicants, start=1)]}))
-    body.append(("p", "证件制作完成后我局将及时通知领取。如需补充材料，请按通知要求办理。"))
+    body.append(("p", f"证件制作完成后{issuer}将及时通知领取。如需补充材料，请按通知要求办理。"))
+    title = f"关于{titled_name(enterprise.name)}出入境证件“绿色通道”申请的受理回执"
     return documents.create(actor, documents.Draft(
-        doc_type=RECEIPT, title="出入境绿色通道受理回执", addressees=[enterprise.name], body=body,
+        doc_type=RECEIPT, title=title, addressees=[enterprise.name], body=body,
         enterprise_id=enterprise.id, related_type="exit_entry_application", related_id=application.id))
 
 
@@ -64,7 +75,8 @@ def recommendation(actor, application_id):
     body.append(("table", {"columns": ["序号", "姓名", "公民身份号码", "申办证件", "前往地及事由", "行程"],
                            "rows": rows}))
     body.append(("p", "请予支持为盼。"))
+    # With full numbers the letter carries personal data: core seals its content and its PDF.
     return documents.create(actor, documents.Draft(
-        doc_type=RECOMMENDATION, title="关于为企业人员优先办理出入境证件的推荐函",
+        doc_type=RECOMMENDATION, title=f"关于为{titled_name(enterprise.name)}人员优先办理出入境证件的推荐函",
         addressees=[settings.authority_of(actor.unit_id)], body=body, enterprise_id=enterprise.id,
-        related_type="exit_entry_application", related_id=application.id))
+        related_type="exit_entry_application", related_id=application.id, personal_data=full))

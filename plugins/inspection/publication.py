@@ -10,7 +10,7 @@ from core.documents.rendering import Letter, render
 from core.errors import NotFound
 from core.extensions import db
 from core.plugins.services import is_enabled
-from core.registry import services as registry
+from core.org.models import Unit
 from core.tickets.deadlines import local_date
 from plugins.inspection import catalogue, plans
 from plugins.inspection.models import Plan
@@ -61,13 +61,23 @@ def letter_of(plan, rows, unit) -> Letter:
 
 
 def publish(actor, plan_id) -> Plan:
+    """Snapshot the rows and render their PDF. The rows and the letter are read
+    first and the transaction ends; the PDF is rendered with nothing held in the
+    database; the snapshot is then written in a short transaction of its own."""
     plan = plans.managed(actor, plan_id, "inspection.publish")
     if plan.status not in ("drawn", "published") or not plan.visits:
         plans._refuse(actor, "inspection.publish", plan, _l("Draw the plan before publishing its results."))
     hide = catalogue.settings_of(plan.unit_id).hide_inspector_names
     rows = rows_of(plan, hide)
-    unit = next(u for u in registry.units(actor) if u.id == plan.unit_id)   # the lead unit, in scope (managed)
-    pdf = render(letter_of(plan, rows, unit))
+    # The lead unit itself (``managed`` checked it is in the actor's scope), whether or not
+    # it is still active: a closed unit's plan is published under the name it ran under.
+    unit = db.session.get(Unit, plan.unit_id)
+    plain = letter_of(plan, rows, unit)
+    db.session.commit()
+    pdf = render(plain)
+    plan = db.session.get(Plan, plan_id)
+    if plan.status not in ("drawn", "published"):     # changed while the PDF was made
+        plans._refuse(actor, "inspection.publish", plan, _l("Draw the plan before publishing its results."))
     plan.published_rows, plan.published_pdf = rows, pdf
     plan.status, plan.published_at = "published", clock.now()
     audit.record(actor, "inspection.publish", plan, detail={"rows": len(rows), "names_hidden": hide})

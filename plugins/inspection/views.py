@@ -130,7 +130,7 @@ def results_pdf(plan_id):
     item = publication.public(plan_id)
     response = Response(item.published_pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=results-{item.id}.pdf"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.documents import services as documents
 from core.errors import ValidationError
+from core.org.services import self_reference
 from core.plugins.toolkit import DocumentType
 from plugins.ip_protection import access, charts, checks, consultations
 
@@ -17,6 +18,12 @@ PATENT_WORDS = {"granted": "有效", "pending": "申请中", "lapsed": "失效"}
 
 def _day(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def titled_name(name: str) -> str:
+    """An enterprise's name inside a title, shortened only past any real name's
+    length so that the title stays within the 200 characters core allows."""
+    return name if len(name) <= 100 else name[:99] + "…"
 
 
 def _draft(actor, doc_type, title, enterprise, body, related_type, related_id):
@@ -39,7 +46,8 @@ def check_report(actor, check_id):
     enterprise = check.enterprise
     classes = "、".join(f"第{c}类" for c in check.trademark_classes) or "无"
     patents = "，".join(f"{PATENT_WORDS[s]}{n}件" for s, n in (check.patents or {}).items() if n) or "无"
-    body = [("p", f"{_day(check.checked_on)}，我单位知产警官对你单位开展了知识产权保护体检，"
+    issuer = self_reference(actor.user.unit)
+    body = [("p", f"{_day(check.checked_on)}，{issuer}知产警官对你单位开展了知识产权保护体检，"
                   "从注册商标、专利、商业秘密、网络侵权监测、假冒风险、保密条款合同和员工培训七个方面进行了检查评分"
                   "（每项满分100分，综合得分为七项得分的平均数）。现将体检结果告知如下。"),
             ("h1", "基本情况"),
@@ -51,9 +59,10 @@ def check_report(actor, check_id):
     if check.recommendations:
         body += [("h1", "整改建议"), *(("p", line) for line in check.recommendations.splitlines() if line.strip())]
     if check.follow_up_on:
-        body += [("h1", "跟进安排"), ("p", f"我单位将于{_day(check.follow_up_on)}前后回访，了解整改落实情况。")]
+        body += [("h1", "跟进安排"), ("p", f"{issuer}将于{_day(check.follow_up_on)}前后回访，了解整改落实情况。")]
     body.append(("p", "如在知识产权保护方面遇到问题，可通过“知产警官在线”随时咨询。"))
-    return _draft(actor, CHECK_REPORT, "知识产权保护体检报告", enterprise, body, "ip_protection_check", check.id)
+    title = f"关于{titled_name(enterprise.name)}知识产权保护体检情况的报告"
+    return _draft(actor, CHECK_REPORT, title, enterprise, body, "ip_protection_check", check.id)
 
 
 def score_blocks(actor, check) -> list[tuple]:
@@ -77,5 +86,5 @@ def reply(actor, consultation_id):
             ("h1", "咨询事项"), ("p", asked),
             ("h1", "答复意见"), *(("p", line) for m in answers for line in m.body.splitlines() if line.strip()),
             ("p", "如有其他问题，欢迎继续咨询。")]
-    return _draft(actor, REPLY, "关于知识产权咨询的答复函", consultation.enterprise, body, "ip_protection_consultation",
-                  consultation.id)
+    title = f"关于{titled_name(consultation.enterprise.name)}知识产权咨询事项的答复函"
+    return _draft(actor, REPLY, title, consultation.enterprise, body, "ip_protection_consultation", consultation.id)

@@ -146,8 +146,11 @@ def make(actor, project_id):
     """A new draft of the project's file, kept as the project's latest."""
     project = projects.get(actor, project_id)
     actor.require("document.draft")
+    # An archive's title is its matter and kind, 《…“五个一”工作档案》, not a 关于…的 sentence;
+    # a project's name shortened only past any real one's length (core allows 200 characters).
+    name = project.name if len(project.name) <= 100 else project.name[:99] + "…"
     document = documents.create(actor, documents.Draft(
-        doc_type=DOSSIER, title=f"{project.name}“五个一”工作档案", addressees=[project.unit.name],
+        doc_type=DOSSIER, title=f"{name}“五个一”工作档案", addressees=[project.unit.name],
         body=body_of(actor, project), enterprise_id=project.enterprise_id,
         related_type="project_officer_project", related_id=project.id))
     project = db.session.get(Project, project.id)
@@ -158,8 +161,21 @@ def make(actor, project_id):
 
 
 def pdf(actor, project_id) -> bytes:
-    """The latest file's PDF (the stored one once issued)."""
+    """The latest file's PDF (the stored one once issued), rendered here whatever its size."""
+    return documents.preview(actor, _document_id(actor, project_id))
+
+
+def prepare(actor, project_id):
+    """For a web request: the latest file's document id and its preview as core's
+    previews give it — ready, or (a long file) being prepared by the workers."""
+    from core.documents import previews
+
+    document_id = _document_id(actor, project_id)
+    return document_id, previews.prepare(actor, document_id, in_request=True)
+
+
+def _document_id(actor, project_id) -> int:
     project = projects.get(actor, project_id)
     if project.dossier_document_id is None:
         raise NotFound(_l("This project's file has not been made yet."))
-    return documents.preview(actor, project.dossier_document_id)
+    return project.dossier_document_id

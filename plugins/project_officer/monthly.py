@@ -89,5 +89,5 @@ def make(actor, year: int, month: int):
     if not leaders:
         raise ValidationError(_l("Your unit keeps no project files yet."))
     return documents.create(actor, documents.Draft(
-        doc_type=MONTHLY, title=f"{year}年{month}月重点项目警官工作情况", addressees=[f"{n}同志" for n in leaders],
+        doc_type=MONTHLY, title=f"关于{year}年{month}月重点项目警官工作情况的报告", addressees=[f"{n}同志" for n in leaders],
         body=body_of(actor, year, month)))

@@ -1,5 +1,5 @@
 """The project officers' pages: thin views over the plugin's services."""
-from flask import Response, abort, flash, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
@@ -334,12 +334,17 @@ def make_dossier(project_id):
 def dossier_pdf(project_id):
     actor = current_actor()
     try:
-        content = dossier.pdf(actor, project_id)
+        document_id, preview = dossier.prepare(actor, project_id)
     except NotFound:
         abort(404)
-    response = Response(content, mimetype="application/pdf")
+    except AnqiError as error:          # beyond the render budget: the reason, on the project's page
+        _failed(error)
+        return see_other("project_officer.project", project_id=project_id)
+    if preview.state != "ready":        # a long file: core's page waits for the workers and shows the reason
+        return redirect(url_for("documents.preview", document_id=document_id))
+    response = Response(preview.content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"attachment; filename=project-{project_id}-file.pdf"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

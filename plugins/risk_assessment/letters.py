@@ -20,6 +20,7 @@ from core.audit import services as audit
 from core.documents import services as documents
 from core.errors import NotFound, ValidationError
 from core.extensions import db
+from core.org.services import self_reference
 from core.plugins.toolkit import DocumentType
 from core.text import clean_text
 from core.tickets.deadlines import after_working_days, local_date
@@ -30,7 +31,8 @@ from plugins.risk_assessment.sources import TICKET_CLASS
 
 KINDS = {"notice": _l("Reminder letter (提示书)"), "advice": _l("Opinion and suggestion letter (意见建议书)"),
          "warning": _l("Risk warning list (风险预警单)")}
-TITLES = {"notice": "风险提示书", "advice": "意见建议书", "warning": "风险预警单"}
+# The 文种 of each kind, ending its title: 关于<事由>的<文种> (GB/T 9704-2012, 7.3.1; the mark names the issuer).
+DOC_KINDS = {"notice": "提示书", "advice": "意见建议书", "warning": "风险预警单"}
 ADDRESSEE_KINDS = {"enterprise": _l("The enterprise"), "department": _l("A department"),
                    "government": _l("The party committee and government")}
 ALLOWED_ADDRESSEES = {"notice": ("enterprise", "department"), "advice": ("enterprise", "department"),
@@ -48,8 +50,10 @@ TYPES = [
     DocumentType(ADVICE_LETTER, _l("Opinion and suggestion letter to an enterprise (意见建议书)"),
                  layout="letter", family="letter"),
     DocumentType(ADVICE_FILE, _l("Opinions and suggestions to a department (意见建议书)"), layout="file", family="file"),
-    DocumentType(WARNING_LIST, _l("Risk warning list (风险预警单)"), layout="file", family="file"),
-    DocumentType(QUARTERLY_REPORT, _l("Quarterly risk report (季度风险报告)"), layout="file", family="file"),
+    # The warning list and the quarterly report go up, to the party committee and government.
+    DocumentType(WARNING_LIST, _l("Risk warning list (风险预警单)"), layout="file", family="file", upward=True),
+    DocumentType(QUARTERLY_REPORT, _l("Quarterly risk report (季度风险报告)"), layout="file", family="file",
+                 upward=True),
 ]
 # What the law asks in each category: cited in the reminder letter.
 LEGAL_DUTIES = {
@@ -161,10 +165,11 @@ def draft(actor, assessment_id, kind: str, risk_ids, addressee_kind: str = "", a
     letter.risk_rows = [LetterRisk(risk_item_id=r.id) for r in chosen]
     db.session.add(letter)
     db.session.flush()
-    body = BODIES[kind](assessment, chosen, letter)
+    body = BODIES[kind](assessment, chosen, letter, self_reference(actor.user.unit))
     try:
         document = documents.create(actor, documents.Draft(
-            doc_type=doc_type(kind, addressee_kind), title=TITLES[kind], addressees=[letter.addressee], body=body,
+            doc_type=doc_type(kind, addressee_kind), title=title(kind, assessment.enterprise, chosen),
+            addressees=[letter.addressee], body=body,
             enterprise_id=assessment.enterprise_id, related_type="risk_assessment_letter", related_id=letter.id))
     except BaseException:
         db.session.rollback()
@@ -175,6 +180,26 @@ def draft(actor, assessment_id, kind: str, risk_ids, addressee_kind: str = "", a
         "due_on": due_on.isoformat()})
     db.session.commit()
     return letter
+
+
+def title(kind: str, enterprise, risks) -> str:
+    """关于<企业><类别>[等]风险的<文种>: the enterprise and the category of its most
+    serious risk (``risks`` come most serious first), 等 when there are others."""
+    categories = list(dict.fromkeys("经营管理" if r.category == "other" else CATEGORY_WORDS[r.category]
+                                    for r in risks))
+    matter = categories[0] + ("等" if len(categories) > 1 else "")
+    name = titled_name(enterprise.name)
+    if kind == "advice":
+        return f"关于防范{name}{matter}风险的{DOC_KINDS[kind]}"
+    if kind == "warning":          # not 风险…风险预警单
+        return f"关于{name}{matter}隐患的{DOC_KINDS[kind]}"
+    return f"关于{name}{matter}风险的{DOC_KINDS[kind]}"
+
+
+def titled_name(name: str) -> str:
+    """A name inside a title, shortened only past any real enterprise's length so
+    that the title stays within the 200 characters core allows."""
+    return name if len(name) <= 100 else name[:99] + "…"
 
 
 def _risk_line(risk: RiskItem) -> str:
@@ -193,10 +218,10 @@ def _findings(risks) -> list:
     return body
 
 
-def notice_body(assessment, risks, letter) -> list:
+def notice_body(assessment, risks, letter, issuer: str) -> list:
     to_enterprise = letter.addressee_kind == "enterprise"
     whom = "你单位" if to_enterprise else f"{assessment.enterprise.name}"
-    body = [("p", f"我局于{_day(assessment.assessed_on)}对{assessment.enterprise.name}开展了企业风险评估"
+    body = [("p", f"{issuer}于{_day(assessment.assessed_on)}对{assessment.enterprise.name}开展了企业风险评估"
                   f"（{assessment.title}），发现{whom}在经营管理中存在以下风险隐患，现予提示。")]
     body.append(("h1", "存在的风险隐患"))
     body += _findings(risks)
@@ -206,21 +231,21 @@ def notice_body(assessment, risks, letter) -> list:
     body.append(("h1", "防范整改要求"))
     for risk in risks:
         body.append(("p", f"{risk.title}：{risk.measures or '请对照有关规定自查自纠，健全制度，消除隐患。'}"))
-    reply = "将整改情况书面反馈我局" if to_enterprise else "将处置情况函复我局"
+    reply = f"将整改情况书面反馈{issuer}" if to_enterprise else f"将处置情况函复{issuer}"
     body.append(("p", f"请于{_day(letter.due_on)}前{reply}。"))
     return body
 
 
-def advice_body(assessment, risks, letter) -> list:
+def advice_body(assessment, risks, letter, issuer: str) -> list:
     whom = "你单位" if letter.addressee_kind == "enterprise" else "贵单位"
-    body = [("p", f"我局在对{assessment.enterprise.name}的风险评估中（{assessment.title}，{_day(assessment.assessed_on)}），"
+    body = [("p", f"{issuer}在对{assessment.enterprise.name}的风险评估中（{assessment.title}，{_day(assessment.assessed_on)}），"
                   f"发现以下问题。为防范风险、护航企业健康发展，提出意见建议如下，请{whom}研究采纳。")]
     body.append(("h1", "发现的问题"))
     body += _findings(risks)
     body.append(("h1", "意见建议"))
     for n, risk in enumerate(risks, start=1):
         body.append(("p", f"{n}. {risk.measures or f'针对{risk.title}，健全相关制度和内部监督，堵塞管理漏洞。'}"))
-    body.append(("p", f"请于{_day(letter.due_on)}前将采纳和落实情况反馈我局。"))
+    body.append(("p", f"请于{_day(letter.due_on)}前将采纳和落实情况反馈{issuer}。"))
     return body
 
 
@@ -234,7 +259,7 @@ def _concerns(risk: RiskItem, enterprise) -> str:
     return f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
 
 
-def warning_body(assessment, risks, letter) -> list:
+def warning_body(assessment, risks, letter, issuer: str) -> list:
     enterprise = assessment.enterprise
     where = f"{enterprise.name}（{enterprise.industry or '未填行业'}）"
     body = [("p", f"根据{_day(assessment.assessed_on)}开展的企业风险评估（{assessment.title}），现将{where}及相关行业存在的"
@@ -242,7 +267,7 @@ def warning_body(assessment, risks, letter) -> list:
     rows = [[str(n), matrix.LEVEL_WORDS[r.level], CATEGORY_WORDS[r.category], _concerns(r, enterprise), r.title,
              r.measures or "加强监管，督促整改"] for n, r in enumerate(risks, start=1)]
     body += blocks.table(["序号", "风险等级", "风险类别", "企业（行业）", "风险内容", "建议措施"], rows)
-    body.append(("p", f"请于{_day(letter.due_on)}前将处置情况反馈我局。"))
+    body.append(("p", f"请于{_day(letter.due_on)}前将处置情况反馈{issuer}。"))
     return body
 
 

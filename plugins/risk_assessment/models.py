@@ -170,3 +170,6 @@ class Report(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     finished_at: Mapped[datetime | None]
+    # The run building it (core/jobqueue/claims.py): the job may be delivered twice.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None]

@@ -9,13 +9,14 @@ only a provisional report: its figures and a watermarked draft PDF, never a
 document that could be signed off.
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import clock, tasks
 from core.audit import services as audit
 from core.documents import services as documents
 from core.errors import NotFound, ValidationError
 from core.extensions import db
+from core.jobqueue import claims
 from core.org.actor import Actor
 from core.org.models import User
 from core.text import clean_text
@@ -82,18 +83,24 @@ def build_report(report_id):
         build(report_id)
 
 
-def build(report_id) -> Report:
+def build(report_id) -> Report | None:
     """The job: the figures, step by step, then the document (unless provisional),
-    as the user who asked. A failure is kept on the report with its reason."""
+    as the user who asked. A failure is kept on the report with its reason.
+
+    The queue may deliver the job twice: the report is claimed first (one
+    conditional UPDATE), so a second run while the first goes on, or after it
+    has finished, does nothing; a run whose worker died is taken over. The
+    document is drafted with a submission key of the report's own, so a run
+    that died after drafting it and the run that takes over make one document."""
+    if not claims.claim(Report, report_id, free=("queued", "failed"), working="running",
+                        values={"steps_done": 0, "error": ""}):
+        return db.session.get(Report, report_id)      # none, done, or being built by a run still going
     report = db.session.get(Report, report_id)
-    if report is None or report.status not in ("queued", "failed"):
-        return report
     actor = Actor(db.session.get(User, report.created_by_id), address="worker")
-    report.status, report.steps_done, report.error = "running", 0, ""
-    db.session.commit()
 
     def progress(done, _total):
-        db.session.get(Report, report_id).steps_done = done
+        db.session.execute(update(Report).where(Report.id == report_id, Report.claimed_by == claims.me())
+                           .values(steps_done=done).execution_options(synchronize_session=False))
         db.session.commit()
 
     try:
@@ -101,19 +108,25 @@ def build(report_id) -> Report:
         figures = quarters.figures(actor, q, on_step=progress)
         report = db.session.get(Report, report_id)
         report.figures = figures
+        document_id = None
         if not report.provisional:
-            document = documents.create(actor, draft_of(report))
-            report = db.session.get(Report, report_id)
-            report.document_id = document.id
-        report.steps_done, report.status, report.finished_at = report.steps_total, "done", clock.now()
-        audit.record(actor, "risk_assessment.report_built", report, detail={"document_id": report.document_id})
+            draft = draft_of(report)
+            draft.submission_key = f"risk_assessment.report.{report_id}"
+            document_id = documents.create(actor, draft).id
+        report = db.session.get(Report, report_id)
+        if claims.finish(Report, report_id, working="running",
+                         values={"figures": figures, "document_id": document_id, "steps_done": report.steps_total,
+                                 "status": "done", "finished_at": clock.now()}):
+            audit.record(actor, "risk_assessment.report_built", report, detail={"document_id": document_id})
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 - the reason is kept on the report for its page
         db.session.rollback()
-        report = db.session.get(Report, report_id)
-        report.status, report.error = "failed", str(getattr(exc, "message", None) or exc or type(exc).__name__)[:500]
+        claims.finish(Report, report_id, working="running",
+                      values={"status": "failed",
+                              "error": str(getattr(exc, "message", None) or exc or type(exc).__name__)[:500]})
         db.session.commit()
-    return report
+    db.session.expire_all()
+    return db.session.get(Report, report_id)
 
 
 def preview(actor, report_id) -> bytes:

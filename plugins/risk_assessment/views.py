@@ -257,6 +257,8 @@ def report_preview(report_id):
         abort(404)
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=report-{report_id}-draft.pdf"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -104,3 +104,28 @@ def test_desk_and_leader_issue_a_document(live_server, visit, report_dir):
     assert not outside, f"the pages loaded something from outside 127.0.0.1: {outside}"
     assert not visit.console_errors, f"the browser logged errors: {visit.console_errors}"
     assert not live_server.errors, f"the server raised: {live_server.errors}"
+
+
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"   # Chromium's built-in PDF viewer
+
+
+@pytest.mark.e2e
+def test_chromiums_pdf_viewer_shows_the_sandboxed_preview(live_server, visit, report_dir):
+    """The inline preview's CSP has ``sandbox``; Chromium still opens it in its own PDF viewer."""
+    from core.documents import services
+    from core.org.actor import Actor
+    from core.org.services import user_by_username
+
+    with live_server.app.app_context():
+        document_id = services.create(Actor(user_by_username("desk"), address="127.0.0.1"), services.Draft(
+            doc_type="letter", title="预览检查", addressees=["浙江华达科技有限公司"], body=[("p", "请加强内部管理。")])).id
+    page = visit.page
+    log_in(page, "desk")
+    response = page.goto(f"/documents/{document_id}/preview.pdf")
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    policy = response.all_headers()["content-security-policy"]     # .headers lacks the security headers
+    assert "sandbox" in [part.strip() for part in policy.split(";")]
+    page.wait_for_timeout(1500)
+    assert any(frame.url.startswith(PDF_VIEWER) for frame in page.frames), [f.url for f in page.frames]
+    page.screenshot(path=str(report_dir / "e2e-document-preview-sandboxed.png"))
+    assert not live_server.errors

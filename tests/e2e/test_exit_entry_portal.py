@@ -43,7 +43,7 @@ def _station_ready(app, station_id):
         enterprise = db.session.scalars(select(Enterprise).where(Enterprise.unit_id == station_id)
                                         .order_by(Enterprise.id).offset(1).limit(1)).one()
         account = accounts.register(Actor(user=None, address="127.0.0.1"), accounts.Registration(
-            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, name="李专员", phone=PHONE,
+            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, unit_id=enterprise.unit_id, name="李专员", phone=PHONE,
             password=PASSWORD, repeat=PASSWORD))
         accounts.decide(Actor(user_by_username("desk")), account.id, True)
         name, first = enterprise.name, days[0]

@@ -83,7 +83,7 @@ def test_answer_a_consultation_and_issue_a_health_check_report(live_server, visi
     page.get_by_test_id("check-report").click()
     expect(page).to_have_url(re.compile(r"/documents/\d+$"))
     document_url = page.url
-    expect(page.get_by_test_id("document-title")).to_have_text("知识产权保护体检报告")
+    expect(page.get_by_test_id("document-title")).to_have_text(f"关于{name}知识产权保护体检情况的报告")
     page.get_by_test_id("submit-submit").click()
     expect(page.get_by_test_id("action-submit")).to_have_count(0)
     log_out(page)
@@ -102,7 +102,7 @@ def test_answer_a_consultation_and_issue_a_health_check_report(live_server, visi
         page.get_by_test_id("download-pdf").click()
     content = Path(caught.value.path()).read_bytes()
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages))
-    for expected in ("知识产权保护体检报告", name, number, "商业秘密保护措施", "62", "核心技术人员未签订保密协议",
+    for expected in (f"关于{name}知识产权保护体检情况的报告", number, "商业秘密保护措施", "62", "核心技术人员未签订保密协议",
                      "2027年3月1日"):
         assert expected in text, expected
     assert not visit.console_errors, f"the browser logged errors: {visit.console_errors}"

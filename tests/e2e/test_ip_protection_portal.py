@@ -33,7 +33,7 @@ def _verified_enterprise(app) -> str:
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.unit_id == station.id)
                                        .order_by(Enterprise.id).limit(1))
         account = accounts.register(Actor(user=None, address="127.0.0.1"), accounts.Registration(
-            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, name="王经理", phone=PHONE,
+            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, unit_id=enterprise.unit_id, name="王经理", phone=PHONE,
             password=PASSWORD, repeat=PASSWORD))
         accounts.decide(Actor(user_by_username("desk"), "127.0.0.1"), account.id, True)
         name = enterprise.name

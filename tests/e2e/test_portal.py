@@ -70,6 +70,7 @@ def test_register_verify_demand_answer_rate_and_letter_on_a_phone(browser, live_
     m.get_by_test_id("go-register").click()
     m.locator("#credit_code").fill(credit_code[:1] + credit_code[1:].lower())
     m.locator("#enterprise_name").fill(" " + enterprise_name.replace("(", "（").replace(")", "）") + " ")
+    m.locator("#unit_id").select_option(str(station_id))
     m.locator("#name").fill("王经理")
     m.locator("#phone").fill(PHONE)
     m.locator("#password").fill(PASSWORD)
@@ -200,7 +201,7 @@ def test_a_voice_message_recorded_in_the_browser_is_attached(browser, live_serve
     with live_server.app.app_context():
         enterprise = db.session.scalar(select(Enterprise).order_by(Enterprise.id.desc()).limit(1))
         account = accounts.register(Actor(user=None, address="127.0.0.1"), accounts.Registration(
-            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, name="赵主任", phone="13987654321",
+            credit_code=enterprise.credit_code, enterprise_name=enterprise.name, unit_id=enterprise.unit_id, name="赵主任", phone="13987654321",
             password=PASSWORD, repeat=PASSWORD))
         accounts.decide(Actor(user_by_username("desk")), account.id, True)
         db.session.remove()
