@@ -4,6 +4,7 @@ changed byte breaks it; an imported certificate signs in place of the local
 one; the authority is made once and its certificate is public."""
 import datetime as dt
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,7 +31,11 @@ def validate(pdf: bytes, root_der: bytes):
     reader = PdfFileReader(io.BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
     embedded = reader.embedded_signatures[0]
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[asn1_x509.Certificate.load(root_der)]))
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(root_der)])
+    # pyHanko validates with asyncio.run, which refuses to start while another loop runs in this
+    # thread: the browser tests' Playwright keeps one running for the rest of the session.
+    with ThreadPoolExecutor(1) as pool:
+        status = pool.submit(validate_pdf_signature, embedded, context).result()
     return embedded, status
 
 

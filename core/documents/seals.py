@@ -153,13 +153,14 @@ def _normalised(rgba) -> bytes:
     channel. The colour plane then compresses to almost nothing, which keeps a
     sealed letter small (the seal's colours were two thirds of its image bytes).
     """
-    from PIL import Image
+    from PIL import Image, ImageStat
 
     image = rgba.copy()
     image.thumbnail((STORED_PIXELS, STORED_PIXELS))
     alpha = image.getchannel("A")
-    opaque = [pixel[:3] for pixel, a in zip(image.getdata(), alpha.getdata()) if a >= 128]
-    ink = tuple(round(sum(channel) / len(opaque)) for channel in zip(*opaque)) if opaque else INK
+    opaque = alpha.point(lambda a: 255 if a >= 128 else 0)
+    ink = (tuple(round(mean) for mean in ImageStat.Stat(image.convert("RGB"), mask=opaque).mean)
+           if opaque.getbbox() else INK)
     one_ink = Image.new("RGBA", image.size, ink + (0,))
     one_ink.putalpha(alpha)
     out = io.BytesIO()
