@@ -9,7 +9,11 @@ In one run:
     ``core.tickets.services.register``) against one writer, on SQLite and on
     PostgreSQL: tickets per second, no "database is locked" or other error, and
     numbers without gaps or duplicates;
-(d) SQL statements per page, the same whatever the number of rows.
+(d) SQL statements per page, the same whatever the number of rows;
+(e) the intake page with its duplicate panel (an enterprise and a category
+    chosen: the enterprise's open and recent tickets and the category's in its
+    district) against the plain intake page (no enterprise chosen), both at
+    300,000 tickets (goal: within 1.5×).
 
 Pages are full requests through the Flask test client as the centre's desk user,
 measured like the enterprise list (``bench.enterprise_list.measure``: all
@@ -339,6 +343,21 @@ def run(options, workdir: Path, log=print) -> dict:
     return {**pages, "intake": intake_runs, "pg_note": pg_note, "options": options}
 
 
+def intake_case(database: Path) -> tuple[int, str]:
+    """The enterprise and category the intake panel is measured with: the
+    enterprise with the most tickets (the lowest id among equals) and the most
+    frequent category of all, so both of the panel's lists are full."""
+    connection = sqlite3.connect(database)
+    try:
+        enterprise_id = connection.execute("SELECT enterprise_id FROM ticket GROUP BY enterprise_id "
+                                           "ORDER BY count(*) DESC, enterprise_id LIMIT 1").fetchone()[0]
+        category = connection.execute("SELECT category FROM ticket GROUP BY category "
+                                      "ORDER BY count(*) DESC, category LIMIT 1").fetchone()[0]
+    finally:
+        connection.close()
+    return enterprise_id, category
+
+
 def _pages(options, small_db, large_db, log) -> dict:
     log("Starting the applications …")
     small, large = apps.anqi(small_db), apps.anqi(large_db)
@@ -369,6 +388,13 @@ def _pages(options, small_db, large_db, log) -> dict:
     add("classes", large, "/tickets/classes")
     add("size20", large, size20)
     add("size200", large, size200)
+    panel_enterprise, panel_category = intake_case(large_db)
+    small_enterprise, _small_category = intake_case(small_db)
+    add("intake_plain", large, "/tickets/new")
+    add("intake_enterprise", large, f"/tickets/new?enterprise={panel_enterprise}")
+    add("intake_panel", large, f"/tickets/new?enterprise={panel_enterprise}&category={panel_category}")
+    add("intake_panel_small", small, f"/tickets/new?enterprise={small_enterprise}&category={panel_category}")
+    add("intake_refresh", large, f"/tickets/new/duplicates?enterprise={panel_enterprise}&category={panel_category}")
     log(f"Measuring {len(s)} requests × {options.reps} rounds (plus {options.warmup} warm-up each) …")
     wall = measure(list(s.values()), options.reps, options.warmup, log)
 
@@ -388,6 +414,13 @@ def _pages(options, small_db, large_db, log) -> dict:
         "classes": f"similar demands (30 days), {t:,} tickets",
         "size20": f"all tickets, 20 rows a page, {t:,} tickets",
         "size200": f"all tickets, 200 rows a page, {t:,} tickets",
+        "intake_plain": f"intake page, no enterprise chosen, {t:,} tickets",
+        "intake_enterprise": f"intake page, enterprise chosen, no category yet (the panel: its own tickets), "
+                             f"{t:,} tickets",
+        "intake_panel": f"intake page with the duplicate panel (enterprise {panel_enterprise}, "
+                        f"category {panel_category}), {t:,} tickets",
+        "intake_panel_small": f"intake page with the duplicate panel, {options.small_tickets:,} tickets",
+        "intake_refresh": f"the panel's refresh (JSON) alone, {t:,} tickets",
     }
     comparisons = [
         Comparison(f"(a) desk queue at {t:,} tickets vs {options.small_tickets:,}", 1.5, "≤ 1.5×",
@@ -400,6 +433,10 @@ def _pages(options, small_db, large_db, log) -> dict:
         Comparison(f"(b″) dashboard for a year as {STATION_USER}, the same", 3.0, "≤ 3×",
                    s["station_stats"], s["station_stats_small"]),
         Comparison("(—) similar demands, last 30 days, the same", None, "no goal", s["classes"], s["classes_small"]),
+        Comparison(f"(e) intake page with its duplicate panel vs the plain intake page, {t:,} tickets", 1.5,
+                   "≤ 1.5×", s["intake_panel"], s["intake_plain"]),
+        Comparison(f"(e′) intake page with its duplicate panel at {t:,} tickets vs {options.small_tickets:,}",
+                   None, "no goal", s["intake_panel"], s["intake_panel_small"]),
     ]
     queries = [
         ("(d) desk queue", s["queue_small"], s["queue"]),
@@ -407,11 +444,12 @@ def _pages(options, small_db, large_db, log) -> dict:
         ("(d) dashboard, this month", s["month_small"], s["month"]),
         ("(d) all tickets, 20 vs 200 rows a page", s["size20"], s["size200"]),
         ("(d) similar demands", s["classes_small"], s["classes"]),
+        ("(d) intake page with its duplicate panel", s["intake_panel_small"], s["intake_panel"]),
     ]
     profiles = {}
     if options.plans:
         log("Profiling the statements that read the running counts and ticket …")
-        for key in ("stats", "queue"):
+        for key in ("stats", "queue", "intake_panel"):
             profiles[key] = statement_profile(s[key], large_db, options.plan_reps)
     sizes = {}
     for name, path in (("small", small_db), ("large", large_db)):
@@ -497,7 +535,7 @@ def markdown(result, plans: bool = True) -> str:
     if errors:
         lines += ["", "Errors:", ""] + [f"- {e}" for e in errors[:20]]
     if plans and result["profiles"]:
-        lines += ["", f"## Statements of the year's dashboard and of the desk queue, at "
+        lines += ["", f"## Statements of the year's dashboard, the desk queue and the intake panel, at "
                   f"{options.large_tickets:,} tickets", "",
                   "Each statement that reads the running counts or ticket, run on its own against the same database file "
                   f"({options.plan_reps} times, median), with SQLite's EXPLAIN QUERY PLAN.", ""]

@@ -70,6 +70,11 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(notifications_bp)
+    from core.supervision.views import bp as supervision_bp
+    from core.tickets.consultation_views import bp as consultations_bp
+
+    app.register_blueprint(supervision_bp)
+    app.register_blueprint(consultations_bp)
     from core.tickets.stats_views import bp as ticket_stats_bp
 
     app.register_blueprint(ticket_stats_bp)
@@ -90,3 +95,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(portal_desk_bp)
+    from core.departments.views import bp as departments_bp
+
+    app.register_blueprint(departments_bp)
+    from core.routing.views import bp as routing_bp
+
+    app.register_blueprint(routing_bp)

@@ -79,6 +79,9 @@ class Defaults:
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
     IMPORT_MAX_COLUMNS = 100        # a row with a value further right is refused (the template has 15)
+    # The 积案 register (core/supervision/backlog.py): an open ticket is long-unsolved after this many
+    # working days since its registration (or when it has been reopened twice).
+    BACKLOG_WORKING_DAYS = 30
     PAGE_SIZE = 20
     PAGE_SIZE_CHOICES = (20, 50, 100, 200)
     SQLITE_BUSY_TIMEOUT_MS = 10_000

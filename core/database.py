@@ -36,14 +36,20 @@ def import_models() -> None:
     from core.audit import models as _audit  # noqa: F401
     from core.auth import models as _auth  # noqa: F401
     from core.calendar import models as _calendar  # noqa: F401
+    from core.departments import models as _departments  # noqa: F401
     from core.documents import models as _documents  # noqa: F401
     from core.notifications import models as _notifications  # noqa: F401
     from core.org import models as _org  # noqa: F401
     from core.plugins import models as _plugins  # noqa: F401
     from core.portal import models as _portal  # noqa: F401
     from core.registry import models as _registry  # noqa: F401
+    from core.routing import models as _routing  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401
+    from core.tickets import consultation_models as _consultations  # noqa: F401
+    from core.supervision import models as _supervision  # noqa: F401
+    from core.tickets import onsite_models as _onsite  # noqa: F401
+    from core.tickets import merge_models as _ticket_merges  # noqa: F401
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -124,6 +124,16 @@ def sweep_tickets():
     # Nothing is returned: a periodic task's result would only pile up in the storage.
 
 
+@huey.periodic_task(crontab(minute=f"*/{SWEEP_EVERY_MINUTES}"), name="anqi.supervision.sweep")
+def sweep_registers():
+    """The registers' sweep: weekly progress reminders of 挂牌督办, consultations past their deadline."""
+    from core.supervision.sweep import sweep
+
+    with app_context():
+        summary = sweep()
+    log.info("register sweep: %s", summary.as_dict())
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"), name="anqi.forms.forget_old_keys")
 def forget_old_form_keys():
     """Drop the create forms' one-time keys after two days."""

@@ -84,7 +84,8 @@ def test_the_police_ask_for_more_information_and_the_enterprise_answers(two, cit
     login(officer, "officer_a")
     assert 'data-testid="action-request_info"' in officer.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     response = officer.post(f"/tickets/{ticket.id}/request_info", data={"request_info-text": "请补充现场照片和时间。"})
-    assert response.status_code == 302 and ticket.events[-1].kind == "info_requested"
+    # The request pauses the clock while the enterprise is asked (core/tickets/pausing.py).
+    assert response.status_code == 302 and [e.kind for e in ticket.events][-2:] == ["info_requested", "paused"]
     body = client.get(f"/portal/demands/{ticket.id}").get_data(as_text=True)
     assert 'data-testid="information-request"' in body and "请补充现场照片" in body
     assert ticket.number in client.get("/portal/home").get_data(as_text=True).split('data-testid="waiting-demands"')[1]
@@ -92,7 +93,7 @@ def test_the_police_ask_for_more_information_and_the_enterprise_answers(two, cit
         "text": "11月19日晚十点，照片见附件。", "attachments": [(io.BytesIO(PNG), "夜间.png")]},
         content_type="multipart/form-data")
     assert response.status_code == 302
-    assert ticket.events[-1].kind == "info_supplied" and len(ticket.attachments) == 1
+    assert [e.kind for e in ticket.events][-2:] == ["info_supplied", "resumed"] and len(ticket.attachments) == 1
     assert tickets.awaiting_information(ticket) is None
     assert Notification.query.filter_by(kind="info_supplied", user_id=city.users["officer_a"].id).count() == 1
     # Nothing is asked now: a second answer is refused with a message.

@@ -37,7 +37,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 NOT_STATE = {"audit_entry": None, "api_token": {"last_used_at"},
              "user_session": {"last_seen_at", "ended_at", "ended_reason"},
              "portal_session": {"last_seen_at", "ended_at", "ended_reason"}}
-SYSTEM_PERMISSIONS = {"system.manage", "audit.read", "permissions.read"}   # not scoped by unit
+SYSTEM_PERMISSIONS = {"system.manage", "audit.read", "permissions.read",   # not scoped by unit
+                      "routing.configure"}   # the administrator's routing rules: the whole city, as configuration
 
 
 def _rules(app):
@@ -105,12 +106,21 @@ def world(app, city):
     foreign.update(_risk_assessment_records("STB", "desk_b", "leader_b", foreign["enterprise_id"]))
     own.update(_portal_records("desk_a", own["enterprise_id"], PORTAL_PHONES["own"], 31))
     foreign.update(_portal_records("desk_b", foreign["enterprise_id"], PORTAL_PHONES["foreign"], 32))
+    # A routing rule sending a category to each station, kept by the centre's leader.
+    own["routing_rule_id"] = _routing_rule(city.station_a, "dispute").id
+    foreign["routing_rule_id"] = _routing_rule(city.station_b, "crime").id
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     # A system account (API) in each station, granted the desk role by its own leader.
     own["system_account_id"] = system_account("sys_a", city.station_a.id, leader="leader_a").id
     foreign["system_account_id"] = system_account("sys_b", city.station_b.id, leader="leader_b").id
     _, token = api_auth.issue(shell, "sys_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
+
+
+def _routing_rule(unit, category):
+    from core.routing import services as routing
+
+    return routing.save_rule(actor_for("leader"), routing.RuleInput(category=category, unit_id=unit.id))
 
 
 # --- the inspection plugin's records (plugins/inspection) -------------------------------------
@@ -476,6 +486,8 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
     own.update({"account_id": 1, "notice_id": 1})                                          # the portal
     own.update({"system_account_id": 1})                                                   # system accounts
+    own.update({"department_id": 1})                                                       # outside departments
+    own.update({"routing_rule_id": 1})                                                     # routing rules
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

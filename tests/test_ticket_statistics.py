@@ -20,6 +20,7 @@ from core.tickets import services as tickets
 from core.tickets import statistics
 from core.tickets import stats
 from core.tickets.models import TicketStatDay, TicketStatMonth
+from core.tickets.vocabulary import MODES
 from core.tickets.sweep import sweep
 from tests.conftest import actor_for, login
 from tests.helpers import code, count, en
@@ -69,7 +70,7 @@ def march(city, enterprises):
     clock.freeze(at(2, 9))
     t1 = tickets.register(desk, intake(a))
     t2 = tickets.register(desk, intake(a, channel="online", category="safety", ticket_class="instant",
-                                       handling_mode="immediate"))
+                                       handling_mode="listed"))
     t3 = tickets.register(desk, intake(b, channel="walk_in"))
     for ticket, unit in ((t1, city.station_a), (t2, city.station_a), (t3, city.station_b)):
         tickets.dispatch(desk, ticket.id, unit.id)
@@ -114,10 +115,12 @@ def test_march_as_counted_by_hand(city, march):
     assert by_key(result.by_channel) == {"hotline": (1, 1, 1, 1, 1, 0), "online": (1, 1, 0, 0, 0, 1),
                                          "walk_in": (1, 0, 0, 0, 0, 0)}
     assert [line.key for line in result.by_class] == ["instant", "general"]  # the vocabulary's order
+    assert by_key(result.by_mode) == {"follow": (2, 1, 1, 1, 1, 0), "listed": (1, 1, 0, 0, 0, 1)}
     assert by_key(result.by_month) == {(2026, 3): (3, 2, 1, 1, 1, 1)}
     # Every figure counts under the unit that holds the ticket: the stations, not the centre.
     assert by_key(result.by_unit) == {city.station_a.id: (2, 2, 1, 1, 1, 1), city.station_b.id: (1, 0, 0, 0, 0, 0)}
-    for breakdown in (result.by_unit, result.by_category, result.by_class, result.by_channel, result.by_month):
+    for breakdown in (result.by_unit, result.by_category, result.by_class, result.by_channel, result.by_mode,
+                      result.by_month):
         assert tuple(map(sum, zip(*(figures(line.figures) for line in breakdown)))) == figures(result.total)
 
 
@@ -330,11 +333,13 @@ def test_the_excel_export_holds_the_same_tables(app, city, march, client):
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = load_workbook(io.BytesIO(response.data))
-    assert len(book.sheetnames) == 6
+    assert len(book.sheetnames) == 7  # the totals and the six breakdowns
+    modes = [list(r) for r in book.worksheets[6].iter_rows(values_only=True)]
+    assert modes[1][:3] == [str(MODES["follow"]), 2, 1] and modes[2][:3] == [str(MODES["listed"]), 1, 1]
     summary = book.worksheets[0]
     rows = [list(r) for r in summary.iter_rows(values_only=True)]
     total = rows[-1]
-    assert total[1:] == [3, 2, pytest.approx(2 / 3), 1, 0.5, 1, 1, 1.0, 1]
+    assert total[1:] == [3, 2, pytest.approx(2 / 3), 1, 0.5, 1, 1, 1.0, 1, 0, 0.0, 0]   # none paused or signed late
     assert summary.cell(row=summary.max_row, column=4).number_format == "0.0%"
     units = [list(r) for r in book.worksheets[2].iter_rows(values_only=True)]
     station_a = next(r for r in units if r[0] == city.station_a.name)

@@ -71,7 +71,7 @@ def test_intake_refuses_bad_input_and_writes_nothing(city, desk, enterprise):
 def test_transfer_mode_needs_the_receiving_department(city, desk, enterprise):
     with pytest.raises(ValidationError) as refused:
         new_ticket(desk, enterprise, handling_mode="transfer")
-    assert "external_department" in refused.value.errors
+    assert "department_id" in refused.value.errors   # the register's department (core/departments)
 
 
 def test_an_enterprise_outside_the_scope_cannot_be_used(city, enterprise):

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import event, select
 
 from core import clock
+from core.departments import services as departments
 from core.extensions import db
 from core.notifications.models import Notification
+from core.org.actor import shell_actor
 from core.registry import services as registry
 from core.tickets import queues
 from core.tickets import services as tickets
@@ -191,7 +193,9 @@ def test_side_paths_through_the_page(app, city, firms):
     ticket_id = dispatched(city, firms[0])
     assert officer.post(f"/tickets/{ticket_id}/return", data={"return-reason": "不属本所管辖"}).status_code == 302
     assert reload(ticket_id).status == "returned"
-    assert desk.post(f"/tickets/{ticket_id}/transfer", data={"transfer-department": "市场监管局"}).status_code == 302
+    department = departments.create(shell_actor(), {"name": "市场监管局"}, unit_id=city.centre.id)
+    assert desk.post(f"/tickets/{ticket_id}/transfer",
+                     data={"transfer-department_id": str(department.id)}).status_code == 302
     assert reload(ticket_id).status == "transferred"
     assert desk.post(f"/tickets/{ticket_id}/transfer_reply", data={
         "transfer_reply-reply": "已处理", "transfer_reply-result": "resolved"}).status_code == 302

@@ -115,6 +115,7 @@ def ticket_summary(ticket: Ticket, category_labels: dict) -> dict:
         "registered_at": when(ticket.registered_at),
         "due_at": when(ticket.due_at),
         "overdue": bool(ticket.overdue),
+        "paused": ticket.paused_at is not None,
     }
 
 
@@ -139,9 +140,11 @@ def ticket_detail(ticket: Ticket, category_labels: dict, reveal: bool = False) -
             "sign_due_at": when(ticket.sign_due_at),
             "progress_due_at": when(ticket.progress_due_at),
             "supervision_due_at": when(ticket.supervision_due_at),
+            "set_at_dispatch": ticket.deadline_set_on.isoformat() if ticket.deadline_set_on else None,
             "provisional": bool(ticket.deadline_provisional),
             "overdue": bool(ticket.overdue),
             "extension_days": ticket.extension_days,
+            **_clock(ticket),
         },
         "answer": ticket.answer or None,
         "result": ticket.result or None,
@@ -156,8 +159,34 @@ def ticket_detail(ticket: Ticket, category_labels: dict, reveal: bool = False) -
             "unit": _unit(event.unit),
             "text": event.text,
         } for event in ticket.events if not event.internal],
+        "follower": None if ticket.follower is None else {
+            "id": ticket.follower.id, "name": ticket.follower.name, "unit": _unit(ticket.follower.unit)},
+        "external_department_id": ticket.external_department_id,
+        "onsite_confirmed_at": when(ticket.onsite_confirmed_at),
+        "merged_into": _merged_into(ticket),
     })
     return data
+
+
+def _clock(ticket: Ticket) -> dict:
+    """The paused clock (core/tickets/pausing.py) and the late sign-fors."""
+    from core.tickets import pausing
+
+    return {
+        "paused": ticket.paused_at is not None,
+        "paused_since": when(ticket.paused_at),
+        "pause_reason": pausing.reason_of(ticket),
+        "pause_until": when(ticket.pause_until),
+        "paused_seconds": pausing.paused_so_far(ticket),
+        "late_sign_fors": ticket.late_sign_fors or 0,
+    }
+
+
+def _merged_into(ticket: Ticket) -> dict | None:
+    from core.tickets import merging
+
+    survivor = merging.survivor_of(ticket)
+    return {"id": survivor.id, "number": survivor.number} if survivor is not None else None
 
 
 def enterprise_summary(enterprise) -> dict:

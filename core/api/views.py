@@ -27,9 +27,9 @@ from core.extensions import csrf, db
 from core.org.actor import Actor
 from core.privacy import services as privacy
 from core.registry import services as registry
-from core.tickets import queues
+from core.tickets import pausing, queues
 from core.tickets import services as tickets
-from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, STATUSES
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RESULTS, STATUSES
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
@@ -223,13 +223,14 @@ TICKET_SUMMARY_PROPERTIES = {
     "registered_at": TIME,
     "due_at": _nullable({**TIME, "description": "The final deadline; none for complex tickets."}),
     "overdue": {"type": "boolean"},
+    "paused": {"type": "boolean", "description": "The ticket's clock is paused: it waits for the enterprise."},
 }
 TICKET_SUMMARY = component("TicketSummary", {"type": "object", "required": list(TICKET_SUMMARY_PROPERTIES),
                                              "properties": TICKET_SUMMARY_PROPERTIES})
 TIMELINE_ENTRY = component("TimelineEntry", {"type": "object", "properties": {
     "at": TIME,
     "kind": {"type": "string", "description": "registered, dispatched, signed, answered, closed, rated, "
-                                              "returned, transferred, escalated, supervised, …"},
+                                              "returned, transferred, escalated, supervised, paused, resumed, …"},
     "from_status": _nullable({"type": "string"}),
     "to_status": _nullable({"type": "string"}),
     "unit": NULLABLE_UNIT,
@@ -248,14 +249,37 @@ TICKET = component("Ticket", {"allOf": [TICKET_SUMMARY, {"type": "object", "prop
     "deadlines": {"type": "object", "properties": {
         "due_at": _nullable(TIME), "sign_due_at": _nullable(TIME), "progress_due_at": _nullable(TIME),
         "supervision_due_at": _nullable(TIME),
+        "set_at_dispatch": _nullable({"type": "string", "format": "date",
+                                      "description": "限期办: the day the dispatcher set as the deadline "
+                                                     "(`due_at` is its end); null when counted by class."}),
         "provisional": {"type": "boolean", "description": "Counted through a year whose holidays are not "
                                                           "yet official."},
-        "overdue": {"type": "boolean"}, "extension_days": {"type": "integer"}}},
+        "overdue": {"type": "boolean"}, "extension_days": {"type": "integer"},
+        "paused": {"type": "boolean", "description": "The clock stands still while the ticket waits for the "
+                                                     "enterprise; the deadlines move on by the time paused."},
+        "paused_since": _nullable({**TIME, "description": "When the running pause began."}),
+        "pause_reason": _nullable({"type": "string", "enum": list(pausing.REASONS),
+                                   "description": "`info`: information asked for; `appointment`: the "
+                                                  "enterprise chose a later appointment."}),
+        "pause_until": _nullable({**TIME, "description": "The running pause ends by itself then."}),
+        "paused_seconds": {"type": "integer", "description": "Time paused so far, the running pause included."},
+        "late_sign_fors": {"type": "integer", "description": "How many times it was signed for after the "
+                                                             "sign-for deadline."}}},
     "answer": _nullable({"type": "string"}),
     "result": _nullable({"type": "string"}), "result_label": _nullable({"type": "string"}),
     "rating": _nullable({"type": "string"}), "rating_label": _nullable({"type": "string"}),
     "timeline": {"type": "array", "items": TIMELINE_ENTRY,
                  "description": "The ticket's history, without staff-only notes."},
+    "follower": _nullable({"type": "object", "required": ["id", "name"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "unit": NULLABLE_UNIT},
+        "description": "转盯办: the follower (盯办人) who follows the ticket to its end."}),
+    "external_department_id": _nullable({"type": "integer", "description": "转交办: the department of the "
+                                                                          "register (`GET /departments`)."}),
+    "onsite_confirmed_at": _nullable({**TIME, "description": "现场办: when the enterprise confirmed the on-site "
+                                                             "result (on the portal or by signature)."}),
+    "merged_into": _nullable({"type": "object", "properties": {"id": {"type": "integer"},
+                                                               "number": {"type": "string"}},
+                              "description": "For a `merged` ticket: the ticket it was merged into."}),
 }}]})
 
 
@@ -288,7 +312,26 @@ TICKET_CREATE = component("TicketCreate", {
         "contact_name": {"type": "string", "maxLength": 100},
         "contact_phone": {"type": "string", "maxLength": 40},
         "external_department": {"type": "string", "maxLength": 100,
-                                "description": "Required when `handling_mode` is `transfer`."},
+                                "description": "The department's name, when `department_id` is not given: it "
+                                               "must be a department of the register once the register holds "
+                                               "any. Required (or `department_id`) when `handling_mode` is `transfer`."},
+        "answer": {"type": "string", "maxLength": tickets.MAX_TEXT,
+                   "description": "立即办: the answer given at intake; required when `handling_mode` is `immediate`. "
+                                  "The ticket is then registered, answered and closed at once (handled by the "
+                                  "token user's unit and account) and awaits the enterprise's rating."},
+        "result": {"type": "string", "enum": list(RESULTS),
+                   "description": "立即办: the result of the answer; required when `handling_mode` is `immediate`."},
+        "escalation_reason": {"type": "string", "maxLength": 1000,
+                              "description": "提级办: why the demand goes up; required when `handling_mode` is "
+                                             "`escalate`. The ticket waits in the parent unit of the token user's "
+                                             "unit for its leaders to dispatch it."},
+        "department_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                          "description": "转交办: a department of the register (`GET /departments`); required "
+                                         "(or `external_department`) when `handling_mode` is `transfer`."},
+        "follower_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                        "description": "转盯办: the follower (盯办人), an officer or leader of the units' tree; "
+                                       "otherwise named at dispatch (the enterprise's liaison officer by "
+                                       "default)."},
         "submission_key": {"type": "string", "maxLength": 200,
                            "description": "Idempotency: the same key again (from the same token user) "
                                           "returns the first ticket instead of making another. "
@@ -389,7 +432,9 @@ def create_ticket():
         ticket_class=data.get("ticket_class", ""), handling_mode=data.get("handling_mode", ""),
         description=data.get("description", ""), contact_name=data.get("contact_name", ""),
         contact_phone=data.get("contact_phone", ""), external_department=data.get("external_department", ""),
-        submission_key=submission_key))
+        submission_key=submission_key, answer=data.get("answer", ""), result=data.get("result", ""),
+        escalation_reason=data.get("escalation_reason", ""),
+        department_id=data.get("department_id"), follower_id=data.get("follower_id")))
     return _ticket_response(actor, ticket, 201)
 
 
@@ -453,3 +498,11 @@ def get_enterprise(enterprise_id):
 def openapi_document():
     return _json(document(current_app))
 
+
+from core.api import ticket_modes  # noqa: E402,F401  (its routes register on bp)
+
+from core.api import supervision as _supervision  # noqa: E402,F401  (the registers' and consultations' operations)
+from core.api import ticket_follow  # noqa: E402,F401  (转盯办, 转交办: its operations register on bp)
+from core.api import ticket_clock  # noqa: E402,F401  (its operations register on bp)
+from core.api import routing as _routing  # noqa: E402,F401  (its routes register on bp)
+from core.api import ticket_merge  # noqa: E402,F401  (duplicates and merging: routes on this blueprint)

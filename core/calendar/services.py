@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
@@ -151,6 +151,40 @@ def nth_working_day_after(day: date, n: int) -> tuple[date, bool]:
         if last_year > day.year + 3:
             raise RuntimeError(f"no {n} working days within three years after {day}")
         ensure_year(last_year)
+
+
+def nth_working_day_before(day: date, n: int) -> date:
+    """The ``n``-th working day before ``day`` (``day`` itself does not count).
+    Years are loaded going back only as far as the count needs."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    earliest = (day - timedelta(days=1)).year
+    ensure_year(earliest)
+    while True:
+        found = db.session.scalars(
+            select(CalendarDay.day).where(CalendarDay.day < day, CalendarDay.day >= date(earliest, 1, 1),
+                                          CalendarDay.workday.is_(True))
+            .order_by(CalendarDay.day.desc()).limit(n)).all()
+        if len(found) == n:
+            return found[-1]
+        earliest -= 1
+        if earliest < day.year - 3:
+            raise RuntimeError(f"no {n} working days within three years before {day}")
+        ensure_year(earliest)
+
+
+def working_days_between(after: date, through: date) -> tuple[int, bool]:
+    """How many working days follow ``after`` up to and including ``through``
+    (none when ``through`` is not later), and whether the count went through a
+    provisional year."""
+    if through <= after:
+        return 0, False
+    first_year = (after + timedelta(days=1)).year
+    for year in range(first_year, through.year + 1):
+        ensure_year(year)
+    count = db.session.scalar(select(func.count()).select_from(CalendarDay).where(
+        CalendarDay.day > after, CalendarDay.day <= through, CalendarDay.workday.is_(True)))
+    return count, any(is_provisional(y) for y in range(first_year, through.year + 1))
 
 
 def years() -> list[CalendarYear]:

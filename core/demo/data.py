@@ -16,9 +16,12 @@ from core.org.actor import shell_actor
 from core.org.models import Unit, User, UserRole
 from core.org.services import hash_password
 from core.plugins.models import UnitPlugin
+from core.plugins.services import call_for_unit
 from core.registry import pinyin
 from core.registry.credit_code import with_check_character
+from core.departments.models import OutsideDepartment
 from core.registry.models import Enterprise
+from core.routing.models import RoutingRule
 
 DEMO_PASSWORD = "anqi-demo-2026"
 DIVISION = "330681"  # the administrative division code in the credit codes
@@ -51,6 +54,16 @@ SURNAMES = list("王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高郑
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰涛明超秀华平刚桂英建国志红晓东海燕")
 ROAD = ["望云路", "艮塔路", "浣纱路", "暨阳路", "东二路", "解放路", "友谊路", "江东路", "建工东路", "永利路"]
 LEGAL_FORMS = ["有限公司", "有限公司", "有限公司", "股份有限公司", "有限责任公司"]
+# 转交办: the register of outside departments (name, contact person, office phone, address, note).
+DEPARTMENTS = [
+    ("市场监管局", "周科长", "0575-87012315", "诸暨市暨阳街道东二路18号", "商标仿冒、产品质量、价格投诉"),
+    ("人力社保局", "陈主任", "0575-87012333", "诸暨市暨阳街道艮塔西路138号", "欠薪、劳动争议、社保"),
+    ("住建局", "王科长", "0575-87012345", "诸暨市暨阳街道浣纱南路1号", "工地施工、房屋安全"),
+    ("生态环境分局", "李科长", "0575-87012369", "诸暨市陶朱街道望云路9号", "噪声、排污"),
+    ("税务局", "赵科长", "0575-87012366", "诸暨市暨阳街道东一路55号", "发票、涉税咨询"),
+    ("应急管理局", "孙科长", "0575-87012350", "诸暨市暨阳街道解放路77号", "安全生产、危化品"),
+    ("12345热线", "", "", "", "政务服务便民热线：跨部门事项"),
+]
 
 
 def is_empty() -> bool:
@@ -102,14 +115,17 @@ def build(enterprises: int = 300, seed: int = 7110, progress=print) -> list[tupl
     b.enable(centre, "inspection", "exit_entry", "ip_protection", "project_officer", "risk_assessment")
     b.user("admin", city, "admin", name="系统管理员")
     b.user("auditor", city, "auditor", name="安全审计员")
+    # Dispatches the demands escalated to the bureau at intake (提级办, core.tickets.modes).
+    b.user("zj.leader", city, "leader", name="周建国")
     b.user("leader", centre, "leader")
     b.user("desk", centre, "desk")
     b.user("desk2", centre, "desk")
+    brigades = {}
     for code, name, prefix, plugins in BRIGADES:
         brigade = b.unit(f"ZJ-{code}", name, "brigade", city, doc_prefix=prefix)
         b.enable(brigade, *plugins)
         b.user(f"{code.lower()}.leader", brigade, "leader")
-        b.user(f"{code.lower()}.officer", brigade, "officer")
+        brigades[code] = (brigade, b.user(f"{code.lower()}.officer", brigade, "officer"))
     stations, officers_by_station = [], {}
     for code, name, districts in STATIONS:
         station = b.unit(f"ZJ-{code}", name, "station", city, doc_prefix=f"诸公{name[0]}")
@@ -120,13 +136,27 @@ def build(enterprises: int = 300, seed: int = 7110, progress=print) -> list[tupl
         officers = [b.user(f"{code.lower()}.officer{i}", station, "officer") for i in (1, 2, 3)]
         stations.append((station, districts))
         officers_by_station[station.id] = officers
+    for name, person, phone, address, note in DEPARTMENTS:
+        db.session.add(OutsideDepartment(unit_id=city.id, name=name, contact_person=person, office_phone=phone,
+                                         address=address, note=note, active=True, version=1))
     db.session.flush()
     progress(f"Created {len(STATIONS) + len(BRIGADES) + 2 + 2 * len(STATIONS)} units and {len(b.logins)} users.")
+    _routing_rules(city, *brigades["CRJ"])
     _enterprises(b.rng, enterprises, stations, {k: [o.id for o in v] for k, v in officers_by_station.items()},
                  progress)
     audit.record(shell_actor(), "demo.build", detail={"enterprises": enterprises})
     db.session.commit()
     return b.logins
+
+
+def _routing_rules(city, brigade, officer) -> None:
+    """属事: the demands of the 出入境 categories (those the exit-entry brigade's
+    plugins bring) go to the exit-entry brigade and its officer, wherever the
+    enterprise is (``core.routing``)."""
+    now = clock.now()
+    for item in call_for_unit("anqi_ticket_categories", brigade.id, unit=brigade):
+        db.session.add(RoutingRule(root_unit_id=city.id, category=item.code, district="", industry="",
+                                   unit_id=brigade.id, officer_id=officer.id, created_at=now, changed_at=now))
 
 
 def _enterprises(rng, count, stations, officer_ids, progress, batch=5000):

@@ -25,6 +25,7 @@ from core.audit import services as audit
 from core.calendar.models import CalendarDay
 from core.calendar.services import ensure_year
 from core.demo.data import _person
+from core.departments.models import OutsideDepartment
 from core.extensions import db
 from core.privacy.fields import hash_of
 from core.org.actor import shell_actor
@@ -104,8 +105,10 @@ class _City:
     desk: dict                   # unit id -> [(user id, name)]
     handlers: dict               # unit id -> [(user id, name)]
     leader: dict                 # unit id -> (user id, name)
+    parent: dict                 # unit id -> its parent unit's id (提级办 goes there)
     enterprises: list            # (id, unit_id, district, industry)
     categories: list = field(default_factory=list)
+    departments: dict = field(default_factory=dict)   # 转交办: the register's name -> id
 
 
 def _load_city(rng) -> _City:
@@ -134,9 +137,12 @@ def _load_city(rng) -> _City:
         raise RuntimeError("demo tickets need enterprises: run the demo builder first")
     known = set(db.session.scalars(select(TicketCategory.code).where(TicketCategory.active.is_(True))))
     categories = {c: w for c, w in CATEGORY_WEIGHTS.items() if c in known} or {c: 1 for c in known}
-    return _City(centre=centre.id, registering=registering, registering_weights=weights,
+    departments = {name: department_id for name, department_id in db.session.execute(
+        select(OutsideDepartment.name, OutsideDepartment.id))}
+    return _City(centre=centre.id, registering=registering, registering_weights=weights, departments=departments,
                  brigades={code: u.id for code, u in units.items() if u.kind == "brigade"},
-                 desk=desk, handlers=handlers, leader=leader, enterprises=[tuple(e) for e in enterprises],
+                 desk=desk, handlers=handlers, leader=leader, parent={u.id: u.parent_id for u in units.values()},
+                 enterprises=[tuple(e) for e in enterprises],
                  categories=categories)
 
 
@@ -217,6 +223,7 @@ class _Simulation:
             "contact_phone_encrypted": phone, "contact_phone_hash": hash_of("phone", phone),
             "channel": channel, "category": category, "ticket_class": ticket_class, "handling_mode": mode,
             "external_department": rng.choice(DEPARTMENTS) if transfer else "",
+            "external_department_id": None,
             "description": rng.choice(DESCRIPTIONS.get(category, DESCRIPTIONS["other"])),
             "status": "registered", "registering_unit_id": registering, "registered_by_id": desk[0],
             "handling_unit_id": None, "handling_officer_id": None, "registered_at": registered_at,
@@ -225,7 +232,10 @@ class _Simulation:
             "deadline_provisional": False, "extension_days": 0, "supervision_due_at": None, "warned_at": None,
             "overdue": False, "overdue_at": None, "answer": "", "result": "", "rating": "", "rating_comment": "",
             "rework_count": 0, "flagged_for_leader": False, "closed_on_time": None, "version": 1,
+            "deadline_set_on": None, "reworked_at": None,
+            "paused_at": None, "pause_until": None, "paused_seconds": 0, "late_sign_fors": 0,
         }
+        t["external_department_id"] = city.departments.get(t["external_department"])
         if ticket_class == "complex":
             t["progress_due_at"] = self.calendar.end_after(registered_at, 5)
         t["deadline_provisional"] = self.calendar.provisional_between(
@@ -240,20 +250,35 @@ class _Simulation:
 
         event(registered_at, "registered", "registered", desk, registering, t["description"][:200])
 
+        # 立即办 (core.tickets.modes): answered and closed by the desk at intake.
+        immediate = mode == "immediate"
+        # 提级办 at intake: held by the parent unit until its leader dispatches it.
+        dispatcher = desk
+        if mode == "escalate" and city.parent.get(registering) in city.leader:
+            parent = city.parent[registering]
+            t["handling_unit_id"] = parent
+            event(registered_at, "escalated", "registered", desk, registering, "案情复杂，需上级统筹协调。",
+                  {"from_unit": registering, "to_unit": parent, "at_intake": True})
+            dispatcher = city.leader[parent]
         dispatched = registered_at + MINUTE * rng.randint(5, 90)
-        if dispatched > now:
+        if not immediate and dispatched > now:
             return t, events
-        t["dispatched_at"] = dispatched
         signed = None
-        if transfer:
+        if immediate:
+            t["handling_unit_id"], t["handling_officer_id"] = registering, desk[0]
+            handler, handler_unit, answered = desk, registering, registered_at
+        elif transfer:
+            t["dispatched_at"] = dispatched
             event(dispatched, "transferred", "transferred", desk, registering,
                   data={"department": t["external_department"]})
             handler, handler_unit = desk, registering
             answered = dispatched + HOUR * rng.uniform(4, 24 * 8)
         else:
+            t["dispatched_at"] = dispatched
             t["handling_unit_id"] = handling
             t["sign_due_at"] = self.calendar.end_after(dispatched, 1)
-            event(dispatched, "dispatched", "dispatched", desk, registering)
+            event(dispatched, "dispatched", "dispatched", dispatcher,
+                  registering if dispatcher is desk else city.parent[registering])
             quick = 2 if ticket_class == "instant" else 6
             signed = dispatched + HOUR * (rng.uniform(0.1, quick) if rng.random() < 0.95 else rng.uniform(quick, 30))
             if signed > now:
@@ -261,6 +286,7 @@ class _Simulation:
                 return t, events
             handler, handler_unit = rng.choice(city.handlers[handling]), handling
             t["signed_at"], t["handling_officer_id"] = signed, handler[0]
+            t["late_sign_fors"] = int(signed > t["sign_due_at"])
             event(signed, "signed", "handling", handler, handling)
             answered = signed + self.answer_delay(ticket_class)
         if ticket_class == "complex":
@@ -280,7 +306,7 @@ class _Simulation:
             t["answer"], t["result"], t["answered_at"] = rng.choice(ANSWERS[result]), result, answered
             event(answered, "transfer_replied" if transfer else "answered", "answered", handler, handler_unit,
                   t["answer"], {"result": result})
-            closed = answered + HOUR * rng.uniform(0.3, 30)
+            closed = answered if immediate and round_ == 0 else answered + HOUR * rng.uniform(0.3, 30)
             if closed > now:
                 return t, events
             late = t["overdue"] or (t["due_at"] is not None and answered > t["due_at"])
@@ -302,7 +328,7 @@ class _Simulation:
                 return t, events
             # 重办: back to the handling unit once, with the deadline started again
             # (services.rate); overdue_at stays, so a second lateness is not counted again.
-            t["rework_count"] = 1
+            t["rework_count"], t["reworked_at"] = 1, rated
             t["answered_at"] = t["closed_at"] = None
             t["due_at"] = self.due(ticket_class, rated) or t["due_at"]
             t["overdue"], t["warned_at"] = False, None
@@ -321,12 +347,12 @@ class _Simulation:
 
     def watch(self, t: dict, signed: datetime | None, answered: datetime | None) -> None:
         """What the sweep would have done: mark the ticket overdue a few minutes
-        after the first deadline it missed (signing for it, or answering), and
-        count it once, on the day of that deadline."""
+        after the first deadline it missed (signing for it while it waits to be
+        signed for — a late sign-for does not keep it overdue once signed —, or
+        answering), and count it once, on the day of that deadline."""
         if t["overdue"]:
             return
-        missed = [due for due, done in ((t["sign_due_at"] if signed is not None or t["status"] == "dispatched"
-                                         else None, signed),
+        missed = [due for due, done in ((t["sign_due_at"] if t["status"] == "dispatched" else None, signed),
                                         (t["due_at"] if t["ticket_class"] != "complex" else None, answered))
                   if due is not None and min(done or self.now, self.now) > due]
         if not missed:

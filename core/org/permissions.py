@@ -31,6 +31,10 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "ticket.decide_extension": frozenset({LEADER}),
     "ticket.stats": frozenset({LEADER, DESK}),
     "ticket.categories": frozenset({ADMIN}),
+    # 属地属事: the routing rules behind dispatch suggestions, kept by the centre's leaders and,
+    # as configuration (three powers apart: a permission of its own), by the administrator.
+    "routing.rules": frozenset({LEADER}),
+    "routing.configure": frozenset({ADMIN}),
     "document.read": frozenset({LEADER, DESK, OFFICER}),
     "document.draft": frozenset({LEADER, DESK, OFFICER}),   # write, submit, correct
     "document.sign": frozenset({LEADER}),                    # 签发
@@ -43,6 +47,11 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "portal.publish": frozenset({LEADER, DESK}),
     # Granting a system account of the leader's units its business roles and personal-data access.
     "system_account.grant": frozenset({LEADER}),
+    # 转交办: the register of outside departments. Read by every business role, kept by the leaders
+    # of the centre (the service checks the unit) and, as configuration, by the administrator.
+    "department.read": frozenset({LEADER, DESK, OFFICER}),
+    "department.manage": frozenset({LEADER}),
+    "department.configure": frozenset({ADMIN}),
 }
 
 
@@ -65,6 +74,8 @@ PERMISSION_LABELS = {
     "ticket.decide_extension": _l("Approve or refuse extensions"),
     "ticket.stats": _l("Ticket statistics and similar demands"),
     "ticket.categories": _l("Edit ticket categories"),
+    "routing.rules": _l("Keep the routing rules (属地属事) of the centre"),
+    "routing.configure": _l("Keep the routing rules (属地属事) as configuration"),
     "document.read": _l("Read official documents"),
     "document.draft": _l("Write, submit and correct documents"),
     "document.sign": _l("Sign off documents (签发)"),
@@ -73,6 +84,9 @@ PERMISSION_LABELS = {
     "portal.verify": _l("Verify or refuse enterprises' portal accounts"),
     "portal.publish": _l("Write and publish the portal's news and policy notices"),
     "system_account.grant": _l("Grant system accounts (API) business roles and personal-data access"),
+    "department.read": _l("See the register of outside departments (转交办)"),
+    "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
+    "department.configure": _l("Keep the register of outside departments (administrator)"),
 }
 
 

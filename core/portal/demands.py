@@ -19,10 +19,11 @@ from core.tickets.vocabulary import OPEN_STATUSES
 # Timeline entries the enterprise sees (when not internal). Dispatch notes,
 # returns, escalations, supervision and extensions are the police's business.
 PUBLIC_KINDS = frozenset({"registered", "dispatched", "signed", "answered", "transfer_replied", "closed", "rated",
-                          "reopened", "complaint", "info_requested", "info_supplied", "attached", "progress"})
+                          "reopened", "complaint", "info_requested", "info_supplied", "attached", "progress",
+                          "onsite_answered", "onsite_signed", "onsite_confirmed", "merged", "merged_in"})
 # … and of these, the text is shown; the others show only what happened.
 TEXT_KINDS = frozenset({"answered", "transfer_replied", "rated", "reopened", "complaint", "info_requested",
-                        "info_supplied", "progress"})
+                        "info_supplied", "progress", "onsite_answered", "onsite_signed", "merged_in"})
 MAX_DESCRIPTION = tickets.MAX_TEXT
 
 
@@ -58,7 +59,12 @@ def timeline(ticket) -> list:
 
 
 def waiting_for_enterprise(actor, limit: int = 50) -> list[Ticket]:
-    """The enterprise's tickets that wait for it: closed and not yet rated, or
-    with a request for more information not yet answered."""
+    """The enterprise's tickets that wait for it: closed and not yet rated, with a
+    request for more information not yet answered, or (现场办) with an on-site
+    result to confirm."""
+    from core.tickets import onsite
+
     return [t for t in of_enterprise(actor, limit=limit)
-            if t.status == "closed" or (t.status in OPEN_STATUSES and tickets.awaiting_information(t) is not None)]
+            if t.status == "closed" or (t.status in OPEN_STATUSES and tickets.awaiting_information(t) is not None)
+            or (t.handling_mode == onsite.MODE and t.status in ("answered", "rated")
+                and onsite.awaiting_confirmation(t) is not None)]

@@ -22,7 +22,7 @@ from core.org.actor import Actor
 from core.portal import accounts, demands, extensions, notices, second_factor
 from core.portal.models import VERIFIED, PortalAccount
 from core.portal.sessions import SESSION_KEY, current_account
-from core.tickets import attachments
+from core.tickets import attachments, onsite
 from core.tickets import services as tickets
 from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
 from core.tickets.views import EVENT_LABELS
@@ -367,6 +367,7 @@ def _render_demand(ticket, errors=None, status=200):
                            asking=tickets.awaiting_information(ticket) if "supply_info" in allowed else None,
                            category=tickets.category_label(ticket.category), statuses=STATUSES, results=RESULTS,
                            ratings=RATINGS, event_labels=EVENT_LABELS, text_kinds=demands.TEXT_KINDS,
+                           visit=onsite.awaiting_confirmation(ticket) if "onsite_confirm" in allowed else None,
                            errors=errors or {}), status
 
 
@@ -423,6 +424,13 @@ def demand_information(ticket_id):
         tickets.supply_info(actor, ticket_id, request.form.get("text", ""), files)
 
     return _act(ticket_id, perform, _("Your information has been added to the demand."))
+
+
+@bp.route("/demands/<int:ticket_id>/onsite-confirm", methods=["POST"])
+@portal_required
+def demand_onsite_confirm(ticket_id):
+    return _act(ticket_id, lambda actor: onsite.confirm(actor, ticket_id),
+                _("Thank you: you have confirmed the result of the visit."))
 
 
 @bp.route("/demands/<int:ticket_id>/attachments/<int:attachment_id>")

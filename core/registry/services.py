@@ -13,6 +13,7 @@ from core import clock, paging
 from core.audit import services as audit
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
+from core.org import tree
 from core.org.models import Unit, User, UserRole
 from core.org.roles import LEADER, OFFICER
 from core.plugins.services import broadcast, call_for_unit
@@ -157,8 +158,9 @@ def officer_ids(actor, unit_ids=None) -> list[int]:
 
 
 def units(actor) -> list[Unit]:
-    stmt = select(Unit).where(actor.scope.filter(Unit.id), Unit.active.is_(True)).order_by(Unit.path)
-    return list(db.session.scalars(stmt))
+    """The active units of the actor's scope, as their tree (``core.org.tree``)."""
+    stmt = select(Unit).where(actor.scope.filter(Unit.id), Unit.active.is_(True))
+    return tree.in_tree_order(db.session.scalars(stmt))
 
 
 def distinct_values(actor, column_name: str) -> list[str]:

@@ -110,6 +110,11 @@ def _utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
 
 
+def _counted():
+    """A duplicate merged into another ticket is one demand with it, not a second."""
+    return Ticket.status != "merged"
+
+
 def _registered_within(first: date, last: date):
     return and_(Ticket.registered_at >= _utc_midnight(first),
                 Ticket.registered_at < _utc_midnight(last + timedelta(days=1)))
@@ -130,7 +135,7 @@ def similar_groups(actor, since: date | None = None, until: date | None = None, 
     keys = (Ticket.category, Enterprise.industry, Enterprise.district)
     stmt = (select(*keys, current, previous)
             .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
-            .where(_registered_within(w.previous_since, w.until), services.visible(actor))
+            .where(_registered_within(w.previous_since, w.until), services.visible(actor), _counted())
             .group_by(*keys))
     if not everything:
         stmt = stmt.having(current >= min_count)
@@ -167,7 +172,7 @@ def tickets_of_group(actor, category: str, industry: str, district: str, since: 
     w = window(since, until)
     ids = db.session.scalars(
         select(Ticket.id).join(Enterprise, Enterprise.id == Ticket.enterprise_id)
-        .where(_registered_within(w.since, w.until), services.visible(actor),
+        .where(_registered_within(w.since, w.until), services.visible(actor), _counted(),
                _group_condition(category, industry or "", district or ""))
         .order_by(Ticket.registered_at.desc(), Ticket.id.desc()).limit(limit)).all()
     if not ids:

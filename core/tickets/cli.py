@@ -19,6 +19,8 @@ def sweep_command():
     summary = sweep(actor=shell_actor())
     click.echo(_("Checked %(checked)d open tickets: %(overdue)d marked overdue, %(warned)d warned, "
                  "%(notified)d notifications sent.", **summary.as_dict()))
+    if summary.resumed:
+        click.echo(_("%(n)d paused clocks run again: their appointment day has passed.", n=summary.resumed))
     if summary.skipped:
         click.echo(_("%(n)d tickets were being changed by someone else and are left to the next sweep.",
                      n=summary.skipped))

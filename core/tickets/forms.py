@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 
+from core.routing.forms import OfficerField, unit_choices
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS
 
 
@@ -22,31 +23,70 @@ class IntakeForm(FlaskForm):
     category = SelectField(_l("Category"), validate_choice=False)
     ticket_class = SelectField(_l("Class"), validate_choice=False)
     handling_mode = SelectField(_l("Handling mode"), validate_choice=False)
-    external_department = StringField(_l("Receiving department"),
-                                      description=_l("Only for a transfer (转交办) to a department outside the police."))
+    department_id = SelectField(_l("Receiving department"), validate_choice=False,
+                                description=_l("Only for a transfer (转交办): a department of the register of "
+                                               "outside departments."))
     description = TextAreaField(_l("Description of the demand"), render_kw={"rows": 5})
+    # 立即办: the desk's answer, given at intake; 提级办: why the parent unit must take it up.
+    answer = TextAreaField(_l("Answer given at the desk"), render_kw={"rows": 3},
+                           description=_l("Only for 立即办: the ticket is answered and closed at once, "
+                                          "then awaits the enterprise's rating."))
+    result = SelectField(_l("Result of the answer"), validate_choice=False)
+    escalation_reason = TextAreaField(_l("Reason for escalation"), render_kw={"rows": 2},
+                                      description=_l("Only for 提级办: the parent unit's leaders dispatch it."))
     attachments = MultipleFileField(
         _l("Attachments"),
         description=_l("Photos (JPEG, PNG, WebP), audio (MP3, M4A, AAC, WAV, Ogg/Opus, AMR), video (MP4, WebM) "
                        "or PDF; several files may be chosen."))
 
-    def set_choices(self, categories: dict):
+    def set_choices(self, categories: dict, departments=()):
+        self.department_id.choices = _department_choices(departments)
         self.channel.choices = _choices(CHANNELS)
         self.category.choices = _choices(categories, blank=_l("— choose —"))
         self.ticket_class.choices = _choices(CLASSES)
         self.handling_mode.choices = _choices(MODES)
+        self.result.choices = _choices(RESULTS, blank=_l("— choose —"))
+
+
+def _department_choices(departments):
+    return [("", _l("— choose —"))] + [(str(d.id), d.name) for d in departments]
+
+
+def follower_choices(candidates, blank):
+    """转盯办: the officers and leaders who may follow a ticket, with their unit."""
+    return [("", blank)] + [(str(u.id), f"{u.name}（{u.unit.name}）") for u in candidates]
 
 
 class DispatchForm(FlaskForm):
     unit_id = SelectField(_l("Handling unit"), validate_choice=False)
-    officer_id = SelectField(_l("Officer (optional)"), validate_choice=False)
+    officer_id = OfficerField(_l("Officer (optional)"))
+    due_on = StringField(_l("Deadline set at dispatch (限期)"), render_kw={"type": "date"},
+                         description=_l("Optional, required for 限期办: the end of a working day, China time, "
+                                        "from the next working day to the class's own deadline (60 working "
+                                        "days for a complex ticket)."))
+    follower_id = SelectField(_l("Follower (盯办人)"), validate_choice=False,
+                              description=_l("Follows the ticket to its end and is warned before the deadline: "
+                                             "the enterprise's liaison officer by default, or a leader. "
+                                             "Needed for 转盯办."))
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})
+    suggestion = None   # core.routing.services.Suggestion, shown above the fields
 
-    def set_choices(self, units, officers):
-        self.unit_id.choices = [("", _l("— choose —"))] + [(str(u.id), "　" * max(u.depth, 0) + u.name)
-                                                           for u in units]
-        self.officer_id.choices = [("", _l("— the unit decides —"))] + [
-            (str(o.id), f"{o.name}（{o.unit.name}）") for o in officers]
+    def set_followers(self, candidates, selected=None):
+        self.follower_id.choices = follower_choices(candidates, _l("— no follower —"))
+        if selected is not None and not self.follower_id.data:
+            self.follower_id.data = str(selected)
+
+    def set_choices(self, units, officers_by_unit: dict):
+        """``units`` as their tree; ``officers_by_unit``: unit id → its officers (core.routing)."""
+        self.unit_id.choices = unit_choices(units, blank=_l("— choose —"))
+        self.officer_id.set_groups(units, officers_by_unit, self.unit_id)
+
+    def preselect(self, suggestion) -> None:
+        """Choose the suggested unit and officer (a fresh form only)."""
+        self.suggestion = suggestion
+        if suggestion is not None and suggestion.unit_id:
+            self.unit_id.data = str(suggestion.unit_id)
+            self.officer_id.data = str(suggestion.officer_id or "")
 
 
 class SignForm(FlaskForm):
@@ -67,8 +107,11 @@ class AnswerForm(FlaskForm):
 
 
 class TransferForm(FlaskForm):
-    department = StringField(_l("Receiving department"))
+    department_id = SelectField(_l("Receiving department"), validate_choice=False)
     note = TextAreaField(_l("Note"), render_kw={"rows": 2})
+
+    def set_choices(self, departments):
+        self.department_id.choices = _department_choices(departments)
 
 
 class TransferReplyForm(AnswerForm):

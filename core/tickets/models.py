@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -41,13 +41,23 @@ class Ticket(db.Model):
         # The queue counts and the sweep read the open tickets' deadlines and
         # units from this index alone, never from the table's rows.
         Index("ix_ticket_status_deadlines", "status", "overdue", "due_at", "progress_due_at",
-              "registering_unit_id", "handling_unit_id", "enterprise_id"),
+              "registering_unit_id", "handling_unit_id", "enterprise_id", "paused_at"),
         # A queue is one status in order of id (oldest or newest first): read in
         # that order from here, never by walking the whole table for the few
         # tickets still to dispatch.
         Index("ix_ticket_status_id", "status", "id"),
         Index("ix_ticket_enterprise", "enterprise_id", "id"),
         Index("ix_ticket_registered_at", "registered_at"),
+        # The 积案 register (core.supervision.backlog): the open tickets registered
+        # before a day or reopened twice, read from this index alone.
+        Index("ix_ticket_status_registered", "status", "registered_at", "rework_count", "id"),
+        Index("ix_ticket_follower", "follower_id", "id"),   # 转盯办: the follower's queue
+        # The sweep finds the pauses whose day has ended (a few rows; the rest are NULL).
+        Index("ix_ticket_pause_until", "pause_until"),
+        # Duplicates at intake: a category's open tickets (no closed_at, newest id first) and
+        # its recently closed ones, read from the index alone until the district matches
+        # (core/tickets/duplicates.py).
+        Index("ix_ticket_category_closed", "category", "closed_at", "id", "status", "enterprise_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +73,7 @@ class Ticket(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(64))
     ticket_class: Mapped[str] = mapped_column(String(10))     # instant / general / complex
-    handling_mode: Mapped[str] = mapped_column(String(12))    # immediate / follow / escalate / transfer
+    handling_mode: Mapped[str] = mapped_column(String(12))    # a key of vocabulary.MODES
     external_department: Mapped[str] = mapped_column(String(100), default="")
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="registered", active_history=True)
@@ -97,12 +107,33 @@ class Ticket(db.Model):
     rework_count: Mapped[int] = mapped_column(default=0)
     flagged_for_leader: Mapped[bool] = mapped_column(default=False)
     closed_on_time: Mapped[bool | None] = mapped_column(active_history=True)
+    # Handling modes and rework (core.tickets.modes, core.tickets.rework):
+    # 限期办, the day the dispatcher set as the final deadline (None: counted by class),
+    # kept by services._set_deadlines from the timeline; and when the ticket was last
+    # sent back for rework (by the centre or a dissatisfied rating), from which its
+    # final deadline counts afresh.
+    deadline_set_on: Mapped[date | None] = mapped_column(Date)
+    reworked_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+
+    # 转盯办 (core/tickets/follow.py): the 盯办人 who follows the ticket to its end. 转交办
+    # (core/departments/): the register's department, whose name is kept in external_department as
+    # it was. 现场办 (core/tickets/onsite.py): when the enterprise confirmed the latest on-site result.
+    follower_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    external_department_id: Mapped[int | None] = mapped_column(ForeignKey("outside_department.id"))
+    onsite_confirmed_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    # The paused clock (暂停计时, core/tickets/pausing.py) and the late sign-for:
+    # what the sweep, the queues and the running counts read without the timeline.
+    paused_at: Mapped[datetime | None] = mapped_column(active_history=True)  # the running pause began
+    pause_until: Mapped[datetime | None]           # … and ends by itself then (an appointment); None: when answered
+    paused_seconds: Mapped[int] = mapped_column(default=0, active_history=True)  # ended pauses, in total
+    late_sign_fors: Mapped[int] = mapped_column(default=0, active_history=True)  # signed for after the deadline
 
     enterprise = relationship("Enterprise", lazy="joined")
     handling_unit = relationship("Unit", foreign_keys=[handling_unit_id], lazy="joined")
     registering_unit = relationship("Unit", foreign_keys=[registering_unit_id], lazy="joined")
     handling_officer = relationship("User", foreign_keys=[handling_officer_id], lazy="joined")
+    follower = relationship("User", foreign_keys=[follower_id])
     events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id",
                                                         cascade="all, delete-orphan")
     attachments: Mapped[list["TicketAttachment"]] = relationship(back_populates="ticket",
@@ -192,12 +223,12 @@ class TicketComplaint(db.Model):
 class _TicketCounts:
     """Running counts of the tickets registered in a period (``bucket``: a day, or
     the first day of a month) and now held by a unit, kept per breakdown
-    (``dimension``: unit, category, ticket_class or channel; ``value``: the
-    category's code, the class …, empty for the unit's own total). Each ticket
-    adds to four rows of each table; ``core.tickets.stats`` keeps them up to
+    (``dimension``: unit, category, ticket_class, channel or handling_mode;
+    ``value``: the category's code, the class …, empty for the unit's own
+    total). Each ticket adds to five rows of each table; ``core.tickets.stats`` keeps them up to
     date on every flush, so the dashboard sums a few hundred rows a month
     instead of counting the tickets, and a breakdown never multiplies the
-    others' rows (there is no unit × category × class × channel cross table)."""
+    others' rows (there is no unit × category × class × channel × mode cross table)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bucket: Mapped[date] = mapped_column(Date)
@@ -210,6 +241,10 @@ class _TicketCounts:
     rated: Mapped[int] = mapped_column(default=0)
     satisfied: Mapped[int] = mapped_column(default=0)      # satisfied + basically satisfied
     overdue: Mapped[int] = mapped_column(default=0)
+    onsite_confirmed: Mapped[int] = mapped_column(default=0)   # 现场办 results the enterprise confirmed
+    paused: Mapped[int] = mapped_column(default=0)         # tickets whose clock has been paused
+    paused_seconds: Mapped[int] = mapped_column(BigInteger, default=0)  # their ended pauses, in total
+    signed_late: Mapped[int] = mapped_column(default=0)    # late sign-fors
 
 
 class TicketStatDay(_TicketCounts, db.Model):

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import defaultload
 
 from core import clock, paging
@@ -22,10 +22,10 @@ from core.extensions import db
 from core.org.models import User
 from core.registry import services as registry
 from core.registry.models import Enterprise
-from core.tickets import services
+from core.tickets import follow, services
 from core.tickets.deadlines import LOCAL, UTC
 from core.tickets.models import Ticket
-from core.tickets.vocabulary import CHANNELS, CLASSES, STATUSES
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, STATUSES
 
 # Statuses in which someone still has to act before the deadline.
 WAITING = ("registered", "dispatched", "handling", "returned", "transferred")
@@ -34,13 +34,19 @@ DUE_SOON = timedelta(hours=24)
 
 
 def _past_due(now):
-    return or_(Ticket.due_at < now, Ticket.progress_due_at < now)
+    # A paused clock (core/tickets/pausing.py) is neither late nor due soon while it stands still.
+    return and_(Ticket.paused_at.is_(None), or_(Ticket.due_at < now, Ticket.progress_due_at < now))
 
 
 def _soon(now):
     soon = now + DUE_SOON
-    return or_(and_(Ticket.due_at >= now, Ticket.due_at <= soon),
-               and_(Ticket.progress_due_at >= now, Ticket.progress_due_at <= soon))
+    return and_(Ticket.paused_at.is_(None),
+                or_(and_(Ticket.due_at >= now, Ticket.due_at <= soon),
+                    and_(Ticket.progress_due_at >= now, Ticket.progress_due_at <= soon)))
+
+
+def _paused():
+    return and_(Ticket.status.in_(WAITING), Ticket.paused_at.is_not(None))
 
 
 def _overdue(now):
@@ -54,6 +60,12 @@ def _due_soon(now):
 
 def _mine(actor):
     return Ticket.enterprise_id.in_(select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id))
+
+
+def _escalated_to_us(actor):
+    # 提级办 at intake: registered, waiting in the unit it went up to (core.tickets.modes).
+    return and_(Ticket.status == "registered", Ticket.handling_mode == "escalate",
+                Ticket.handling_unit_id == actor.unit_id)
 
 
 @dataclass(frozen=True)
@@ -72,23 +84,29 @@ def _status(name):
 QUEUES = {
     "to_dispatch": Queue(_l("To dispatch"), _status("registered"), "ticket.dispatch", sort="oldest",
                          status="registered"),
+    # For the leaders (who alone hold ticket.supervise) of the unit a ticket was escalated to.
+    "escalated": Queue(_l("Escalated to us (提级办)"), lambda a, now: _escalated_to_us(a), "ticket.supervise",
+                       sort="oldest"),
     "to_sign": Queue(_l("To sign for"), _status("dispatched"), status="dispatched"),
     "handling": Queue(_l("Being handled"), _status("handling"), status="handling"),
     "overdue": Queue(_l("Overdue"), lambda a, now: _overdue(now)),
     "due_soon": Queue(_l("Due within 24 hours"), lambda a, now: _due_soon(now)),
+    "paused": Queue(_l("Clock paused"), lambda a, now: _paused(), sort="oldest"),
     "answered": Queue(_l("Awaiting confirmation"), _status("answered"), sort="oldest", status="answered"),
     "closed": Queue(_l("Awaiting rating"), _status("closed"), "ticket.rate", sort="oldest", status="closed"),
     "returned": Queue(_l("Returned"), _status("returned"), "ticket.dispatch", sort="oldest", status="returned"),
     "transferred": Queue(_l("Transferred out"), _status("transferred"), "ticket.dispatch", sort="oldest",
                          status="transferred"),
     "mine": Queue(_l("My enterprises"), lambda a, now: _mine(a), sort="newest"),
+    "following": Queue(_l("I follow (盯办)"), lambda a, now: follow.following(a), sort="due"),
     "all": Queue(_l("All"), lambda a, now: True, sort="newest"),
 }
 # The statuses the counted queues draw from (all but "mine"), so that counting
 # reads the open tickets only, never the whole history.
 COUNTED_STATUSES = WAITING + ("answered", "closed")
 
-_DUE = func.coalesce(Ticket.due_at, Ticket.progress_due_at, FAR)
+# A ticket whose clock is paused waits for the enterprise: it sorts after every running deadline.
+_DUE = case((Ticket.paused_at.is_not(None), FAR), else_=func.coalesce(Ticket.due_at, Ticket.progress_due_at, FAR))
 SORTS = {
     # name: (label, columns, descending)
     "newest": (_l("Newest first"), (Ticket.id,), True),
@@ -120,11 +138,16 @@ class TicketFilter:
     overdue: bool = False
     enterprise_id: int | None = None
     officer_id: int | None = None       # the handling officer
+    handling_mode: str = ""
+    onsite_confirmed: bool = False      # 现场办: the enterprise confirmed the on-site result
+    paused: bool = False                # the clock has been paused (the statistics' figure)
+    signed_late: bool = False           # signed for late at least once
 
     @property
     def active(self) -> bool:
         return any((self.q, self.statuses, self.category, self.unit_id, self.ticket_class, self.channel,
-                    self.since, self.until, self.overdue, self.enterprise_id, self.officer_id))
+                    self.since, self.until, self.overdue, self.enterprise_id, self.officer_id, self.handling_mode,
+                    self.onsite_confirmed, self.paused, self.signed_late))
 
 
 def _id(value) -> int | None:
@@ -170,6 +193,10 @@ def parse_filters(args) -> tuple[TicketFilter, list[str]]:
         overdue=args.get("overdue") in ("1", "true", "on"),
         enterprise_id=_id(args.get("enterprise")),
         officer_id=_id(args.get("officer")),
+        handling_mode=args.get("handling_mode") if args.get("handling_mode") in MODES else "",
+        onsite_confirmed=args.get("onsite") == "confirmed",
+        paused=args.get("paused") in ("1", "true", "on"),
+        signed_late=args.get("signed_late") in ("1", "true", "on"),
     )
     if f.since and f.until and f.since > f.until:
         problems.append(_("The start date is after the end date."))
@@ -195,6 +222,10 @@ def _apply(actor, stmt, f: TicketFilter, now):
             stmt = stmt.where(Ticket.enterprise_id.in_(found))
     if f.statuses:
         stmt = stmt.where(Ticket.status.in_(f.statuses))
+    elif not (f.q and NUMBER.match(f.q)):
+        # A duplicate merged into another ticket is listed only when asked for (by its
+        # status or its number): the demand counts once, in the figures and in the lists.
+        stmt = stmt.where(Ticket.status != "merged")
     if f.category:
         stmt = stmt.where(Ticket.category == f.category)
     if f.unit_id:
@@ -213,6 +244,14 @@ def _apply(actor, stmt, f: TicketFilter, now):
         stmt = stmt.where(Ticket.enterprise_id == f.enterprise_id)
     if f.officer_id:
         stmt = stmt.where(Ticket.handling_officer_id == f.officer_id)
+    if f.handling_mode:
+        stmt = stmt.where(Ticket.handling_mode == f.handling_mode)
+    if f.onsite_confirmed:
+        stmt = stmt.where(Ticket.onsite_confirmed_at.is_not(None))
+    if f.paused:
+        stmt = stmt.where(or_(Ticket.paused_seconds > 0, Ticket.paused_at.is_not(None)))
+    if f.signed_late:
+        stmt = stmt.where(Ticket.late_sign_fors > 0)
     return stmt
 
 
@@ -249,7 +288,7 @@ def _key(ticket, columns):
     values = []
     for column in columns:
         if column is _DUE:
-            values.append((ticket.due_at or ticket.progress_due_at or FAR).isoformat())
+            values.append((FAR if ticket.paused_at else ticket.due_at or ticket.progress_due_at or FAR).isoformat())
         else:
             values.append(ticket.id)
     return tuple(values)
@@ -312,15 +351,16 @@ def counts(actor, f: TicketFilter | None = None) -> dict[str, int]:
     # deadlines index alone; the per-status queues, "overdue" and "due soon"
     # are added up from its rows (two conditions a row instead of one per queue).
     stmt = (select(Ticket.status, Ticket.overdue, func.count(Ticket.id), func.count(Ticket.id).filter(_past_due(now)),
-                   func.count(Ticket.id).filter(_soon(now)))
+                   func.count(Ticket.id).filter(_soon(now)), func.count(Ticket.paused_at))
             .where(services.visible(actor), Ticket.status.in_(COUNTED_STATUSES))
             .group_by(Ticket.status, Ticket.overdue))
-    by_status, overdue, due_soon = {}, 0, 0
-    for status, flagged, total, past_due, soon in db.session.execute(_apply(actor, stmt, f, now)):
+    by_status, overdue, due_soon, paused = {}, 0, 0, 0
+    for status, flagged, total, past_due, soon, stopped in db.session.execute(_apply(actor, stmt, f, now)):
         by_status[status] = by_status.get(status, 0) + total
         if status in WAITING:
             overdue += total if flagged else past_due
             due_soon += 0 if flagged else soon
+            paused += stopped
     result = {}
     for name, queue in available(actor).items():
         if queue.status:
@@ -329,9 +369,16 @@ def counts(actor, f: TicketFilter | None = None) -> dict[str, int]:
             result[name] = overdue
         elif name == "due_soon":
             result[name] = due_soon
+        elif name == "paused":
+            result[name] = paused
     if "mine" in available(actor):
         mine = select(func.count(Ticket.id)).where(services.visible(actor), _mine(actor))
         result["mine"] = db.session.scalar(_apply(actor, mine, f, now))
+    if "escalated" in available(actor):
+        escalated = select(func.count(Ticket.id)).where(services.visible(actor), _escalated_to_us(actor))
+        result["escalated"] = db.session.scalar(_apply(actor, escalated, f, now))
+    following = select(func.count(Ticket.id)).where(services.visible(actor), follow.following(actor))
+    result["following"] = db.session.scalar(_apply(actor, following, f, now))
     return result
 
 
@@ -343,6 +390,7 @@ class Countdown:
     overdue: bool
     due_at: datetime
     provisional: bool = False
+    paused: bool = False      # the clock stands still (the text says so)
 
 
 def _span(delta: timedelta) -> tuple[int, int, int]:
@@ -371,6 +419,8 @@ def countdown(ticket, now: datetime | None = None) -> Countdown | None:
     deadline, or for a complex ticket to its next progress report."""
     if ticket.status not in WAITING:
         return None
+    due_at = ticket.due_at or ticket.progress_due_at
+    if ticket.paused_at is not None and due_at is not None:
+        return Countdown(_("Paused"), False, due_at, ticket.deadline_provisional, paused=True)
     now = now or clock.now()
-    return countdown_to(ticket.due_at or ticket.progress_due_at, now, ticket.deadline_provisional,
-                        overdue=ticket.overdue)
+    return countdown_to(due_at, now, ticket.deadline_provisional, overdue=ticket.overdue)

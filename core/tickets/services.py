@@ -7,7 +7,7 @@ with a message naming the status, and the refusal is audited.
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from core import clock
 from core.audit import services as audit
+from core.departments import services as departments
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.notifications.services import notify_unit
@@ -28,7 +29,7 @@ from core.privacy import validation as personal
 from core.registry import services as registry
 from core.registry.models import Enterprise
 from core.text import clean_text
-from core.tickets import deadlines, numbering, sweep
+from core.tickets import deadlines, follow, numbering, sweep
 from core.tickets import stats  # noqa: F401  (its flush listener keeps the dashboard's counts)
 from core.tickets.models import Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RATINGS, RESULTS, STATUSES
@@ -40,9 +41,9 @@ MAX_EXTENSION_DAYS = 30
 # --- reading -----------------------------------------------------------------
 
 def visible(actor):
-    """Tickets the actor may see: registered or handled within their scope, and
-    those of the enterprises the actor serves as liaison officer. An
-    enterprise's own actor (the portal) sees its enterprise's tickets only."""
+    """Tickets the actor may see: registered or handled within their scope, those
+    of the enterprises the actor serves as liaison officer, and those they follow
+    (转盯办). An enterprise's own actor (the portal) sees its enterprise's tickets only."""
     if actor.enterprise_id is not None:
         return Ticket.enterprise_id == actor.enterprise_id
     scope = actor.scope
@@ -50,8 +51,11 @@ def visible(actor):
         return True
     ids = sorted(scope.unit_ids)
     served = select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id)
-    return or_(Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids),
-               Ticket.enterprise_id.in_(served))
+    conditions = [Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids),
+                  Ticket.enterprise_id.in_(served)]
+    if follow.follows_any(actor):   # only then: the others' counts still read the deadlines index alone
+        conditions.append(Ticket.id.in_(select(Ticket.id).where(Ticket.follower_id == actor.user_id)))
+    return or_(*conditions)
 
 
 def get(actor, ticket_id) -> Ticket:
@@ -65,9 +69,22 @@ def get(actor, ticket_id) -> Ticket:
 def _sees(actor, ticket) -> bool:
     if actor.enterprise_id is not None:
         return ticket.enterprise_id == actor.enterprise_id
+    return _in_area(actor, ticket) or _invited(actor, ticket)
+
+
+def _in_area(actor, ticket) -> bool:
     return actor.scope.allows(ticket.registering_unit_id) or (
         ticket.handling_unit_id is not None and actor.scope.allows(ticket.handling_unit_id)) or (
-        actor.user_id is not None and ticket.enterprise.liaison_officer_id == actor.user_id)
+        actor.user_id is not None and ticket.enterprise.liaison_officer_id == actor.user_id) or (
+        actor.user_id is not None and ticket.follower_id == actor.user_id)
+
+
+def _invited(actor, ticket) -> bool:
+    """专家会诊: a unit asked for its opinion reads the ticket while the consultation
+    is open (this ticket only: ``visible`` and the queues do not list it)."""
+    from core.tickets import consultations
+
+    return consultations.is_invited(actor, ticket.id)
 
 
 def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
@@ -126,6 +143,10 @@ def reveal_contact_phone(actor, ticket_id, detail: dict | None = None) -> Ticket
     """The ticket whose contact phone ``actor`` asks to see unmasked; the
     reveal is audited (Forbidden, also audited, for a role that may not)."""
     ticket = get(actor, ticket_id)
+    if actor.enterprise_id is None and not _in_area(actor, ticket):  # a unit only asked for its opinion
+        audit.record_failure(actor, "personal_data.reveal", result=audit.DENIED, object_type="ticket",
+                             object_id=ticket.id, detail={"field": "contact_phone"})
+        raise Forbidden(_l("You are not allowed to do this."))
     if not ticket.contact_phone:
         raise NotFound(_l("This ticket has no contact phone."))
     privacy.reveal(actor, ticket, "contact_phone", detail=detail)
@@ -144,11 +165,17 @@ class Intake:
     description: str
     contact_name: str = ""
     contact_phone: str = ""
-    external_department: str = ""
+    external_department: str = ""     # the department's name (the JSON API); the pages send its id
     submission_key: str | None = None
+    department_id: int | None = None   # 转交办: a department of the register (core.departments)
+    follower_id: int | None = None     # 转盯办: the follower, if named at intake (core.tickets.follow)
     # Files already checked by core.tickets.attachments.check_uploads; they are
     # written and recorded in the ticket's own transaction.
     attachments: list = field(default_factory=list)
+    # The mode's own fields (core.tickets.modes): 立即办's answer and result, 提级办's reason.
+    answer: str = ""
+    result: str = ""
+    escalation_reason: str = ""
 
 
 def register(actor, intake: Intake) -> Ticket:
@@ -159,17 +186,24 @@ def register(actor, intake: Intake) -> Ticket:
         existing = db.session.scalar(select(Ticket).where(Ticket.submission_key == intake.submission_key))
         if existing is not None:
             return existing
+    from core.tickets import modes
+
     try:
         values = _validate_intake(actor, intake)
     except (ValidationError, NotFound) as exc:
         audit.record_failure(actor, "ticket.register", object_type="ticket",
                              detail={"fields": sorted(getattr(exc, "errors", {}) or [])})
         raise
+    at_intake = values.pop("at_intake")
+    follower = values.pop("follower")
     now = clock.now()
     ticket = Ticket(**values, registering_unit_id=actor.unit_id or values["enterprise"].unit_id,
                     registered_by_id=actor.user_id, registered_at=now, status="registered",
                     year=deadlines.local_date(now).year, submission_key=intake.submission_key,
-                    extension_days=0, rework_count=0, overdue=False, flagged_for_leader=False)
+                    extension_days=0, rework_count=0, overdue=False, flagged_for_leader=False,
+                    # Set, though empty, so that a mode changing them before the commit (立即办, 提级办)
+                    # leaves their history for the running counts (core.tickets.stats).
+                    handling_unit_id=None, closed_on_time=None)
     ticket.seq = numbering.next_serial(ticket.year)
     _set_deadlines(ticket)
     db.session.add(ticket)
@@ -183,12 +217,18 @@ def register(actor, intake: Intake) -> Ticket:
         raise
     _event(actor, ticket, "registered", "", "registered", text=ticket.description[:200])
     audit.record(actor, "ticket.register", ticket, detail={"number": ticket.number, "class": ticket.ticket_class})
+    followed = modes.apply_at_intake(actor, ticket, at_intake)
+    if follower is not None:
+        follow.assign(actor, ticket, follower)
     if intake.attachments:
         from core.tickets import attachments
 
         with attachments.staged(actor, ticket, intake.attachments):
             db.session.commit()
-    return _commit(actor, ticket, "registered")
+    _commit(actor, ticket, "registered")
+    for name in followed:  # what the mode did in the same transaction (立即办: answered, closed)
+        broadcast("anqi_ticket_event", event=name, ticket=ticket, actor=actor)
+    return ticket
 
 
 def _validate_intake(actor, intake: Intake) -> dict:
@@ -220,9 +260,21 @@ def _validate_intake(actor, intake: Intake) -> dict:
         errors["description"] = [_l("Describe the demand.")]
     elif len(description) > MAX_TEXT:
         errors["description"] = [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]
-    department = clean_text(intake.external_department, 100)
-    if intake.handling_mode == "transfer" and not department:
-        errors["external_department"] = [_l("Name the department the matter is transferred to.")]
+    department_id, department = None, ""
+    if actor.enterprise_id is None:
+        try:
+            department_id, department = departments.resolve(actor, intake.department_id,
+                                                             intake.external_department)
+        except ValidationError as exc:
+            errors["department_id" if intake.department_id not in (None, "") else "external_department"] = [
+                exc.message]
+    if intake.handling_mode == "transfer" and not department and not errors.get("external_department"):
+        errors.setdefault("department_id", [_l("Choose the department the matter is transferred to.")])
+    follower, unit_id = None, actor.unit_id or (enterprise.unit_id if enterprise else None)
+    if follow.as_id(intake.follower_id) is not None:
+        follower = follow.eligible(unit_id, follow.as_id(intake.follower_id)) if unit_id else None
+        if follower is None:
+            errors["follower_id"] = [follow.CHOOSE]
     phone = clean_text(intake.contact_phone, 40)
     try:
         if masking.is_masked(phone):  # the form was filled in from the enterprise's contacts, masked
@@ -231,37 +283,62 @@ def _validate_intake(actor, intake: Intake) -> dict:
             phone = personal.phone(phone)
     except ValidationError as exc:
         errors["contact_phone"] = [exc.message]
+    from core.tickets import modes
+
+    at_intake = modes.check_intake(actor, intake, enterprise, errors)  # the mode's own fields
     if errors:
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
-    return {"enterprise": enterprise, "channel": intake.channel, "category": intake.category,
+    return {"at_intake": at_intake, "enterprise": enterprise, "channel": intake.channel, "category": intake.category,
             "ticket_class": intake.ticket_class, "handling_mode": intake.handling_mode,
             "description": description, "contact_name": clean_text(intake.contact_name, 100)[:100],
-            "contact_phone": phone, "external_department": department[:100]}
+            "contact_phone": phone, "external_department": department[:100],
+            "external_department_id": department_id, "follower": follower}
 
 
-def _set_deadlines(ticket: Ticket) -> None:
+# Timeline entries after which the final deadline counts afresh, by class (重办):
+# a dissatisfied rating's reopening, and the centre's sending back for rework.
+RESTARTS = ("reopened", "rework")
+
+
+def _set_deadlines(ticket: Ticket) -> deadlines.Deadline | None:
     """Count the ticket's deadlines: the one place they are counted, so intake,
     the loop and a calendar change always agree. The final deadline runs from the
-    registration or the last reopening for rework (重办), a complex ticket's next
-    progress report from its last report or that start; each takes the working
-    days of the extensions approved since it began. The sign-for deadline's
-    count is provisional only while the ticket waits to be signed for."""
-    start = report = ticket.registered_at
-    extension = report_extension = 0
+    registration or the last rework (重办), a complex ticket's next progress
+    report from its last report or that start; each takes the working days of the
+    extensions approved since it began, and the time its clock was paused since
+    then (the rules are in ``deadlines``). A deadline set at the last dispatch
+    (限期办) replaces the class's until the next rework. The sign-for deadline's
+    count is provisional only while the ticket waits to be signed for. Returns the
+    final deadline the class gives (the limit of a deadline set at dispatch)."""
+    start = report = set_from = ticket.registered_at
+    extension = report_extension = set_extension = 0
+    set_on = None
+    pauses = deadlines.Pauses()
     for event in ticket.events:  # in the order they happened
-        if event.kind == "reopened":
+        if event.kind in RESTARTS:
             start = report = event.at
             extension = report_extension = 0
+            set_on = None
+        elif event.kind == "dispatched":
+            set_on, set_extension, set_from = _day_set(event), 0, event.at
         elif event.kind == "progress":
             report, report_extension = event.at, 0
         elif event.kind == "extension_approved":
             extension += event.data["days"]
             report_extension += event.data["days"]
-    final = deadlines.final_deadline(ticket.ticket_class, start, extension)
+            set_extension += event.data["days"]
+        elif event.kind == "paused":
+            pauses.begin(event.at)
+        elif event.kind == "resumed":
+            pauses.end(event.at)
+    class_final = deadlines.final_deadline(ticket.ticket_class, start, extension, pauses.after(start))
+    final = (deadlines.set_deadline(set_on, set_extension + pauses.after(set_from).working_days)
+             if set_on else class_final)
+    ticket.deadline_set_on = set_on
     ticket.due_at = final.at if final else None
     counted = [final] if final else []
     if ticket.ticket_class == "complex":
-        progress = deadlines.progress_deadline(report, report_extension)
+        progress = deadlines.progress_deadline(report, report_extension, pauses.after(report))
         ticket.progress_due_at = progress.at
         counted.append(progress)
     if ticket.status == "dispatched" and ticket.dispatched_at is not None:
@@ -269,22 +346,35 @@ def _set_deadlines(ticket: Ticket) -> None:
         ticket.sign_due_at = sign.at
         counted.append(sign)
     ticket.deadline_provisional = any(d.provisional for d in counted)
+    return class_final
+
+
+def _day_set(event) -> date | None:
+    """The deadline a dispatch set (限期办), from its timeline entry."""
+    value = (event.data or {}).get("due_on")
+    return date.fromisoformat(value) if value else None
 
 
 def recompute_open_deadlines() -> int:
-    """After a calendar change: the deadlines of every open ticket, counted again.
-    A ticket whose deadlines moved later may no longer be overdue or warned (the
-    sweep's rules decide); one whose deadline moved into the past is left to the
-    next sweep, which marks and notifies."""
+    """After a calendar change: the deadlines of every open ticket, answered ones
+    included, counted again (closed tickets keep theirs). A ticket whose deadlines
+    moved later may no longer be overdue or warned (the sweep's rules decide); one
+    whose deadline moved into the past is left to the next sweep, which marks and
+    notifies. An answered ticket is judged again against its recounted deadlines
+    (``sweep.judge_answered``), and closing it judges it against them too:
+    nobody is late because of a holiday the State Council moved."""
     open_tickets = db.session.scalars(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
                                       .options(lazyload("*"), selectinload(Ticket.events))).all()
-    moved_later = []
+    moved_later, answered = [], []
     for ticket in open_tickets:
         before = _due_times(ticket)
         _set_deadlines(ticket)
-        if any(old and new and new > old for old, new in zip(before, _due_times(ticket))):
+        if ticket.status == "answered":
+            answered.append(ticket)
+        elif any(old and new and new > old for old, new in zip(before, _due_times(ticket))):
             moved_later.append(ticket)
     sweep.clear_if_on_time(moved_later, clock.now())
+    sweep.judge_answered(answered)
     return len(open_tickets)
 
 
@@ -305,6 +395,11 @@ ACTION_NAMES = {
     "supervise": _l("supervised"), "extension": _l("given more time"), "progress": _l("given a progress report"),
     "complain": _l("complained about"), "note": _l("given a note"), "attach": _l("given attachments"),
     "request_info": _l("given a request for more information"), "supply_info": _l("given more information"),
+    "rework": _l("sent back for rework"),
+    "follower": _l("given a follower"), "onsite": _l("given an on-site result"),
+    "onsite_signature": _l("given the visit record's signature"), "onsite_confirm": _l("confirmed"),
+    "pause": _l("paused"), "resume": _l("started again"),
+    "merge": _l("merged into another ticket"),
 }
 
 
@@ -358,6 +453,25 @@ def _is_party(actor, ticket) -> bool:
     return _is_centre(actor, ticket) or _is_handler(actor, ticket)
 
 
+def _is_dispatcher(actor, ticket) -> bool:
+    """The centre; but a ticket escalated at intake (提级办) waits for the leaders
+    of the unit it went up to (or of a unit above that) to dispatch it."""
+    from core.tickets import modes
+
+    target = modes.escalated_to(ticket)
+    if target is None:
+        return _is_centre(actor, ticket)
+    return LEADER in actor.roles and actor.user is not None and target.path.startswith(actor.user.unit.path)
+def _holds_clock(actor, ticket) -> bool:
+    """Who may pause the clock: the centre while no unit handles the ticket, else the handling unit
+    (the statuses in ``RULES`` narrow it to before dispatch and once signed for)."""
+    return _is_centre(actor, ticket) if ticket.handling_unit_id is None else _is_handler(actor, ticket)
+
+
+def _may_restart_clock(actor, ticket) -> bool:
+    return _holds_clock(actor, ticket) or _is_leader_over_handler(actor, ticket)
+
+
 @dataclass(frozen=True)
 class Rule:
     action: str                      # its name in messages and in the audit trail
@@ -370,14 +484,16 @@ class Rule:
 # Who may do what from which status: the one place the loop's rules are written.
 # The transitions check them (``_check``); the ticket page asks ``available_actions``.
 RULES = {
-    "dispatch": Rule("dispatch", "ticket.dispatch", ("registered", "returned"), _is_centre),
+    "dispatch": Rule("dispatch", "ticket.dispatch", ("registered", "returned"), _is_dispatcher),
     "sign": Rule("sign", "ticket.handle", ("dispatched",), _is_handler),
     "return": Rule("return", "ticket.handle", ("dispatched", "handling"), _is_handler),
     "answer": Rule("answer", "ticket.handle", ("handling",), _is_handler),
-    "transfer": Rule("transfer", "ticket.dispatch", ("registered", "returned"), _is_centre),
+    "transfer": Rule("transfer", "ticket.dispatch", ("registered", "returned"), _is_dispatcher),
     "transfer_reply": Rule("transfer_reply", "ticket.dispatch", ("transferred",), _is_centre),
     "escalate": Rule("escalate", "ticket.handle", ("dispatched", "handling"), _is_handler),
     "close": Rule("close", "ticket.dispatch", ("answered",), _is_centre),
+    # 退回重办: the centre sends an answer back to the handling unit before closing (core.tickets.rework).
+    "rework": Rule("rework", "ticket.dispatch", ("answered",), _is_centre),
     "rate": Rule("rate", "ticket.rate", ("closed",), _is_centre, enterprise=True),
     "supervise": Rule("supervise", "ticket.supervise", ("dispatched", "handling", "returned", "transferred"),
                       _is_leader_over_handler),
@@ -391,6 +507,20 @@ RULES = {
     "supply_info": Rule("supply_info", "ticket.read", OPEN_STATUSES, _no_staff, enterprise=True),
     "note": Rule("note", "ticket.read", tuple(STATUSES), _anyone),
     "attach": Rule("attach", "ticket.handle", OPEN_STATUSES, _is_party),
+    # 转盯办: the centre names or changes the follower (core/tickets/follow.py).
+    "follower": Rule("follower", "ticket.dispatch", OPEN_STATUSES, _is_centre),
+    # 现场办 (core/tickets/onsite.py): the on-site result answers; the enterprise confirms it on the
+    # portal, or its representative's signature on the visit record is recorded.
+    "onsite": Rule("onsite", "ticket.handle", ("handling",), _is_handler),
+    "onsite_signature": Rule("onsite_signature", "ticket.handle", ("answered", "closed", "rated"), _is_party),
+    "onsite_confirm": Rule("onsite_confirm", "ticket.read", ("answered", "closed", "rated"), _no_staff,
+                           enterprise=True),
+    # 暂停计时 (core/tickets/pausing.py): only in the clock holder's statuses; a leader may also restart it.
+    "pause": Rule("pause", "ticket.handle", ("registered", "returned", "handling"), _holds_clock),
+    "resume": Rule("resume", "ticket.handle", ("registered", "returned", "handling"), _may_restart_clock),
+    # 合并: the centre closes a duplicate into another ticket of the enterprise while no answer
+    # is written yet and no outside department holds it (the survivor's rules: core/tickets/merging.py).
+    "merge": Rule("merge", "ticket.dispatch", ("registered", "returned", "dispatched", "handling"), _is_centre),
 }
 
 
@@ -406,7 +536,17 @@ def available_actions(actor, ticket) -> set[str]:
         found.discard("extension" if pending else "decide_extension")
     if "escalate" in found and (ticket.handling_unit is None or ticket.handling_unit.parent_id is None):
         found.discard("escalate")
-    return found
+    if "rework" in found and ticket.handling_unit_id is None:  # an outside department's reply
+        found.discard("rework")
+    if found & {"pause", "resume"}:
+        from core.tickets import pausing
+
+        found -= {"resume"} if ticket.paused_at is None else {"pause"}
+        if "pause" in found and pausing.refusal(ticket, clock.now()) is not None:
+            found.discard("pause")
+    from core.tickets import onsite
+
+    return onsite.adjust_actions(ticket, found)
 
 
 def _event(actor, ticket, kind, from_status, to_status, text="", data=None, internal=False) -> TicketEvent:
@@ -418,6 +558,10 @@ def _event(actor, ticket, kind, from_status, to_status, text="", data=None, inte
 
 
 def _move(actor, ticket, action, kind, to_status, text="", data=None, internal=False):
+    if ticket.paused_at is not None:  # a ticket changing hands ends its pause (core/tickets/pausing.py)
+        from core.tickets import pausing
+
+        pausing.end(actor, ticket)
     from_status = ticket.status
     ticket.status = to_status
     _event(actor, ticket, kind, from_status, to_status, text=text, data=data, internal=internal)
@@ -434,32 +578,52 @@ def _text(value, field, message, limit=MAX_TEXT) -> str:
 
 
 def _commit(actor, ticket, event: str) -> Ticket:
+    if ticket.status in ("closed", "rated"):
+        from core.supervision import services as supervision
+
+        supervision.take_off_closed(actor, ticket)  # 闭环销号: off the 挂牌督办 register, in the same transaction
     db.session.commit()
     broadcast("anqi_ticket_event", event=event, ticket=ticket, actor=actor)
     return ticket
 
 
-def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "") -> Ticket:
-    """转办: send the ticket to the unit that must handle it (optionally an officer)."""
+def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "", due_on=None,
+             follower_id=None) -> Ticket:
+    """转办: send the ticket to the unit that must handle it (optionally an officer),
+    optionally by a deadline of the dispatcher's own (限期办, ``due_on``: a day;
+    see ``core.tickets.modes.check_set_deadline``). Every problem is named at once.
+    A 转盯办 ticket names its follower (``follower_id``; by default the enterprise's
+    liaison officer, when it has one); a ticket of another mode may be given one."""
+    from core.tickets import modes
+
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "dispatch")
+    follower = follow.choose(actor, ticket, follower_id, "dispatch", by_default=ticket.handling_mode == "follow")
+    errors = {}
     unit = db.session.get(Unit, int(unit_id)) if str(unit_id or "").isdigit() else None
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
-        _refuse(actor, ticket, "dispatch", _l("Choose a unit within your centre's tree."), error=ValidationError)
+        errors["unit_id"] = [_l("Choose a unit within your centre's tree.")]
     officer = None
     if officer_id:
         officer = db.session.get(User, int(officer_id)) if str(officer_id).isdigit() else None
-        if officer is None or officer.unit_id != unit.id or not officer.active:
-            _refuse(actor, ticket, "dispatch", _l("The officer must belong to the unit the ticket goes to."),
-                    error=ValidationError)
+        if officer is None or unit is None or officer.unit_id != unit.id or not officer.active:
+            errors["officer_id"] = [_l("The officer must belong to the unit the ticket goes to.")]
     now = clock.now()
+    due_on = modes.check_set_deadline(ticket, due_on, now, errors)
+    if errors:
+        audit.record_failure(actor, "ticket.dispatch", object_type="ticket", object_id=ticket.id,
+                             detail={"status": ticket.status, "fields": sorted(errors)})
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
     ticket.handling_unit_id, ticket.handling_officer_id = unit.id, officer.id if officer else None
     ticket.dispatched_at = now
-    _move(actor, ticket, "dispatch", "dispatched", "dispatched", text=clean_text(note, 1000)[:1000],
-          data={"unit": unit.code, "officer": officer.username if officer else None})
-    _set_deadlines(ticket)  # the sign-for deadline
+    data = {"unit": unit.code, "officer": officer.username if officer else None}
+    if due_on is not None:
+        data["due_on"] = due_on.isoformat()
+    _move(actor, ticket, "dispatch", "dispatched", "dispatched", text=clean_text(note, 1000)[:1000], data=data)
+    _set_deadlines(ticket)  # the sign-for deadline, and the deadline set (限期办)
     notify_unit(unit.id, "dispatched", _l("Ticket %(number)s has been dispatched to your unit.",
                                           number=ticket.number), ticket.id)
+    follow.dispatched(actor, ticket, follower, unit)
     return _commit(actor, ticket, "dispatched")
 
 
@@ -470,8 +634,12 @@ def sign(actor, ticket_id) -> Ticket:
     ticket.signed_at = clock.now()
     if ticket.handling_officer_id is None and actor.user is not None:
         ticket.handling_officer_id = actor.user_id
-    _move(actor, ticket, "sign", "signed", "handling")
+    late = ticket.sign_due_at is not None and ticket.signed_at > ticket.sign_due_at
+    if late:  # counted in the sign-for figures; it does not keep the ticket overdue
+        ticket.late_sign_fors = (ticket.late_sign_fors or 0) + 1
+    _move(actor, ticket, "sign", "signed", "handling", data={"late": True} if late else None)
     _set_deadlines(ticket)  # the sign-for deadline no longer makes them provisional
+    sweep.clear_if_on_time([ticket], ticket.signed_at)  # from now on the handling deadlines alone decide
     return _commit(actor, ticket, "signed")
 
 
@@ -494,6 +662,8 @@ def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
     """反馈: the handling unit's reply and result."""
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "answer")
+    if ticket.handling_mode == "on_site":
+        _refuse(actor, ticket, "answer", _l("A 现场办 ticket is answered by recording the on-site result."))
     reply = _text(reply, "reply", _l("Write the reply to the enterprise."))
     if result not in RESULTS:
         raise ValidationError(_l("Choose the result."), field="result")
@@ -505,14 +675,24 @@ def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
     return _commit(actor, ticket, "answered")
 
 
-def transfer(actor, ticket_id, department: str, note: str = "") -> Ticket:
-    """转交: a matter outside the police goes to another department."""
+def transfer(actor, ticket_id, department: str = "", note: str = "", department_id=None) -> Ticket:
+    """转交: a matter outside the police goes to another department, chosen from the
+    register (``department_id``; a name is matched against it, see
+    ``core.departments.services.resolve``). The ticket keeps the name as it is now."""
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "transfer")
-    department = _text(department, "department", _l("Name the department the matter is transferred to."), 100)
-    ticket.external_department, ticket.dispatched_at = department, clock.now()
+    try:
+        department_id, department = departments.resolve(actor, department_id, department)
+    except ValidationError:
+        audit.record_failure(actor, "ticket.transfer", object_type="ticket", object_id=ticket.id,
+                             detail={"fields": ["department_id"]})
+        raise
+    if not department:
+        raise ValidationError(_l("Choose the department the matter is transferred to."), field="department_id")
+    ticket.external_department, ticket.external_department_id = department, department_id
+    ticket.dispatched_at = clock.now()
     _move(actor, ticket, "transfer", "transferred", "transferred", text=clean_text(note, 1000)[:1000],
-          data={"department": department})
+          data={"department": department, "department_id": department_id})
     return _commit(actor, ticket, "transferred")
 
 
@@ -555,9 +735,7 @@ def close(actor, ticket_id, note: str = "") -> Ticket:
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "close")
     now = clock.now()
-    late = ticket.overdue or (ticket.due_at is not None and ticket.answered_at is not None
-                              and ticket.answered_at > ticket.due_at)
-    ticket.closed_at, ticket.closed_on_time = now, not late
+    ticket.closed_at, ticket.closed_on_time = now, sweep.answered_in_time(ticket)
     _move(actor, ticket, "close", "closed", "closed", text=clean_text(note, 1000)[:1000])
     return _commit(actor, ticket, "closed")
 
@@ -575,12 +753,13 @@ def rate(actor, ticket_id, rating: str, comment: str = "") -> Ticket:
     _move(actor, ticket, "rate", "rated", "rated", text=comment, data={"rating": rating})
     if rating == "dissatisfied":
         if ticket.rework_count == 0 and ticket.handling_unit_id is not None:
+            from core.tickets import rework
+
             ticket.rework_count = 1
             ticket.status = "handling"
             ticket.answered_at = ticket.closed_at = None
-            _event(actor, ticket, "reopened", "rated", "handling", text=comment)
-            _set_deadlines(ticket)  # counted afresh from the reopening
-            sweep.clear_if_on_time([ticket], now)
+            reopened = _event(actor, ticket, "reopened", "rated", "handling", text=comment)
+            rework.restart(actor, ticket, reopened, now)  # a fresh deadline from the reopening
             notify_unit(ticket.handling_unit_id, "reopened",
                         _l("Ticket %(number)s was rated dissatisfied and comes back for rework.",
                            number=ticket.number), ticket.id)
@@ -741,12 +920,16 @@ def attach(actor, ticket_id, prepared) -> Ticket:
 
 def request_info(actor, ticket_id, text: str) -> Ticket:
     """补充材料: ask the enterprise for more information; it answers on the portal
-    (or the desk records what it said by phone as a note)."""
+    (or the desk records what it said by phone: ``pausing.resume``). The clock
+    pauses meanwhile where it may (``pausing.refusal``)."""
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "request_info")
     text = _text(text, "text", _l("Say what the enterprise should add."), 1000)
     _event(actor, ticket, "info_requested", ticket.status, ticket.status, text=text)
     audit.record(actor, "ticket.request_info", ticket)
+    from core.tickets import pausing
+
+    pausing.pause_for_information(actor, ticket)  # when the clock may pause: the enterprise's silence is its own
     return _commit(actor, ticket, "info_requested")
 
 
@@ -775,6 +958,9 @@ def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
     audit.record(actor, "ticket.supply_info", ticket, detail={"files": len(prepared)})
     notify_unit(ticket.handling_unit_id or ticket.registering_unit_id, "info_supplied",
                 _l("The enterprise has added information to ticket %(number)s.", number=ticket.number), ticket.id)
+    from core.tickets import pausing
+
+    pausing.information_supplied(actor, ticket)  # the clock runs again
     if prepared:
         with attachments.staged(actor, ticket, list(prepared)):
             db.session.commit()

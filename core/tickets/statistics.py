@@ -1,6 +1,6 @@
 """Ticket statistics (工单统计): received, closed, closure rate (办结率), on-time
 rate, satisfaction rate (满意率) and overdue, in total and by unit, category,
-class, channel and month, for any range of Chinese days.
+class, channel, handling mode and month, for any range of Chinese days.
 
 Every figure is a ``SUM … GROUP BY`` over the running counts that
 ``core.tickets.stats`` keeps up to date (``ticket_stat_month`` for whole
@@ -9,7 +9,10 @@ themselves are never counted here, and the actor sees the rows of the units in
 their scope. A period's figures are those of the tickets registered in it:
 how many were received, how many of them are closed (on time or not), rated
 (satisfied or not) and overdue now, under the unit that holds each ticket. So
-each figure is exactly the ticket list behind its link.
+each figure is exactly the ticket list behind its link. On-time counts by the
+paused clock: a ticket answered within its deadlines as moved by its pauses
+(core/tickets/pausing.py) closed on time; the time paused and the late
+sign-fors are figures of their own.
 
 The same tables go to Excel (``workbook``).
 """
@@ -31,7 +34,7 @@ from core.plugins.services import call_for_unit
 from core.tickets.deadlines import local_date
 from core.tickets.models import TicketCategory, TicketStatDay, TicketStatMonth
 from core.tickets.stats import COUNTERS
-from core.tickets.vocabulary import CHANNELS, CLASSES
+from core.tickets.vocabulary import CHANNELS, CLASSES, MODES
 
 PRESETS = {
     "month": _l("This month"),
@@ -39,7 +42,7 @@ PRESETS = {
     "30d": _l("Last 30 days"),
 }
 MAX_DAYS = 5 * 366 + 1  # a custom range covers at most five years
-BREAKDOWNS = ("unit", "category", "ticket_class", "channel", "month")
+BREAKDOWNS = ("unit", "category", "ticket_class", "channel", "handling_mode", "month")
 
 
 # --- the period ----------------------------------------------------------------------
@@ -113,6 +116,10 @@ class Figures:
     rated: int = 0
     satisfied: int = 0
     overdue: int = 0
+    onsite_confirmed: int = 0      # 现场办: on-site results the enterprise confirmed
+    paused: int = 0              # tickets whose clock has been paused (core/tickets/pausing.py)
+    paused_seconds: int = 0      # … for so long in total (ended pauses)
+    signed_late: int = 0         # late sign-fors
 
     def add(self, values) -> None:
         for name, value in zip(COUNTERS, values):
@@ -158,12 +165,14 @@ class Report:
     by_class: list
     by_channel: list
     by_month: list
+    by_mode: list
 
     def breakdowns(self) -> list[tuple[str, object, list]]:
         """(key, title, lines) of each breakdown, in the page's order."""
         return [("month", _l("By month"), self.by_month), ("unit", _l("By unit"), self.by_unit),
                 ("category", _l("By category"), self.by_category), ("ticket_class", _l("By class"), self.by_class),
-                ("channel", _l("By channel"), self.by_channel)]
+                ("channel", _l("By channel"), self.by_channel),
+                ("handling_mode", _l("By handling mode"), self.by_mode)]
 
 
 def _sums(table):
@@ -233,7 +242,7 @@ def month_label(year: int, month: int) -> str:
 def report(actor, p: Period) -> Report:
     """The figures of the period, in total and by each breakdown: two grouped
     sums (the units' own rows by month and unit, which give the months, the
-    units and the total; the category, class and channel rows by value), then
+    units and the total; the category, class, channel and mode rows by value), then
     the unit and category names. The number of statements does not depend on
     the number of tickets or rows, and the rows read grow with the units and
     categories, not with the tickets."""
@@ -251,7 +260,7 @@ def report(actor, p: Period) -> Report:
         month_lines.append(Line((y, m), month_label(y, m), figures,
                                 {"since": first.isoformat(), "until": last.isoformat()}))
 
-    sums = {"unit": by_unit, "category": {}, "ticket_class": {}, "channel": {}}
+    sums = {"unit": by_unit, "category": {}, "ticket_class": {}, "channel": {}, "handling_mode": {}}
     for dimension, value, *values in _grouped(actor, p, list(sums)[1:], "dimension", "value"):
         sums[dimension].setdefault(value, Figures()).add(values)
 
@@ -279,12 +288,14 @@ def report(actor, p: Period) -> Report:
 
     return Report(period=p, total=total, by_unit=unit_lines, by_category=category_lines,
                   by_class=vocabulary_lines("ticket_class", CLASSES, "ticket_class"),
-                  by_channel=vocabulary_lines("channel", CHANNELS, "channel"), by_month=month_lines)
+                  by_channel=vocabulary_lines("channel", CHANNELS, "channel"), by_month=month_lines,
+                  by_mode=vocabulary_lines("handling_mode", MODES, "handling_mode"))
 
 
 # --- the tickets behind a figure ---------------------------------------------------------
 
-MEASURES = ("received", "closed", "closed_on_time", "rated", "satisfied", "overdue")
+MEASURES = ("received", "closed", "closed_on_time", "rated", "satisfied", "overdue", "onsite_confirmed", "paused",
+            "signed_late")
 
 
 def ticket_filters(p: Period, line_filters: dict | None, measure: str) -> dict:
@@ -299,6 +310,10 @@ def ticket_filters(p: Period, line_filters: dict | None, measure: str) -> dict:
         args["status"] = "rated"
     elif measure == "overdue":
         args["overdue"] = "1"
+    elif measure == "onsite_confirmed":
+        args["onsite"] = "confirmed"
+    elif measure in ("paused", "signed_late"):
+        args[measure] = "1"
     return args
 
 
@@ -306,12 +321,14 @@ def ticket_filters(p: Period, line_filters: dict | None, measure: str) -> dict:
 
 def _headers() -> list[str]:
     return [_("Received"), _("Closed"), _("Closure rate"), _("Closed on time"), _("On-time rate"),
-            _("Rated"), _("Satisfied"), _("Satisfaction rate"), _("Overdue")]
+            _("Rated"), _("Satisfied"), _("Satisfaction rate"), _("Overdue"), _("Clock paused"),
+            _("Time paused (hours)"), _("Signed for late")]
 
 
 def _cells(figures: Figures) -> list:
     return [figures.received, figures.closed, figures.closure_rate, figures.closed_on_time, figures.on_time_rate,
-            figures.rated, figures.satisfied, figures.satisfaction_rate, figures.overdue]
+            figures.rated, figures.satisfied, figures.satisfaction_rate, figures.overdue, figures.paused,
+            round(figures.paused_seconds / 3600, 1), figures.signed_late]
 
 
 RATE_COLUMNS = (2, 4, 7)  # 0-based positions of the rates in _cells
@@ -365,7 +382,7 @@ def workbook(actor, p: Period) -> bytes:
     summary.column_dimensions["A"].width = 16
 
     titles = {"month": _("Month"), "unit": _("Unit"), "category": _("Category"), "ticket_class": _("Class"),
-              "channel": _("Channel")}
+              "channel": _("Channel"), "handling_mode": _("Handling mode")}
     for key, title, lines in result.breakdowns():
         sheet(str(title), titles[key], lines)
 

@@ -5,7 +5,10 @@ A ticket counts in the period of the day it was registered (in China) and under
 the unit that holds it now (the handling unit, else the registering one). What
 it adds is a function of its state alone (``contribution``): it is received; it
 is closed while it is closed or rated, and closed on time if it was; rated and
-satisfied once rated; overdue while flagged overdue. So a figure is always the
+satisfied once rated; overdue while flagged overdue; 现场办 confirmed while the
+enterprise's confirmation of its latest on-site result stands; paused once its
+clock has been paused, with the length of its ended pauses; and its late
+sign-fors. So a figure is always the
 tickets behind it: a reopened ticket stops counting as closed, a dispatched one
 moves from the centre to the station, and the counts never drift.
 
@@ -25,40 +28,49 @@ from core.extensions import db
 from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket, TicketStatDay, TicketStatMonth
 
-COUNTERS = ("received", "closed", "closed_on_time", "rated", "satisfied", "overdue")
-DIMENSIONS = ("unit", "category", "ticket_class", "channel")
+COUNTERS = ("received", "closed", "closed_on_time", "rated", "satisfied", "overdue", "onsite_confirmed", "paused",
+            "paused_seconds", "signed_late")
+DIMENSIONS = ("unit", "category", "ticket_class", "channel", "handling_mode")
 CLOSED = ("closed", "rated")
+MERGED = "merged"      # a duplicate merged into another ticket adds nothing
 SATISFIED = ("satisfied", "basic")
 # The ticket's fields that decide where it counts and what it adds.
 FIELDS = ("registered_at", "handling_unit_id", "registering_unit_id", "category", "ticket_class", "channel",
-          "status", "closed_on_time", "rating", "overdue")
+          "handling_mode", "status", "closed_on_time", "rating", "overdue", "onsite_confirmed_at", "paused_at",
+          "paused_seconds", "late_sign_fors")
 
 
 def contribution(values: dict) -> tuple[tuple, tuple[int, ...]]:
-    """(registration day, unit, category, class, channel) and the counters that
-    a ticket with these field values adds."""
+    """(registration day, unit, category, class, channel, handling mode) and the
+    counters that a ticket with these field values adds."""
     closed = values["status"] in CLOSED
     rated = values["status"] == "rated"
     key = (local_date(values["registered_at"]), values["handling_unit_id"] or values["registering_unit_id"],
-           values["category"], values["ticket_class"], values["channel"])
+           values["category"], values["ticket_class"], values["channel"], values["handling_mode"])
+    if values["status"] == MERGED:  # the demand is counted once: as the ticket it was merged into
+        return key, (0,) * len(COUNTERS)
+    paused_seconds = values["paused_seconds"] or 0
     return key, (1, int(closed), int(closed and bool(values["closed_on_time"])), int(rated),
-                 int(rated and values["rating"] in SATISFIED), int(bool(values["overdue"])))
+                 int(rated and values["rating"] in SATISFIED), int(bool(values["overdue"])),
+                 int(values["onsite_confirmed_at"] is not None),
+                 int(bool(paused_seconds) or values["paused_at"] is not None), paused_seconds,
+                 values["late_sign_fors"] or 0)
 
 
 def rows(deltas: dict) -> dict:
     """Spread per-ticket-key counters over the rows of both tables:
     {(table, bucket, dimension, unit, value): counters}."""
     spread = defaultdict(lambda: [0] * len(COUNTERS))
-    for (day, unit_id, category, ticket_class, channel), counts in deltas.items():
+    for (day, unit_id, category, ticket_class, channel, mode), counts in deltas.items():
         for table, bucket in ((TicketStatDay, day), (TicketStatMonth, day.replace(day=1))):
-            for dimension, value in zip(DIMENSIONS, ("", category, ticket_class, channel)):
+            for dimension, value in zip(DIMENSIONS, ("", category, ticket_class, channel, mode)):
                 acc = spread[(table, bucket, dimension, unit_id, value)]
                 for i, n in enumerate(counts):
                     acc[i] += n
     return {key: counts for key, counts in spread.items() if any(counts)}
 
 
-ROWS_PER_STATEMENT = 500   # 5,000 bound values: well under SQLite's limit of 32,766
+ROWS_PER_STATEMENT = 500   # 6,500 bound values: well under SQLite's limit of 32,766
 
 
 def apply(connection, deltas: dict) -> None:

@@ -18,7 +18,7 @@ from wtforms.validators import Length
 
 from core.errors import AnqiError, NotFound, ValidationError
 from core.forms import apply_errors
-from core.tickets import analysis, statistics
+from core.tickets import analysis, pausing, statistics
 from core.tickets.vocabulary import STATUSES
 from core.web import current_actor, permission_required
 
@@ -85,7 +85,7 @@ def ticket_href(ticket_id) -> str | None:
 @bp.context_processor
 def _helpers():
     return {"num": num, "rate": rate, "figure_url": figure_url, "tickets_url": tickets_url,
-            "ticket_href": ticket_href, "statuses": STATUSES}
+            "ticket_href": ticket_href, "statuses": STATUSES, "pause_length": pausing.length_text}
 
 
 def _parse(value, problems: list) -> date | None:

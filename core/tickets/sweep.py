@@ -7,6 +7,7 @@ once; a warning is sent once per deadline. Two sweeps running at once (the
 embedded worker and ``anqi worker``, or several workers on PostgreSQL) cannot
 notify twice: the tickets to change are locked and checked again before they
 are changed, and tickets another transaction holds are left to the next run.
+A ticket's follower (转盯办, ``core.tickets.follow``) hears of both with the unit.
 
 Deadlines watched, each only while it applies:
 
@@ -14,6 +15,14 @@ Deadlines watched, each only while it applies:
 - ``sign_due_at``, the sign-for deadline, while the ticket waits to be signed for;
 - ``progress_due_at``, the next progress report of a complex ticket being handled;
 - ``supervision_due_at``, a leader's supervision deadline, until the answer.
+
+A ticket whose clock is paused (``paused_at``, core/tickets/pausing.py) is
+neither warned nor marked overdue while paused; a pause whose day has ended
+(``pause_until``) is ended first, at the end of that day, and the ticket is
+then watched again with its deadlines moved. A late sign-for does not keep a
+ticket overdue once it is signed for: from then on the handling deadlines
+alone decide (``clear_if_on_time`` after signing); and an answer is judged on
+time against the deadlines as counted now (``answered_in_time``).
 """
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -43,8 +52,8 @@ DEADLINE_NAMES = {
 }
 
 COLUMNS = (Ticket.id, Ticket.status, Ticket.ticket_class, Ticket.registered_at, Ticket.dispatched_at,
-           Ticket.rated_at, Ticket.rework_count, Ticket.due_at, Ticket.sign_due_at, Ticket.progress_due_at,
-           Ticket.supervision_due_at, Ticket.warned_at, Ticket.overdue)
+           Ticket.rated_at, Ticket.rework_count, Ticket.reworked_at, Ticket.due_at, Ticket.sign_due_at,
+           Ticket.progress_due_at, Ticket.supervision_due_at, Ticket.warned_at, Ticket.overdue, Ticket.paused_at)
 
 
 @dataclass
@@ -54,6 +63,7 @@ class SweepSummary:
     warned: int = 0      # pre-deadline warnings sent
     notified: int = 0    # notifications written
     skipped: int = 0     # tickets another transaction held; the next run takes them
+    resumed: int = 0     # paused clocks started again because their day had ended
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,11 +77,11 @@ def system_actor() -> Actor:
 def _deadlines(t, starts) -> list[tuple[str, datetime | None, datetime]]:
     """The deadlines that apply to a ticket now: (kind, when the time began, due)."""
     found = []
-    if t.status not in WATCHED_STATUSES:
+    if t.status not in WATCHED_STATUSES or t.paused_at is not None:
         return found
     if t.due_at is not None:
-        # A ticket sent back for rework (重办) counts afresh from the dissatisfied rating.
-        begun = t.rated_at if (t.rework_count and t.rated_at) else t.registered_at
+        # A ticket sent back for rework (重办) counts afresh from then.
+        begun = t.reworked_at or t.registered_at
         found.append(("final", begun, t.due_at))
     if t.status == "dispatched" and t.sign_due_at is not None:
         found.append(("sign", t.dispatched_at, t.sign_due_at))
@@ -84,6 +94,44 @@ def _deadlines(t, starts) -> list[tuple[str, datetime | None, datetime]]:
 
 def _missed(t, starts, now) -> list[tuple[str, datetime]]:
     return sorted(((kind, due) for kind, _begun, due in _deadlines(t, starts) if due < now), key=lambda x: x[1])
+
+
+def missed(ticket, now: datetime) -> list[str]:
+    """The watched deadlines of ``ticket`` that have passed at ``now`` (swept or not)."""
+    return [kind for kind, _due in _missed(ticket, {}, now)]
+
+
+def answered_in_time(ticket) -> bool:
+    """Whether the answer came before the deadlines that applied while the ticket
+    was handled — the final one, a complex ticket's running progress report and
+    a leader's supervision deadline — as they are counted now (pauses,
+    extensions and today's calendar given). A late sign-for does not make the
+    answer late: once signed for, the handling deadlines alone decide."""
+    at = ticket.answered_at
+    if at is None:
+        return not ticket.overdue
+    due = [ticket.due_at, ticket.supervision_due_at]
+    if ticket.ticket_class == "complex":
+        due.append(ticket.progress_due_at)
+    return all(d is None or at <= d for d in due)
+
+
+def judge_answered(tickets) -> None:
+    """After a calendar change: answered tickets judged again against their
+    recounted deadlines, overdue or not as the answer found them (closing then
+    decides on-time by the same rule). The sweep no longer watches them and
+    nobody has to act, so nobody is notified."""
+    for t in tickets:
+        if t.answered_at is None:
+            continue
+        in_time = answered_in_time(t)
+        if t.overdue and in_time:
+            t.overdue = False
+        elif not t.overdue and not in_time:
+            missed_at = min(d for d in (t.due_at, t.supervision_due_at,
+                                        t.progress_due_at if t.ticket_class == "complex" else None)
+                            if d is not None and d < t.answered_at)
+            t.overdue, t.overdue_at = True, missed_at
 
 
 def _warning_due(t, starts, now) -> tuple[str, datetime] | None:
@@ -104,8 +152,9 @@ def clear_if_on_time(tickets, now: datetime) -> None:
     longer overdue, and one none of whose warning marks has passed is no longer
     warned. A deadline moved into the past is left to the next sweep, which
     marks, notifies and counts it. A ticket the sweep no longer watches (an
-    answered one) keeps its flags."""
-    tickets = [t for t in tickets if t.status in WATCHED_STATUSES and (t.overdue or t.warned_at)]
+    answered one) keeps its flags, and so does a paused one until its clock runs again."""
+    tickets = [t for t in tickets if t.status in WATCHED_STATUSES and t.paused_at is None
+               and (t.overdue or t.warned_at)]
     starts = _starts([t.id for t in tickets])
     for t in tickets:
         if t.overdue and not _missed(t, starts, now):
@@ -122,7 +171,7 @@ def _starts(ticket_ids) -> dict:
     if not ticket_ids:
         return starts
     ids = sorted(ticket_ids)
-    for key, kinds in (("progress", ("progress", "reopened")), ("supervision", ("supervised",))):
+    for key, kinds in (("progress", ("progress", "reopened", "rework")), ("supervision", ("supervised",))):
         rows = db.session.execute(
             select(TicketEvent.ticket_id, func.max(TicketEvent.at))
             .where(TicketEvent.ticket_id.in_(ids), TicketEvent.kind.in_(kinds))
@@ -149,17 +198,27 @@ class _Audience:
             self._cache[key] = set(db.session.scalars(stmt))
         return self._cache[key]
 
+    def follower(self, ticket) -> set[int]:
+        """转盯办: the ticket's follower (core/tickets/follow.py), while an active user."""
+        if ticket.follower_id is None:
+            return set()
+        key = ("follower", ticket.follower_id)
+        if key not in self._cache:
+            self._cache[key] = bool(db.session.scalar(select(User.active).where(User.id == ticket.follower_id)))
+        return {ticket.follower_id} if self._cache[key] else set()
+
     def overdue(self, ticket) -> set[int]:
         """The handling unit's users and the registering unit's leaders (its desk
-        too while no unit handles the ticket)."""
+        too while no unit handles the ticket), and the follower."""
         if ticket.handling_unit_id is None:
-            return self.users(ticket.registering_unit_id, ("desk", LEADER))
-        return self.users(ticket.handling_unit_id) | self.users(ticket.registering_unit_id, (LEADER,))
+            return self.users(ticket.registering_unit_id, ("desk", LEADER)) | self.follower(ticket)
+        return (self.users(ticket.handling_unit_id) | self.users(ticket.registering_unit_id, (LEADER,))
+                | self.follower(ticket))
 
     def warning(self, ticket) -> set[int]:
         if ticket.handling_unit_id is None:
-            return self.users(ticket.registering_unit_id, ("desk", LEADER))
-        return self.users(ticket.handling_unit_id)
+            return self.users(ticket.registering_unit_id, ("desk", LEADER)) | self.follower(ticket)
+        return self.users(ticket.handling_unit_id) | self.follower(ticket)
 
 
 def _event(ticket, kind, now, text, data) -> None:
@@ -175,9 +234,14 @@ def sweep(now: datetime | None = None, actor: Actor | None = None) -> SweepSumma
     username = None if actor else "system"
     actor = actor or system_actor()
     summary = SweepSummary()
-    # 1. Read the open tickets not yet overdue: plain rows, no locks.
+    # 0. Start the paused clocks whose day has ended (their deadlines move).
+    from core.tickets import pausing
+
+    summary.resumed = pausing.end_expired(actor, now, username)
+    # 1. Read the open tickets not yet overdue nor paused: plain rows, no locks.
     rows = db.session.execute(
-        select(*COLUMNS).where(Ticket.status.in_(WATCHED_STATUSES), Ticket.overdue.is_(False))).all()
+        select(*COLUMNS).where(Ticket.status.in_(WATCHED_STATUSES), Ticket.overdue.is_(False),
+                               Ticket.paused_at.is_(None))).all()
     summary.checked = len(rows)
     starts = _starts([r.id for r in rows if r.supervision_due_at is not None
                       or (r.ticket_class == "complex" and r.status == "handling")])

@@ -13,13 +13,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.audit import services as audit
+from core.departments import services as departments
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
-from core.tickets import attachments, deadlines, forms, queues, services
+from core.routing import services as routing
+from core.tickets import (attachments, deadlines, duplicates, follow, follow_forms, forms, modes, onsite, pausing,
+                          pausing_forms, queues, rework, services)
+from core.tickets.merge_forms import MergeForm
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
 from core.web import current_actor, id_arg, permission_required
 
@@ -36,6 +40,17 @@ EVENT_LABELS = {
     "progress": _l("Progress report"), "complaint": _l("Complaint"), "note": _l("Note"),
     "attached": _l("Files added"), "overdue": _l("Overdue"), "warned": _l("Deadline warning"),
     "info_requested": _l("More information requested"), "info_supplied": _l("Information added by the enterprise"),
+    "rework": _l("Sent back for rework by the centre"),
+    # The registers (core/supervision) and the consultation (core/tickets/consultations.py)
+    "listed": _l("Listed for supervision (挂牌督办)"), "listing_progress": _l("Weekly progress (挂牌督办)"),
+    "listing_reminder": _l("Weekly progress missing"), "listing_overdue": _l("Register deadline passed"),
+    "delisted": _l("Taken off the supervision register (销号)"), "backlog_taken_up": _l("Taken up (包案)"),
+    "consultation_opened": _l("Opinions asked (专家会诊)"), "consultation_opinion": _l("Opinion given"),
+    "consultation_closed": _l("Consultation closed"),
+    "follower_set": _l("Follower named"), "onsite_answered": _l("On-site result recorded"),
+    "onsite_signed": _l("Visit record signed by the enterprise"),
+    "onsite_confirmed": _l("On-site result confirmed by the enterprise"),
+    "paused": _l("Clock paused"), "resumed": _l("Clock started again"),
 }
 VOCABULARY = {"channels": CHANNELS, "classes": CLASSES, "modes": MODES, "statuses": STATUSES,
               "results": RESULTS, "ratings": RATINGS, "event_labels": EVENT_LABELS}
@@ -72,11 +87,15 @@ def index():
     except ValidationError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for(".index", queue=queue))
+    categories = services.categories(actor)
+    # The desk's queue shows where each ticket would go (core.routing): one query for the page's rows.
+    suggestions = (routing.suggest_many(actor, page.items, categories)
+                   if queue == "to_dispatch" and actor.can("ticket.dispatch") else None)
     return render_template(
         "tickets/list.html", page=page, queue=queue, queues=available, counts=queues.counts(actor, filters),
         filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
-        countdown=queues.countdown, categories=services.categories(actor), units=registry.units(actor),
-        **VOCABULARY)
+        countdown=queues.countdown, categories=categories, units=registry.units(actor),
+        suggestions=suggestions, **VOCABULARY)
 
 
 # --- intake ----------------------------------------------------------------------
@@ -86,11 +105,13 @@ def index():
 def new():
     actor = current_actor()
     form = forms.IntakeForm()
-    form.set_choices(services.categories(actor))
+    categories = services.categories(actor)
+    form.set_choices(categories, departments.choices(actor))
     enterprise = None
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
         form.channel.data, form.ticket_class.data, form.handling_mode.data = "hotline", "general", "follow"
+        form.category.data = (request.args.get("category") or "")[:64]
         enterprise_id = id_arg("enterprise")
         if enterprise_id:
             try:
@@ -110,8 +131,9 @@ def new():
             enterprise_id=enterprise_id, channel=form.channel.data or "", category=form.category.data or "",
             ticket_class=form.ticket_class.data or "", handling_mode=form.handling_mode.data or "",
             description=form.description.data or "", contact_name=form.contact_name.data or "",
-            contact_phone=form.contact_phone.data or "", external_department=form.external_department.data or "",
-            submission_key=key if SUBMISSION_KEY.match(key) else None)
+            contact_phone=form.contact_phone.data or "", department_id=_chosen_id(form.department_id.data),
+            submission_key=key if SUBMISSION_KEY.match(key) else None, answer=form.answer.data or "",
+            result=form.result.data or "", escalation_reason=form.escalation_reason.data or "")
         uploads = _uploads(form.attachments.name)
         try:
             intake.attachments = attachments.check_uploads(uploads)
@@ -122,7 +144,7 @@ def new():
             if uploads and "attachments" not in (getattr(exc, "errors", None) or {}):
                 form.attachments.errors = [_("Choose the files again: a browser does not send them twice.")]
         else:
-            flash(_("Ticket %(number)s registered.", number=ticket.number), "success")
+            flash(_registered_message(ticket), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
         if enterprise_id:
             try:
@@ -134,8 +156,21 @@ def new():
     if q and enterprise is None:
         found = registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
     status = 400 if request.method == "POST" else 200
+    # The open and recent tickets this demand may repeat, beside the form (core/tickets/duplicates.py).
+    possible = duplicates.find(actor, enterprise, form.category.data or "") if enterprise is not None else None
     return render_template("tickets/new.html", form=form, enterprise=enterprise, q=q, found=found,
-                           max_attachment=attachments.size_text(attachments.max_bytes())), status
+                           max_attachment=attachments.size_text(attachments.max_bytes()),
+                           duplicates=possible, categories=categories, recent_days=duplicates.RECENT_DAYS), status
+
+
+def _registered_message(ticket) -> str:
+    if ticket.status == "closed":  # 立即办
+        return _("Ticket %(number)s registered, answered and closed; it now awaits the enterprise's rating.",
+                 number=ticket.number)
+    if ticket.handling_mode == "escalate" and ticket.handling_unit is not None:
+        return _("Ticket %(number)s registered and escalated to %(unit)s, whose leaders dispatch it.",
+                 number=ticket.number, unit=ticket.handling_unit.name)
+    return _("Ticket %(number)s registered.", number=ticket.number)
 
 
 def _int(value) -> int | None:
@@ -173,22 +208,44 @@ ACTIONS = {
     "transfer_reply": Action(forms.TransferReplyForm, _l("Record the department's reply"), _l("Record the reply"),
                              primary=True),
     "close": Action(forms.CloseForm, _l("Confirm and close"), _l("Close the ticket"), primary=True),
+    "rework": Action(forms.ReasonForm, _l("Send back for rework (退回重办)"), _l("Send back")),
     "rate": Action(forms.RateForm, _l("Record the enterprise's rating"), _l("Record the rating"), primary=True),
     "decide_extension": Action(forms.DecideExtensionForm, _l("Decide on the extension request"), _l("Approve"),
                                primary=True),
     "supervise": Action(forms.SuperviseForm, _l("Supervise"), _l("Supervise")),
     "complain": Action(forms.TextForm, _l("Record a complaint"), _l("Record the complaint")),
     "request_info": Action(forms.TextForm, _l("Ask the enterprise for more information"), _l("Ask")),
+    "pause": Action(pausing_forms.PauseForm, _l("Pause the clock (暂停计时)"), _l("Pause")),
+    "resume": Action(pausing_forms.ResumeForm, _l("Start the clock again"), _l("Restart the clock"), primary=True),
     "attach": Action(forms.AttachForm, _l("Add attachments"), _l("Upload"), multipart=True),
     "note": Action(forms.TextForm, _l("Internal note"), _l("Add the note")),
+    "follower": Action(follow_forms.FollowerForm, _l("Change the follower (盯办人)"), _l("Save the follower")),
+    "onsite": Action(follow_forms.OnsiteResultForm, _l("Record the on-site result (现场办)"),
+                     _l("Record the result"), primary=True, multipart=True),
+    "onsite_signature": Action(follow_forms.SignatureForm, _l("Record the signed visit record"),
+                               _l("Record the signature"), multipart=True),
+    # Answered by core.tickets.merge_views.merge (/tickets/<id>/merge), which asks for confirmation.
+    "merge": Action(MergeForm, _l("Merge into another ticket (合并)"), _l("Continue")),
 }
 
 
 def _form(name, action, ticket, actor, bound=None):
     form = bound or action.form(prefix=name, formdata=None)
-    if name == "dispatch":
-        units = [u for u in registry.units(actor)]
-        form.set_choices(units, registry.officers(actor))
+    if name == "dispatch":  # units as their tree, officers by unit, the suggestion pre-selected (core.routing)
+        units = routing.units_in_tree(actor)
+        form.set_choices(units, routing.officers_by_unit(actor, units))
+        suggestion = routing.suggest_many(actor, [ticket])[ticket.id]
+        if bound is None:
+            form.preselect(suggestion)
+        else:
+            form.suggestion = suggestion
+        default = ticket.follower if ticket.follower_id or ticket.handling_mode != "follow" \
+            else follow.default_follower(ticket)
+        form.set_followers(follow.candidates(ticket), default.id if default and bound is None else None)
+    if name == "follower":
+        form.set_choices(follow.candidates(ticket), ticket.follower_id if bound is None else None)
+    if name == "transfer":
+        form.set_choices(departments.choices(actor))
     if name == "decide_extension" and bound is None:
         pending = services.pending_extension(ticket)
         form.extension_id.data = str(pending.id) if pending else ""
@@ -209,10 +266,13 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
                     key=lambda p: p.order)
     return render_template(
         "tickets/detail.html", ticket=ticket, events=events, panels=panels, files=list(ticket.attachments),
+        visit=onsite.latest_visit(ticket),
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
-        phone_revealed=phone_revealed, **VOCABULARY), status
+        phone_revealed=phone_revealed, escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
+        paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
+        **VOCABULARY), status
 
 
 def _load(ticket_id):
@@ -249,16 +309,44 @@ def _supervision_due(value):
     return deadlines.end_of_local_day(day)
 
 
+def _scan(form):
+    """现场办: the scan of the signed visit record, checked like every attachment."""
+    try:
+        return attachments.check_uploads(_uploads(form.signed_record.name))
+    except ValidationError as exc:
+        raise ValidationError(exc.message, errors={"signed_record": exc.errors.get("attachments", [exc.message])})
+
+
 def _perform(name, actor, ticket_id, form) -> str:
     """Call the service behind action ``name``; return the success message."""
     if name == "dispatch":
         # Ids beyond any row become None here, so the database never sees an overflowing number.
-        services.dispatch(actor, ticket_id, _int(form.unit_id.data), _chosen_id(form.officer_id.data),
-                          form.note.data or "")
+        ticket = services.dispatch(actor, ticket_id, _int(form.unit_id.data), _chosen_id(form.officer_id.data),
+                                   form.note.data or "", due_on=form.due_on.data or "",
+                                   follower_id=_chosen_id(form.follower_id.data))
+        if follow.missing(ticket):
+            return _("The ticket has been dispatched. Its enterprise has no liaison officer, so it has no follower "
+                     "(盯办人) yet: name one under “Change the follower”.")
         return _("The ticket has been dispatched.")
     if name == "transfer":
-        services.transfer(actor, ticket_id, form.department.data or "", form.note.data or "")
+        services.transfer(actor, ticket_id, note=form.note.data or "",
+                          department_id=_chosen_id(form.department_id.data))
         return _("The ticket has been transferred.")
+    if name == "follower":
+        follow.change(actor, ticket_id, _chosen_id(form.follower_id.data), form.note.data or "")
+        return _("The follower has been saved and told.")
+    if name == "onsite":
+        scan = _scan(form)
+        ticket = onsite.record_result(actor, ticket_id, form.visited_on.data or "", form.place.data or "",
+                                      form.done.data or "", form.result.data or "", form.signer_name.data or "",
+                                      scan)
+        if ticket.onsite_confirmed_at is not None:
+            return _("The on-site result and the signature on the visit record have been recorded.")
+        return _("The on-site result has been recorded; it waits for the enterprise's confirmation.")
+    if name == "onsite_signature":
+        scan = _scan(form)
+        onsite.record_signature(actor, ticket_id, form.signer_name.data or "", scan)
+        return _("The signature on the visit record has been recorded.")
     if name == "sign":
         services.sign(actor, ticket_id)
         return _("You have signed for the ticket.")
@@ -283,6 +371,9 @@ def _perform(name, actor, ticket_id, form) -> str:
     if name == "close":
         services.close(actor, ticket_id, form.note.data or "")
         return _("The ticket has been closed.")
+    if name == "rework":
+        rework.rework(actor, ticket_id, form.reason.data or "")
+        return _("The ticket has been sent back to the handling unit for rework.")
     if name == "rate":
         ticket = services.rate(actor, ticket_id, form.rating.data or "", form.comment.data or "")
         if ticket.status == "handling":
@@ -302,8 +393,17 @@ def _perform(name, actor, ticket_id, form) -> str:
         services.complain(actor, ticket_id, form.text.data or "")
         return _("The complaint has been recorded.")
     if name == "request_info":
-        services.request_info(actor, ticket_id, form.text.data or "")
-        return _("The enterprise has been asked for more information.")
+        ticket = services.request_info(actor, ticket_id, form.text.data or "")
+        if ticket.paused_at is not None:
+            return _("The enterprise has been asked for more information; the clock is paused until it answers.")
+        return _("The enterprise has been asked for more information. The clock keeps running: %(why)s",
+                 why=pausing.refusal(ticket, clock.now()))
+    if name == "pause":
+        pausing.pause(actor, ticket_id, form.reason.data or "", form.note.data or "", form.until.data or None)
+        return _("The clock is paused until the enterprise's appointment.")
+    if name == "resume":
+        pausing.resume(actor, ticket_id, form.note.data or "")
+        return _("The clock runs again; the deadlines have moved by the time it was paused.")
     if name == "attach":
         services.attach(actor, ticket_id, attachments.check_uploads(_uploads(form.attachments.name)))
         return _("The files have been added.")
@@ -341,6 +441,10 @@ def act(ticket_id, action):
         flash(str(exc.message), "error")
         return _render(_load(ticket_id), action, form, status=exc.status)
     flash(message, "success")
+    try:
+        services.get(actor, ticket_id)
+    except NotFound:  # handed on beyond the user's units (提级, 退单): back to their queue, with the notice
+        return redirect(url_for(".index"))
     return redirect(url_for(".detail", ticket_id=ticket_id))
 
 
@@ -363,3 +467,6 @@ def download(ticket_id, attachment_id):
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+from core.tickets import merge_views  # noqa: E402,F401  (duplicates and merging: routes on this blueprint)

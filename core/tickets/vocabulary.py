@@ -10,10 +10,14 @@ CHANNELS = {
     "government": _l("Referred by a government department (12345)"),
 }
 CLASSES = {"instant": _l("Instant (即办)"), "general": _l("General (一般)"), "complex": _l("Complex (疑难)")}
+# What each mode does is in core.tickets.modes.
 MODES = {
     "immediate": _l("Handle now (立即办)"),
     "follow": _l("Dispatch and follow (转盯办)"),
     "escalate": _l("Escalate (提级办)"),
+    "deadline": _l("Handle by a set deadline (限期办)"),
+    "on_site": _l("Handle on site (现场办)"),
+    "listed": _l("Listed for supervision (挂牌办)"),
     "transfer": _l("Transfer to another department (转交办)"),
 }
 STATUSES = {
@@ -25,6 +29,8 @@ STATUSES = {
     "rated": _l("Rated"),
     "returned": _l("Returned"),
     "transferred": _l("Transferred"),
+    # Closed by merging into another ticket of the same enterprise (core/tickets/merging.py).
+    "merged": _l("Merged"),
 }
 OPEN_STATUSES = ("registered", "dispatched", "handling", "answered", "returned", "transferred")
 RESULTS = {"resolved": _l("Resolved"), "partly": _l("Partly resolved"), "unresolvable": _l("Cannot be resolved")}

@@ -1,0 +1,26 @@
+"""``anqi supervision …``: the registers from the shell."""
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+
+@click.group("supervision")
+def supervision():
+    """The 挂牌督办 and 积案 registers and the consultations (专家会诊)."""
+
+
+@supervision.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Send the weekly progress reminders and close the consultations past their deadline now
+    (the worker does this every 5 minutes)."""
+    from core.org.actor import shell_actor
+    from core.supervision.sweep import sweep
+
+    summary = sweep(actor=shell_actor())
+    click.echo(_("%(reminded)d register entries reminded of their weekly progress, %(deadlines_passed)d past "
+                 "their deadline; %(consultations_closed)d consultations closed; %(notified)d notifications sent.",
+                 **summary.as_dict()))
+    if summary.skipped:
+        click.echo(_("%(n)d register entries were being changed by someone else and are left to the next sweep.",
+                     n=summary.skipped))
