@@ -246,6 +246,19 @@ def test_escalated_at_intake_the_ticket_waits_for_the_parent_units_leader(city, 
     assert tickets.close(actor_for("desk"), ticket.id).status == "closed"
 
 
+def test_a_ticket_escalated_at_intake_is_not_in_the_desks_queue_to_dispatch(city, enterprise, city_leader):
+    at(2026, 3, 2, 9)
+    escalated = register(enterprise, handling_mode="escalate", escalation_reason="涉及多个部门，需市局统筹。")
+    plain = register(enterprise)
+    desk = actor_for("desk")
+    assert [t.id for t in queues.page(desk, "to_dispatch").items] == [plain.id]
+    assert queues.counts(desk)["to_dispatch"] == 1
+    # Once the parent unit's leader has dispatched it, it is an ordinary dispatched ticket.
+    tickets.dispatch(city_leader, escalated.id, city.station_a.id)
+    assert queues.counts(actor_for("desk"))["to_dispatch"] == 1
+    assert queues.counts(city_leader)["escalated"] == 0
+
+
 def test_escalation_at_intake_needs_a_reason_and_a_parent_unit(city, enterprise):
     with pytest.raises(ValidationError) as refused:
         register(enterprise, handling_mode="escalate", escalation_reason="  ", category="")
