@@ -238,7 +238,7 @@ def test_only_the_centre_merges(city, firm):
     third = register(firm, username="desk_a")
     centre_ticket = register(firm)
     tickets.dispatch(actor_for("desk"), centre_ticket.id, city.station_a.id)
-    with pytest.raises(ValidationError, match="centre that registered"):
+    with pytest.raises(ValidationError, match="只有受理工单.*的中心才能将其他工单合并至该工单"):
         merging.merge(actor_for("desk_a"), third.id, centre_ticket.number)
 
 
@@ -359,3 +359,27 @@ def test_the_api_lists_duplicates_and_merges(app, city, pair):
     assert again.status_code == 422
     assert count(TicketMerge) == 1
     assert db.session.scalar(select(TicketAttachment.ticket_id)) == first_id
+
+
+def test_what_waited_on_the_duplicate_waits_no_more(city, pair):
+    """Its request for more time is withdrawn, and the units asked for an opinion
+    (专家会诊) are told they need not answer: not marked as having missed it."""
+    from core.tickets import consultations
+    from core.tickets.models import TicketExtension
+
+    first_id, second_id = pair
+    get(first_id).ticket_class = "complex"      # 专家会诊 is for the hard cases
+    db.session.commit()
+    tickets.request_extension(actor_for("officer_a"), first_id, 3, "需要补充调查")
+    asked = consultations.invite(actor_for("officer_a"), first_id, [city.station_b.id], "请提出意见", 3)
+    assert [i.consultation_id for i in consultations.waiting_for(actor_for("officer_b"))] == [asked.id]
+    merging.merge(actor_for("desk"), first_id, get(second_id).number)
+    extension = db.session.scalar(select(TicketExtension).where(TicketExtension.ticket_id == first_id))
+    assert extension.status == "withdrawn"
+    consultation = consultations.of_ticket(first_id)[0]
+    assert (consultation.status, consultation.close_reason) == ("closed", "withdrawn")
+    assert [i.status for i in consultation.invitations] == ["withdrawn"]
+    assert consultations.waiting_for(actor_for("officer_b")) == []
+    told = db.session.scalars(select(Notification).where(Notification.user_id == city.users["officer_b"].id,
+                                                         Notification.kind == "consultation_closed")).all()
+    assert len(told) == 1 and get(second_id).number in told[0].text

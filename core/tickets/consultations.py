@@ -39,8 +39,9 @@ MAX_QUESTION = 2000
 MAX_OPINION = 5000
 HANDLE_PERMISSION = "ticket.handle"
 INVITATION_STATUSES = {"pending": _l("Waiting for the opinion"), "answered": _l("Opinion given"),
-                       "missed": _l("No opinion by the deadline")}
-CLOSE_REASONS = {"answered": _l("Every unit gave its opinion"), "expired": _l("Closed at the deadline")}
+                       "missed": _l("No opinion by the deadline"), "withdrawn": _l("No longer asked")}
+CLOSE_REASONS = {"answered": _l("Every unit gave its opinion"), "expired": _l("Closed at the deadline"),
+                 "withdrawn": _l("Withdrawn: the ticket was merged")}
 
 
 # --- reading ---------------------------------------------------------------------
@@ -292,6 +293,33 @@ def _close(consultation, reason: str, now: datetime, actor, username=None) -> li
     audit.record(actor, "ticket.consultation_close", consultation, username=username,
                  detail={"ticket": ticket.id, "reason": reason, "missed": [i.unit.code for i in late]})
     return late
+
+
+def withdraw_for_merge(actor, ticket, survivor) -> int:
+    """The open consultation of a ticket merged into ``survivor`` is closed: the
+    units still asked are told they need not answer (their invitation is
+    withdrawn, not missed). Returns the units told; the caller commits."""
+    consultation = open_consultation(ticket.id)
+    if consultation is None:
+        return 0
+    now = clock.now()
+    waiting = [i for i in consultation.invitations if i.status == "pending"]
+    for invitation in waiting:
+        invitation.status = "withdrawn"
+    consultation.status, consultation.close_reason, consultation.closed_at = "closed", "withdrawn", now
+    db.session.add(TicketEvent(ticket_id=ticket.id, kind="consultation_closed", from_status=ticket.status,
+                               to_status=ticket.status, actor_id=actor.user_id, actor_name=actor.display_name[:100],
+                               unit_id=actor.unit_id, internal=True, at=now,
+                               text=str(_l("Withdrawn: the ticket was merged into %(into)s.", into=survivor.number)),
+                               data={"consultation": consultation.id, "reason": "withdrawn",
+                                     "missed": []}))
+    audit.record(actor, "ticket.consultation_close", consultation,
+                 detail={"ticket": ticket.id, "reason": "withdrawn", "into": survivor.id})
+    for invitation in waiting:
+        notify_unit(invitation.unit_id, "consultation_closed", _l(
+            "Ticket %(number)s was merged into %(into)s: your unit's opinion is no longer asked.",
+            number=ticket.number, into=survivor.number), ticket.id, roles=tuple(BUSINESS_ROLES))
+    return len(waiting)
 
 
 def close_due(now: datetime, actor, username=None) -> tuple[int, int]:

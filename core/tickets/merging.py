@@ -43,7 +43,7 @@ from core.extensions import db
 from core.notifications.services import notify_unit
 from core.privacy import masking
 from core.text import clean_text
-from core.tickets import services
+from core.tickets import consultations, services
 from core.tickets.merge_models import TicketMerge
 from core.tickets.models import Ticket
 from core.tickets.services import _check, _commit, _event, _is_centre, _party
@@ -160,6 +160,12 @@ def merge(actor, ticket_id, number, note: str = "") -> Ticket:
 
     from_status = duplicate.status
     duplicate.status = "merged"
+    # What still waited on the duplicate waits no more: its request for more time,
+    # and the other units asked for their opinion (专家会诊).
+    extension = services.pending_extension(duplicate)
+    if extension is not None:
+        extension.status, extension.decided_at = "withdrawn", clock.now()
+    consultations.withdraw_for_merge(actor, duplicate, survivor)
     db.session.add(TicketMerge(ticket_id=duplicate.id, into_id=survivor.id, merged_by_id=actor.user_id,
                                merged_at=clock.now()))
     _event(actor, duplicate, "merged", from_status, "merged", text=note,

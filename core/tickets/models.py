@@ -196,7 +196,7 @@ class TicketExtension(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
     days: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / approved / refused
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / approved / refused / withdrawn (merged)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(default=clock.now)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
