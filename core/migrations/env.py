@@ -33,7 +33,19 @@ def run_migrations_online():
         run(given)
         return
     with db.engine.connect() as connection:
-        run(connection)
+        if connection.dialect.name != "sqlite":
+            run(connection)
+            return
+        # SQLite rebuilds a table to drop a referencing column, and dropping the old
+        # table with foreign keys on would first delete, by ON DELETE CASCADE, every
+        # row that refers to it. The pragma is a no-op inside a transaction, so it is
+        # set on the driver's connection (in autocommit here) before Alembic begins.
+        driver = connection.connection.driver_connection
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            run(connection)
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

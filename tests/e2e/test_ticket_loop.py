@@ -158,8 +158,10 @@ def test_desk_and_station_close_the_loop(live_server, visit, report_dir):
     with live_server.app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         assert (ticket.status, ticket.rating, ticket.handling_unit_id) == ("rated", "satisfied", station_id)
-        assert [e.kind for e in ticket.events] == ["registered", "dispatched", "signed", "answered", "closed",
-                                                   "rated"]
+        # 转盯办 (the default mode): dispatching named the enterprise's liaison officer as follower
+        assert [e.kind for e in ticket.events] == ["registered", "dispatched", "follower_set", "signed", "answered",
+                                                   "closed", "rated"]
+        assert ticket.follower_id is not None
     outside = [url for url in visit.requests
                if urlsplit(url).scheme not in LOCAL_SCHEMES and urlsplit(url).hostname != "127.0.0.1"]
     assert not outside, f"the pages loaded something from outside 127.0.0.1: {outside}"

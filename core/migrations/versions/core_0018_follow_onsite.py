@@ -100,10 +100,16 @@ def downgrade():
         op.drop_column(table, 'onsite_confirmed')
     op.drop_index('ix_ticket_follower', table_name='ticket')
     op.drop_column('ticket', 'onsite_confirmed_at')
-    for column, referred in reversed(TICKET_REFERENCES):
-        if op.get_bind().dialect.name != 'sqlite':
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite cannot drop a column a foreign key is declared on: the table is
+        # rebuilt without them (foreign keys are off while migrating, see env.py).
+        with op.batch_alter_table('ticket', recreate='always') as batch_op:
+            for column, _referred in reversed(TICKET_REFERENCES):
+                batch_op.drop_column(column)
+    else:
+        for column, referred in reversed(TICKET_REFERENCES):
             op.drop_constraint(f'fk_ticket_{column}_{referred}', 'ticket', type_='foreignkey')
-        op.drop_column('ticket', column)
+            op.drop_column('ticket', column)
     op.drop_index(op.f('ix_ticket_visit_ticket_id'), table_name='ticket_visit')
     op.drop_table('ticket_visit')
     op.drop_table('outside_department')
