@@ -90,7 +90,9 @@ def upgrade():
     for column, referred in TICKET_REFERENCES:
         _add_reference('ticket', column, referred)
     op.add_column('ticket', sa.Column('onsite_confirmed_at', sa.DateTime(), nullable=True))
-    op.create_index('ix_ticket_follower', 'ticket', ['follower_id', 'id'])
+    op.create_index('ix_ticket_follower', 'ticket', ['follower_id', 'id'],
+                    sqlite_where=sa.text('follower_id IS NOT NULL'),
+                    postgresql_where=sa.text('follower_id IS NOT NULL'))
     for table in ('ticket_stat_day', 'ticket_stat_month'):
         op.add_column(table, sa.Column('onsite_confirmed', sa.Integer(), nullable=False, server_default='0'))
 
