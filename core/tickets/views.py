@@ -18,6 +18,7 @@ from core.departments import services as departments
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
+from core.phrases import services as phrases
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
@@ -347,7 +348,7 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
         phone_revealed=phone_revealed, escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
-        **VOCABULARY), status
+        phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
 
 
 def _load(ticket_id):
