@@ -73,7 +73,7 @@ def _write(actor, stmt, detail: dict) -> tuple[bytes, int]:
     sheet = book.create_sheet(_("Demand tickets"))
     sheet.append([str(label) for _name, label in COLUMNS])
     count = 0
-    for ticket in db.session.scalars(stmt.options(*queues.ROW_OPTIONS).execution_options(yield_per=500)).unique():
+    for ticket in db.session.scalars(stmt.options(*queues.ROW_OPTIONS).execution_options(yield_per=500)):
         sheet.append(row_of(sheet, _row(ticket, labels)))
         count += 1
     db.session.rollback()     # nothing was written: end the reading transaction before building the file
