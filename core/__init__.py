@@ -101,3 +101,6 @@ def _register_blueprints(app: Flask) -> None:
     from core.routing.views import bp as routing_bp
 
     app.register_blueprint(routing_bp)
+    from core.phrases.views import bp as phrases_bp
+
+    app.register_blueprint(phrases_bp)

@@ -78,6 +78,9 @@ class Defaults:
     PERSONAL_DATA_KEY_FILE = None   # <instance>/personal_data_keys when unset; made with mode 0600
     IMPORT_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
+    # The ticket list's export (/tickets/export.xlsx) refuses, with a message, more rows than this:
+    # narrow the filters (at this size a workbook takes a few seconds to write).
+    TICKET_EXPORT_MAX_ROWS = 20_000
     IMPORT_MAX_COLUMNS = 100        # a row with a value further right is refused (the template has 15)
     # The 积案 register (core/supervision/backlog.py): an open ticket is long-unsolved after this many
     # working days since its registration (or when it has been reopened twice).

@@ -43,6 +43,7 @@ def import_models() -> None:
     from core.plugins import models as _plugins  # noqa: F401
     from core.portal import models as _portal  # noqa: F401
     from core.registry import models as _registry  # noqa: F401
+    from core.phrases import models as _phrases  # noqa: F401
     from core.routing import models as _routing  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401

@@ -109,12 +109,21 @@ def world(app, city):
     # A routing rule sending a category to each station, kept by the centre's leader.
     own["routing_rule_id"] = _routing_rule(city.station_a, "dispute").id
     foreign["routing_rule_id"] = _routing_rule(city.station_b, "crime").id
+    # A reply phrase (常用语) of each station, kept by its leader.
+    own["reply_phrase_id"] = _reply_phrase(city.station_a, "leader_a").id
+    foreign["reply_phrase_id"] = _reply_phrase(city.station_b, "leader_b").id
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     # A system account (API) in each station, granted the desk role by its own leader.
     own["system_account_id"] = system_account("sys_a", city.station_a.id, leader="leader_a").id
     foreign["system_account_id"] = system_account("sys_b", city.station_b.id, leader="leader_b").id
     _, token = api_auth.issue(shell, "sys_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
+
+
+def _reply_phrase(unit, leader):
+    from core.phrases import services as phrases
+
+    return phrases.save(actor_for(leader), phrases.PhraseInput(title="已联系", text="已与企业联系。", unit_id=unit.id))
 
 
 def _routing_rule(unit, category):
@@ -488,6 +497,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"system_account_id": 1})                                                   # system accounts
     own.update({"department_id": 1})                                                       # outside departments
     own.update({"routing_rule_id": 1})                                                     # routing rules
+    own.update({"reply_phrase_id": 1})                                                     # reply phrases
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -506,3 +506,4 @@ from core.api import ticket_follow  # noqa: E402,F401  (转盯办, 转交办: it
 from core.api import ticket_clock  # noqa: E402,F401  (its operations register on bp)
 from core.api import routing as _routing  # noqa: E402,F401  (its routes register on bp)
 from core.api import ticket_merge  # noqa: E402,F401  (duplicates and merging: routes on this blueprint)
+from core.api import ticket_bulk  # noqa: E402,F401  (bulk dispatch and close: routes on this blueprint)

@@ -52,6 +52,8 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "department.read": frozenset({LEADER, DESK, OFFICER}),
     "department.manage": frozenset({LEADER}),
     "department.configure": frozenset({ADMIN}),
+    # Reply phrases (常用语) of the leader's units, offered on the ticket page's answer and note forms.
+    "phrase.manage": frozenset({LEADER}),
 }
 
 
@@ -87,6 +89,7 @@ PERMISSION_LABELS = {
     "department.read": _l("See the register of outside departments (转交办)"),
     "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
     "department.configure": _l("Keep the register of outside departments (administrator)"),
+    "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
 }
 
 

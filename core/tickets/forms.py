@@ -154,3 +154,13 @@ class TextForm(FlaskForm):
 class AttachForm(FlaskForm):
     attachments = MultipleFileField(_l("Files"))
 
+
+
+class BulkForm(FlaskForm):
+    """The ticket list's bulk actions: the ticked rows come as ``ticket`` values,
+    the action as the button pressed; ``unit_id`` for "dispatch all to one unit"."""
+    unit_id = SelectField(_l("Unit"), choices=[], validate_choice=False)
+    return_to = HiddenField()
+
+    def set_choices(self, units):
+        self.unit_id.choices = unit_choices(units, blank=_l("— choose —"))

@@ -345,6 +345,14 @@ def page(actor, queue: str, f: TicketFilter | None = None, *, sort: str = "due",
     )
 
 
+def ordered(actor, queue: str, f: TicketFilter | None = None, sort: str = "due"):
+    """The whole queue (within the filters) as one ordered statement, as the
+    pages list it: for exporting, which reads it as a stream."""
+    _label, columns, descending = SORTS.get(sort) or SORTS["due"]
+    stmt = _base(actor, queue, f or TicketFilter(), clock.now())
+    return stmt.order_by(*[c.desc() if descending else c.asc() for c in columns])
+
+
 def count_overdue() -> int:
     """Open tickets overdue now in all units, for no one in particular: the
     instance-wide figure monitoring reads (the "Overdue" queue, unscoped)."""

@@ -1,6 +1,7 @@
 """The staff pages of the demand tickets: intake, the queues, the ticket page
 with the actions the user may take, and attachment downloads. Thin: every
 rule is in core.tickets.services (and queues, attachments)."""
+import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,12 +18,13 @@ from core.departments import services as departments
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
+from core.phrases import services as phrases
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
 from core.routing import services as routing
-from core.tickets import (attachments, deadlines, duplicates, follow, follow_forms, forms, modes, onsite, pausing,
-                          pausing_forms, queues, rework, services)
+from core.tickets import (attachments, bulk, deadlines, duplicates, export, follow, follow_forms, forms, modes,
+                          onsite, pausing, pausing_forms, queues, rework, services)
 from core.tickets.merge_forms import MergeForm
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
 from core.web import current_actor, id_arg, permission_required
@@ -67,13 +69,9 @@ def _uploads(name: str):
 
 # --- queues ---------------------------------------------------------------------
 
-@bp.route("/")
-@permission_required("ticket.read")
-def index():
-    actor = current_actor()
+def _list_state(actor):
+    """The queue, filters and order the query string asks for (the list page and its export)."""
     filters, problems = queues.parse_filters(request.args)
-    for problem in problems:
-        flash(problem, "error")
     available = queues.available(actor)
     queue = request.args.get("queue") or ("all" if filters.active else queues.default_queue(actor))
     if queue not in available:
@@ -81,6 +79,16 @@ def index():
     sort = request.args.get("sort") or available[queue].sort
     if sort not in queues.SORTS:
         sort = available[queue].sort
+    return filters, problems, available, queue, sort
+
+
+@bp.route("/")
+@permission_required("ticket.read")
+def index():
+    actor = current_actor()
+    filters, problems, available, queue, sort = _list_state(actor)
+    for problem in problems:
+        flash(problem, "error")
     try:
         page = queues.page(actor, queue, filters, sort=sort, cursor=request.args.get("cursor"),
                            limit=_page_size())
@@ -91,11 +99,79 @@ def index():
     # The desk's queue shows where each ticket would go (core.routing): one query for the page's rows.
     suggestions = (routing.suggest_many(actor, page.items, categories)
                    if queue == "to_dispatch" and actor.can("ticket.dispatch") else None)
+    units = registry.units(actor)
+    bulk_form = forms.BulkForm(formdata=None)
+    bulk_form.set_choices(units)
+    bulk_form.return_to.data = request.full_path
     return render_template(
         "tickets/list.html", page=page, queue=queue, queues=available, counts=queues.counts(actor, filters),
         filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
-        countdown=queues.countdown, categories=categories, units=registry.units(actor),
-        suggestions=suggestions, **VOCABULARY)
+        countdown=queues.countdown, categories=categories, units=units,
+        suggestions=suggestions, bulk_form=bulk_form, **VOCABULARY)
+
+
+# --- export and bulk actions (core/tickets/export.py, core/tickets/bulk.py) ------------------
+
+def _xlsx(content: bytes):
+    day = clock.now().strftime("%Y%m%d")
+    return send_file(io.BytesIO(content), as_attachment=True, download_name=_("tickets-%(day)s.xlsx", day=day),
+                     mimetype=export.MIME, max_age=0)
+
+
+@bp.route("/export.xlsx")
+@permission_required("ticket.read")
+def export_list():
+    """The list as filtered (the same query string as the list page), as a workbook."""
+    actor = current_actor()
+    filters, problems, _available, queue, sort = _list_state(actor)
+    for problem in problems:
+        flash(problem, "error")
+    try:
+        content, _count = export.queue_workbook(actor, queue, filters, sort)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".index", **request.args))
+    return _xlsx(content)
+
+
+def _back():
+    """The list page the bulk form was sent from (a path of this blueprint only)."""
+    target = request.form.get("return_to") or ""
+    if target.startswith("/tickets/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target, code=303)
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.route("/bulk", methods=["POST"])
+@permission_required("ticket.read")
+def bulk_action():
+    """The ticked rows of the list: dispatched, closed or exported; one message for the whole."""
+    actor = current_actor()
+    form = forms.BulkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [i for i in (id_arg("id", {"id": raw}) for raw in request.form.getlist("ticket")) if i is not None]
+    action = request.form.get("action") or ""
+    try:
+        if action == "export":
+            content, _count = export.chosen_workbook(actor, ids)
+            return _xlsx(content)
+        if action == bulk.DISPATCH_SUGGESTED:
+            outcome = bulk.dispatch(actor, ids)
+        elif action == bulk.DISPATCH_TO_UNIT:
+            outcome = bulk.dispatch(actor, ids, _int(form.unit_id.data) or "?")
+        elif action == bulk.CLOSE:
+            outcome = bulk.close(actor, ids)
+        else:
+            abort(400)
+    except (ValidationError, Forbidden) as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _back()
+    flash(outcome.summary(), "error" if outcome.refused and not outcome.done else
+          "warning" if outcome.refused else "success")
+    return _back()
 
 
 # --- intake ----------------------------------------------------------------------
@@ -272,7 +348,7 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
         phone_revealed=phone_revealed, escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
-        **VOCABULARY), status
+        phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
 
 
 def _load(ticket_id):
