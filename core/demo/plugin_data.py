@@ -11,6 +11,7 @@ service makes itself (an appointment's code, a PDF's file name, a unit's
 signing key) differ from run to run.
 """
 from random import Random
+from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,10 +19,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from core import clock
-from core.calendar.services import ensure_year, is_workday
+from core.calendar.models import CalendarDay
+from core.calendar.services import ensure_year
 from core.extensions import db
 from core.org.actor import Actor
 from core.org.models import Unit, User
+from core.org.scope import WHOLE_TREE_KINDS
 from core.plugins.services import broadcast, units_enabled
 from core.registry.models import Enterprise
 from core.tickets.deadlines import LOCAL, UTC, local_date
@@ -35,10 +38,12 @@ class DemoContext:
     first_day: date                         # the year the demo covers, in local days
     last_day: date                          # today
     units: dict[str, int] = field(default_factory=dict)          # unit code → id
+    unit_paths: dict[int, str] = field(default_factory=dict)     # unit id → its path in the tree
     users: dict[str, int] = field(default_factory=dict)          # username → id
     enterprises: dict[int, list[int]] = field(default_factory=dict)  # unit id → its enterprises' ids
     rng: Random = field(default=None)     # the demo's own; plugins take theirs with ``random(name)``
     now: datetime = field(default=None)          # when the demo is built: no record is made after it
+    workdays: list[date] = field(default_factory=list)   # the working days of the demo's year and the next weeks
 
     def random(self, name: str) -> Random:
         """A generator of the plugin's own: its records do not depend on the other plugins'."""
@@ -66,15 +71,16 @@ class DemoContext:
 
     def enterprises_under(self, unit: Unit) -> list[int]:
         """The ids of the enterprises a user of ``unit`` sees (its own and those below it)."""
-        ids = [i for i in self.units.values() if db.session.get(Unit, i).path.startswith(unit.path)]
-        if unit.kind in ("centre", "city_bureau"):
-            ids = list(self.units.values())
-        return sorted(e for i in ids for e in self.enterprises.get(i, []))
+        root = unit.path
+        if unit.kind in WHOLE_TREE_KINDS:
+            root = "/" + unit.path.strip("/").split("/")[0] + "/"
+        return sorted(e for i, path in self.unit_paths.items() if path.startswith(root)
+                      for e in self.enterprises.get(i, []))
 
     def days(self, rng: Random, count: int, first: date | None = None, last: date | None = None) -> list[date]:
         """``count`` working days drawn between ``first`` and ``last`` (the demo's year), in order."""
         first, last = first or self.first_day, last or self.last_day
-        workdays = [d for d in (first + timedelta(n) for n in range((last - first).days + 1)) if is_workday(d)]
+        workdays = self.workdays[bisect_left(self.workdays, first):bisect_right(self.workdays, last)]
         return sorted(rng.choice(workdays) for _ in range(count)) if workdays else []
 
     @staticmethod
@@ -95,15 +101,20 @@ def context(seed: int) -> DemoContext:
     now = clock.now()
     today = local_date(now)
     first = today - timedelta(days=DAYS)
-    for year in range(first.year, today.year + 1):
+    horizon = today + timedelta(days=60)
+    for year in range(first.year, horizon.year + 1):
         ensure_year(year)
-    units = dict(db.session.execute(select(Unit.code, Unit.id).order_by(Unit.id)).all())
+    workdays = list(db.session.scalars(select(CalendarDay.day).where(
+        CalendarDay.day >= first, CalendarDay.day <= horizon, CalendarDay.workday.is_(True)).order_by(CalendarDay.day)))
+    rows = db.session.execute(select(Unit.code, Unit.id, Unit.path).order_by(Unit.id)).all()
+    units = {code: unit_id for code, unit_id, _ in rows}
+    paths = {unit_id: path for _, unit_id, path in rows}
     users = dict(db.session.execute(select(User.username, User.id).order_by(User.id)).all())
     enterprises: dict[int, list[int]] = {}
     for unit_id, enterprise_id in db.session.execute(select(Enterprise.unit_id, Enterprise.id).order_by(Enterprise.id)):
         enterprises.setdefault(unit_id, []).append(enterprise_id)
-    result = DemoContext(seed=seed, first_day=first, last_day=today, units=units, users=users,
-                         enterprises=enterprises, rng=Random(seed), now=now)
+    result = DemoContext(seed=seed, first_day=first, last_day=today, units=units, unit_paths=paths, users=users,
+                         enterprises=enterprises, rng=Random(seed), now=now, workdays=workdays)
     return result
 
 
