@@ -69,13 +69,17 @@ class DemoContext:
         return sorted(u.username for u in db.session.scalars(select(User).where(User.unit_id == unit_id))
                       if role in u.roles)
 
-    def enterprises_under(self, unit: Unit) -> list[int]:
-        """The ids of the enterprises a user of ``unit`` sees (its own and those below it)."""
+    def units_under(self, unit: Unit) -> list[int]:
+        """The ids of the units a user of ``unit`` sees (``core.org.scope``): its own and those below it,
+        the whole tree for the centre."""
         root = unit.path
         if unit.kind in WHOLE_TREE_KINDS:
             root = "/" + unit.path.strip("/").split("/")[0] + "/"
-        return sorted(e for i, path in self.unit_paths.items() if path.startswith(root)
-                      for e in self.enterprises.get(i, []))
+        return sorted(i for i, path in self.unit_paths.items() if path.startswith(root))
+
+    def enterprises_under(self, unit: Unit) -> list[int]:
+        """The ids of the enterprises a user of ``unit`` sees."""
+        return sorted(e for i in self.units_under(unit) for e in self.enterprises.get(i, []))
 
     def days(self, rng: Random, count: int, first: date | None = None, last: date | None = None) -> list[date]:
         """``count`` working days drawn between ``first`` and ``last`` (the demo's year), in order."""
