@@ -87,6 +87,23 @@ class DemoContext:
         workdays = self.workdays[bisect_left(self.workdays, first):bisect_right(self.workdays, last)]
         return sorted(rng.choice(workdays) for _ in range(count)) if workdays else []
 
+    def work_ticket(self, ticket_id: int, dispatcher: str, officer: str, day: date, answered_on: date, reply: str,
+                    result: str = "resolved", follower_id=None) -> None:
+        """Take a ticket a plugin registered through the loop: dispatched to ``officer``'s unit, signed
+        for, answered on ``answered_on`` and closed by the centre the next day — what is due by now."""
+        from core.tickets import services as tickets
+
+        handler = self.user(officer)
+        with self.at(day, 11):
+            tickets.dispatch(self.actor(dispatcher), ticket_id, handler.unit_id, handler.id, follower_id=follower_id)
+        with self.at(day, 14):
+            tickets.sign(self.actor(officer), ticket_id)
+        if answered_on < self.last_day:
+            with self.at(answered_on, 16):
+                tickets.answer(self.actor(officer), ticket_id, reply, result)
+            with self.at(answered_on + timedelta(days=1), 10):
+                tickets.close(self.actor(dispatcher), ticket_id)
+
     @staticmethod
     def moment(day: date, hour: int = 10, minute: int = 0) -> datetime:
         """The local ``day`` at ``hour``:``minute``, as the naive UTC the clock keeps."""

@@ -1,7 +1,9 @@
 """The demo city's exit-entry green channel: each unit of the plugin opens a
 window with its slots month by month; the centre's desk books enterprises'
 staff into them and, on the day, takes their applications, which go through
-the steps to collection (the last weeks' still on the way)."""
+the steps to collection (the last weeks' still on the way); frozen accounts
+of cross-border trade are followed up; foreign experts get their permits and
+an officer each."""
 from datetime import timedelta
 
 from stdnum.cn import ric
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from core.errors import Conflict
 from core.extensions import db
 from core.registry.models import Enterprise
-from plugins.exit_entry import applications, appointments
+from plugins.exit_entry import applications, appointments, frozen, talent
 from plugins.exit_entry.models import Slot
 
 WINDOWS = {"centre": "企业服务绿色通道窗口", "brigade": "出入境业务受理一号窗口"}
@@ -77,6 +79,71 @@ def build(context) -> None:
             continue                    # still to come
         serial += people
         _apply(context, rng, desk, enterprise_id, appointment.id, slot.day, slot.starts, people, serial)
+    _coming_week(context, rng, desk, windows, enterprises)
+    _frozen(context, rng, desk, enterprises)
+    _talents(context, rng, desk, enterprises)
+
+
+def _coming_week(context, rng, desk, windows, enterprises) -> None:
+    """Bookings made today for the coming working days: the desk's list of what is to come."""
+    for n in range(4):
+        window_id, _ = windows[n % len(windows)]
+        slot = db.session.scalar(select(Slot).where(Slot.window_id == window_id, Slot.day > context.last_day,
+                                                    Slot.booked < Slot.capacity)
+                                 .order_by(Slot.day, Slot.starts).offset(n))
+        if slot is not None:
+            with context.at(context.last_day, 9, n):
+                appointments.book(context.actor(desk), rng.choice(enterprises), slot.id, rng.choice((1, 2)),
+                                  rng.choice(BOOKING_PURPOSES))
+
+
+FROZEN = [("中国工商银行诸暨支行", "386500.00", "外地公安机关", "境外客户货款经第三方账户转入，涉嫌涉诈资金流入被冻结。"),
+          ("浙江诸暨农村商业银行", "125000.00", "某市公安局反诈中心", "跨境贸易回款账户接收可疑资金，被整户冻结。")]
+FROZEN_STEPS = ["已联系冻结机关核实冻结原因，指导企业准备贸易合同、报关单等证明材料。",
+                "协助企业向冻结机关提交解冻申请及资金来源说明。"]
+
+
+def _frozen(context, rng, desk, enterprises) -> None:
+    """跨境贸易账户被冻结: cases taken on by the desk, followed step by step, the older one closed."""
+    handlers = context.users_of(context.unit("ZJ-CRJ").id, "officer") if "ZJ-CRJ" in context.units else []
+    for n, (bank, amount, authority, reason) in enumerate(FROZEN):
+        day = context.days(rng, 1, first=context.last_day - timedelta(days=150 - 110 * n),
+                           last=context.last_day - timedelta(days=120 - 110 * n))[0]
+        with context.at(day, 10):
+            case = frozen.open_case(context.actor(desk), rng.choice(enterprises), frozen.CaseInput(
+                bank=bank, amount=amount, reason=reason, authority=authority, frozen_on=day - timedelta(days=3)))
+            case_id, ticket_id = case.id, case.ticket_id
+        if handlers:
+            context.work_ticket(ticket_id, desk, handlers[0], day, day + timedelta(days=20),
+                                "已协助企业提交解冻材料，冻结机关已审查解除冻结。", "resolved")
+        for k, text in enumerate(FROZEN_STEPS):
+            with context.at(min(day + timedelta(days=2 + 7 * k), context.last_day), 15):
+                frozen.add_step(context.actor(desk), case_id, text)
+        if n == 0:
+            with context.at(day + timedelta(days=21), 10):
+                frozen.close(context.actor(desk), case_id, "unfrozen", "冻结机关已解除冻结，资金恢复使用。")
+
+
+TALENTS = [("Michael Weber", "德国", "foreign_expert", "技术总监"), ("Kim Min-jun", "韩国", "foreign_expert", "工艺工程师"),
+           ("陈家豪", "中国香港", "overseas_talent", "海外市场总监")]
+
+
+def _talents(context, rng, desk, enterprises) -> None:
+    """Foreign experts and overseas talents of the enterprises, their permits, officers paired with them."""
+    actor_officers = talent.officers(context.actor(desk))
+    for n, (name, nationality, kind, position) in enumerate(TALENTS):
+        arrived = context.days(rng, 1, last=context.first_day + timedelta(days=120))[0]
+        with context.at(arrived + timedelta(days=3), 10):
+            row = talent.add(context.actor(desk), rng.choice(enterprises), name, nationality, kind, position, arrived)
+            permit = talent.apply_permit(context.actor(desk), row.id, "work_residence", arrived + timedelta(days=3),
+                                         "企业协助办理工作类居留许可。")
+            talent.pair(context.actor(desk), row.id, actor_officers[n % len(actor_officers)].id,
+                        arrived + timedelta(days=3), "一对一联系服务。")
+        with context.at(arrived + timedelta(days=12), 10):
+            talent.decide_permit(context.actor(desk), permit.id, True, arrived + timedelta(days=12))
+    with context.at(context.last_day - timedelta(days=40), 15):
+        talent.add_event(context.actor(desk), "外籍人才政策宣讲暨座谈会", context.last_day - timedelta(days=40),
+                         "护企优商服务中心会议室", 26)
 
 
 def _apply(context, rng, desk, enterprise_id, appointment_id, day, starts, people, serial) -> None:

@@ -1,5 +1,6 @@
 """The demo city's 知产警官在线: the brigade's leader designates its IP officer;
-the centre's desk registers enterprises' questions, which the officer answers
+the centre's desk registers enterprises' questions, which the officer (or the
+centre's leader, its own IP officer) answers
 (some published to the FAQ) and the desk closes; the officer runs health checks
 of the enterprises it has met; infringement reports open a ticket each, worked
 through the loop and the case's own steps; the plan's regional brands are
@@ -10,7 +11,6 @@ from sqlalchemy import select
 
 from core.registry.models import Enterprise
 from core.extensions import db
-from core.tickets import services as tickets
 from plugins.ip_protection import brands, cases, checks, consultations, officers
 
 QUESTIONS = [
@@ -53,27 +53,33 @@ def build(context) -> None:
     desk = context.users_of(desk_unit.id, "desk")[0]
     officer = context.users_of(handling.id, "officer")[0]
     leader = (context.users_of(handling.id, "leader") or [None])[0]
+    centre_leader = context.users_of(desk_unit.id, "leader")[0]
     with context.at(context.first_day, 9):
         officers.designate(context.actor(leader), context.user(officer).id)
+        officers.designate(context.actor(centre_leader), context.user(centre_leader).id)
     enterprises = context.enterprises_under(desk_unit)
-    consulted = _consultations(context, rng, desk, officer, handling.id, enterprises)
-    _checks(context, rng, officer, consulted)
+    consulted = _consultations(context, rng, desk, [(officer, handling.id), (centre_leader, desk_unit.id)],
+                               enterprises)
+    _checks(context, rng, officer, [e for e, unit_id in consulted if unit_id == handling.id])
     _cases(context, rng, desk, officer, handling.id, enterprises)
     _brands(context, rng, desk, handling.id, enterprises)
 
 
-def _consultations(context, rng, desk, officer, unit_id, enterprises) -> list[int]:
+def _consultations(context, rng, desk, answerers, enterprises) -> list[tuple[int, int]]:
+    """Questions for each (IP officer, unit) in turn; each one's last two still wait for the answer."""
     consulted = []
-    for n, day in enumerate(context.days(rng, 14)):
+    days = context.days(rng, 16, last=context.last_day - timedelta(days=1))
+    for n, day in enumerate(days):
+        officer, unit_id = answerers[n % len(answerers)]
         topic, subject, question, reply = QUESTIONS[n % len(QUESTIONS)]
         enterprise_id = rng.choice(enterprises)
         with context.at(day, 9, rng.randint(0, 59)):
             row = consultations.register(context.actor(desk), enterprise_id, consultations.Question(
                 question=question, subject=subject, topic=topic, contact_name=_contact(rng), unit_id=unit_id))
             consultation_id = row.id
-        consulted.append(enterprise_id)
+        consulted.append((enterprise_id, unit_id))
         answered_on = day + timedelta(days=rng.choice((0, 0, 1)))
-        if answered_on >= context.last_day and rng.random() < 0.7:
+        if n >= len(days) - 2 * len(answerers) or answered_on >= context.last_day:
             continue                                    # the newest wait for the officer
         with context.at(answered_on, 15, rng.randint(0, 59)):
             consultations.answer(context.actor(officer), consultation_id, reply, publishable=n < len(QUESTIONS) // 2)
@@ -118,24 +124,19 @@ def _cases(context, rng, desk, officer, unit_id, enterprises) -> list[int]:
                 kind=kind, rights=rights, infringer=infringer, description=description, channel="walk_in",
                 unit_id=unit_id))
             case_id, ticket_id = case.id, case.ticket_id
-        handler = context.user(officer)
-        with context.at(day, 11):
-            tickets.dispatch(context.actor(desk), ticket_id, handler.unit_id, handler.id,
-                             note="请知产警官跟进核查。", follower_id=follower_id)
-        with context.at(day, 14):
-            tickets.sign(context.actor(officer), ticket_id)
-            cases.move(context.actor(officer), case_id, "investigating")
         ending = day + timedelta(days=rng.randint(3, 12))
-        with context.at(ending, 16):
+        if kind == "patent":
+            reply, result = "经核查属专利侵权民事纠纷，已移交市场监管局依法处理，并告知企业维权途径。", "partly"
+        else:
+            reply, result = "经审查已依法立案侦查，已固定侵权证据，后续进展将及时告知企业。", "resolved"
+        context.work_ticket(ticket_id, desk, officer, day, ending, reply, result, follower_id=follower_id)
+        with context.at(day, 15):
+            cases.move(context.actor(officer), case_id, "investigating")
+        with context.at(ending, 15):
             if kind == "patent":
                 cases.move(context.actor(officer), case_id, "transferred", "专利侵权纠纷已移交市场监管局处理。")
-                reply, result = "经核查属专利侵权民事纠纷，已移交市场监管局依法处理，并告知企业维权途径。", "partly"
             else:
                 cases.move(context.actor(officer), case_id, "filed")
-                reply, result = "经审查已依法立案侦查，已固定侵权证据，后续进展将及时告知企业。", "resolved"
-            tickets.answer(context.actor(officer), ticket_id, reply, result)
-        with context.at(ending + timedelta(days=1), 10):
-            tickets.close(context.actor(desk), ticket_id)
         made.append(case_id)
     return made
 
