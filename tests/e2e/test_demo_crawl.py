@@ -19,6 +19,9 @@ USERS = {
     "jy.leader": "a station's leader: inspections and project files of its area",
     "syh.officer": "the brigade's IP officer",
 }
+# Empty states that are true for this user whatever the demo made: the desk answers no IP
+# questions, so its own list of questions to answer stays empty (the unit's waiting ones show).
+EXPECTED_EMPTY = {("desk", "/p/ip_protection/"): ["暂无待办。"]}
 
 
 def kind_of(path: str) -> str:
@@ -59,5 +62,6 @@ def test_every_plugin_page_shows_the_demo_records(live_server, visit, username):
     plugin_pages = [p for p in menu if PLUGIN_LINK.match(p)]
     assert plugin_pages, f"{username} has no plugin in the menu"
     empty = crawl(page, plugin_pages)
-    assert empty == {}
+    expected = {path: texts for (user, path), texts in EXPECTED_EMPTY.items() if user == username}
+    assert empty == expected
     assert live_server.errors == []
