@@ -57,8 +57,9 @@ def build(context) -> None:
         return
     desk = context.users_of(desk_units[0].id, "desk")[0]
     enterprises = context.enterprises_under(desk_units[0])
-    exporters = sorted(set(enterprises) & set(db.session.scalars(
-        select(Enterprise.id).where(Enterprise.tags_text.contains(",出口企业,")))))
+    exporters = list(db.session.scalars(select(Enterprise.id).where(
+        Enterprise.unit_id.in_(context.units_under(desk_units[0])), Enterprise.tags_text.contains(",出口企业,"))
+        .order_by(Enterprise.id)))
     serial = 0
     for booked_on in context.days(rng, 30, last=context.last_day + timedelta(days=7)):
         window_id, _ = rng.choice(windows)

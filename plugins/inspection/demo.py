@@ -79,7 +79,7 @@ def _plan(context, rng, unit, planner: str, start: date, end: date, partners: li
     form = db.session.get(Form, forms[name])
     enterprises = context.enterprises_under(unit)
     in_industry = db.session.scalar(select(func.count(Enterprise.id)).where(
-        Enterprise.id.in_(enterprises), Enterprise.industry == form.enterprise_type)) if enterprises else 0
+        Enterprise.unit_id.in_(context.units_under(unit)), Enterprise.industry == form.enterprise_type))
     count = rng.randint(3, 6)
     industry = form.enterprise_type if in_industry >= count + 2 else ""
     if not industry and len(enterprises) < count + 4:

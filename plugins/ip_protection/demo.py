@@ -61,8 +61,9 @@ def build(context) -> None:
     consulted = _consultations(context, rng, desk, [(officer, handling.id), (centre_leader, desk_unit.id)],
                                enterprises)
     _checks(context, rng, officer, [e for e, unit_id in consulted if unit_id == handling.id])
-    _cases(context, rng, desk, officer, handling.id, enterprises)
-    _brands(context, rng, desk, handling.id, enterprises)
+    area = context.units_under(desk_unit)
+    _cases(context, rng, desk, officer, handling.id, area)
+    _brands(context, rng, desk, handling.id, area)
 
 
 def _consultations(context, rng, desk, answerers, enterprises) -> list[tuple[int, int]]:
@@ -111,9 +112,9 @@ def _checks(context, rng, officer, consulted) -> None:
                 follow_up_on=day + timedelta(days=rng.choice((90, 180)))))
 
 
-def _cases(context, rng, desk, officer, unit_id, enterprises) -> list[int]:
+def _cases(context, rng, desk, officer, unit_id, area: list[int]) -> list[int]:
     with_liaison = list(db.session.scalars(select(Enterprise.id).where(
-        Enterprise.id.in_(enterprises), Enterprise.liaison_officer_id.is_not(None)).order_by(Enterprise.id)))
+        Enterprise.unit_id.in_(area), Enterprise.liaison_officer_id.is_not(None)).order_by(Enterprise.id)))
     made = []
     for (kind, rights, infringer, description), day in zip(CASES, context.days(rng, len(CASES),
                                                                              last=context.last_day - timedelta(days=20))):
@@ -141,7 +142,7 @@ def _cases(context, rng, desk, officer, unit_id, enterprises) -> list[int]:
     return made
 
 
-def _brands(context, rng, desk, unit_id, enterprises) -> None:
+def _brands(context, rng, desk, unit_id, area: list[int]) -> None:
     with context.at(context.first_day + timedelta(days=10), 10):
         planned = {b.name: b.id for b in brands.load_plan(context.actor(desk), unit_id)}
     if "诸暨袜业" in planned:
@@ -154,7 +155,7 @@ def _brands(context, rng, desk, unit_id, enterprises) -> None:
         if name not in planned:
             continue
         members = list(db.session.scalars(select(Enterprise.id).where(
-            Enterprise.id.in_(enterprises), Enterprise.industry == industry).order_by(Enterprise.id).limit(4)))
+            Enterprise.unit_id.in_(area), Enterprise.industry == industry).order_by(Enterprise.id).limit(4)))
         for n, enterprise_id in enumerate(members):
             with context.at(context.first_day + timedelta(days=70 + 7 * n), 10):
                 brands.add_member(context.actor(desk), planned[name], enterprise_id, note="协会会员单位")
