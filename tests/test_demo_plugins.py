@@ -83,6 +83,12 @@ def test_every_plugin_gets_a_year_of_records_for_its_units_only(app):
     assert db.session.scalar(text("SELECT count(*) FROM inspection_visit WHERE status = 'done'")) > 0
     assert db.session.scalar(text("SELECT count(*) FROM inspection_plan WHERE seed IS NOT NULL")) == \
         found["inspection_plan"]
+    # The draws are real ones: run again from their stored seed and inputs, they give the same visits.
+    from core.org.actor import shell_actor
+    from plugins.inspection import plans
+
+    for plan_id in db.session.scalars(text("SELECT id FROM inspection_plan ORDER BY id LIMIT 3")):
+        assert plans.verify(shell_actor(), plan_id, record=False).ok, plan_id
     assert db.session.scalar(text("SELECT count(*) FROM exit_entry_applicant WHERE status = 'collected'")) > 0
     assert db.session.scalar(text("SELECT count(*) FROM ip_protection_consultation WHERE status = 'closed'")) > 0
     assert db.session.scalar(text("SELECT count(*) FROM project_officer_plan_version WHERE status = 'approved'")) > 0
