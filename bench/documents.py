@@ -120,7 +120,7 @@ def _instance(workdir: Path, name: str, log) -> dict:
                ANQI_HUEY_URL=f"sqlite:///{folder / 'huey.db'}")
     anqi = str(Path(sys.executable).with_name("anqi"))
     subprocess.run([anqi, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([anqi, "demo", "--enterprises", "20"], env=env, check=True, capture_output=True)
+    subprocess.run([anqi, "demo", "--enterprises", "20", "--no-plugin-data"], env=env, check=True, capture_output=True)
     return env
 
 

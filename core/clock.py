@@ -2,6 +2,7 @@
 
 Times are stored as naive UTC; pages show them in Asia/Shanghai through Flask-Babel.
 """
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 _frozen: datetime | None = None
@@ -17,3 +18,14 @@ def freeze(at: datetime | None) -> None:
     """Pin the clock at ``at`` (naive UTC); ``None`` lets it run again."""
     global _frozen
     _frozen = at
+
+
+@contextmanager
+def pinned(at: datetime):
+    """The clock pinned at ``at`` for the length of a ``with`` block, then as it was."""
+    previous = _frozen
+    freeze(at)
+    try:
+        yield at
+    finally:
+        freeze(previous)

@@ -7,9 +7,11 @@ from flask.cli import with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds units.")
 @click.option("--tickets", default=0, show_default=True, help="How many demand tickets to create (a year's worth).")
 @click.option("--seed", default=7110, show_default=True, help="Random seed, so the same data comes out.")
+@click.option("--no-plugin-data", is_flag=True, help="Leave the plugins' records out (plans, applications, "
+                                                     "consultations, projects, assessments).")
 @with_appcontext
-def demo(count, if_empty, tickets, seed):
-    """Create a realistic small city: units, users for every role, enterprises, tickets."""
+def demo(count, if_empty, tickets, seed, no_plugin_data):
+    """Create a realistic small city: units, users for every role, enterprises, tickets, the plugins' records."""
     from core.demo import data
 
     if if_empty and not data.is_empty():
@@ -20,6 +22,10 @@ def demo(count, if_empty, tickets, seed):
         from core.demo import tickets as demo_tickets
 
         demo_tickets.build(tickets, seed=seed, progress=click.echo)
+    if not no_plugin_data:
+        from core.demo import plugin_data
+
+        plugin_data.build(seed=seed, progress=click.echo)
     click.echo("\nDemo logins (password for all: %s):" % data.DEMO_PASSWORD)
     for username, role, unit in logins:
         click.echo(f"  {username:<14} {role:<8} {unit}")

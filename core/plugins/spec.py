@@ -74,6 +74,14 @@ def anqi_public_faq(query):
     """Return a list of ``toolkit.FaqEntry`` published on the portal's public FAQ (``query`` may narrow them)."""
 
 
+# --- the demo city: every loaded plugin answers ------------------------------
+
+@hookspec
+def anqi_demo_data(context):
+    """Fill the plugin's part of the demo city through its own services; ``context`` is a
+    ``core.demo.plugin_data.DemoContext`` (its units, users, enterprises, year, clock and random)."""
+
+
 # --- events: every loaded plugin hears them -----------------------------------
 
 @hookspec

@@ -87,3 +87,10 @@ def anqi_portal_services(enterprise, unit):
     return [PortalService(label=_l("Book an exit-entry appointment"), endpoint="exit_entry.portal_book",
                           description=_l("Green channel: pick a time at the window for your staff's "
                                          "passports and permits"))]
+
+
+@hookimpl
+def anqi_demo_data(context):
+    from plugins.exit_entry import demo
+
+    demo.build(context)

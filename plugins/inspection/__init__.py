@@ -96,3 +96,10 @@ def verify_draw(plan_id):
 @hookimpl
 def anqi_cli(cli):
     cli.add_command(inspection_cli)
+
+
+@hookimpl
+def anqi_demo_data(context):
+    from plugins.inspection import demo
+
+    demo.build(context)

@@ -265,8 +265,9 @@ def _recusals(target_ids, officer_of) -> dict:
     return recusals
 
 
-def run_draw(actor, plan_id) -> Plan:
-    """Draw targets (for a draw plan) and inspectors, or refuse and draw nothing."""
+def run_draw(actor, plan_id, seed: str | None = None) -> Plan:
+    """Draw targets (for a draw plan) and inspectors, or refuse and draw nothing.
+    ``seed`` is for the demo city, which is reproducible; a real draw's is secret and new."""
     action = "inspection.draw"
     plan = managed(actor, plan_id, action)
     if plan.status != "draft":
@@ -278,7 +279,7 @@ def run_draw(actor, plan_id) -> Plan:
                                             n=inputs["candidate_count"]), count=inputs["count"], **excluded)
     elif not inputs["targets"]:
         _refuse(actor, action, plan, _l("Add the targets before drawing the inspectors."))
-    seed = secrets.token_hex(16)
+    seed = seed or secrets.token_hex(16)
     # Targets first, then the recusals of the drawn targets only; the draw is run
     # again on the full inputs, so the stored inputs reproduce the whole result.
     if plan.selection == "draw":

@@ -106,3 +106,10 @@ def anqi_public_faq(query):
 
     return [FaqEntry(question=e.question, answer=e.answer, topic=str(TOPICS.get(e.topic, TOPICS["other"])))
             for e in faq(query)]
+
+
+@hookimpl
+def anqi_demo_data(context):
+    from plugins.ip_protection import demo
+
+    demo.build(context)

@@ -80,3 +80,10 @@ def anqi_enterprise_findings(enterprise, actor):
     from plugins.project_officer import risks
 
     return risks.findings_of(actor, enterprise.id)
+
+
+@hookimpl
+def anqi_demo_data(context):
+    from plugins.project_officer import demo
+
+    demo.build(context)

@@ -56,3 +56,10 @@ def anqi_dashboard_widgets(unit, user):
     from plugins.risk_assessment import views
 
     return [Widget(title=_l("Enterprise risks"), html=Markup(views.dashboard_widget()), order=50)]
+
+
+@hookimpl
+def anqi_demo_data(context):
+    from plugins.risk_assessment import demo
+
+    demo.build(context)

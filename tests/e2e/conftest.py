@@ -37,8 +37,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """The real app with the demo city, served on 127.0.0.1 on a free port."""
+def live_server(tmp_path_factory, request):
+    """The real app with the demo city, served on 127.0.0.1 on a free port; a test module
+    that sets ``DEMO_PLUGIN_DATA = True`` gets the plugins' year of records as well."""
     import flask_migrate
     from flask import got_request_exception
     from werkzeug.serving import make_server
@@ -58,6 +59,10 @@ def live_server(tmp_path_factory):
         flask_migrate.upgrade(revision="heads")
         check_schema()
         demo.build(enterprises=DEMO_ENTERPRISES, seed=DEMO_SEED, progress=lambda *_: None)
+        if getattr(request.module, "DEMO_PLUGIN_DATA", False):
+            from core.demo import plugin_data
+
+            plugin_data.build(seed=DEMO_SEED, progress=lambda *_: None)
         db.session.remove()
 
     server = LiveServer(url="", app=app)
