@@ -22,6 +22,7 @@ from core.extensions import db
 from core.org.models import User
 from core.registry import services as registry
 from core.registry.models import Enterprise
+from core.search import query as search
 from core.tickets import follow, services
 from core.tickets.deadlines import LOCAL, UTC
 from core.tickets.models import Ticket
@@ -227,8 +228,11 @@ def _apply(actor, stmt, f: TicketFilter, now):
         if number:
             stmt = stmt.where(Ticket.year == int(number.group(1)), Ticket.seq == int(number.group(2)))
         else:
+            # The enterprise's name (or its pinyin, or its credit code), or what people wrote on the ticket.
             found = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
-            stmt = stmt.where(Ticket.enterprise_id.in_(found))
+            written = search.matching(f.q)
+            stmt = stmt.where(or_(Ticket.enterprise_id.in_(found), Ticket.id.in_(written)) if written is not None
+                              else Ticket.enterprise_id.in_(found))
     if f.statuses:
         stmt = stmt.where(Ticket.status.in_(f.statuses))
     elif not (f.q and NUMBER.match(f.q)):

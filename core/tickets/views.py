@@ -21,6 +21,7 @@ from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
 from core.routing import services as routing
+from core.search import query as search
 from core.tickets import (attachments, deadlines, duplicates, follow, follow_forms, forms, modes, onsite, pausing,
                           pausing_forms, queues, rework, services)
 from core.tickets.merge_forms import MergeForm
@@ -95,7 +96,8 @@ def index():
         "tickets/list.html", page=page, queue=queue, queues=available, counts=queues.counts(actor, filters),
         filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
         countdown=queues.countdown, categories=categories, units=registry.units(actor),
-        suggestions=suggestions, **VOCABULARY)
+        suggestions=suggestions, passages=search.passages([t.id for t in page.items], filters.q),
+        **VOCABULARY)
 
 
 # --- intake ----------------------------------------------------------------------
