@@ -127,8 +127,13 @@ def _apply_filters(stmt, f: EnterpriseFilter):
 
 
 def _text_match(q: str):
-    """The search box: part of a name, pinyin initials in order, or a credit code."""
+    """The search box: part of a name, of its full pinyin, pinyin initials in order,
+    or a credit code."""
     conditions = [Enterprise.name.contains(q, autoescape=True)]
+    letters = pinyin.full_pinyin_query(q)
+    if letters:
+        # name_pinyin (the sort key) is the full pinyin, held in the name-order index the search walks.
+        conditions.append(Enterprise.name_pinyin.contains(letters, autoescape=True))
     pattern = pinyin.initials_pattern(q)
     if pattern:
         conditions.append(Enterprise.name_initials.like(pattern))
