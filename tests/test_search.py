@@ -82,11 +82,16 @@ def test_another_units_ticket_is_not_found(city, enterprise):
     assert found("officer_a", "仓库路灯") == []
 
 
-def test_a_short_word_reads_only_the_newest_matches(city, enterprise, monkeypatch):
-    monkeypatch.setattr(search, "SHORT_MATCHES", 2)
+def test_a_search_finds_the_newest_matches_and_a_short_word_reads_the_newest_tickets(
+        city, enterprise, monkeypatch):
     ids = [register(enterprise, f"第{n}号路灯坏了").id for n in range(4)]
-    assert found("desk", "路灯") == ids[::-1][:2]
-    assert found("desk", "路灯坏") == ids[::-1]     # three characters: the index, unbounded
+    monkeypatch.setattr(search, "MATCH_LIMIT", 3)
+    assert found("desk", "路灯坏") == ids[::-1][:3]
+    assert found("desk", "路灯") == ids[::-1][:3]
+    monkeypatch.setattr(search, "MATCH_LIMIT", 100)
+    monkeypatch.setattr(search, "SHORT_SCAN", 2)
+    assert found("desk", "路灯") == ids[::-1][:2]      # two characters: the newest 2 tickets' text only
+    assert found("desk", "路灯坏") == ids[::-1]        # three characters: the index, all of them
 
 
 def test_the_passage_marks_the_word_and_escapes_the_text(city, enterprise, client):
@@ -104,13 +109,19 @@ def test_a_marked_word_is_escaped_too():
     assert [p for p in passage.parts if p[1]] == [("<b>", True), ("<B>", True)]
 
 
-def test_the_api_list_takes_the_same_q(city, enterprise, app):
-    from core.api import services as api
+def test_the_api_list_takes_the_same_q(city, enterprise, client):
+    from tests.test_api import call, token_for
 
     lamp = register(enterprise, "厂区门口的路灯坏了")
-    register(enterprise, "员工宿舍噪音扰民")
-    f, _ = queues.parse_filters({"q": "路灯"})
-    assert [t.id for t in api.search_tickets(actor_for("desk"), "all", f, "newest").items] == [lamp.id]
+    noise = register(enterprise, "员工宿舍噪音扰民")
+    tickets.dispatch(actor_for("desk"), noise.id, city.station_b.id)
+    token = token_for("desk")
+    numbers = [t["number"] for t in call(client, "GET", "/api/v1/tickets?q=路灯", token).get_json()["items"]]
+    assert numbers == [lamp.number]
+    numbers = [t["number"] for t in call(client, "GET", "/api/v1/tickets?q=宿舍噪音", token).get_json()["items"]]
+    assert numbers == [noise.number]
+    # Scoped as the pages are: station A's officer does not find station B's ticket.
+    assert call(client, "GET", "/api/v1/tickets?q=宿舍噪音", token_for("officer_a")).get_json()["items"] == []
 
 
 def test_rebuild_refills_the_index(city, enterprise, app):

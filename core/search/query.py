@@ -2,21 +2,26 @@
 words of a query, and the passage of each that shows them.
 
 A query's words (split on spaces) must all occur in a ticket's text. A word of
-three characters or more is looked up in the trigram index; a shorter one (路灯,
-两字) has no trigram, so it is read with LIKE over the index table, newest
-tickets first and bounded to ``SHORT_MATCHES`` of them, so that a common short
-word never walks the whole table.
+three characters or more is looked up in the trigram index. A shorter one (路灯,
+两字) has no trigram: it is read with LIKE over the index table, and only over
+the newest ``SHORT_SCAN`` tickets' text, so that the scan has a bound whatever
+the number of tickets. Either way a search finds the newest ``MATCH_LIMIT``
+matching tickets at most, newest first, read once per request (``matching_ids``)
+and then combined with the list's queue, filters and scope: a common word
+costs the same as a rare one.
 """
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import column, select, table
+from sqlalchemy import column, func, select, table
 
 from core.extensions import db
 from core.search.index import TABLE
+from core.tickets.models import Ticket
 
 MIN_TRIGRAM = 3
-SHORT_MATCHES = 2000     # the newest tickets a query with a short word finds at most
+MATCH_LIMIT = 2000       # the newest matching tickets a search finds at most
+SHORT_SCAN = 20_000      # a word of one or two characters is looked for in the newest tickets' text only
 MAX_WORDS = 5
 CONTEXT = 30             # characters shown either side of the first match
 
@@ -37,8 +42,8 @@ def _phrase(word: str) -> str:
 
 
 def matching(q: str, dialect: str | None = None):
-    """A SELECT of the ids of the tickets whose text holds every word of ``q``
-    (None when ``q`` has no word), to use as ``Ticket.id.in_(…)``."""
+    """A SELECT of the ids of the newest ``MATCH_LIMIT`` tickets whose text holds
+    every word of ``q``, newest first (None when ``q`` has no word)."""
     found = words(q)
     if not found:
         return None
@@ -55,12 +60,20 @@ def matching(q: str, dialect: str | None = None):
         stmt = select(key)
         for w in long:
             stmt = stmt.where(t.c.body.icontains(w, autoescape=True))
-    for w in short:
-        stmt = stmt.where(t.c.body.icontains(w, autoescape=True) if dialect != "sqlite"
-                          else t.c.body.contains(w, autoescape=True))
     if short:
-        stmt = stmt.order_by(key.desc()).limit(SHORT_MATCHES)
-    return stmt
+        # With an ESCAPE clause SQLite, not FTS5, evaluates the LIKE (FTS5 finds nothing under 3 characters).
+        newest = select(func.max(Ticket.id) - SHORT_SCAN).scalar_subquery()
+        stmt = stmt.where(key > newest)
+        for w in short:
+            stmt = stmt.where(t.c.body.contains(w, autoescape=True) if dialect == "sqlite"
+                              else t.c.body.icontains(w, autoescape=True))
+    return stmt.order_by(key.desc()).limit(MATCH_LIMIT)
+
+
+def matching_ids(q: str) -> list[int] | None:
+    """The ids ``matching`` selects, read now (None when ``q`` has no word)."""
+    stmt = matching(q)
+    return None if stmt is None else list(db.session.scalars(stmt))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ tickets: keyset paging, ids first, then the page's rows with their enterprise,
 units and officer loaded in the same query.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -152,6 +152,8 @@ class TicketFilter:
     onsite_confirmed: bool = False      # 现场办: the enterprise confirmed the on-site result
     paused: bool = False                # the clock has been paused (the statistics' figure)
     signed_late: bool = False           # signed for late at least once
+    # What the search box matched, read once for a page and its counts (see _found).
+    found: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -222,17 +224,33 @@ def local_midnight(day: date) -> datetime:
 NUMBER = re.compile(r"^(\d{4})-?(\d{1,6})$")
 
 
+ENTERPRISES_LISTED = 1000   # more enterprises matching the search box are given to the database as a subquery
+
+
+def _found(actor, f: TicketFilter):
+    """The search box's condition: the tickets of the enterprises whose name (its
+    pinyin, its credit code) matches, or whose text holds the words (core.search).
+    Both are read once for the page and its counts, which run the condition
+    several times: the text's matches are bounded; the enterprises are listed
+    when they are few, else left as a subquery."""
+    if "condition" not in f.found:
+        enterprises = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
+        listed = list(db.session.scalars(enterprises.limit(ENTERPRISES_LISTED + 1)))
+        conditions = [Ticket.enterprise_id.in_(listed if len(listed) <= ENTERPRISES_LISTED else enterprises)]
+        written = search.matching_ids(f.q)
+        if written:
+            conditions.append(Ticket.id.in_(written))
+        f.found["condition"] = or_(*conditions)
+    return f.found["condition"]
+
+
 def _apply(actor, stmt, f: TicketFilter, now):
     if f.q:
         number = NUMBER.match(f.q)
         if number:
             stmt = stmt.where(Ticket.year == int(number.group(1)), Ticket.seq == int(number.group(2)))
         else:
-            # The enterprise's name (or its pinyin, or its credit code), or what people wrote on the ticket.
-            found = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
-            written = search.matching(f.q)
-            stmt = stmt.where(or_(Ticket.enterprise_id.in_(found), Ticket.id.in_(written)) if written is not None
-                              else Ticket.enterprise_id.in_(found))
+            stmt = stmt.where(_found(actor, f))
     if f.statuses:
         stmt = stmt.where(Ticket.status.in_(f.statuses))
     elif not (f.q and NUMBER.match(f.q)):
