@@ -89,6 +89,10 @@ def test_full_pinyin_finds_the_enterprise(app, registry):
     assert names(services.search(desk, EnterpriseFilter(q="Shaoxing Anrui"))) == [anrui]
     assert names(services.search(desk, EnterpriseFilter(q="huangjiu"))) == ["绍兴黄酒集团股份有限公司"]
     assert names(services.search(desk, EnterpriseFilter(q="shaoxingbeijing"))) == []
+    # Latin letters in a name are found by its pinyin key, in any case.
+    abc = register(desk, "ABC电子有限公司", 51).name
+    assert names(services.search(desk, EnterpriseFilter(q="abc"))) == [abc]
+    assert names(services.search(desk, EnterpriseFilter(q="ABC电子"))) == [abc]
 
 
 def test_full_pinyin_finds_the_enterprises_tickets_in_the_ticket_list(app, registry):
