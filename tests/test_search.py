@@ -104,6 +104,20 @@ def test_the_passage_marks_the_word_and_escapes_the_text(city, enterprise, clien
     assert "<script>alert(1)" not in page
 
 
+def test_the_list_says_when_a_search_reached_its_bounds(city, enterprise, client, monkeypatch):
+    for n in range(3):
+        register(enterprise, f"第{n}号路灯坏了")
+    login(client, "desk")
+    page = client.get("/tickets/", query_string={"q": "路灯坏了"}).get_data(as_text=True)
+    assert 'data-testid="search-bounds"' not in page
+    monkeypatch.setattr(search, "MATCH_LIMIT", 2)
+    page = client.get("/tickets/", query_string={"q": "路灯坏了", "lang": "en"},
+                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-testid="search-bounds"' in page
+    page = client.get("/tickets/", query_string={"q": "路灯"}).get_data(as_text=True)
+    assert "只在最新的 20,000 张工单的文字中查找" in page
+
+
 def test_a_marked_word_is_escaped_too():
     passage = search.passage("a<b>c 与 <B> 无关", "<b>")
     assert [p for p in passage.parts if p[1]] == [("<b>", True), ("<B>", True)]

@@ -241,6 +241,9 @@ def _found(actor, f: TicketFilter):
         if written:
             conditions.append(Ticket.id.in_(written))
         f.found["condition"] = or_(*conditions)
+        # What the list tells the user about the search's bounds (core/search/query.py).
+        f.found["capped"] = len(written or ()) >= search.MATCH_LIMIT
+        f.found["short_word"] = any(len(w) < search.MIN_TRIGRAM for w in search.words(f.q))
     return f.found["condition"]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,7 +98,7 @@ def index():
         filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
         countdown=queues.countdown, categories=categories, units=registry.units(actor),
         suggestions=suggestions, passages=search.passages([t.id for t in page.items], filters.q),
-        **VOCABULARY)
+        match_limit=format_number(search.MATCH_LIMIT), short_scan=format_number(search.SHORT_SCAN), **VOCABULARY)
 
 
 # --- intake ----------------------------------------------------------------------
