@@ -33,12 +33,13 @@ def register(app) -> None:
     from core.documents.cli import documents
     from core.privacy.cli import privacy
     from core.registry.cli import enterprises
+    from core.search.cli import search
     from core.supervision.cli import supervision
     from core.tasks import worker
     from core.tickets.cli import tickets
 
     for command in (run, serve, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
-                    backup, restore, audit, supervision):
+                    backup, restore, audit, supervision, search):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
     app.cli.commands["db"].add_command(db_copy)

@@ -52,6 +52,14 @@ def test_sort_key_is_full_pinyin():
     assert pinyin.sort_key("浙江华达科技有限公司") == "zhejianghuadakejiyouxiangongsi"
 
 
+def test_full_pinyin_query_only_for_letters():
+    assert pinyin.full_pinyin_query("Shaoxing Anrui") == "shaoxinganrui"
+    assert pinyin.full_pinyin_query("xi'an") == "xian"
+    assert pinyin.full_pinyin_query("a") is None
+    assert pinyin.full_pinyin_query("华达") is None
+    assert pinyin.full_pinyin_query("9133") is None
+
+
 def test_initials_pattern_only_for_letters():
     assert pinyin.initials_pattern("zjkj") == "%z%j%k%j%"
     assert pinyin.initials_pattern("ZJKJ") == "%z%j%k%j%"
@@ -71,6 +79,32 @@ def test_pinyin_initials_find_the_enterprise(app, registry):
     # Upper case and spaces around are the same search.
     assert "浙江华达科技有限公司" in names(services.search(actor_for("desk"), EnterpriseFilter(q=" ZJHD ")))
     assert names(services.search(actor_for("desk"), EnterpriseFilter(q="zjhd"))) == ["浙江华达科技有限公司"]
+
+
+def test_full_pinyin_finds_the_enterprise(app, registry):
+    desk = actor_for("desk")
+    anrui = register(desk, "绍兴安瑞科技有限公司", 50).name
+    assert names(services.search(desk, EnterpriseFilter(q="anrui"))) == [anrui]
+    assert names(services.search(desk, EnterpriseFilter(q="shaoxinganrui"))) == [anrui]
+    assert names(services.search(desk, EnterpriseFilter(q="Shaoxing Anrui"))) == [anrui]
+    assert names(services.search(desk, EnterpriseFilter(q="huangjiu"))) == ["绍兴黄酒集团股份有限公司"]
+    assert names(services.search(desk, EnterpriseFilter(q="shaoxingbeijing"))) == []
+    # Latin letters in a name are found by its pinyin key, in any case.
+    abc = register(desk, "ABC电子有限公司", 51).name
+    assert names(services.search(desk, EnterpriseFilter(q="abc"))) == [abc]
+    assert names(services.search(desk, EnterpriseFilter(q="ABC电子"))) == [abc]
+
+
+def test_full_pinyin_finds_the_enterprises_tickets_in_the_ticket_list(app, registry):
+    from core.tickets import queues
+    from core.tickets import services as tickets
+
+    desk = actor_for("desk")
+    ticket = tickets.register(desk, tickets.Intake(
+        enterprise_id=registry["宁波港口物流有限公司"], channel="hotline", category="dispute", ticket_class="general",
+        handling_mode="follow", description="码头周边有人聚集。"))
+    f, _problems = queues.parse_filters({"q": "gangkouwuliu"})
+    assert [t.id for t in queues.page(desk, "all", f).items] == [ticket.id]
 
 
 def test_part_of_a_name_finds_the_enterprise(app, registry):

@@ -373,6 +373,10 @@ LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "d
                Param("queue", {"type": "string", "enum": list(queues.QUEUES), "default": "all"},
                      "A queue of the pages, e.g. `to_dispatch` (the desk's new tickets), `to_sign`, `overdue`; "
                      "a queue the user's role does not have is refused."),
+               Param("q", {"type": "string", "maxLength": 100},
+                     "The pages' search box: a ticket number, an enterprise's name, its pinyin (full or "
+                     "initials) or credit code, or words people wrote on the ticket (description, answers, "
+                     "replies, notes), all of them; the newest 2,000 tickets whose text matches at most."),
                Param("status", {"type": "string", "enum": list(STATUSES)}),
                Param("category", {"type": "string", "maxLength": 64}),
                Param("ticket_class", {"type": "string", "enum": list(CLASSES)}),
@@ -388,7 +392,8 @@ LIMIT = Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "d
            responses={200: ("A page of tickets.", TICKET_PAGE)})
 def list_tickets():
     actor, args = _actor(), _query()
-    filters = queues.TicketFilter(statuses=(args["status"],) if args.get("status") else (),
+    filters = queues.TicketFilter(q=(args.get("q") or "").strip()[:100],
+                                  statuses=(args["status"],) if args.get("status") else (),
                                   category=args.get("category", ""), ticket_class=args.get("ticket_class", ""),
                                   channel=args.get("channel", ""), since=args.get("since"), until=args.get("until"),
                                   enterprise_id=args.get("enterprise"))

@@ -31,6 +31,7 @@ from core.privacy.fields import hash_of
 from core.org.actor import shell_actor
 from core.org.models import Unit, User, UserRole
 from core.registry.models import Enterprise
+from core.search import index as search_index
 from core.tickets.deadlines import LOCAL, UTC, end_of_local_day, local_date
 from core.tickets import stats
 from core.tickets.models import Ticket, TicketCategory, TicketEvent, TicketSequence
@@ -399,6 +400,7 @@ def build(count: int, seed: int = 7110, now: datetime | None = None, progress=pr
     _flush(tickets, timeline)
     db.session.execute(insert(TicketSequence.__table__), [{"year": y, "last": n} for y, n in sorted(sequences.items())])
     stats.recount()
+    search_index.rebuild(db.session.connection())   # the bulk inserts passed the ORM's flush listener
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('ticket', 'id'), "
                                 "(SELECT max(id) FROM ticket))"))

@@ -2,13 +2,15 @@
 from alembic import context
 from flask import current_app
 
+from core.search.index import outside_the_models
+
 config = context.config
 db = current_app.extensions["migrate"].db
 
 
 def run_migrations_offline():
     context.configure(url=str(db.engine.url), target_metadata=db.metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=outside_the_models)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -22,7 +24,7 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=db.metadata,
                           process_revision_directives=skip_empty,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          compare_type=True)
+                          compare_type=True, include_name=outside_the_models)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,5 +1,8 @@
-"""Pinyin keys for enterprise names: a sort key (Chinese order as people read it)
-and the initials that desk staff type (``zjkj`` for 浙江华达科技有限公司)."""
+"""Pinyin keys for enterprise names (by the ``pypinyin`` library): the full
+pinyin, which is both the sort key (Chinese order as people read it) and what
+the search box matches full pinyin against (``anrui``, ``shaoxinganrui`` for
+绍兴安瑞科技有限公司), and the initials that desk staff type (``zjkj`` for
+浙江华达科技有限公司)."""
 import re
 
 from pypinyin import Style, lazy_pinyin
@@ -34,3 +37,13 @@ def initials_pattern(query: str) -> str | None:
     if not letters or not letters.isascii() or not letters.isalpha():
         return None
     return "%" + "%".join(letters) + "%"
+
+
+def full_pinyin_query(query: str) -> str | None:
+    """The letters to look for in the full pinyin (``sort_key``), spaces and
+    syllable marks dropped ("shaoxing anrui", "xi'an"), or None when ``query`` is
+    not pinyin; two letters at least, as one letter is in nearly every name."""
+    letters = query.strip().lower().replace(" ", "").replace("'", "")
+    if len(letters) < 2 or not letters.isascii() or not letters.isalpha():
+        return None
+    return letters

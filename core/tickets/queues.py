@@ -8,7 +8,7 @@ tickets: keyset paging, ids first, then the page's rows with their enterprise,
 units and officer loaded in the same query.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from core.extensions import db
 from core.org.models import User
 from core.registry import services as registry
 from core.registry.models import Enterprise
+from core.search import query as search
 from core.tickets import follow, services
 from core.tickets.deadlines import LOCAL, UTC
 from core.tickets.models import Ticket
@@ -151,6 +152,8 @@ class TicketFilter:
     onsite_confirmed: bool = False      # 现场办: the enterprise confirmed the on-site result
     paused: bool = False                # the clock has been paused (the statistics' figure)
     signed_late: bool = False           # signed for late at least once
+    # What the search box matched, read once for a page and its counts (see _found).
+    found: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -221,14 +224,36 @@ def local_midnight(day: date) -> datetime:
 NUMBER = re.compile(r"^(\d{4})-?(\d{1,6})$")
 
 
+ENTERPRISES_LISTED = 1000   # more enterprises matching the search box are given to the database as a subquery
+
+
+def _found(actor, f: TicketFilter):
+    """The search box's condition: the tickets of the enterprises whose name (its
+    pinyin, its credit code) matches, or whose text holds the words (core.search).
+    Both are read once for the page and its counts, which run the condition
+    several times: the text's matches are bounded; the enterprises are listed
+    when they are few, else left as a subquery."""
+    if "condition" not in f.found:
+        enterprises = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
+        listed = list(db.session.scalars(enterprises.limit(ENTERPRISES_LISTED + 1)))
+        conditions = [Ticket.enterprise_id.in_(listed if len(listed) <= ENTERPRISES_LISTED else enterprises)]
+        written = search.matching_ids(f.q)
+        if written:
+            conditions.append(Ticket.id.in_(written))
+        f.found["condition"] = or_(*conditions)
+        # What the list tells the user about the search's bounds (core/search/query.py).
+        f.found["capped"] = len(written or ()) >= search.MATCH_LIMIT
+        f.found["short_word"] = any(len(w) < search.MIN_TRIGRAM for w in search.words(f.q))
+    return f.found["condition"]
+
+
 def _apply(actor, stmt, f: TicketFilter, now):
     if f.q:
         number = NUMBER.match(f.q)
         if number:
             stmt = stmt.where(Ticket.year == int(number.group(1)), Ticket.seq == int(number.group(2)))
         else:
-            found = registry.scoped_select(actor, registry.EnterpriseFilter(q=f.q)).with_only_columns(Enterprise.id)
-            stmt = stmt.where(Ticket.enterprise_id.in_(found))
+            stmt = stmt.where(_found(actor, f))
     if f.statuses:
         stmt = stmt.where(Ticket.status.in_(f.statuses))
     elif not (f.q and NUMBER.match(f.q)):

@@ -28,6 +28,7 @@ from core.privacy import services as privacy
 from core.privacy import validation as personal
 from core.registry import services as registry
 from core.registry.models import Enterprise
+from core.search import index as search_index  # noqa: F401  (its flush listener keeps the text index)
 from core.text import clean_text
 from core.tickets import deadlines, follow, numbering, sweep
 from core.tickets import stats  # noqa: F401  (its flush listener keeps the dashboard's counts)

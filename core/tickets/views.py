@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +24,7 @@ from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
 from core.routing import services as routing
+from core.search import query as search
 from core.tickets import (attachments, bulk, deadlines, duplicates, export, follow, follow_forms, forms, modes,
                           onsite, pausing, pausing_forms, queues, rework, services)
 from core.tickets.merge_forms import MergeForm
@@ -106,8 +108,9 @@ def index():
     return render_template(
         "tickets/list.html", page=page, queue=queue, queues=available, counts=queues.counts(actor, filters),
         filters=filters, sort=sort, sorts=queues.SORTS, size=page.limit, now=clock.now(),
-        countdown=queues.countdown, categories=categories, units=units,
-        suggestions=suggestions, bulk_form=bulk_form, **VOCABULARY)
+        countdown=queues.countdown, categories=categories, units=units, suggestions=suggestions,
+        bulk_form=bulk_form, passages=search.passages([t.id for t in page.items], filters.q),
+        match_limit=format_number(search.MATCH_LIMIT), short_scan=format_number(search.SHORT_SCAN), **VOCABULARY)
 
 
 # --- export and bulk actions (core/tickets/export.py, core/tickets/bulk.py) ------------------
