@@ -23,6 +23,7 @@ from core.portal import accounts, demands, extensions, notices, second_factor
 from core.portal.models import VERIFIED, PortalAccount
 from core.portal.sessions import SESSION_KEY, current_account
 from core.tickets import attachments, onsite
+from core.uploads import held
 from core.tickets import services as tickets
 from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
 from core.tickets.views import EVENT_LABELS
@@ -332,23 +333,31 @@ def demand_list():
 @portal_required
 def demand_new():
     actor = portal_actor()
-    errors, values = {}, {}
+    errors, values, held_files = {}, {}, []
+    submission_key = secrets.token_urlsafe(24)
     if request.method == "POST":
         form = request.form
         values = {"category": form.get("category", ""), "description": form.get("description", "")}
         key = form.get("submission_key", "")
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, form.getlist(held.FORM_FIELD), _uploads("attachments"))
         try:
-            files = attachments.check_uploads(_uploads("attachments"))
-            ticket = demands.submit(actor, form.get("category", ""), form.get("description", ""), files,
+            if chosen.problems:
+                raise ValidationError.of({**demands.check(actor, values["category"], values["description"]),
+                                          "attachments": chosen.problems})
+            ticket = demands.submit(actor, values["category"], values["description"], chosen.files,
                                     submission_key=key if SUBMISSION_KEY.match(key) else None)
         except ValidationError as exc:
             db.session.rollback()
             errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+            held_files = held.keep(actor, chosen)
+            submission_key = key if SUBMISSION_KEY.match(key) else submission_key
         else:
+            held.release(actor, chosen)
             flash(_("Your demand has been received as number %(number)s.", number=ticket.number), "success")
             return redirect(url_for(".demand", ticket_id=ticket.id))
     return render_template("portal/demand_new.html", categories=tickets.categories(actor), errors=errors,
-                           values=values, submission_key=secrets.token_urlsafe(24),
+                           values=values, submission_key=submission_key, held_files=held_files,
                            max_size=attachments.size_text(attachments.max_bytes())), (400 if errors else 200)
 
 

@@ -25,6 +25,7 @@ from core.tickets import (attachments, deadlines, duplicates, follow, follow_for
                           pausing_forms, queues, rework, services)
 from core.tickets.merge_forms import MergeForm
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
+from core.uploads import held
 from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -107,7 +108,7 @@ def new():
     form = forms.IntakeForm()
     categories = services.categories(actor)
     form.set_choices(categories, departments.choices(actor))
-    enterprise = None
+    enterprise, held_files = None, []
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
         form.channel.data, form.ticket_class.data, form.handling_mode.data = "hotline", "general", "follow"
@@ -134,16 +135,20 @@ def new():
             contact_phone=form.contact_phone.data or "", department_id=_chosen_id(form.department_id.data),
             submission_key=key if SUBMISSION_KEY.match(key) else None, answer=form.answer.data or "",
             result=form.result.data or "", escalation_reason=form.escalation_reason.data or "")
-        uploads = _uploads(form.attachments.name)
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), _uploads(form.attachments.name))
         try:
-            intake.attachments = attachments.check_uploads(uploads)
+            if chosen.problems:
+                raise ValidationError.of({**services.check_intake(actor, intake),
+                                          form.attachments.name: chosen.problems})
+            intake.attachments = chosen.files
             ticket = services.register(actor, intake)
         except (ValidationError, NotFound) as exc:
             db.session.rollback()
             apply_errors(form, exc)
-            if uploads and "attachments" not in (getattr(exc, "errors", None) or {}):
-                form.attachments.errors = [_("Choose the files again: a browser does not send them twice.")]
+            held_files = held.keep(actor, chosen)
         else:
+            held.release(actor, chosen)
             flash(_registered_message(ticket), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
         if enterprise_id:
@@ -159,7 +164,7 @@ def new():
     # The open and recent tickets this demand may repeat, beside the form (core/tickets/duplicates.py).
     possible = duplicates.find(actor, enterprise, form.category.data or "") if enterprise is not None else None
     return render_template("tickets/new.html", form=form, enterprise=enterprise, q=q, found=found,
-                           max_attachment=attachments.size_text(attachments.max_bytes()),
+                           max_attachment=attachments.size_text(attachments.max_bytes()), held_files=held_files,
                            duplicates=possible, categories=categories, recent_days=duplicates.RECENT_DAYS), status
 
 
