@@ -144,22 +144,22 @@ def _list(items) -> str:
     return format_list([str(item) for item in items], locale=str(get_locale() or "zh_Hans_CN"))
 
 
-def allowed_text() -> str:
-    """The formats that may be attached, by kind, in the reader's language."""
-    names: dict[str, list[str]] = {kind: [] for kind in KINDS}
+def allowed_text(kinds=tuple(KINDS)) -> str:
+    """The formats of ``kinds`` that may be attached, by kind, in the reader's language."""
+    names: dict[str, list[str]] = {kind: [] for kind in KINDS if kind in kinds}
     for fmt in EXTENSIONS.values():
-        if fmt.name not in names[fmt.kind]:
+        if fmt.kind in names and fmt.name not in names[fmt.kind]:
             names[fmt.kind].append(fmt.name)
-    return _list(str(label) % {"formats": _list(names[kind])} for kind, label in KINDS.items() if names[kind])
+    return _list(str(label) % {"formats": _list(names[kind])} for kind, label in KINDS.items() if names.get(kind))
 
 
 ALLOWED = LazyString(allowed_text)
 HINT = _l("Allowed: %(allowed)s; several files may be chosen.", allowed=ALLOWED)
 
 
-def accept() -> str:
-    """The file picker's ``accept`` attribute: every extension we take."""
-    return ",".join(f".{extension}" for extension in EXTENSIONS)
+def accept(kinds=tuple(KINDS)) -> str:
+    """The file picker's ``accept`` attribute: every extension we take (of ``kinds``)."""
+    return ",".join(f".{extension}" for extension, fmt in EXTENSIONS.items() if fmt.kind in kinds)
 
 
 # --- checking uploads ----------------------------------------------------------
