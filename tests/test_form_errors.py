@@ -202,3 +202,59 @@ def test_the_portal_demand_form_shows_every_error_and_keeps_the_photo(app, city)
     assert second.status_code == 302
     [attachment] = Ticket.query.one().attachments
     assert attachment.original_name == "门口.png"
+
+
+# --- the ticket page's forms with files --------------------------------------------------------
+
+def signed_for(city, enterprise_id, mode="follow"):
+    ticket = tickets.register(actor_for("desk_a"), tickets.Intake(
+        enterprise_id=enterprise_id, channel="hotline", category="dispute", ticket_class="general",
+        handling_mode=mode, description="厂区门口有人堵路，影响出货。"))
+    tickets.dispatch(actor_for("desk_a"), ticket.id, city.station_a.id)
+    return tickets.sign(actor_for("officer_a"), ticket.id)
+
+
+def test_adding_files_holds_the_good_one_when_another_is_refused(app, city, enterprise_id):
+    ticket = signed_for(city, enterprise_id)
+    officer = client_for(app, "officer_a")
+    first = officer.post(f"/tickets/{ticket.id}/attach", content_type="multipart/form-data", data={
+        "attach-attachments": [(io.BytesIO(PNG), "现场.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400 and count(TicketAttachment) == 0
+    html = first.get_data(as_text=True)
+    assert "工具.exe" in " ".join(field_errors(html)["attach-attachments"])
+    [token] = held_tokens(html).values()
+    assert officer.post(f"/tickets/{ticket.id}/attach", data={"held": [token]}).status_code == 302
+    assert [a.original_name for a in db.session.get(Ticket, ticket.id).attachments] == ["现场.png"]
+
+
+def test_the_onsite_result_shows_its_fields_and_its_scan_together(app, city, enterprise_id):
+    ticket = signed_for(city, enterprise_id, mode="on_site")
+    officer = client_for(app, "officer_a")
+    response = officer.post(f"/tickets/{ticket.id}/onsite", content_type="multipart/form-data", data={
+        "onsite-visited_on": "", "onsite-place": "厂区门口", "onsite-done": "", "onsite-result": "resolved",
+        "onsite-signer_name": "王经理", "onsite-signed_record": [(io.BytesIO(EXE), "签字单.exe")]})
+    assert response.status_code == 400
+    assert set(field_errors(response.get_data(as_text=True))) == {
+        "onsite-visited_on", "onsite-done", "onsite-signed_record"}
+    assert db.session.get(Ticket, ticket.id).status == "handling"
+
+
+def test_the_portal_information_form_shows_both_errors_and_keeps_the_photo(app, city):
+    from tests.portal_world import demand, portal_login, verified_account
+
+    account = verified_account("desk_a", 1, "甲精密机械有限公司", "13900139001")
+    ticket = demand(account)
+    tickets.dispatch(actor_for("desk_a"), ticket.id, city.station_a.id)
+    tickets.sign(actor_for("officer_a"), ticket.id)
+    tickets.request_info(actor_for("officer_a"), ticket.id, "请补充现场照片。")
+    client = fresh_client(app)
+    portal_login(client, "13900139001")
+    first = client.post(f"/portal/demands/{ticket.id}/information", content_type="multipart/form-data", data={
+        "text": " ", "attachments": [(io.BytesIO(PNG), "夜间.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    html = first.get_data(as_text=True)
+    assert 'data-testid="error-text"' in html and 'data-testid="error-attachments"' in html
+    [token] = held_tokens(html).values()
+    second = client.post(f"/portal/demands/{ticket.id}/information", data={"text": "照片见附件。", "held": [token]})
+    assert second.status_code == 302
+    assert [a.original_name for a in db.session.get(Ticket, ticket.id).attachments] == ["夜间.png"]

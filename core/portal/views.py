@@ -368,7 +368,7 @@ def _ticket(actor, ticket_id):
         portal_not_found("ticket", ticket_id)
 
 
-def _render_demand(ticket, errors=None, status=200):
+def _render_demand(ticket, errors=None, status=200, held_files=(), values=None):
     actor = portal_actor()
     allowed = tickets.available_actions(actor, ticket)
     return render_template("portal/demand.html", ticket=ticket, events=demands.timeline(ticket),
@@ -377,7 +377,7 @@ def _render_demand(ticket, errors=None, status=200):
                            category=tickets.category_label(ticket.category), statuses=STATUSES, results=RESULTS,
                            ratings=RATINGS, event_labels=EVENT_LABELS, text_kinds=demands.TEXT_KINDS,
                            visit=onsite.awaiting_confirmation(ticket) if "onsite_confirm" in allowed else None,
-                           errors=errors or {}), status
+                           errors=errors or {}, held_files=held_files, values=values or {}), status
 
 
 @bp.route("/demands/<int:ticket_id>")
@@ -386,7 +386,9 @@ def demand(ticket_id):
     return _render_demand(_ticket(portal_actor(), ticket_id))
 
 
-def _act(ticket_id, perform, message):
+def _act(ticket_id, perform, message, chosen=None, values=None):
+    """Perform an action on the demand; on a refusal, the demand page with the
+    entries (``values``) and the files that passed (``chosen``, held) kept."""
     actor = portal_actor()
     _ticket(actor, ticket_id)
     try:
@@ -400,12 +402,17 @@ def _act(ticket_id, perform, message):
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
                 "try again if it still needs doing."), "error")
-        return _render_demand(_ticket(actor, ticket_id), status=409)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render_demand(_ticket(actor, ticket_id), status=409, held_files=held_files, values=values)
     except AnqiError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         errors = {k: [str(m) for m in v] for k, v in getattr(exc, "errors", {}).items()}
-        return _render_demand(_ticket(actor, ticket_id), errors, status=exc.status)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render_demand(_ticket(actor, ticket_id), errors, status=exc.status, held_files=held_files,
+                              values=values)
+    if chosen:
+        held.release(actor, chosen)
     flash(message, "success")
     return redirect(url_for(".demand", ticket_id=ticket_id))
 
@@ -428,11 +435,17 @@ def demand_complain(ticket_id):
 @bp.route("/demands/<int:ticket_id>/information", methods=["POST"])
 @portal_required
 def demand_information(ticket_id):
-    def perform(actor):
-        files = attachments.check_uploads(_uploads("attachments"))
-        tickets.supply_info(actor, ticket_id, request.form.get("text", ""), files)
+    text = request.form.get("text", "")
+    # The files held from a failed submit and those sent now, checked with the text in one pass.
+    chosen = held.gather(portal_actor(), request.form.getlist(held.FORM_FIELD), _uploads("attachments"))
 
-    return _act(ticket_id, perform, _("Your information has been added to the demand."))
+    def perform(actor):
+        if chosen.problems:
+            raise ValidationError.of({**tickets.check_supply_info(text), "attachments": chosen.problems})
+        tickets.supply_info(actor, ticket_id, text, chosen.files)
+
+    return _act(ticket_id, perform, _("Your information has been added to the demand."), chosen=chosen,
+                values={"text": text})
 
 
 @bp.route("/demands/<int:ticket_id>/onsite-confirm", methods=["POST"])

@@ -965,6 +965,19 @@ def awaiting_information(ticket) -> TicketEvent | None:
     return None
 
 
+SUPPLY_INFO_MISSING = _l("Write the information asked for.")
+
+
+def check_supply_info(text: str) -> dict:
+    """The problem of the enterprise's answer text, without writing: for a form
+    that shows it together with its files' problems."""
+    try:
+        _text(text, "text", SUPPLY_INFO_MISSING, MAX_TEXT)
+    except ValidationError as exc:
+        return exc.errors
+    return {}
+
+
 def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
     """The enterprise's answer to a request for more information, with files
     (already checked by ``attachments.check_uploads``)."""
@@ -974,7 +987,7 @@ def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
     _check(actor, ticket, "supply_info")
     if awaiting_information(ticket) is None:
         _refuse(actor, ticket, "supply_info", _l("Nobody has asked for more information on this ticket."))
-    text = _text(text, "text", _l("Write the information asked for."), MAX_TEXT)
+    text = _text(text, "text", SUPPLY_INFO_MISSING, MAX_TEXT)
     _event(actor, ticket, "info_supplied", ticket.status, ticket.status, text=text,
            data={"files": len(prepared)} if prepared else None)
     audit.record(actor, "ticket.supply_info", ticket, detail={"files": len(prepared)})

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import clock
 from core.extensions import db
@@ -126,10 +126,11 @@ def forget_old() -> int:
 
 
 def _drop(rows) -> None:
+    """Delete the rows, then their files; safe to run twice at once (a row or file already gone is no error)."""
     if not rows:
         return
-    for row in rows:
-        db.session.delete(row)
+    names = [row.stored_name for row in rows]
+    db.session.execute(delete(HeldUpload).where(HeldUpload.id.in_([row.id for row in rows])))
     db.session.commit()
-    for row in rows:
-        (folder() / row.stored_name).unlink(missing_ok=True)
+    for name in names:
+        (folder() / name).unlink(missing_ok=True)
