@@ -258,3 +258,27 @@ def test_the_portal_information_form_shows_both_errors_and_keeps_the_photo(app, 
     second = client.post(f"/portal/demands/{ticket.id}/information", data={"text": "照片见附件。", "held": [token]})
     assert second.status_code == 302
     assert [a.original_name for a in db.session.get(Ticket, ticket.id).attachments] == ["夜间.png"]
+
+
+def test_a_question_to_the_ip_officers_shows_both_errors_and_keeps_the_photo(app, city):
+    from plugins.ip_protection.models import Consultation, MessageFile
+    from tests.ip_protection_world import NAME, build
+    from tests.portal_world import portal_login, verified_account
+
+    build(city)
+    verified_account("desk_a", 300, NAME, "13700137301")
+    client = fresh_client(app)
+    portal_login(client, "13700137301")
+    first = client.post("/p/ip_protection/portal/questions/new", content_type="multipart/form-data", data={
+        "topic": "trademark", "question": " ", "submission_key": "q" * 24,
+        "files": [(io.BytesIO(PNG), "仿冒.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    html = first.get_data(as_text=True)
+    assert 'data-testid="error-question"' in html and 'data-testid="error-attachments"' in html
+    assert count(Consultation) == 0
+    [token] = held_tokens(html).values()
+    second = client.post("/p/ip_protection/portal/questions/new", data={
+        "topic": "trademark", "question": "网店仿冒我们的商标，如何维权？", "submission_key": "q" * 24,
+        "held": [token]})
+    assert second.status_code in (302, 303)
+    assert [f.original_name for f in MessageFile.query.all()] == ["仿冒.png"]
