@@ -282,3 +282,23 @@ def test_a_question_to_the_ip_officers_shows_both_errors_and_keeps_the_photo(app
         "held": [token]})
     assert second.status_code in (302, 303)
     assert [f.original_name for f in MessageFile.query.all()] == ["仿冒.png"]
+
+
+def test_the_desks_consultation_form_shows_the_file_error_beside_the_field_and_holds_the_photo(app, city):
+    from plugins.ip_protection.models import MessageFile
+    from tests.ip_protection_world import build
+
+    world = build(city)
+    desk = client_for(app, "desk_a")
+    first = desk.post("/p/ip_protection/consultations/new", content_type="multipart/form-data", data={
+        "enterprise_id": world.enterprise.id, "question": "", "topic": "patent",
+        "files": [(io.BytesIO(PNG), "图样.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    html = first.get_data(as_text=True)
+    assert "工具.exe" in " ".join(field_errors(html)["files"])
+    [token] = held_tokens(html).values()
+    second = desk.post("/p/ip_protection/consultations/new", data={
+        "enterprise_id": world.enterprise.id, "question": "外观设计专利被抄袭怎么办？", "topic": "patent",
+        "held": [token]})
+    assert second.status_code == 303
+    assert [f.original_name for f in MessageFile.query.all()] == ["图样.png"]

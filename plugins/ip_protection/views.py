@@ -87,23 +87,28 @@ def consultation_list():
 @permission_required("ip_protection.consult")
 def new_consultation():
     actor = current_actor()
-    errors, values = {}, request.form
+    errors, values, held_files = {}, request.form, []
     enterprise_id = id_arg("enterprise_id") or _int("enterprise_id")
     if request.method == "POST":
         data = consultations.Question(
             question=request.form.get("question", ""), subject=request.form.get("subject", ""),
             topic=request.form.get("topic", "other"), contact_name=request.form.get("contact_name", ""),
             unit_id=_int("unit_id"), submission_key=submissions.valid(request.form.get("submission_key")))
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), _pairs("files"))
+        data.files, data.file_problems = chosen.files, chosen.problems
         try:
-            data.files = _uploads("files")
             row = consultations.register(actor, enterprise_id, data)
-            flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
-            return see_other("ip_protection.consultation", consultation_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
+            held_files = held.keep(actor, chosen)
+        else:
+            held.release(actor, chosen)
+            flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
+            return see_other("ip_protection.consultation", consultation_id=row.id)
     enterprise = _chosen(actor, enterprise_id)
     return render_template("ip_protection/consultation_form.html", enterprise=enterprise, errors=errors,
-                           values=values, topics=consultations.TOPICS, units=access.handling_units(actor),
+                           values=values, held_files=held_files, topics=consultations.TOPICS, units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            key=submissions.new_key()), 400 if errors else 200
 
