@@ -2,6 +2,7 @@
 in a submit that failed for another reason: the intake, the answer and the
 portal's demand form; the allowed formats come from one table."""
 import io
+import re
 
 import lxml.html
 import pytest
@@ -302,3 +303,30 @@ def test_the_desks_consultation_form_shows_the_file_error_beside_the_field_and_h
         "held": [token]})
     assert second.status_code == 303
     assert [f.original_name for f in MessageFile.query.all()] == ["图样.png"]
+
+
+def test_an_inspection_visit_shows_a_missing_description_and_a_refused_photo_and_keeps_the_good_one(app, city):
+    from plugins.inspection import plans
+    from plugins.inspection.models import Photo
+    from tests.inspection_world import build, plan_input
+
+    world = build(city)
+    plan = plans.run_draw(actor_for("desk_a"), plans.create(actor_for("desk_a"), plan_input(
+        world, city, draw_count=1)).id)
+    url = f"/p/inspection/visits/{plan.visits[0].id}"
+    client = client_for(app, "desk_a")
+    fields = sorted(set(re.findall(r'name="(result_\d+)"', client.get(url).get_data(as_text=True))))
+    first_item = fields[0].split("_")[1]
+    data = {name: "compliant" for name in fields}
+    data[fields[0]] = "issue"
+    first = client.post(url, content_type="multipart/form-data", data={
+        **data, f"photos_{first_item}": [(io.BytesIO(PNG), "前台.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    page = lxml.html.fromstring(first.get_data(as_text=True))
+    [item] = [f for f in page.xpath('//fieldset') if f.xpath(f'.//input[@name="photos_{first_item}"]')]
+    messages = " ".join(p.text_content() for p in item.xpath(".//p[@class='error']"))
+    assert "工具.exe" in messages and len(item.xpath(".//p[@class='error']")) == 2   # the description, the file
+    [token] = item.xpath('.//*[@data-testid="held-file"]//input/@value')
+    data[f"description_{first_item}"] = "前台未登记旅客身份信息"
+    assert client.post(url, data={**data, f"held_photos_{first_item}": [token]}).status_code == 303
+    assert [p.original_name for p in Photo.query.all()] == ["前台.png"]
