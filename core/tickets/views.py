@@ -275,7 +275,8 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
-        phone_revealed=phone_revealed, held_files=held_files, bound_name=bound_name, escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
+        phone_revealed=phone_revealed, held_files=held_files, bound_name=bound_name,
+        escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
         **VOCABULARY), status
 
