@@ -108,7 +108,8 @@ def new_consultation():
             return see_other("ip_protection.consultation", consultation_id=row.id)
     enterprise = _chosen(actor, enterprise_id)
     return render_template("ip_protection/consultation_form.html", enterprise=enterprise, errors=errors,
-                           values=values, held_files=held_files, topics=consultations.TOPICS, units=access.handling_units(actor),
+                           values=values, held_files=held_files, topics=consultations.TOPICS,
+                           units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            key=submissions.new_key()), 400 if errors else 200
 
