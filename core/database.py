@@ -51,6 +51,7 @@ def import_models() -> None:
     from core.supervision import models as _supervision  # noqa: F401
     from core.tickets import onsite_models as _onsite  # noqa: F401
     from core.tickets import merge_models as _ticket_merges  # noqa: F401
+    from core.uploads import models as _uploads  # noqa: F401
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -20,6 +20,13 @@ class ValidationError(AnqiError):
         super().__init__(message, field)
         self.errors = errors or ({field: [message]} if field else {})
 
+    @classmethod
+    def of(cls, errors: dict) -> "ValidationError":
+        """Every problem of a form at once: ``errors`` maps each field to its
+        messages; the first message is the error's own."""
+        errors = {name: list(messages) for name, messages in errors.items() if messages}
+        return cls(next(iter(errors.values()))[0], errors=errors)
+
 
 class NotFound(AnqiError):
     """Missing, or outside the actor's scope: the two are indistinguishable on purpose."""

@@ -143,6 +143,15 @@ def forget_old_form_keys():
         forget_old()
 
 
+@huey.periodic_task(crontab(minute="27", hour="*"), name="anqi.forms.forget_held_uploads")
+def forget_held_uploads():
+    """Drop the files held for a form's next submit once they have expired (core.uploads)."""
+    from core.uploads.held import forget_old
+
+    with app_context():
+        forget_old()
+
+
 @huey.periodic_task(crontab(hour=str(AUDIT_HOUR_UTC), minute="0"), name="anqi.audit.daily")
 def audit_daily():
     """Archive the audit entries past the retention period, then verify the chain."""

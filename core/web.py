@@ -275,8 +275,10 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _frame():
+        from core.tickets.attachments import HINT, accept
+
         return {"menu": menu, "can": lambda permission: has_permission(current_user, permission),
-                "query": query}
+                "query": query, "upload_accept": accept, "upload_hint": HINT}
 
     @app.after_request
     def _headers(response):

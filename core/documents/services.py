@@ -579,17 +579,10 @@ def deliver(actor, document_id, recipient: str, received_at: datetime, method: s
     document = get(actor, document_id)
     actor.require("document.issue")
     _require_status(actor, document, "deliver", "issued", "delivered")
+    errors = _delivery_errors(document, recipient, received_at, method, receipt)
+    if errors:
+        raise ValidationError.of(errors)
     recipient = clean_text(recipient, 100)
-    if not recipient:
-        raise ValidationError(_l("Name who received the document."), field="recipient")
-    if method not in DELIVERY_METHODS:
-        raise ValidationError(_l("Choose how it was delivered."), field="method")
-    # The form gives minutes: a receipt in the minute of the issue is not "before" it.
-    if received_at is None or received_at > clock.now() \
-            or received_at < document.issued_at.replace(second=0, microsecond=0):
-        raise ValidationError(_l("The time of receipt must lie between the issue and now."), field="received_at")
-    if receipt is not None and (receipt.kind not in RECEIPT_KINDS or receipt.extension not in RECEIPT_TYPES):
-        raise ValidationError(_l("A receipt is a photo (JPEG, PNG, WebP) or a PDF scan."), field="receipt")
     delivery = DocumentDelivery(document_id=document.id, recipient=recipient[:100], received_at=received_at,
                                 method=method, recorded_by_id=actor.user_id)
     written = None
@@ -610,6 +603,27 @@ def deliver(actor, document_id, recipient: str, received_at: datetime, method: s
             written.unlink(missing_ok=True)
         raise
     return delivery
+
+
+def check_delivery(actor, document_id, recipient: str, received_at: datetime | None, method: str) -> dict:
+    """Every problem of a delivery's fields by field, without writing: for a form
+    that shows them together with its receipt's problems."""
+    return _delivery_errors(get(actor, document_id), recipient, received_at, method, None)
+
+
+def _delivery_errors(document, recipient, received_at, method, receipt) -> dict:
+    errors = {}
+    if not clean_text(recipient, 100):
+        errors["recipient"] = [_l("Name who received the document.")]
+    if method not in DELIVERY_METHODS:
+        errors["method"] = [_l("Choose how it was delivered.")]
+    # The form gives minutes: a receipt in the minute of the issue is not "before" it.
+    if received_at is None or received_at > clock.now() or document.issued_at is None \
+            or received_at < document.issued_at.replace(second=0, microsecond=0):
+        errors["received_at"] = [_l("The time of receipt must lie between the issue and now.")]
+    if receipt is not None and (receipt.kind not in RECEIPT_KINDS or receipt.extension not in RECEIPT_TYPES):
+        errors["receipt"] = [_l("A receipt is a photo (JPEG, PNG, WebP) or a PDF scan.")]
+    return errors
 
 
 def receipt(actor, document_id, delivery_id) -> tuple[DocumentDelivery, Path, str]:

@@ -308,14 +308,20 @@ def _perform(name, actor, document_id, form):
         document = services.issue(actor, document_id)
         return _("The document has been issued as %(number)s.", number=document.number), here
     if name == "deliver":
-        received_at = _received_at(form.received_at.data)
-        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.receipt.name) if f and f.filename]
-        if len(uploads) > 1:
-            raise ValidationError(_l("Attach one receipt."), field="receipt")
+        # The time, the receipt and the other fields are checked in one pass: every problem at once.
+        errors, received_at = {}, None
         try:
-            prepared = attachments.check_uploads(uploads)
-        except ValidationError as exc:   # the checker names its own field; here it is the receipt
-            raise ValidationError(exc.message, field="receipt") from None
+            received_at = _received_at(form.received_at.data)
+        except ValidationError as exc:
+            errors = exc.errors
+        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.receipt.name) if f and f.filename]
+        prepared, problems = attachments.inspect_uploads(uploads)
+        if len(uploads) > 1:
+            problems = [_l("Attach one receipt.")]
+        if errors or problems:
+            raise ValidationError.of({**services.check_delivery(actor, document_id, form.recipient.data or "",
+                                                                received_at, form.method.data or ""),
+                                      **errors, **({"receipt": problems} if problems else {})})
         services.deliver(actor, document_id, form.recipient.data or "", received_at,
                          form.method.data or "", receipt=prepared[0] if prepared else None)
         return _("The delivery has been recorded."), here

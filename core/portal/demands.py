@@ -27,18 +27,27 @@ TEXT_KINDS = frozenset({"answered", "transfer_replied", "rated", "reopened", "co
 MAX_DESCRIPTION = tickets.MAX_TEXT
 
 
+def _intake(actor, category: str, description: str, attachments=(), submission_key=None) -> tickets.Intake:
+    account = actor.account
+    return tickets.Intake(
+        enterprise_id=actor.enterprise_id, channel="online", category=category, ticket_class="general",
+        handling_mode="follow", description=description, contact_name=account.name, contact_phone=account.phone,
+        submission_key=submission_key, attachments=list(attachments))
+
+
+def check(actor, category: str, description: str) -> dict:
+    """Every problem of a demand by field, without writing anything."""
+    return tickets.check_intake(actor, _intake(actor, category, description))
+
+
 def submit(actor, category: str, description: str, attachments=(), submission_key: str | None = None) -> Ticket:
     """A demand from the portal: a general ticket of the enterprise, to be
     dispatched by the centre (转盯办) like one taken by phone."""
-    account = actor.account
     if submission_key:
         sent = db.session.scalar(select(Ticket).where(Ticket.submission_key == submission_key))
         if sent is not None:                      # the same form sent twice: the first ticket
             return tickets.get(actor, sent.id)
-    ticket = tickets.register(actor, tickets.Intake(
-        enterprise_id=actor.enterprise_id, channel="online", category=category, ticket_class="general",
-        handling_mode="follow", description=description, contact_name=account.name, contact_phone=account.phone,
-        submission_key=submission_key, attachments=list(attachments)))
+    ticket = tickets.register(actor, _intake(actor, category, description, attachments, submission_key))
     if ticket.registered_by_id is None:
         notify_unit(ticket.registering_unit_id, "online",
                     _l("A new online demand %(number)s is waiting to be dispatched.", number=ticket.number),

@@ -23,6 +23,7 @@ from core.portal import accounts, demands, extensions, notices, second_factor
 from core.portal.models import VERIFIED, PortalAccount
 from core.portal.sessions import SESSION_KEY, current_account
 from core.tickets import attachments, onsite
+from core.uploads import held
 from core.tickets import services as tickets
 from core.tickets.vocabulary import RATINGS, RESULTS, STATUSES
 from core.tickets.views import EVENT_LABELS
@@ -332,23 +333,31 @@ def demand_list():
 @portal_required
 def demand_new():
     actor = portal_actor()
-    errors, values = {}, {}
+    errors, values, held_files = {}, {}, []
+    submission_key = secrets.token_urlsafe(24)
     if request.method == "POST":
         form = request.form
         values = {"category": form.get("category", ""), "description": form.get("description", "")}
         key = form.get("submission_key", "")
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, form.getlist(held.FORM_FIELD), _uploads("attachments"))
         try:
-            files = attachments.check_uploads(_uploads("attachments"))
-            ticket = demands.submit(actor, form.get("category", ""), form.get("description", ""), files,
+            if chosen.problems:
+                raise ValidationError.of({**demands.check(actor, values["category"], values["description"]),
+                                          "attachments": chosen.problems})
+            ticket = demands.submit(actor, values["category"], values["description"], chosen.files,
                                     submission_key=key if SUBMISSION_KEY.match(key) else None)
         except ValidationError as exc:
             db.session.rollback()
             errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+            held_files = held.keep(actor, chosen)
+            submission_key = key if SUBMISSION_KEY.match(key) else submission_key
         else:
+            held.release(actor, chosen)
             flash(_("Your demand has been received as number %(number)s.", number=ticket.number), "success")
             return redirect(url_for(".demand", ticket_id=ticket.id))
     return render_template("portal/demand_new.html", categories=tickets.categories(actor), errors=errors,
-                           values=values, submission_key=secrets.token_urlsafe(24),
+                           values=values, submission_key=submission_key, held_files=held_files,
                            max_size=attachments.size_text(attachments.max_bytes())), (400 if errors else 200)
 
 
@@ -359,7 +368,7 @@ def _ticket(actor, ticket_id):
         portal_not_found("ticket", ticket_id)
 
 
-def _render_demand(ticket, errors=None, status=200):
+def _render_demand(ticket, errors=None, status=200, held_files=(), values=None):
     actor = portal_actor()
     allowed = tickets.available_actions(actor, ticket)
     return render_template("portal/demand.html", ticket=ticket, events=demands.timeline(ticket),
@@ -368,7 +377,7 @@ def _render_demand(ticket, errors=None, status=200):
                            category=tickets.category_label(ticket.category), statuses=STATUSES, results=RESULTS,
                            ratings=RATINGS, event_labels=EVENT_LABELS, text_kinds=demands.TEXT_KINDS,
                            visit=onsite.awaiting_confirmation(ticket) if "onsite_confirm" in allowed else None,
-                           errors=errors or {}), status
+                           errors=errors or {}, held_files=held_files, values=values or {}), status
 
 
 @bp.route("/demands/<int:ticket_id>")
@@ -377,7 +386,9 @@ def demand(ticket_id):
     return _render_demand(_ticket(portal_actor(), ticket_id))
 
 
-def _act(ticket_id, perform, message):
+def _act(ticket_id, perform, message, chosen=None, values=None):
+    """Perform an action on the demand; on a refusal, the demand page with the
+    entries (``values``) and the files that passed (``chosen``, held) kept."""
     actor = portal_actor()
     _ticket(actor, ticket_id)
     try:
@@ -391,12 +402,17 @@ def _act(ticket_id, perform, message):
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
                 "try again if it still needs doing."), "error")
-        return _render_demand(_ticket(actor, ticket_id), status=409)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render_demand(_ticket(actor, ticket_id), status=409, held_files=held_files, values=values)
     except AnqiError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         errors = {k: [str(m) for m in v] for k, v in getattr(exc, "errors", {}).items()}
-        return _render_demand(_ticket(actor, ticket_id), errors, status=exc.status)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render_demand(_ticket(actor, ticket_id), errors, status=exc.status, held_files=held_files,
+                              values=values)
+    if chosen:
+        held.release(actor, chosen)
     flash(message, "success")
     return redirect(url_for(".demand", ticket_id=ticket_id))
 
@@ -419,11 +435,17 @@ def demand_complain(ticket_id):
 @bp.route("/demands/<int:ticket_id>/information", methods=["POST"])
 @portal_required
 def demand_information(ticket_id):
-    def perform(actor):
-        files = attachments.check_uploads(_uploads("attachments"))
-        tickets.supply_info(actor, ticket_id, request.form.get("text", ""), files)
+    text = request.form.get("text", "")
+    # The files held from a failed submit and those sent now, checked with the text in one pass.
+    chosen = held.gather(portal_actor(), request.form.getlist(held.FORM_FIELD), _uploads("attachments"))
 
-    return _act(ticket_id, perform, _("Your information has been added to the demand."))
+    def perform(actor):
+        if chosen.problems:
+            raise ValidationError.of({**tickets.check_supply_info(text), "attachments": chosen.problems})
+        tickets.supply_info(actor, ticket_id, text, chosen.files)
+
+    return _act(ticket_id, perform, _("Your information has been added to the demand."), chosen=chosen,
+                values={"text": text})
 
 
 @bp.route("/demands/<int:ticket_id>/onsite-confirm", methods=["POST"])

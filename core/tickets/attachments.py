@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.lists import format_list
 from flask import current_app
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from core import clock
@@ -91,23 +93,27 @@ class Format:
     kind: str            # photo / audio / video / document
     content_type: str
     check: object        # head bytes -> bool
+    name: str            # how people call the format, in the list of what may be attached
 
 
-JPEG = Format(_l("a JPEG image"), "photo", "image/jpeg", _jpeg)
-PNG = Format(_l("a PNG image"), "photo", "image/png", _png)
-WEBP = Format(_l("a WebP image"), "photo", "image/webp", _riff(b"WEBP"))
-MP3 = Format(_l("MP3 audio"), "audio", "audio/mpeg", _mpeg_audio)
-M4A = Format(_l("M4A audio"), "audio", "audio/mp4", _iso_media)
-AAC = Format(_l("AAC audio"), "audio", "audio/aac", _adts)
-WAV = Format(_l("WAV audio"), "audio", "audio/wav", _riff(b"WAVE"))
-OGG = Format(_l("Ogg audio"), "audio", "audio/ogg", _ogg)
-AMR = Format(_l("AMR audio"), "audio", "audio/amr", _amr)
-WEBM_AUDIO = Format(_l("WebM audio"), "audio", "audio/webm", _webm)   # a recording made in the browser
-MP4 = Format(_l("an MP4 video"), "video", "video/mp4", _iso_media)
-MOV = Format(_l("a QuickTime video"), "video", "video/quicktime", _iso_media)   # an iPhone's camera
-THREE_GP = Format(_l("a 3GP video"), "video", "video/3gpp", _iso_media)        # older Android phones' camera
-WEBM = Format(_l("a WebM video"), "video", "video/webm", _webm)
-PDF = Format(_l("a PDF document"), "document", "application/pdf", _pdf)
+JPEG = Format(_l("a JPEG image"), "photo", "image/jpeg", _jpeg, "JPEG")
+PNG = Format(_l("a PNG image"), "photo", "image/png", _png, "PNG")
+WEBP = Format(_l("a WebP image"), "photo", "image/webp", _riff(b"WEBP"), "WebP")
+MP3 = Format(_l("MP3 audio"), "audio", "audio/mpeg", _mpeg_audio, "MP3")
+M4A = Format(_l("M4A audio"), "audio", "audio/mp4", _iso_media, "M4A")
+AAC = Format(_l("AAC audio"), "audio", "audio/aac", _adts, "AAC")
+WAV = Format(_l("WAV audio"), "audio", "audio/wav", _riff(b"WAVE"), "WAV")
+OGG = Format(_l("Ogg audio"), "audio", "audio/ogg", _ogg, "Ogg/Opus")
+AMR = Format(_l("AMR audio"), "audio", "audio/amr", _amr, "AMR")
+# a recording made in the browser
+WEBM_AUDIO = Format(_l("WebM audio"), "audio", "audio/webm", _webm, "WebM")
+MP4 = Format(_l("an MP4 video"), "video", "video/mp4", _iso_media, "MP4")
+# an iPhone's camera
+MOV = Format(_l("a QuickTime video"), "video", "video/quicktime", _iso_media, "MOV")
+# older Android phones' camera
+THREE_GP = Format(_l("a 3GP video"), "video", "video/3gpp", _iso_media, "3GP")
+WEBM = Format(_l("a WebM video"), "video", "video/webm", _webm, "WebM")
+PDF = Format(_l("a PDF document"), "document", "application/pdf", _pdf, "PDF")
 
 # The extensions we take, each with the one format its content must have.
 # MP4, M4A, MOV and 3GP share a container (ISO base media) whose brand does not
@@ -118,6 +124,9 @@ EXTENSIONS = {
     "mp3": MP3, "m4a": M4A, "aac": AAC, "wav": WAV, "ogg": OGG, "oga": OGG, "opus": OGG, "amr": AMR,
     "mp4": MP4, "mov": MOV, "3gp": THREE_GP, "webm": WEBM, "weba": WEBM_AUDIO, "pdf": PDF,
 }
+# What the kinds are called in the list of what may be attached, in this order.
+KINDS = {"photo": _l("photos (%(formats)s)"), "audio": _l("audio (%(formats)s)"),
+         "video": _l("video (%(formats)s)"), "document": _l("documents (%(formats)s)")}
 # Order matters only for naming what a mismatched file looks like.
 DETECT_ORDER = (JPEG, PNG, WEBP, WAV, PDF, OGG, AMR, WEBM, MP4, MP3, AAC)
 HEAD_BYTES = 64
@@ -126,6 +135,31 @@ HEAD_BYTES = 64
 def detect(head: bytes) -> Format | None:
     """What the content is, as far as its signature tells, or None."""
     return next((fmt for fmt in DETECT_ORDER if fmt.check(head)), None)
+
+
+# --- what may be attached: the hint, the file picker's filter and the refusal ------------
+# All three are built from EXTENSIONS, so they cannot disagree.
+
+def _list(items) -> str:
+    return format_list([str(item) for item in items], locale=str(get_locale() or "zh_Hans_CN"))
+
+
+def allowed_text(kinds=tuple(KINDS)) -> str:
+    """The formats of ``kinds`` that may be attached, by kind, in the reader's language."""
+    names: dict[str, list[str]] = {kind: [] for kind in KINDS if kind in kinds}
+    for fmt in EXTENSIONS.values():
+        if fmt.kind in names and fmt.name not in names[fmt.kind]:
+            names[fmt.kind].append(fmt.name)
+    return _list(str(label) % {"formats": _list(names[kind])} for kind, label in KINDS.items() if names.get(kind))
+
+
+ALLOWED = LazyString(allowed_text)
+HINT = _l("Allowed: %(allowed)s; several files may be chosen.", allowed=ALLOWED)
+
+
+def accept(kinds=tuple(KINDS)) -> str:
+    """The file picker's ``accept`` attribute: every extension we take (of ``kinds``)."""
+    return ",".join(f".{extension}" for extension, fmt in EXTENSIONS.items() if fmt.kind in kinds)
 
 
 # --- checking uploads ----------------------------------------------------------
@@ -168,20 +202,29 @@ def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
 
 
-def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
+def check_uploads(uploads: Iterable[tuple[str, object]], field: str = FIELD) -> list[Prepared]:
     """Read and check ``(filename, stream)`` pairs. Every problem is reported at
     once, by file; when there is one, nothing is kept and ValidationError says why."""
+    accepted, problems = inspect_uploads(uploads)
+    if problems:
+        raise ValidationError(problems[0], errors={field: problems})
+    return accepted
+
+
+def inspect_uploads(uploads: Iterable[tuple[str, object]]) -> tuple[list[Prepared], list]:
+    """Read and check ``(filename, stream)`` pairs, each as a stream up to the size
+    limit: the files that passed, and a message for each that did not. A form
+    that shows all its errors at once holds the passing files (core.uploads)."""
     limit, problems, accepted = max_bytes(), [], []
     uploads = [(name, stream) for name, stream in uploads if name]
     if len(uploads) > max_files():
-        raise ValidationError(_l("Attach at most %(n)d files at a time.", n=max_files()), field=FIELD)
+        return [], [_l("Attach at most %(n)d files at a time.", n=max_files())]
     for filename, stream in uploads:
         name = clean_name(filename)
         extension = name.rpartition(".")[2].lower() if "." in name else ""
         expected = EXTENSIONS.get(extension)
         if expected is None:
-            problems.append(_l("“%(name)s”: only photos (JPEG, PNG, WebP), audio (MP3, M4A, AAC, WAV, Ogg/Opus, "
-                               "AMR, WebM), video (MP4, MOV, 3GP, WebM) and PDF files can be attached.", name=name))
+            problems.append(_l("“%(name)s”: only %(allowed)s can be attached.", name=name, allowed=ALLOWED))
             continue
         data = stream.read(limit + 1)
         if len(data) > limit:
@@ -207,9 +250,7 @@ def check_uploads(uploads: Iterable[tuple[str, object]]) -> list[Prepared]:
         accepted.append(Prepared(name=name, extension="jpg" if extension == "jpeg" else extension,
                                  content_type=expected.content_type, kind=expected.kind, data=data,
                                  sha256=hashlib.sha256(data).hexdigest()))
-    if problems:
-        raise ValidationError(problems[0], errors={FIELD: problems})
-    return accepted
+    return accepted, problems
 
 
 def _pdf_problem(name: str, data: bytes):

@@ -1,10 +1,12 @@
 """The forms of 转盯办 (the follower) and 现场办 (the on-site result and its
 signature). They render the fields and carry the CSRF token; the rules are the
 services' (core.tickets.follow, core.tickets.onsite)."""
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FileField, SelectField, StringField, TextAreaField
 
+from core.tickets import attachments, onsite
 from core.tickets.forms import follower_choices
 from core.tickets.vocabulary import RESULTS
 
@@ -21,7 +23,9 @@ class FollowerForm(FlaskForm):
 
 SIGNATURE_HINT = _l("The enterprise's representative who signed the visit record. With a name, the result counts "
                     "as confirmed by signature.")
-SCAN_HINT = _l("A photo (JPEG, PNG, WebP) or PDF of the signed record; optional.")
+SCAN_HINT = _l("Allowed: %(allowed)s; optional.",
+               allowed=LazyString(lambda: attachments.allowed_text(onsite.SCAN_KINDS)))
+SCAN_ACCEPT = {"accept": attachments.accept(onsite.SCAN_KINDS)}
 
 
 class OnsiteResultForm(FlaskForm):
@@ -31,7 +35,7 @@ class OnsiteResultForm(FlaskForm):
     result = SelectField(_l("Result"), validate_choice=False)
     signer_name = StringField(_l("Signed by (optional)"), description=SIGNATURE_HINT)
     signed_record = FileField(_l("Scan of the signed visit record"), description=SCAN_HINT,
-                              render_kw={"accept": ".jpg,.jpeg,.png,.webp,.pdf"})
+                              render_kw=SCAN_ACCEPT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,4 +46,4 @@ class SignatureForm(FlaskForm):
     signer_name = StringField(_l("Signed by"), description=_l("The enterprise's representative who signed the "
                                                                "visit record."))
     signed_record = FileField(_l("Scan of the signed visit record"), description=SCAN_HINT,
-                              render_kw={"accept": ".jpg,.jpeg,.png,.webp,.pdf"})
+                              render_kw=SCAN_ACCEPT)

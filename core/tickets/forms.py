@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 
 from core.routing.forms import OfficerField, unit_choices
+from core.tickets.attachments import HINT as attachments_hint
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS
 
 
@@ -34,10 +35,7 @@ class IntakeForm(FlaskForm):
     result = SelectField(_l("Result of the answer"), validate_choice=False)
     escalation_reason = TextAreaField(_l("Reason for escalation"), render_kw={"rows": 2},
                                       description=_l("Only for 提级办: the parent unit's leaders dispatch it."))
-    attachments = MultipleFileField(
-        _l("Attachments"),
-        description=_l("Photos (JPEG, PNG, WebP), audio (MP3, M4A, AAC, WAV, Ogg/Opus, AMR), video (MP4, WebM) "
-                       "or PDF; several files may be chosen."))
+    attachments = MultipleFileField(_l("Attachments"), description=attachments_hint)
 
     def set_choices(self, categories: dict, departments=()):
         self.department_id.choices = _department_choices(departments)
@@ -152,7 +150,7 @@ class TextForm(FlaskForm):
 
 
 class AttachForm(FlaskForm):
-    attachments = MultipleFileField(_l("Files"))
+    attachments = MultipleFileField(_l("Files"), description=attachments_hint)
 
 
 

@@ -95,6 +95,34 @@ def _scan(prepared, signer_name, errors):
     return prepared[0]
 
 
+def _result(ticket, visited_on, place, done, result, signer_name, errors) -> tuple:
+    """The on-site result's fields, cleaned; their problems go into ``errors``."""
+    data = {"place": place, "done": done, "signer_name": signer_name}
+    day = _visit_day(visited_on, ticket, errors)
+    place = _text(data, "place", errors, _l("Say where the visit took place."))
+    done = _text(data, "done", errors, _l("Describe what was done on site."))
+    if result not in RESULTS:
+        errors["result"] = [_l("Choose the result.")]
+    return day, place, done, _text(data, "signer_name", errors)
+
+
+def check_result(actor, ticket_id, visited_on, place: str, done: str, result: str, signer_name: str = "") -> dict:
+    """Every problem of an on-site result's fields by field, without writing: for a
+    form that shows them together with its scan's problems."""
+    from core.tickets import services
+
+    errors = {}
+    _result(services.get(actor, ticket_id), visited_on, place, done, result, signer_name, errors)
+    return errors
+
+
+def check_signature(signer_name: str) -> dict:
+    """The problem of a signature's name, without writing."""
+    errors = {}
+    _text({"signer_name": signer_name}, "signer_name", errors, _l("Name who signed the visit record."))
+    return errors
+
+
 def record_result(actor, ticket_id, visited_on, place: str, done: str, result: str, signer_name: str = "",
                   signed_record=()) -> Ticket:
     """The on-site result answers the ticket. With the name of the enterprise's
@@ -107,13 +135,7 @@ def record_result(actor, ticket_id, visited_on, place: str, done: str, result: s
     if ticket.handling_mode != MODE:
         services._refuse(actor, ticket, "onsite", _l("Only a 现场办 ticket is answered by an on-site result."))
     errors = {}
-    data = {"place": place, "done": done, "signer_name": signer_name}
-    day = _visit_day(visited_on, ticket, errors)
-    place = _text(data, "place", errors, _l("Say where the visit took place."))
-    done = _text(data, "done", errors, _l("Describe what was done on site."))
-    if result not in RESULTS:
-        errors["result"] = [_l("Choose the result.")]
-    signer_name = _text(data, "signer_name", errors)
+    day, place, done, signer_name = _result(ticket, visited_on, place, done, result, signer_name, errors)
     scan = _scan(signed_record, signer_name, errors)
     if errors:
         audit.record_failure(actor, "ticket.onsite", object_type="ticket", object_id=ticket.id,

@@ -232,6 +232,18 @@ def register(actor, intake: Intake) -> Ticket:
     return ticket
 
 
+def check_intake(actor, intake: Intake) -> dict:
+    """Every problem of ``intake`` by field, without writing anything: for a form
+    that shows them together with its files' problems."""
+    try:
+        _validate_intake(actor, intake)
+    except ValidationError as exc:
+        return exc.errors or {"enterprise_id": [exc.message]}
+    except NotFound as exc:
+        return {"enterprise_id": [exc.message]}
+    return {}
+
+
 def _validate_intake(actor, intake: Intake) -> dict:
     errors = {}
     enterprise = None
@@ -665,15 +677,27 @@ def answer(actor, ticket_id, reply: str, result: str) -> Ticket:
     _check(actor, ticket, "answer")
     if ticket.handling_mode == "on_site":
         _refuse(actor, ticket, "answer", _l("A 现场办 ticket is answered by recording the on-site result."))
-    reply = _text(reply, "reply", _l("Write the reply to the enterprise."))
-    if result not in RESULTS:
-        raise ValidationError(_l("Choose the result."), field="result")
+    reply = _reply_and_result(reply, result)
     ticket.answer, ticket.result, ticket.answered_at = reply, result, clock.now()
     _move(actor, ticket, "answer", "answered", "answered", text=reply, data={"result": result})
     notify_unit(ticket.registering_unit_id, "answered",
                 _l("Ticket %(number)s has been answered and awaits confirmation.", number=ticket.number),
                 ticket.id, roles=("desk", "leader"))
     return _commit(actor, ticket, "answered")
+
+
+def _reply_and_result(reply: str, result: str, missing=_l("Write the reply to the enterprise.")) -> str:
+    """The reply, cleaned; a missing reply and a missing result are reported together."""
+    errors = {}
+    try:
+        reply = _text(reply, "reply", missing)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if result not in RESULTS:
+        errors["result"] = [_l("Choose the result.")]
+    if errors:
+        raise ValidationError.of(errors)
+    return reply
 
 
 def transfer(actor, ticket_id, department: str = "", note: str = "", department_id=None) -> Ticket:
@@ -701,9 +725,7 @@ def record_transfer_reply(actor, ticket_id, reply: str, result: str) -> Ticket:
     """The outside department's reply, recorded by the centre."""
     ticket = get(actor, ticket_id)
     _check(actor, ticket, "transfer_reply")
-    reply = _text(reply, "reply", _l("Write the department's reply."))
-    if result not in RESULTS:
-        raise ValidationError(_l("Choose the result."), field="result")
+    reply = _reply_and_result(reply, result, _l("Write the department's reply."))
     ticket.answer, ticket.result, ticket.answered_at = reply, result, clock.now()
     _move(actor, ticket, "transfer_reply", "transfer_replied", "answered", text=reply,
           data={"department": ticket.external_department, "result": result})
@@ -944,6 +966,19 @@ def awaiting_information(ticket) -> TicketEvent | None:
     return None
 
 
+SUPPLY_INFO_MISSING = _l("Write the information asked for.")
+
+
+def check_supply_info(text: str) -> dict:
+    """The problem of the enterprise's answer text, without writing: for a form
+    that shows it together with its files' problems."""
+    try:
+        _text(text, "text", SUPPLY_INFO_MISSING, MAX_TEXT)
+    except ValidationError as exc:
+        return exc.errors
+    return {}
+
+
 def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
     """The enterprise's answer to a request for more information, with files
     (already checked by ``attachments.check_uploads``)."""
@@ -953,7 +988,7 @@ def supply_info(actor, ticket_id, text: str, prepared=()) -> Ticket:
     _check(actor, ticket, "supply_info")
     if awaiting_information(ticket) is None:
         _refuse(actor, ticket, "supply_info", _l("Nobody has asked for more information on this ticket."))
-    text = _text(text, "text", _l("Write the information asked for."), MAX_TEXT)
+    text = _text(text, "text", SUPPLY_INFO_MISSING, MAX_TEXT)
     _event(actor, ticket, "info_supplied", ticket.status, ticket.status, text=text,
            data={"files": len(prepared)} if prepared else None)
     audit.record(actor, "ticket.supply_info", ticket, detail={"files": len(prepared)})

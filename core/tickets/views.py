@@ -29,6 +29,7 @@ from core.tickets import (attachments, bulk, deadlines, duplicates, export, foll
                           onsite, pausing, pausing_forms, queues, rework, services)
 from core.tickets.merge_forms import MergeForm
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS, STATUSES
+from core.uploads import held
 from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -186,7 +187,7 @@ def new():
     form = forms.IntakeForm()
     categories = services.categories(actor)
     form.set_choices(categories, departments.choices(actor))
-    enterprise = None
+    enterprise, held_files = None, []
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
         form.channel.data, form.ticket_class.data, form.handling_mode.data = "hotline", "general", "follow"
@@ -213,16 +214,20 @@ def new():
             contact_phone=form.contact_phone.data or "", department_id=_chosen_id(form.department_id.data),
             submission_key=key if SUBMISSION_KEY.match(key) else None, answer=form.answer.data or "",
             result=form.result.data or "", escalation_reason=form.escalation_reason.data or "")
-        uploads = _uploads(form.attachments.name)
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), _uploads(form.attachments.name))
         try:
-            intake.attachments = attachments.check_uploads(uploads)
+            if chosen.problems:
+                raise ValidationError.of({**services.check_intake(actor, intake),
+                                          form.attachments.name: chosen.problems})
+            intake.attachments = chosen.files
             ticket = services.register(actor, intake)
         except (ValidationError, NotFound) as exc:
             db.session.rollback()
             apply_errors(form, exc)
-            if uploads and "attachments" not in (getattr(exc, "errors", None) or {}):
-                form.attachments.errors = [_("Choose the files again: a browser does not send them twice.")]
+            held_files = held.keep(actor, chosen)
         else:
+            held.release(actor, chosen)
             flash(_registered_message(ticket), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
         if enterprise_id:
@@ -238,7 +243,7 @@ def new():
     # The open and recent tickets this demand may repeat, beside the form (core/tickets/duplicates.py).
     possible = duplicates.find(actor, enterprise, form.category.data or "") if enterprise is not None else None
     return render_template("tickets/new.html", form=form, enterprise=enterprise, q=q, found=found,
-                           max_attachment=attachments.size_text(attachments.max_bytes()),
+                           max_attachment=attachments.size_text(attachments.max_bytes()), held_files=held_files,
                            duplicates=possible, categories=categories, recent_days=duplicates.RECENT_DAYS), status
 
 
@@ -331,7 +336,7 @@ def _form(name, action, ticket, actor, bound=None):
     return form
 
 
-def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed=False):
+def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed=False, held_files=()):
     actor = current_actor()
     allowed = services.available_actions(actor, ticket)
     action_forms = [(name, action, _form(name, action, ticket, actor, bound_form if name == bound_name else None))
@@ -349,7 +354,8 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
-        phone_revealed=phone_revealed, escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
+        phone_revealed=phone_revealed, held_files=held_files, bound_name=bound_name,
+        escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
         phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
 
@@ -388,15 +394,20 @@ def _supervision_due(value):
     return deadlines.end_of_local_day(day)
 
 
-def _scan(form):
-    """现场办: the scan of the signed visit record, checked like every attachment."""
-    try:
-        return attachments.check_uploads(_uploads(form.signed_record.name))
-    except ValidationError as exc:
-        raise ValidationError(exc.message, errors={"signed_record": exc.errors.get("attachments", [exc.message])})
+# The actions that take files, and their file field: the files held from a failed submit
+# and those sent now are checked with the other fields, in one pass (core.uploads.held).
+FILE_FIELDS = {"attach": "attachments", "onsite": "signed_record", "onsite_signature": "signed_record"}
 
 
-def _perform(name, actor, ticket_id, form) -> str:
+def _files(chosen, field: str, check=None) -> list:
+    """The chosen files; when some are refused, every problem at once: the files' and
+    those of the other fields (``check``: the service's check, which writes nothing)."""
+    if chosen.problems:
+        raise ValidationError.of({**(check() if check else {}), field: chosen.problems})
+    return chosen.files
+
+
+def _perform(name, actor, ticket_id, form, chosen=None) -> str:
     """Call the service behind action ``name``; return the success message."""
     if name == "dispatch":
         # Ids beyond any row become None here, so the database never sees an overflowing number.
@@ -415,15 +426,15 @@ def _perform(name, actor, ticket_id, form) -> str:
         follow.change(actor, ticket_id, _chosen_id(form.follower_id.data), form.note.data or "")
         return _("The follower has been saved and told.")
     if name == "onsite":
-        scan = _scan(form)
-        ticket = onsite.record_result(actor, ticket_id, form.visited_on.data or "", form.place.data or "",
-                                      form.done.data or "", form.result.data or "", form.signer_name.data or "",
-                                      scan)
+        values = (form.visited_on.data or "", form.place.data or "", form.done.data or "", form.result.data or "",
+                  form.signer_name.data or "")
+        scan = _files(chosen, "signed_record", lambda: onsite.check_result(actor, ticket_id, *values))
+        ticket = onsite.record_result(actor, ticket_id, *values, scan)
         if ticket.onsite_confirmed_at is not None:
             return _("The on-site result and the signature on the visit record have been recorded.")
         return _("The on-site result has been recorded; it waits for the enterprise's confirmation.")
     if name == "onsite_signature":
-        scan = _scan(form)
+        scan = _files(chosen, "signed_record", lambda: onsite.check_signature(form.signer_name.data or ""))
         onsite.record_signature(actor, ticket_id, form.signer_name.data or "", scan)
         return _("The signature on the visit record has been recorded.")
     if name == "sign":
@@ -484,7 +495,7 @@ def _perform(name, actor, ticket_id, form) -> str:
         pausing.resume(actor, ticket_id, form.note.data or "")
         return _("The clock runs again; the deadlines have moved by the time it was paused.")
     if name == "attach":
-        services.attach(actor, ticket_id, attachments.check_uploads(_uploads(form.attachments.name)))
+        services.attach(actor, ticket_id, _files(chosen, "attachments"))
         return _("The files have been added.")
     if name == "note":
         services.add_note(actor, ticket_id, form.text.data or "")
@@ -501,8 +512,12 @@ def act(ticket_id, action):
     actor = current_actor()
     _load(ticket_id)
     form = spec.form(prefix=action)
+    chosen = None
+    if action in FILE_FIELDS:
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD),
+                             _uploads(getattr(form, FILE_FIELDS[action]).name))
     try:
-        message = _perform(action, actor, ticket_id, form)
+        message = _perform(action, actor, ticket_id, form, chosen)
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -512,13 +527,17 @@ def act(ticket_id, action):
         db.session.rollback()
         flash(_("Someone else changed this ticket at the same moment. Here is how it stands now; "
                 "try again if it still needs doing."), "error")
-        return _render(_load(ticket_id), action, form, status=409)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render(_load(ticket_id), action, form, status=409, held_files=held_files)
     except AnqiError as exc:
         db.session.rollback()
         if isinstance(exc, ValidationError) and exc.errors:
             apply_errors(form, exc)
         flash(str(exc.message), "error")
-        return _render(_load(ticket_id), action, form, status=exc.status)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render(_load(ticket_id), action, form, status=exc.status, held_files=held_files)
+    if chosen:
+        held.release(actor, chosen)
     flash(message, "success")
     try:
         services.get(actor, ticket_id)

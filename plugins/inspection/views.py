@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from core.errors import AnqiError, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
-from core.tickets import attachments
+from core.uploads import held
 from core.web import current_actor, form_date, id_arg, permission_required, public, see_other
 from plugins.inspection import catalogue, credit, letters, plans, publication, stats, visits
 
@@ -141,24 +141,32 @@ def results_pdf(plan_id):
 def visit(visit_id):
     actor = current_actor()
     item = visits.get(actor, visit_id)
-    errors = {}
+    errors, held_files = {}, {}
     if request.method == "POST":
-        results = {}
+        results, chosen = {}, {}
+        # Each item's photos held from a failed submit and those sent now, checked with the fields in one pass.
+        for form_item in item.plan.form.items:
+            name = f"photos_{form_item.id}"
+            chosen[form_item.id] = held.gather(actor, request.form.getlist(f"held_{name}"),
+                                               [(f.filename, f.stream) for f in request.files.getlist(name)])
+            results[form_item.id] = visits.ItemResult(
+                result=request.form.get(f"result_{form_item.id}", ""),
+                description=request.form.get(f"description_{form_item.id}", ""),
+                photos=chosen[form_item.id].files, photo_problems=chosen[form_item.id].problems)
         try:
-            for form_item in item.plan.form.items:
-                uploads = [(f.filename, f.stream) for f in request.files.getlist(f"photos_{form_item.id}")]
-                results[form_item.id] = visits.ItemResult(
-                    result=request.form.get(f"result_{form_item.id}", ""),
-                    description=request.form.get(f"description_{form_item.id}", ""),
-                    photos=attachments.check_uploads(uploads) if uploads else [])
             visits.record(actor, visit_id, results, due_on=form_date("due_on"))
-            flash(_("The visit has been recorded."), "success")
-            return see_other("inspection.visit", visit_id=visit_id)
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
             flash(str(error.message), "error")
+            held_files = {item_id: held.keep(actor, files) for item_id, files in chosen.items()}
+        else:
+            for files in chosen.values():
+                held.release(actor, files)
+            flash(_("The visit has been recorded."), "success")
+            return see_other("inspection.visit", visit_id=visit_id)
     return render_template("inspection/visit.html", visit=item, may_record=visits.may_record(actor, item),
-                           results=visits.RESULTS, errors=errors, values=request.form), 400 if errors else 200
+                           results=visits.RESULTS, errors=errors, values=request.form,
+                           held_files=held_files), 400 if errors else 200
 
 
 @bp.route("/visits/<int:visit_id>/documents/<kind>", methods=["POST"])

@@ -29,6 +29,8 @@ class ItemResult:
     result: str = ""
     description: str = ""
     photos: list = field(default_factory=list)      # attachments.Prepared, already checked
+    # A message for each refused photo (attachments.inspect_uploads), reported with the other fields' errors.
+    photo_problems: list = field(default_factory=list)
 
 
 def get(actor, visit_id) -> Visit:
@@ -66,6 +68,8 @@ def record(actor, visit_id, results: dict, due_on: date | None = None) -> Visit:
             errors[f"result_{item.id}"] = [_l("Record a result for every item.")]
         elif given.result == "issue" and not clean_text(given.description, 2000):
             errors[f"description_{item.id}"] = [_l("Describe the issue.")]
+        if given is not None and given.photo_problems:
+            errors[f"photos_{item.id}"] = list(given.photo_problems)
     now = clock.now()
     today = local_date(now)
     if due_on is not None and due_on <= today:

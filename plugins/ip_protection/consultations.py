@@ -38,6 +38,8 @@ class Question:
     contact_name: str = ""
     unit_id: int | None = None            # the handling unit (desk); the actor's own when None
     files: list = field(default_factory=list)   # core.tickets.attachments.Prepared, already checked
+    # A message for each refused file (core.tickets.attachments.inspect_uploads), shown with the fields' errors.
+    file_problems: list = field(default_factory=list)
     submission_key: str | None = None
 
 
@@ -113,6 +115,8 @@ def _register(actor, enterprise, unit_id, data: Question, channel: str, errors: 
         existing = db.session.scalar(select(Consultation).where(Consultation.submission_key == data.submission_key))
         if existing is not None and existing.enterprise_id == getattr(enterprise, "id", None):
             return existing
+    if data.file_problems:
+        errors["attachments"] = list(data.file_problems)
     question = clean_text(data.question, MAX_TEXT)
     if not question:
         errors["question"] = [_l("Write the enterprise's question.") if channel == "desk"

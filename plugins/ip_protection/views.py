@@ -9,6 +9,7 @@ from core.submissions import services as submissions
 from core.tickets import attachments
 from core.tickets.deadlines import local_date
 from core.tickets.vocabulary import CHANNELS
+from core.uploads import held
 from core.web import current_actor, form_date, id_arg, permission_required, portal_actor, portal_required, see_other
 from plugins.ip_protection import (access, brands, cases, charts, checks, consultations, files, letters, officers,
                                    outreach, stats)
@@ -33,8 +34,12 @@ def _flash(error: AnqiError):
     flash(str(error.message), "error")
 
 
+def _pairs(name):
+    return [(f.filename, f.stream) for f in request.files.getlist(name) if f.filename]
+
+
 def _uploads(name):
-    pairs = [(f.filename, f.stream) for f in request.files.getlist(name) if f.filename]
+    pairs = _pairs(name)
     return attachments.check_uploads(pairs) if pairs else []
 
 
@@ -82,23 +87,29 @@ def consultation_list():
 @permission_required("ip_protection.consult")
 def new_consultation():
     actor = current_actor()
-    errors, values = {}, request.form
+    errors, values, held_files = {}, request.form, []
     enterprise_id = id_arg("enterprise_id") or _int("enterprise_id")
     if request.method == "POST":
         data = consultations.Question(
             question=request.form.get("question", ""), subject=request.form.get("subject", ""),
             topic=request.form.get("topic", "other"), contact_name=request.form.get("contact_name", ""),
             unit_id=_int("unit_id"), submission_key=submissions.valid(request.form.get("submission_key")))
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), _pairs("files"))
+        data.files, data.file_problems = chosen.files, chosen.problems
         try:
-            data.files = _uploads("files")
             row = consultations.register(actor, enterprise_id, data)
-            flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
-            return see_other("ip_protection.consultation", consultation_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
+            held_files = held.keep(actor, chosen)
+        else:
+            held.release(actor, chosen)
+            flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
+            return see_other("ip_protection.consultation", consultation_id=row.id)
     enterprise = _chosen(actor, enterprise_id)
     return render_template("ip_protection/consultation_form.html", enterprise=enterprise, errors=errors,
-                           values=values, topics=consultations.TOPICS, units=access.handling_units(actor),
+                           values=values, held_files=held_files, topics=consultations.TOPICS,
+                           units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            key=submissions.new_key()), 400 if errors else 200
 
@@ -243,22 +254,26 @@ def portal_questions():
 @portal_required
 def portal_ask():
     actor = portal_actor()
-    errors, values = {}, {}
+    errors, values, held_files = {}, {}, []
     if request.method == "POST":
         form = request.form
         values = {"topic": form.get("topic", ""), "subject": form.get("subject", ""),
                   "question": form.get("question", "")}
         data = consultations.Question(question=values["question"], subject=values["subject"], topic=values["topic"],
                                       submission_key=submissions.valid(form.get("submission_key")))
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, form.getlist(held.FORM_FIELD), _pairs("files"))
+        data.files, data.file_problems = chosen.files, chosen.problems
         try:
-            data.files = _uploads("files")
             row = consultations.ask(actor, data)
         except ValidationError as error:
             errors = _errors(error)
+            held_files = held.keep(actor, chosen)
         else:
+            held.release(actor, chosen)
             flash(_("Your question has been sent to the IP officer."), "success")
             return see_other("ip_protection.portal_question", consultation_id=row.id)
-    return render_template("ip_protection/portal/ask.html", errors=errors, values=values,
+    return render_template("ip_protection/portal/ask.html", errors=errors, values=values, held_files=held_files,
                            topics=consultations.TOPICS, submission_key=submissions.new_key(),
                            max_size=attachments.size_text(attachments.max_bytes())), 400 if errors else 200
 
