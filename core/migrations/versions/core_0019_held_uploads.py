@@ -1,7 +1,7 @@
 """held uploads: the files of a form that failed, kept for its next submit
 
 Revision ID: core_0019_held_uploads
-Revises: core_0018_handling_modes
+Revises: core_0019_reply_phrases
 Create Date: 2026-12-06 20:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0019_held_uploads'
-down_revision = 'core_0018_handling_modes'
+down_revision = 'core_0019_reply_phrases'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ id), on PostgreSQL a table with a ``pg_trgm`` GIN index. Filled here from the
 tickets and their timelines.
 
 Revision ID: core_0020_search
-Revises: core_0018_handling_modes
+Revises: core_0019_held_uploads
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0020_search"
-down_revision = "core_0018_handling_modes"
+down_revision = "core_0019_held_uploads"
 branch_labels = None
 depends_on = None
 
