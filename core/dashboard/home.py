@@ -1,0 +1,182 @@
+"""The home page (工作台): the day's work of the user's units, per role.
+
+Desk staff and officers get their ticket queues with counts (``core.tickets.queues.counts``,
+the very figures of the ticket list) and the open tickets due soonest; leaders get
+the same for their unit tree, the 挂牌督办 register's open entries, the newest
+complaints, what waits for their decision (tickets escalated to the unit, extension
+requests) and the month's figures against last month's, summed from the running
+counts of ``core.tickets.statistics``. Everything is scoped by ``services.visible``
+and read with indexed counts and LIMITed queries: the page costs the same whatever
+the number of tickets.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from core import clock
+from core.calendar import services as calendar
+from core.extensions import db
+from core.supervision import services as supervision
+from core.tickets import consultations, queues, statistics
+from core.tickets import services as tickets
+from core.tickets.deadlines import local_date
+from core.tickets.models import Ticket, TicketComplaint, TicketExtension
+
+# The queues a home page shows, in this order, of those the user may open.
+HOME_QUEUES = ("to_dispatch", "escalated", "returned", "to_sign", "handling", "overdue", "due_soon", "answered",
+               "closed", "following")
+# Shown only to those who act on them: confirming an answer (办结) and recording
+# the rating are the centre's; the followed tickets only to a follower.
+DISPATCHERS_ONLY = ("answered", "returned")
+WHEN_ANY = ("following", "escalated")
+URGENT = ("overdue", "due_soon", "returned", "escalated")
+DEADLINE_ROWS = 8
+COMPLAINT_ROWS = 5
+COMPLAINT_DAYS = 30
+EXTENSION_ROWS = 5
+
+
+@dataclass(frozen=True)
+class QueueTile:
+    name: str            # the queue's key in core.tickets.queues.QUEUES (the list's ?queue=)
+    label: object
+    count: int
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    ticket: Ticket
+    due_at: datetime
+    overdue: bool
+    text: str            # "2 working days left", "5 hours 10 minutes left", "overdue by …"
+    progress: bool       # the deadline is a complex ticket's next progress report
+
+
+@dataclass
+class MonthFigures:
+    this: statistics.Figures
+    last: statistics.Figures
+    this_label: str
+    last_label: str
+    since: date          # the first day of this month (the statistics page's link)
+
+
+@dataclass
+class Home:
+    role: str                                     # leader / desk / officer: the page's layout
+    queues: list[QueueTile] = field(default_factory=list)
+    deadlines: list[NextDeadline] = field(default_factory=list)
+    supervision: object = None                    # core.supervision.services.Dashboard, leaders only
+    complaints: list = field(default_factory=list)
+    complaint_count: int = 0                      # in the last COMPLAINT_DAYS days
+    extensions: list = field(default_factory=list)
+    extension_count: int = 0
+    month: MonthFigures | None = None
+    consultations: list = field(default_factory=list)
+
+
+def role_of(actor) -> str:
+    if actor.can("ticket.supervise"):
+        return "leader"
+    if actor.can("ticket.dispatch"):
+        return "desk"
+    return "officer"
+
+
+def queue_tiles(actor) -> list[QueueTile]:
+    """The user's queues with their counts, as on the ticket list."""
+    counted = queues.counts(actor)
+    tiles = []
+    for name in HOME_QUEUES:
+        if name not in counted:
+            continue
+        if name in DISPATCHERS_ONLY and not actor.can("ticket.dispatch"):
+            continue
+        if name in WHEN_ANY and not counted[name]:
+            continue
+        tiles.append(QueueTile(name, queues.QUEUES[name].label, counted[name], name in URGENT and counted[name] > 0))
+    return tiles
+
+
+def _deadline_text(due_at: datetime, now: datetime, overdue: bool) -> str:
+    from flask_babel import gettext as _
+
+    if overdue or due_at <= now or due_at - now <= queues.DUE_SOON:
+        return queues.countdown_to(due_at, now, overdue=overdue).text
+    days, _provisional = calendar.working_days_between(local_date(now), local_date(due_at))
+    if days <= 0:
+        return queues.countdown_to(due_at, now).text
+    return _("%(n)d working days left", n=days)
+
+
+def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
+    """The open tickets in the user's scope whose deadline (final, or a complex
+    ticket's next progress report) comes first; a paused clock waits apart. Read
+    from the status-and-deadlines index, then the few rows with their enterprise."""
+    actor.require("ticket.read")
+    due = func.coalesce(Ticket.due_at, Ticket.progress_due_at)
+    ids = list(db.session.scalars(
+        select(Ticket.id).where(tickets.visible(actor), Ticket.status.in_(queues.WAITING),
+                                Ticket.paused_at.is_(None), due.is_not(None))
+        .order_by(due, Ticket.id).limit(limit)))
+    if not ids:
+        return []
+    found = {t.id: t for t in db.session.scalars(select(Ticket).options(*queues.ROW_OPTIONS)
+                                                 .where(Ticket.id.in_(ids))).unique()}
+    now = clock.now()
+    rows = []
+    for ticket in (found[i] for i in ids if i in found):
+        due_at = ticket.due_at or ticket.progress_due_at
+        late = bool(ticket.overdue) or due_at <= now
+        rows.append(NextDeadline(ticket, due_at, late, _deadline_text(due_at, now, late),
+                                 progress=ticket.due_at is None))
+    return rows
+
+
+def _complaints(actor) -> tuple[int, list]:
+    since = clock.now() - timedelta(days=COMPLAINT_DAYS)
+    recent = (select(TicketComplaint).join(Ticket, Ticket.id == TicketComplaint.ticket_id)
+              .where(tickets.visible(actor), TicketComplaint.recorded_at >= since))
+    total = db.session.scalar(recent.with_only_columns(func.count(TicketComplaint.id)))
+    rows = list(db.session.scalars(recent.order_by(TicketComplaint.id.desc()).limit(COMPLAINT_ROWS)).unique())
+    return total, rows
+
+
+def _extensions(actor) -> tuple[int, list]:
+    waiting = (select(TicketExtension).join(Ticket, Ticket.id == TicketExtension.ticket_id)
+               .where(tickets.visible(actor), TicketExtension.status == "pending"))
+    total = db.session.scalar(waiting.with_only_columns(func.count(TicketExtension.id)))
+    rows = db.session.execute(waiting.add_columns(Ticket).order_by(TicketExtension.requested_at, TicketExtension.id)
+                              .limit(EXTENSION_ROWS)).all() if total else []
+    return total, [tuple(row) for row in rows]
+
+
+def month_figures(actor, on: date | None = None) -> MonthFigures:
+    """This month so far against the whole of last month: the statistics page's totals."""
+    on = on or statistics.today()
+    this = statistics.preset_period("month", on)
+    last_day = this.since - timedelta(days=1)
+    last = statistics.period(since=last_day.replace(day=1), until=last_day)
+    return MonthFigures(statistics.totals(actor, this), statistics.totals(actor, last),
+                        statistics.month_label(this.since.year, this.since.month),
+                        statistics.month_label(last.since.year, last.since.month), this.since)
+
+
+def home(actor) -> Home:
+    actor.require("dashboard.read")
+    page = Home(role=role_of(actor))
+    if actor.can("ticket.read"):
+        page.queues = queue_tiles(actor)
+        page.deadlines = next_deadlines(actor)
+        page.consultations = consultations.waiting_for(actor)
+    if page.role == "leader":
+        page.supervision = supervision.dashboard(actor)
+        page.complaint_count, page.complaints = _complaints(actor)
+        if actor.can("ticket.decide_extension"):
+            page.extension_count, page.extensions = _extensions(actor)
+        if actor.can("ticket.stats"):
+            page.month = month_figures(actor)
+    return page
