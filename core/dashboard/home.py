@@ -88,7 +88,7 @@ def role_of(actor) -> str:
 
 def queue_tiles(actor) -> list[QueueTile]:
     """The user's queues with their counts, as on the ticket list."""
-    counted = queues.counts(actor)
+    counted = queues.counts(actor, names=HOME_QUEUES)
     tiles = []
     for name in HOME_QUEUES:
         if name not in counted:

@@ -66,15 +66,17 @@ def first_deadline(app, username) -> str:
         return number
 
 
-def fits_a_phone(page) -> None:
+def fits_a_phone(page, shots, name) -> None:
+    page.screenshot(path=str(shots / f"home-{name}.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
+    page.screenshot(path=str(shots / f"home-{name}-390.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the home page is {width} px wide at 390 px"
 
 
 @pytest.mark.e2e
-def test_each_roles_home_page_counts_what_the_database_holds(live_server, visit, browser):
+def test_each_roles_home_page_counts_what_the_database_holds(live_server, visit, browser, report_dir):
     app = live_server.app
     day_of_work(app)
     now = clock.now()
@@ -98,7 +100,7 @@ def test_each_roles_home_page_counts_what_the_database_holds(live_server, visit,
     desk.get_by_test_id("queue-to_dispatch").click()
     expect(desk).to_have_url(re.compile(r"/tickets/\?queue=to_dispatch"))
     desk.go_back()
-    fits_a_phone(desk)
+    fits_a_phone(desk, report_dir, "desk")
 
     # The station's officer: the station's queues, no dispatching.
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768},
@@ -114,7 +116,7 @@ def test_each_roles_home_page_counts_what_the_database_holds(live_server, visit,
         expect(officer.get_by_test_id("month-figures")).to_have_count(0)
         expect(officer.get_by_test_id("next-deadlines").get_by_test_id("deadline-row").first).to_contain_text(
             first_deadline(app, OFFICER))
-        fits_a_phone(officer)
+        fits_a_phone(officer, report_dir, "officer")
     finally:
         context.close()
 
@@ -137,7 +139,7 @@ def test_each_roles_home_page_counts_what_the_database_holds(live_server, visit,
             db.session.remove()
         expect(month.get_by_test_id("month-received")).to_have_text(f"{this:,}")
         expect(leader.get_by_test_id("complaints-panel")).to_be_visible()
-        fits_a_phone(leader)
+        fits_a_phone(leader, report_dir, "leader")
     finally:
         context.close()
     assert not visit.console_errors and not live_server.errors
