@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from core import clock
 from core.calendar import services as calendar
@@ -114,14 +114,25 @@ def _deadline_text(due_at: datetime, now: datetime, overdue: bool) -> str:
 
 def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
     """The open tickets in the user's scope whose deadline (final, or a complex
-    ticket's next progress report) comes first; a paused clock waits apart. Read
-    from the status-and-deadlines index, then the few rows with their enterprise."""
+    ticket's next progress report) comes first; a paused clock waits apart.
+
+    Each (status, overdue flag, kind of deadline) is read in deadline order from
+    the status-and-deadlines index, stopping at ``limit`` rows in scope, and the
+    few found are sorted together: no sort of all the open tickets, which a
+    station's officer would otherwise pay for the whole city's."""
     actor.require("ticket.read")
-    due = func.coalesce(Ticket.due_at, Ticket.progress_due_at)
-    ids = list(db.session.scalars(
-        select(Ticket.id).where(tickets.visible(actor), Ticket.status.in_(queues.WAITING),
-                                Ticket.paused_at.is_(None), due.is_not(None))
-        .order_by(due, Ticket.id).limit(limit)))
+    parts = []
+    for status in queues.WAITING:
+        for flagged in (False, True):
+            for column, other in ((Ticket.due_at, None), (Ticket.progress_due_at, Ticket.due_at)):
+                part = (select(Ticket.id.label("id"), column.label("due"))
+                        .where(Ticket.status == status, Ticket.overdue == flagged, column.is_not(None),
+                               Ticket.paused_at.is_(None), tickets.visible(actor)))
+                if other is not None:     # a complex ticket: no final deadline, the next progress report
+                    part = part.where(other.is_(None))
+                parts.append(part.order_by(column).limit(limit).subquery())
+    found = union_all(*[select(p.c.id, p.c.due) for p in parts]).subquery()
+    ids = list(db.session.scalars(select(found.c.id).order_by(found.c.due, found.c.id).limit(limit)))
     if not ids:
         return []
     found = {t.id: t for t in db.session.scalars(select(Ticket).options(*queues.ROW_OPTIONS)
