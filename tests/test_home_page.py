@@ -7,15 +7,18 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
 from core import clock
+from core.calendar import services as calendar
 from core.dashboard import home, services
 from core.extensions import db
 from core.plugins.toolkit import Widget
 from core.tickets import services as tickets
 from core.tickets import statistics
+from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket
 from tests.conftest import actor_for, login
 from tests.helpers import fresh_client
@@ -96,6 +99,8 @@ def test_the_officer_sees_the_stations_queues_and_not_the_other_stations(city, d
 
 
 def test_next_deadlines_are_the_open_tickets_due_first(city, day):
+    fresh = handling(enterprise_of("station_a", 4), city.station_a, when=(2026, 3, 16, 9))   # due days from now
+    at(2026, 3, 16, 10)
     rows = home.next_deadlines(actor_for("desk"))
     db.session.rollback()
     due = func.coalesce(Ticket.due_at, Ticket.progress_due_at)
@@ -108,6 +113,13 @@ def test_next_deadlines_are_the_open_tickets_due_first(city, day):
     assert rows[0].ticket.id == day["late"].id and rows[0].overdue
     assert all(row.due_at <= later.due_at for row, later in zip(rows, rows[1:]))
     assert day["answered"].id not in expected and day["rated"].id not in expected
+    # Further off than a day, the time left is in working days, as the calendar counts them.
+    now = clock.now()
+    far = [row for row in rows if not row.overdue and row.due_at - now > timedelta(hours=24)]
+    assert fresh.id in {row.ticket.id for row in far}
+    for row in far:
+        days, _provisional = calendar.working_days_between(local_date(now), local_date(row.due_at))
+        assert row.text == gettext("%(n)d working days left", n=days)
     officer_a = {row.ticket.id for row in home.next_deadlines(actor_for("officer_a"))}
     assert day["b"].id not in officer_a and day["late"].id in officer_a
 

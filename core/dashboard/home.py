@@ -9,6 +9,7 @@ counts of ``core.tickets.statistics``. Everything is scoped by ``services.visibl
 and read with indexed counts and LIMITed queries: the page costs the same whatever
 the number of tickets.
 """
+import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -101,15 +102,22 @@ def queue_tiles(actor) -> list[QueueTile]:
     return tiles
 
 
-def _deadline_text(due_at: datetime, now: datetime, overdue: bool) -> str:
+def _deadline_texts(rows, now: datetime) -> list[str]:
+    """"5 hours 10 minutes left" within the last day (or how long it is overdue);
+    further off, the working days left, counted from one read of the calendar."""
     from flask_babel import gettext as _
 
-    if overdue or due_at <= now or due_at - now <= queues.DUE_SOON:
-        return queues.countdown_to(due_at, now, overdue=overdue).text
-    days, _provisional = calendar.working_days_between(local_date(now), local_date(due_at))
-    if days <= 0:
-        return queues.countdown_to(due_at, now).text
-    return _("%(n)d working days left", n=days)
+    far = [due_at for due_at, late in rows if not (late or due_at - now <= queues.DUE_SOON)]
+    today = local_date(now)
+    workdays = calendar.working_days_after(today, max(local_date(d) for d in far)) if far else []
+    texts = []
+    for due_at, late in rows:
+        if late or due_at - now <= queues.DUE_SOON:
+            texts.append(queues.countdown_to(due_at, now, overdue=late).text)
+            continue
+        days = bisect.bisect_right(workdays, local_date(due_at))
+        texts.append(_("%(n)d working days left", n=days) if days else queues.countdown_to(due_at, now).text)
+    return texts
 
 
 def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
@@ -138,13 +146,11 @@ def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
     found = {t.id: t for t in db.session.scalars(select(Ticket).options(*queues.ROW_OPTIONS)
                                                  .where(Ticket.id.in_(ids))).unique()}
     now = clock.now()
-    rows = []
-    for ticket in (found[i] for i in ids if i in found):
-        due_at = ticket.due_at or ticket.progress_due_at
-        late = bool(ticket.overdue) or due_at <= now
-        rows.append(NextDeadline(ticket, due_at, late, _deadline_text(due_at, now, late),
-                                 progress=ticket.due_at is None))
-    return rows
+    found_rows = [found[i] for i in ids if i in found]
+    dues = [(t.due_at or t.progress_due_at, bool(t.overdue) or (t.due_at or t.progress_due_at) <= now)
+            for t in found_rows]
+    return [NextDeadline(ticket, due_at, late, text, progress=ticket.due_at is None)
+            for ticket, (due_at, late), text in zip(found_rows, dues, _deadline_texts(dues, now))]
 
 
 def _complaints(actor) -> tuple[int, list]:
