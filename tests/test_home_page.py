@@ -16,12 +16,13 @@ from core.calendar import services as calendar
 from core.dashboard import home, services
 from core.extensions import db
 from core.plugins.toolkit import Widget
+from core.registry import services as registry
 from core.tickets import services as tickets
 from core.tickets import statistics
 from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket
 from tests.conftest import actor_for, login
-from tests.helpers import fresh_client
+from tests.helpers import code, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 from tests.registers_world import at, enterprise_of, handling, registered
 
@@ -120,8 +121,19 @@ def test_next_deadlines_are_the_open_tickets_due_first(city, day):
     for row in far:
         days, _provisional = calendar.working_days_between(local_date(now), local_date(row.due_at))
         assert row.text == gettext("%(n)d working days left", n=days)
-    officer_a = {row.ticket.id for row in home.next_deadlines(actor_for("officer_a"))}
-    assert day["b"].id not in officer_a and day["late"].id in officer_a
+    officer_a = home.next_deadlines(actor_for("officer_a"))
+    assert day["b"].id not in {row.ticket.id for row in officer_a} and day["late"].id == officer_a[0].ticket.id
+    # An officer's are those the station must meet, not a ticket of their own enterprise
+    # that waits at the centre for dispatch (which they see, as its liaison officer).
+    served = registry.create(actor_for("desk_a"), {"name": "浙江联络企业有限公司", "credit_code": code(9),
+                                                   "liaison_officer_id": actor_for("officer_a").user_id})
+    waiting = registered(served, when=(2026, 3, 16, 9))
+    at(2026, 3, 16, 10)
+    tickets.get(actor_for("officer_a"), waiting.id)      # visible to the officer
+    assert waiting.id in {row.ticket.id for row in home.next_deadlines(actor_for("desk"), limit=50)}
+    officer_rows = home.next_deadlines(actor_for("officer_a"), limit=50)
+    assert waiting.id not in {row.ticket.id for row in officer_rows}
+    assert {row.ticket.status for row in officer_rows} == {"dispatched", "handling"}
 
 
 def test_the_leader_sees_the_tree_the_complaints_and_the_month_against_the_last(city, day):

@@ -34,6 +34,9 @@ DISPATCHERS_ONLY = ("answered", "returned")
 WHEN_ANY = ("following", "escalated")
 URGENT = ("overdue", "due_soon", "returned", "escalated")
 DEADLINE_ROWS = 8
+# An officer's deadlines are those the station meets (sign for, answer); a ticket
+# waiting for dispatch, returned or transferred out waits for the centre.
+HANDLERS_STATUSES = ("dispatched", "handling")
 COMPLAINT_ROWS = 5
 COMPLAINT_DAYS = 30
 EXTENSION_ROWS = 5
@@ -122,7 +125,8 @@ def _deadline_texts(rows, now: datetime) -> list[str]:
 
 def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
     """The open tickets in the user's scope whose deadline (final, or a complex
-    ticket's next progress report) comes first; a paused clock waits apart.
+    ticket's next progress report) comes first; a paused clock waits apart. For
+    those who do not dispatch, the tickets their unit must sign for or answer.
 
     Each (status, overdue flag, kind of deadline) is read in deadline order from
     the status-and-deadlines index, stopping at ``limit`` rows in scope, and the
@@ -130,7 +134,7 @@ def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
     station's officer would otherwise pay for the whole city's."""
     actor.require("ticket.read")
     parts = []
-    for status in queues.WAITING:
+    for status in queues.WAITING if actor.can("ticket.dispatch") else HANDLERS_STATUSES:
         for flagged in (False, True):
             for column, other in ((Ticket.due_at, None), (Ticket.progress_due_at, Ticket.due_at)):
                 part = (select(Ticket.id.label("id"), column.label("due"))
