@@ -615,7 +615,7 @@ def test_the_migration_fills_the_mode_breakdown_from_the_tickets(app, city, ente
     db.session.remove()
     migrate = app.extensions["migrate"]
     config = migrate.migrate.get_config(migrate.directory)
-    command.downgrade(config, "core@-1")
+    command.downgrade(config, "core_0018_ticket_merging")   # the revision before core_0018_handling_modes
     assert mode_rows() == []
     db.session.remove()
     command.upgrade(config, "heads")

@@ -1,3 +1,5 @@
+"""The home page's enterprise figures for the user's units, and the widgets of enabled
+plugins (the day's work is core/dashboard/home.py)."""
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -19,5 +21,7 @@ def summary(actor) -> dict:
 
 
 def widgets(actor) -> list:
+    """The enabled plugins' widgets that have something to show: a plugin with
+    nothing to show returns no widget, or one with no HTML, and the page leaves it out."""
     items = call_for_unit("anqi_dashboard_widgets", actor.unit_id, unit=actor.user.unit, user=actor.user)
-    return sorted(items, key=lambda w: w.order)
+    return sorted((w for w in items if str(w.html or "").strip()), key=lambda w: w.order)

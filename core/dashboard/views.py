@@ -2,9 +2,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from core import clock
-from core.dashboard import services
-from core.supervision import services as supervision
-from core.tickets import consultations
+from core.dashboard import home, services
 from core.tickets.queues import countdown_to
 from core.org.permissions import has_permission
 from core.web import current_actor, signed_in
@@ -23,7 +21,6 @@ def index():
             return redirect(url_for("audit.index"))
     actor = current_actor()
     actor.require("dashboard.read")
-    return render_template("dashboard/index.html", summary=services.summary(actor),
-                           widgets=services.widgets(actor), supervision=supervision.dashboard(actor),
-                           consultations=consultations.waiting_for(actor), now=clock.now(),
-                           countdown_to=countdown_to)
+    return render_template("dashboard/index.html", home=home.home(actor), summary=services.summary(actor),
+                           widgets=services.widgets(actor), now=clock.now(), countdown_to=countdown_to,
+                           complaint_days=home.COMPLAINT_DAYS)

@@ -23,6 +23,8 @@ class Enterprise(db.Model):
         # The district and industry filter lists of a station's users.
         Index("ix_enterprise_unit_district", "unit_id", "district"),
         Index("ix_enterprise_unit_industry", "unit_id", "industry"),
+        # The home page's four figures of the units' enterprises, counted from the index alone.
+        Index("ix_enterprise_unit_flags", "unit_id", "is_key", "above_scale", "liaison_officer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

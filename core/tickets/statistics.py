@@ -239,6 +239,16 @@ def month_label(year: int, month: int) -> str:
     return format_skeleton("yMMM", date(year, month, 1), locale=get_locale() or "zh_Hans_CN")
 
 
+def totals(actor, p: Period) -> Figures:
+    """The period's figures in total (the report's first line): one grouped sum of
+    the units' own rows, whatever the number of tickets."""
+    actor.require("ticket.stats")
+    total = Figures()
+    for values in _grouped(actor, p, ["unit"]):
+        total.add(values)
+    return total
+
+
 def report(actor, p: Period) -> Report:
     """The figures of the period, in total and by each breakdown: two grouped
     sums (the units' own rows by month and unit, which give the months, the

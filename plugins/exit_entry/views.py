@@ -477,9 +477,12 @@ def ticket_panel(ticket) -> str:
 
 
 def dashboard_widget() -> str:
+    """The year's applications and talent work; nothing (no widget on the home page) while there is none."""
     actor = current_actor()
-    return render_template("exit_entry/widget.html", figures=stats.by_doc_type(actor),
-                           progress=talent.progress(actor), **WORDS)
+    figures, progress = stats.by_doc_type(actor), talent.progress(actor)
+    if not any(row.volume for row in figures) and not any(progress.done.values()):
+        return ""
+    return render_template("exit_entry/widget.html", figures=figures, progress=progress, **WORDS)
 
 
 # --- the enterprise's own bookings on the portal ------------------------------------------------

@@ -330,4 +330,8 @@ def enterprise_panel(enterprise) -> str:
 
 
 def dashboard_widget() -> str:
-    return render_template("inspection/widget.html", figures=stats.summary(current_actor()))
+    """The year's figures; nothing (no widget on the home page) before the first visit is done."""
+    figures = stats.summary(current_actor())
+    if not figures["visits"] and not figures["issues"]:
+        return ""
+    return render_template("inspection/widget.html", figures=figures)

@@ -654,4 +654,8 @@ def ticket_panel(ticket) -> str:
 
 
 def dashboard_widget() -> str:
-    return render_template("ip_protection/widget.html", figures=stats.summary(current_actor()))
+    """The year's figures; nothing (no widget on the home page) while there is no answer, check or case."""
+    figures = stats.summary(current_actor())
+    if not figures["answered"] and not figures["checks"] and not any(n for _code, _label, n in figures["cases"]):
+        return ""
+    return render_template("ip_protection/widget.html", figures=figures)

@@ -420,8 +420,12 @@ def enterprise_panel(enterprise) -> str:
 
 
 def dashboard_widget() -> str:
-    return render_template("project_officer/widget.html", figures=analysis.dashboard(current_actor()),
-                           stages=projects.STAGES, levels=rules.LEVELS)
+    """Projects, visits and risks; nothing (no widget on the home page) while the units have no project."""
+    figures = analysis.dashboard(current_actor())
+    if not any(figures["stages"].values()) and not figures["visits_this_month"]:
+        return ""
+    return render_template("project_officer/widget.html", figures=figures, stages=projects.STAGES,
+                           levels=rules.LEVELS)
 
 
 def ticket_panel(ticket) -> str:

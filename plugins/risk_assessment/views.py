@@ -274,6 +274,9 @@ def enterprise_panel(enterprise) -> str:
 
 
 def dashboard_widget() -> str:
+    """Open risks and letters awaiting a response; nothing (no widget on the home page) when there is neither."""
     actor = current_actor()
-    return render_template("risk_assessment/widget.html", levels=assessments.open_by_level(actor),
-                           level_names=matrix.LEVELS, letters=follow_up.awaiting(actor))
+    levels, letters = assessments.open_by_level(actor), follow_up.awaiting(actor)
+    if not any(levels.values()) and not any(letters.values()):
+        return ""
+    return render_template("risk_assessment/widget.html", levels=levels, level_names=matrix.LEVELS, letters=letters)
