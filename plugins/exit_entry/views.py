@@ -214,7 +214,8 @@ def appointments_page():
     return render_template("exit_entry/appointments.html", windows=appointments.windows(actor),
                            slots=appointments.slots(actor, today), booked=appointments.upcoming(actor),
                            onsite=onsite.open_requests(actor), can_handle=actor.can("exit_entry.handle"),
-                           today=today, last_day=today + timedelta(days=13), **WORDS)
+                           today=today, last_day=today + timedelta(days=13),
+                           default_periods=appointments.DEFAULT_PERIODS, **WORDS)
 
 
 @bp.route("/appointments", methods=["POST"])
@@ -230,6 +231,18 @@ def book():
         return see_other("exit_entry.appointments_page")
     flash_done(_("The appointment of %(name)s has been booked.", name=appointment.enterprise.name))
     return see_other("exit_entry.slip", appointment_id=appointment.id)
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@permission_required("exit_entry.handle")
+def cancel(appointment_id):
+    try:
+        item = appointments.cancel(current_actor(), appointment_id, request.form.get("reason", ""))
+        flash_done(_("The appointment of %(name)s has been cancelled; its place is free again and the enterprise "
+                     "sees the reason on the portal.", name=item.enterprise.name))
+    except (ValidationError, Conflict) as error:
+        flash_refusal(error)
+    return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/appointments/<int:appointment_id>/slip")
@@ -254,8 +267,8 @@ def add_window():
 @bp.route("/slots", methods=["POST"])
 @permission_required("exit_entry.handle")
 def open_slots():
-    times = list(zip(request.form.getlist("starts"), request.form.getlist("ends")))
     try:
+        times = appointments.parse_periods(request.form.get("periods", ""))
         made = appointments.open_slots(current_actor(), _int("window_id"), form_date("first_day"), form_date("last_day"),
                                        times, request.form.get("capacity"))
         flash_done(_("%(n)d slots opened.", n=made) if made else
@@ -484,6 +497,7 @@ def enterprise_panel(enterprise) -> str:
     return render_template("exit_entry/panel.html", enterprise=enterprise,
                            applications=applications.for_enterprise(actor, enterprise.id),
                            appointments=appointments.for_enterprise(actor, enterprise.id),
+                           appointment_statuses=appointments.APPOINTMENT_STATUSES,
                            can_handle=actor.can("exit_entry.handle"), now=clock.now(), **WORDS)
 
 
@@ -540,7 +554,7 @@ def portal_book():
 def portal_appointments():
     actor = portal_actor()
     return render_template("exit_entry/portal_appointments.html", items=appointments.own_appointments(actor),
-                           today=local_date(clock.now()))
+                           today=local_date(clock.now()), statuses=appointments.APPOINTMENT_STATUSES)
 
 
 @bp.route("/portal/appointments/<int:appointment_id>")
@@ -552,4 +566,19 @@ def portal_slip(appointment_id):
         item = appointments.own_appointment(actor, appointment_id)
     except NotFound:
         portal_not_found("exit_entry_appointment", appointment_id)
-    return render_template("exit_entry/portal_slip.html", appointment=item)
+    return render_template("exit_entry/portal_slip.html", appointment=item, may_cancel=appointments.may_cancel(item))
+
+
+@bp.route("/portal/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@portal_required
+def portal_cancel(appointment_id):
+    """The enterprise cancels its own appointment; the desk is told."""
+    actor = portal_actor()
+    try:
+        appointments.cancel_own(actor, appointment_id, request.form.get("reason", ""))
+        flash_done(_("Your appointment has been cancelled; the service centre has been told."))
+    except NotFound:
+        portal_not_found("exit_entry_appointment", appointment_id)
+    except Conflict as error:
+        flash_refusal(error)
+    return see_other("exit_entry.portal_slip", appointment_id=appointment_id)

@@ -1,5 +1,5 @@
 """The risk_assessment pages: thin views over the plugin's services."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core import clock
@@ -95,8 +95,8 @@ def assessment(assessment_id):
     elif request.args.get("finding") or request.args.get("ticket_class"):
         try:
             given = _prefill(actor, item)
-        except NotFound as error:
-            flash(str(error.message), "error")
+        except NotFound as error:           # a source gone since the page was shown: the form stays empty
+            flash_refusal(ValidationError(error.message))
     can_assess = actor.can("risk_assessment.assess")
     return render_template(
         "risk_assessment/assessment.html", assessment=item, given=given or RiskInput(), errors=errors,
