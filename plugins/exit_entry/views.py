@@ -61,13 +61,6 @@ def _enterprise(reference: str):
                           field="enterprise")
 
 
-def _enterprise_id():
-    try:
-        return _enterprise(request.form.get("enterprise", "")).id
-    except (NotFound, ValidationError):
-        return None
-
-
 # --- home: applications ------------------------------------------------------------------
 
 @bp.route("/")
@@ -97,10 +90,11 @@ def new_application():
     count = min(max(id_arg("rows", source) or ROWS_SHOWN, 1), ROWS_MAX)
     errors, values = {}, {}
     if request.method == "POST":
+        enterprise_problem = None
         try:
             enterprise = _enterprise(request.form.get("enterprise", ""))
-        except (NotFound, ValidationError):
-            enterprise = None
+        except ValidationError as error:
+            enterprise, enterprise_problem = None, error.message
         try:
             application = applications.register(
                 actor, enterprise.id if enterprise else None, _rows_from_form(count),
@@ -109,7 +103,9 @@ def new_application():
             flash_done(_("The application has been received."))
             return see_other("exit_entry.application", application_id=application.id)
         except ValidationError as error:
-            errors = error.errors or {"form": [error.message]}
+            errors = dict(error.errors or {"form": [error.message]})
+            if enterprise_problem:          # which enterprise the typed name matched, or that none did
+                errors["enterprise"] = [enterprise_problem]
         # Typed values come back, except the ID numbers: the clerk types them again rather than
         # having them written into the page.
         values = {k: v for k, v in request.form.items() if not k.startswith("id_number_")}
