@@ -179,3 +179,15 @@ def test_an_appointment_whose_time_is_over_cannot_be_cancelled(app, world, windo
     clock.freeze(datetime(2026, 10, 9, 2, 0))
     with pytest.raises(Conflict):
         appointments.cancel(actor_for("desk_a"), booked.id, "太迟")
+
+
+def test_a_cancelled_appointment_cannot_be_received_as_an_application(app, world, window):
+    from plugins.exit_entry import applications
+    from tests.exit_entry_world import applicant
+
+    slot = _open(window, capacity=2)
+    booked = appointments.book(actor_for("desk_a"), world.enterprises[0], slot.id, 1)
+    appointments.cancel(actor_for("desk_a"), booked.id, "企业改期")
+    with pytest.raises(ValidationError) as refused:
+        applications.register(actor_for("desk_a"), world.enterprises[0], [applicant(1)], appointment_id=booked.id)
+    assert "appointment_id" in refused.value.errors
