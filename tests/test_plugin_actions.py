@@ -4,14 +4,11 @@ refusals shown as messages in the user's language, inspection codes shown as
 words, and empty lists that say how to fill them."""
 import inspect
 import re
-from datetime import date, datetime
 
 import pytest
 from flask import get_flashed_messages
 
-from core import clock
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from core.extensions import db
 from core.org.actor import shell_actor
 from core.org.services import save_user
 from tests.conftest import PASSWORD, actor_for, enrol_second_factor, login
