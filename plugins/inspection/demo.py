@@ -58,6 +58,7 @@ def build(context) -> None:
             continue
         with context.at(context.first_day, 9):
             catalogue.load_standard(context.actor(leaders[0]))
+        _exempt(context, rng, unit, leaders[0])
         months = 3 if unit.id == centre.id else 6
         partners = [unit.id] if unit.id != centre.id else sorted(
             u.id for u in context.units_with("inspection") if u.kind in ("brigade", "station"))[:4]
@@ -70,6 +71,25 @@ def build(context) -> None:
                 with context.at(min(end + timedelta(days=3), context.last_day), 16):
                     publication.publish(context.actor(planners[0]), plan)
                 published = True
+
+
+EXEMPTION_REASONS = (
+    "新开办企业，开业三个月内无事不扰。",
+    "信用等级为A级的企业，本期免于例行检查。",
+    "已于近期完成专项检查且无问题，本期不再抽取。",
+)
+
+
+def _exempt(context, rng, unit, leader: str) -> None:
+    """One or two enterprises of the unit on its 免检 list (无事不扰) for a few months of the
+    year: one in five at most, so that a small unit still has enterprises to draw."""
+    enterprises = context.enterprises_under(unit)
+    for enterprise_id in rng.sample(enterprises, min(2, len(enterprises) // 5)):
+        starts_on = rng.choice(context.days(rng, 5))
+        ends_on = min(starts_on + timedelta(days=rng.choice((90, 120, 180))), context.last_day)
+        with context.at(starts_on, 10):
+            catalogue.add_exemption(context.actor(leader), enterprise_id, rng.choice(EXEMPTION_REASONS),
+                                    starts_on, ends_on)
 
 
 def _plan(context, rng, unit, planner: str, start: date, end: date, partners: list[int]):
