@@ -25,6 +25,11 @@ def anqi_permissions():
     """Return a dict mapping permission names (``plugin.action``) to sets of roles."""
 
 
+@hookspec
+def anqi_permission_labels():
+    """Return a dict mapping the plugin's permission names to what they allow, in words."""
+
+
 # --- per unit: only plugins enabled for the unit answer ----------------------
 
 @hookspec
