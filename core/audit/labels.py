@@ -2,8 +2,10 @@
 called on the auditor's pages. The codes themselves stay in the trail (and in the
 filter, which takes them), so a label may change without touching a record.
 
-A plugin's codes begin with the plugin's name; until it names them itself, such a
-code is shown as an action or record of that plugin."""
+A plugin's codes begin with the plugin's name; it names them through the
+``anqi_audit_labels`` hook, and a code it does not name is shown as an action or
+record of that plugin."""
+from flask import g
 from flask_babel import lazy_gettext as _l
 
 from core.plugins import services as plugins
@@ -185,6 +187,16 @@ OBJECT_TYPES = {
 }
 
 
+def _plugin_labels() -> dict:
+    """What the plugins call their codes, asked once a request."""
+    if "anqi_audit_labels" not in g:
+        labels = {}
+        for contribution in plugins.manager().call_all("anqi_audit_labels"):
+            labels.update(contribution or {})
+        g.anqi_audit_labels = labels
+    return g.anqi_audit_labels
+
+
 def _plugin_title(code: str, language: str) -> str | None:
     for name, manifest in plugins.manager().manifests.items():
         if code == name or code.startswith(name + ".") or code.startswith(name + "_"):
@@ -195,6 +207,8 @@ def _plugin_title(code: str, language: str) -> str | None:
 def action_label(code: str, language: str) -> str:
     if code in ACTIONS:
         return str(ACTIONS[code])
+    if code in (named := _plugin_labels()):
+        return str(named[code])
     if title := _plugin_title(code, language):
         return str(_l("%(plugin)s: an action", plugin=title))
     return str(_l("Other action"))
@@ -205,6 +219,8 @@ def object_type_label(code: str | None, language: str) -> str:
         return ""
     if code in OBJECT_TYPES:
         return str(OBJECT_TYPES[code])
+    if code in (named := _plugin_labels()):
+        return str(named[code])
     if title := _plugin_title(code, language):
         return str(_l("%(plugin)s: a record", plugin=title))
     return str(_l("Other record"))
