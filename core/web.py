@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import logging
 
-from flask import abort, current_app, has_request_context, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from core.audit import services as audit
 from core.database import is_busy
-from core.errors import AnqiError
+from core.errors import AnqiError, Conflict, Forbidden, ValidationError
 from core.extensions import db, login
 from core.org.actor import Actor
 from core.org.permissions import has_permission
@@ -102,6 +102,30 @@ def form_date(name: str, source=None) -> date | None:
 def see_other(endpoint: str, **values):
     """After a POST: 303 to the page to show next, so a reload does not post again."""
     return redirect(url_for(endpoint, **values), code=303)
+
+
+def flash_done(message) -> None:
+    """The confirmation after an action succeeded, in words: what was done."""
+    flash(str(message), "success")
+
+
+# Refusals the user can act on from the page they come back to: bad input, an
+# action they may not take there, a state that no longer allows it. A NotFound
+# is not among them: the record may be gone or outside the unit, and the page
+# to come back to with it, so it stays the 404 page.
+REFUSALS_SHOWN = (ValidationError, Forbidden, Conflict)
+
+
+def flash_refusal(error: AnqiError) -> None:
+    """Show a refused action as a message on the next page (each of a
+    ValidationError's field messages, all at once), or re-raise the error when
+    it is not one of ``REFUSALS_SHOWN`` (the error page then says it)."""
+    if not isinstance(error, REFUSALS_SHOWN):
+        raise error
+    messages = [str(m) for field_messages in (getattr(error, "errors", None) or {}).values()
+                for m in field_messages] or [str(error.message)]
+    for message in dict.fromkeys(messages):
+        flash(message, "error")
 
 
 def current_actor() -> Actor:

@@ -163,7 +163,8 @@ def test_the_queue_pages_show_overdue_projects(app, city):
     from tests.conftest import login
     from tests.helpers import fresh_client
 
-    world = build(city, start=datetime(2026, 4, 1, 2, 0))       # started 5 January, never visited: overdue
+    world = build(city)                 # started 5 January, entered 2 March, never visited: overdue on 3 April
+    clock.freeze(datetime(2026, 4, 3, 2, 0))
     for username, mine in (("officer_a", 1), ("leader_a", 1), ("officer_a2", 0)):
         client = fresh_client(app)
         login(client, username)
@@ -186,3 +187,35 @@ def test_a_visit_cannot_be_dated_in_the_future_and_nothing_is_written(app, city)
         visits.record(actor_for("officer_b"), world.project_id, date(2026, 3, 2), "乙所民警")
     visits.record(actor_for("officer_a"), world.project_id, date(2026, 3, 2), "民警甲")
     assert count(ProjectVisit) == before + 1
+
+
+def test_the_first_visit_falls_due_after_the_later_of_the_start_and_the_entry(app, city):
+    officer = actor_for("officer_a")
+    # Entered on 2 March 2026, started on 5 January: the first visit is due a month after the entry (2 April),
+    # not a month after the start (the project is not overdue on its first day in the register).
+    world = build(city)
+    first = visits.schedule(officer, world.project_id)
+    assert (first.due_on, first.overdue) == (date(2026, 4, 2), False)
+    page = _project_page(app, world.project_id)
+    assert "已逾期" not in page
+    # Starting after its entry: counted from the start.
+    db.session.execute(Project.__table__.update().where(Project.id == world.project_id)
+                       .values(starts_on=date(2026, 6, 1)))
+    db.session.commit()
+    assert visits.schedule(officer, world.project_id).due_on == date(2026, 7, 1)
+    # A project entered on 6 December 2026 with a start on 1 June 2026 is not at once overdue.
+    clock.freeze(datetime(2026, 12, 6, 2, 0))
+    db.session.execute(Project.__table__.update().where(Project.id == world.project_id)
+                       .values(created_at=datetime(2026, 12, 6, 2, 0)))
+    db.session.commit()
+    late_entry = visits.schedule(officer, world.project_id)
+    assert late_entry.due_on == date(2027, 1, 6) and not late_entry.overdue
+
+
+def _project_page(app, project_id):
+    from tests.conftest import login
+    from tests.helpers import fresh_client
+
+    client = fresh_client(app)
+    login(client, "officer_a")
+    return client.get(f"/p/project_officer/projects/{project_id}").get_data(as_text=True)

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.tickets import services as tickets
 from plugins.risk_assessment import assessments, matrix, sources
 from plugins.risk_assessment.models import RiskItem, Source
-from tests.conftest import actor_for
+from tests.conftest import actor_for, login
 from tests.helpers import count
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 from tests.risk_assessment_world import build, risk
@@ -120,9 +120,9 @@ def test_a_risk_is_pre_filled_from_a_class_of_similar_tickets_and_keeps_the_link
             enterprise_id=enterprise, channel="hotline", category="dispute", ticket_class="general",
             handling_mode="follow", description="供应商以高息集资为名拖欠货款。")))
     clock.freeze(datetime(2026, 6, 30, 2, 0))
-    classes = sources.ticket_classes(desk)
-    assert [(g.key, g.count) for g in classes] == [(("dispute", "袜业", "大唐街道"), 4)]
     assessment = assessments.create(desk, world.enterprises[0], "袜业企业风险评估")
+    classes = sources.ticket_classes(desk, assessment)
+    assert [(g.key, g.count) for g in classes] == [(("dispute", "袜业", "大唐街道"), 4)]
     given = sources.from_ticket_class(desk, assessment.id, "dispute", "袜业", "大唐街道")
     assert given.category == "fundraising" and given.likelihood is None
     assert "大唐街道袜业" in given.title and "共提出" in given.description and "4件" in given.description
@@ -190,3 +190,30 @@ def test_a_risk_is_pre_filled_from_an_inspection_issue_and_keeps_the_link(app, c
     other = assessments.create(desk, world.enterprises[1], "另一企业评估")
     with pytest.raises(NotFound):                          # the issue is not this enterprise's
         sources.from_finding(desk, other.id, "inspection.issue", finding.id)
+
+
+def test_the_risk_form_offers_only_classes_of_the_enterprises_industry_and_district(app, city):
+    world = build(city, now=datetime(2026, 6, 30, 2, 0))
+    desk = actor_for("desk_a")
+    # Three similar demands from the sock firms (袜业, 大唐街道) and three from the hardware firm (五金机械, 暨阳街道).
+    for n, enterprise in enumerate([world.enterprises[0], world.enterprises[1], world.enterprises[0]]
+                                   + [world.enterprises[2]] * 3):
+        clock.freeze(datetime(2026, 6, 10 + n, 2, 0))
+        tickets.register(desk, tickets.Intake(
+            enterprise_id=enterprise, channel="hotline", category="dispute", ticket_class="general",
+            handling_mode="follow", description="供应商拖欠货款。"))
+    clock.freeze(datetime(2026, 6, 30, 2, 0))
+    everything = tickets.similar_classes(desk)
+    assert {g.key for g in everything} == {("dispute", "袜业", "大唐街道"), ("dispute", "五金机械", "暨阳街道")}
+    socks = assessments.create(desk, world.enterprises[0], "袜业企业风险评估")
+    hardware = assessments.create(desk, world.enterprises[2], "五金企业风险评估")
+    pearls = assessments.create(desk, world.enterprises[3], "珍珠企业风险评估")
+    assert [g.key for g in sources.ticket_classes(desk, socks)] == [("dispute", "袜业", "大唐街道")]
+    assert [g.key for g in sources.ticket_classes(desk, hardware)] == [("dispute", "五金机械", "暨阳街道")]
+    assert sources.ticket_classes(desk, pearls) == []
+    # The assessment page offers the same, and only that.
+    client = app.test_client()
+    login(client, "desk_a")
+    page = client.get(f"/p/risk_assessment/assessments/{socks.id}").get_data(as_text=True)
+    assert "ticket_class=dispute%7C%E8%A2%9C%E4%B8%9A" in page or "ticket_class=dispute|袜业" in page
+    assert "五金机械" not in page

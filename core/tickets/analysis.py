@@ -121,11 +121,14 @@ def _registered_within(first: date, last: date):
 
 
 def similar_groups(actor, since: date | None = None, until: date | None = None, min_count: int | None = None,
-                   *, everything: bool = False) -> list[Group]:
+                   *, everything: bool = False, industry: str | None = None,
+                   district: str | None = None) -> list[Group]:
     """The groups of similar tickets in the period: category × industry ×
     district, with the previous period's count beside each. Only flagged groups
-    (at least ``min_count`` tickets) unless ``everything``. Flagged and rising
-    groups first, then the largest. One grouped count over the two periods."""
+    (at least ``min_count`` tickets) unless ``everything``; only one industry's
+    or one district's when ``industry`` / ``district`` is given ("" is the
+    enterprises that have none). Flagged and rising groups first, then the
+    largest. One grouped count over the two periods."""
     actor.require(READ_PERMISSION)
     w = window(since, until)
     min_count = min_count_setting() if min_count is None else max(1, int(min_count))
@@ -137,6 +140,10 @@ def similar_groups(actor, since: date | None = None, until: date | None = None, 
             .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
             .where(_registered_within(w.previous_since, w.until), services.visible(actor), _counted())
             .group_by(*keys))
+    if industry is not None:
+        stmt = stmt.where(func.coalesce(Enterprise.industry, "") == industry)
+    if district is not None:
+        stmt = stmt.where(func.coalesce(Enterprise.district, "") == district)
     if not everything:
         stmt = stmt.having(current >= min_count)
     groups = [Group(category, industry or "", district or "", count, before, min_count)

@@ -96,13 +96,15 @@ def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
     return list(db.session.scalars(stmt).unique())
 
 
-def similar_classes(actor, since=None, until=None, min_count: int | None = None):
+def similar_classes(actor, since=None, until=None, min_count: int | None = None, *, industry: str | None = None,
+                    district: str | None = None):
     """The classes of similar tickets (一类事) in the actor's scope over the period,
     as ``core.tickets.analysis.Group`` (category × industry × district, with the
-    previous period's count): the public way for a plugin to read them."""
+    previous period's count), of one industry and one district when given: the
+    public way for a plugin to read them."""
     from core.tickets import analysis
 
-    return analysis.similar_groups(actor, since, until, min_count)
+    return analysis.similar_groups(actor, since, until, min_count, industry=industry, district=district)
 
 
 def tickets_of_class(actor, category: str, industry: str, district: str, since=None, until=None) -> list[Ticket]:

@@ -175,6 +175,9 @@ def register(actor, enterprise_id, rows: list[ApplicantInput], note: str = "", a
             booked = appointments.get(actor, appointment_id)
             if enterprise is not None and booked.enterprise_id != enterprise.id:
                 errors["appointment_id"] = [_l("The appointment is another enterprise's.")]
+            elif booked.status == appointments.CANCELLED:
+                errors["appointment_id"] = [_l("The appointment has been cancelled: receive the application "
+                                               "without it.")]
         except NotFound:
             errors["appointment_id"] = [_l("There is no such appointment.")]
     now = clock.now()

@@ -23,6 +23,7 @@ from core.audit import services as audit
 from core.calendar.services import is_workday
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.notifications.services import notify_unit
 from core.plugins import services as plugin_services
 from core.registry import services as registry
 from core.text import clean_text
@@ -35,6 +36,9 @@ MAX_CAPACITY = 100
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_PEOPLE = 20
 PORTAL_DAYS = 14          # how far ahead an enterprise sees free slots on the portal
+BOOKED, CANCELLED = "booked", "cancelled"
+APPOINTMENT_STATUSES = {BOOKED: _l("Booked"), CANCELLED: _l("Cancelled")}
+MAX_REASON = 200
 
 
 # --- windows and slots --------------------------------------------------------------------
@@ -64,6 +68,33 @@ def _window(actor, window_id) -> Window:
     if window is None or window.unit_id != actor.unit_id:
         raise NotFound(_l("There is no such window."))
     return window
+
+
+PERIOD = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-–—~～至到]\s*(\d{1,2})[:：](\d{2})$")
+PERIOD_SEPARATORS = re.compile(r"[\s,，、;；]+")
+DEFAULT_PERIODS = "09:00-10:00 10:00-11:00 14:00-15:00"
+
+
+def parse_periods(text: str) -> list[tuple[str, str]]:
+    """The periods a desk types in one field ("09:00-10:00 14:00-15:00", commas
+    or 、 between them, a full-width colon or 至 accepted), in the order given,
+    each once: exactly the periods the slots are then opened for."""
+    periods, bad = [], []
+    for piece in PERIOD_SEPARATORS.split(clean_text(text or "", 500)):
+        if not piece:
+            continue
+        match = PERIOD.match(piece)
+        if not match:
+            bad.append(piece)
+            continue
+        h1, m1, h2, m2 = match.groups()
+        period = (f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}")
+        if period not in periods:
+            periods.append(period)
+    if bad:
+        raise ValidationError(_l("“%(piece)s” is not a period: write each as a start and an end, such as "
+                                 "09:00-10:00.", piece=bad[0][:20]), field="times")
+    return periods
 
 
 def open_slots(actor, window_id, first_day: date | None, last_day: date | None, times: list[tuple[str, str]],
@@ -146,7 +177,8 @@ def upcoming(actor, limit: int = 100) -> list[Appointment]:
     actor.require("exit_entry.read")
     today = local_date(clock.now())
     return list(db.session.scalars(select(Appointment).join(Slot).where(actor.scope.filter(Appointment.unit_id),
-                                                                        Slot.day >= today)
+                                                                        Slot.day >= today,
+                                                                        Appointment.status == BOOKED)
                                    .order_by(Slot.day, Slot.starts).limit(limit)))
 
 
@@ -301,3 +333,61 @@ def own_appointment(actor, appointment_id) -> Appointment:
     if appointment is None or appointment.enterprise_id != enterprise.id:
         raise NotFound(_l("There is no such appointment."))
     return appointment
+
+
+# --- cancelling -------------------------------------------------------------------------------
+#
+# Either side may cancel a booking before its slot is over: the appointment
+# stays (status "cancelled", who and why), its place in the slot is given back
+# in the same transaction, and the other side is told: the desk's clerks of the
+# unit by a notification when the enterprise
+# cancels; the enterprise on its portal list of appointments, with the reason,
+# when the desk cancels.
+
+def _cancel(actor, appointment: Appointment, reason: str, *, by_enterprise: bool) -> Appointment:
+    if appointment.status == CANCELLED:
+        raise Conflict(_l("This appointment has already been cancelled."))
+    if _ended(appointment.slot):
+        audit.record_failure(actor, "exit_entry.cancel", object_type="exit_entry_appointment",
+                             object_id=appointment.id, detail={"reason": "over"})
+        raise Conflict(_l("This appointment's time is over: it can no longer be cancelled."))
+    appointment.status = CANCELLED
+    appointment.cancelled_at = clock.now()
+    appointment.cancelled_by_enterprise = by_enterprise
+    appointment.cancelled_by_id = None if by_enterprise else actor.user_id
+    appointment.cancel_reason = clean_text(reason, MAX_REASON)[:MAX_REASON]
+    db.session.execute(update(Slot).where(Slot.id == appointment.slot_id, Slot.booked > 0)
+                       .values(booked=Slot.booked - 1).execution_options(synchronize_session=False))
+    audit.record(actor, "exit_entry.cancel", appointment,
+                 detail={"slot_id": appointment.slot_id, "enterprise_id": appointment.enterprise_id,
+                         "by": "enterprise" if by_enterprise else "desk"})
+    return appointment
+
+
+def cancel(actor, appointment_id, reason: str = "") -> Appointment:
+    """The desk cancels a booking (the enterprise sees it cancelled, with the reason)."""
+    actor.require("exit_entry.handle")
+    appointment = get(actor, appointment_id)
+    if not clean_text(reason, MAX_REASON):
+        raise ValidationError(_l("Say why the appointment is cancelled: the enterprise reads it."), field="reason")
+    _cancel(actor, appointment, reason, by_enterprise=False)
+    db.session.commit()
+    db.session.refresh(appointment)
+    return appointment
+
+
+def cancel_own(actor, appointment_id, reason: str = "") -> Appointment:
+    """The enterprise cancels its own booking on the portal; the unit's desk is told."""
+    appointment = own_appointment(actor, appointment_id)
+    _cancel(actor, appointment, reason, by_enterprise=True)
+    slot = appointment.slot
+    text = _l("%(name)s cancelled its appointment of %(day)s %(starts)s at %(window)s.",
+              name=appointment.enterprise.name, day=_day(slot.day), starts=slot.starts, window=slot.window.name)
+    notify_unit(appointment.unit_id, "exit_entry_cancel", text, roles=("desk",))
+    db.session.commit()
+    db.session.refresh(appointment)
+    return appointment
+
+
+def may_cancel(appointment: Appointment) -> bool:
+    return appointment.status == BOOKED and not _ended(appointment.slot)

@@ -9,7 +9,7 @@ the steps taken on them.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -134,7 +134,9 @@ class Appointment(db.Model):
     """预约办: an enterprise's booking of one slot (once per slot)."""
 
     __tablename__ = "exit_entry_appointment"
-    __table_args__ = (UniqueConstraint("slot_id", "enterprise_id"),)
+    # One live booking of a slot per enterprise; a cancelled one does not stop booking it again.
+    __table_args__ = (Index("uq_exit_entry_appointment_slot_booked", "slot_id", "enterprise_id", unique=True,
+                            sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("exit_entry_slot.id"), index=True)
@@ -148,6 +150,11 @@ class Appointment(db.Model):
     # one-time key (the same form sent twice finds this booking).
     portal_account_id: Mapped[int | None] = mapped_column(ForeignKey("portal_account.id"))
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="booked", server_default="booked")  # booked | cancelled
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))   # the desk's clerk
+    cancelled_by_enterprise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     slot: Mapped[Slot] = relationship(lazy="joined")
     enterprise = relationship("Enterprise", lazy="joined")

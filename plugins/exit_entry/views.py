@@ -1,17 +1,17 @@
 """The exit-entry pages: thin views over the plugin's services."""
 from datetime import timedelta
 
-from flask import Response, abort, flash, render_template, request
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from core import clock
-from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.web import (current_actor, form_date, id_arg, permission_required, portal_actor, portal_not_found,
-                      portal_required, see_other)
+from core.web import (current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required,
+                      portal_actor, portal_not_found, portal_required, see_other)
 from plugins.exit_entry import applications, appointments, exports, frozen, letters, onsite, settings, stats, talent
 from plugins.exit_entry.vocabulary import (DOC_TYPES, ONSITE_STATUSES, OUTCOMES, PERMIT_KINDS, PERMIT_STATUSES,
                                            RELATIONS, STATUSES, TALENT_KINDS, TARGET_DAYS, URGENCIES)
@@ -30,32 +30,35 @@ def _int(name):
 
 
 
-def _flash(error: AnqiError):
-    """A refusal the user can act on, shown on the page they come back to."""
-    if isinstance(error, (ValidationError, Conflict)):
-        flash(str(error.message), "error")
-        return
-    raise error
-
-
 def _enterprise(reference: str):
-    """The enterprise a clerk names by its credit code or registry number, in their units' area."""
+    """The enterprise a clerk names by its registry number, credit code, name or
+    pinyin initials, in their units' area (core's enterprise search): one match,
+    or a message saying there is none or which ones to choose from."""
     from core.text import clean_text
 
-    reference = clean_text(reference, 40).upper()
-    if reference.isdigit() and len(reference) < 10:
-        return registry.get(current_actor(), int(reference))
-    found = registry.find_by_credit_code(reference) if reference else None
-    if found is None:
-        raise ValidationError(_("No enterprise with this credit code is registered."), field="enterprise")
-    return registry.get(current_actor(), found.id)
-
-
-def _enterprise_id():
+    actor = current_actor()
+    reference = clean_text(reference, 100)
+    if not reference:
+        raise ValidationError(_("Name the enterprise: its name, pinyin initials or credit code."),
+                              field="enterprise")
     try:
-        return _enterprise(request.form.get("enterprise", "")).id
-    except (NotFound, ValidationError):
-        return None
+        if reference.isdigit() and len(reference) < 10:
+            return registry.get(actor, int(reference))
+        found = registry.find_by_credit_code(reference.upper())
+        if found is not None:
+            return registry.get(actor, found.id)
+    except NotFound:
+        raise ValidationError(_("No enterprise in your area matches “%(q)s”.", q=reference),
+                              field="enterprise") from None
+    matches = list(registry.search(actor, registry.EnterpriseFilter(q=reference), limit=6).items)
+    exact = [e for e in matches if e.name == reference]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    if not matches:
+        raise ValidationError(_("No enterprise in your area matches “%(q)s”.", q=reference), field="enterprise")
+    raise ValidationError(_("Several enterprises match “%(q)s” (%(names)s): type more of the name or the "
+                            "credit code.", q=reference, names="、".join(e.name for e in matches[:5])),
+                          field="enterprise")
 
 
 # --- home: applications ------------------------------------------------------------------
@@ -87,19 +90,22 @@ def new_application():
     count = min(max(id_arg("rows", source) or ROWS_SHOWN, 1), ROWS_MAX)
     errors, values = {}, {}
     if request.method == "POST":
+        enterprise_problem = None
         try:
             enterprise = _enterprise(request.form.get("enterprise", ""))
-        except (NotFound, ValidationError):
-            enterprise = None
+        except ValidationError as error:
+            enterprise, enterprise_problem = None, error.message
         try:
             application = applications.register(
                 actor, enterprise.id if enterprise else None, _rows_from_form(count),
                 note=request.form.get("note", ""), appointment_id=_int("appointment_id"),
                 submission_key=submissions.valid(request.form.get("submission_key")))
-            flash(_("The application has been received."), "success")
+            flash_done(_("The application has been received."))
             return see_other("exit_entry.application", application_id=application.id)
         except ValidationError as error:
-            errors = error.errors or {"form": [error.message]}
+            errors = dict(error.errors or {"form": [error.message]})
+            if enterprise_problem:          # which enterprise the typed name matched, or that none did
+                errors["enterprise"] = [enterprise_problem]
         # Typed values come back, except the ID numbers: the clerk types them again rather than
         # having them written into the page.
         values = {k: v for k, v in request.form.items() if not k.startswith("id_number_")}
@@ -167,9 +173,10 @@ def step(applicant_id):
     actor = current_actor()
     person = applications.get_applicant(actor, applicant_id)
     try:
-        applications.advance(actor, applicant_id, request.form.get("to", ""))
+        moved = applications.advance(actor, applicant_id, request.form.get("to", ""))
+        flash_done(_("%(name)s: the document is now “%(step)s”.", name=moved.name, step=STATUSES[moved.status]))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.application", application_id=person.application_id)
 
 
@@ -177,6 +184,7 @@ def step(applicant_id):
 @permission_required("document.draft")
 def receipt(application_id):
     document = letters.receipt(current_actor(), application_id)
+    flash_done(_("The receipt has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -186,8 +194,9 @@ def recommendation(application_id):
     try:
         document = letters.recommendation(current_actor(), application_id)
     except Forbidden as error:
-        flash(str(error.message), "error")
+        flash_refusal(error)
         return see_other("exit_entry.application", application_id=application_id)
+    flash_done(_("The letter of recommendation has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -201,7 +210,8 @@ def appointments_page():
     return render_template("exit_entry/appointments.html", windows=appointments.windows(actor),
                            slots=appointments.slots(actor, today), booked=appointments.upcoming(actor),
                            onsite=onsite.open_requests(actor), can_handle=actor.can("exit_entry.handle"),
-                           today=today, last_day=today + timedelta(days=13), **WORDS)
+                           today=today, last_day=today + timedelta(days=13),
+                           default_periods=appointments.DEFAULT_PERIODS, **WORDS)
 
 
 @bp.route("/appointments", methods=["POST"])
@@ -213,13 +223,22 @@ def book():
         appointment = appointments.book(actor, enterprise.id, _int("slot_id"), request.form.get("people") or 1,
                                         request.form.get("purpose", ""))
     except (ValidationError, Conflict) as error:
-        _flash(error)
+        flash_refusal(error)
         return see_other("exit_entry.appointments_page")
-    except NotFound as error:
-        flash(str(error.message), "error")
-        return see_other("exit_entry.appointments_page")
-    flash(_("The appointment has been booked."), "success")
+    flash_done(_("The appointment of %(name)s has been booked.", name=appointment.enterprise.name))
     return see_other("exit_entry.slip", appointment_id=appointment.id)
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@permission_required("exit_entry.handle")
+def cancel(appointment_id):
+    try:
+        item = appointments.cancel(current_actor(), appointment_id, request.form.get("reason", ""))
+        flash_done(_("The appointment of %(name)s has been cancelled; its place is free again and the enterprise "
+                     "sees the reason on the portal.", name=item.enterprise.name))
+    except (ValidationError, Conflict) as error:
+        flash_refusal(error)
+    return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/appointments/<int:appointment_id>/slip")
@@ -234,24 +253,24 @@ def slip(appointment_id):
 @permission_required("exit_entry.handle")
 def add_window():
     try:
-        appointments.add_window(current_actor(), request.form.get("name", ""))
+        window = appointments.add_window(current_actor(), request.form.get("name", ""))
+        flash_done(_("The window “%(name)s” has been added: open its slots below.", name=window.name))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.appointments_page")
 
 
 @bp.route("/slots", methods=["POST"])
 @permission_required("exit_entry.handle")
 def open_slots():
-    times = list(zip(request.form.getlist("starts"), request.form.getlist("ends")))
     try:
+        times = appointments.parse_periods(request.form.get("periods", ""))
         made = appointments.open_slots(current_actor(), _int("window_id"), form_date("first_day"), form_date("last_day"),
                                        times, request.form.get("capacity"))
-        flash(_("%(n)d slots opened.", n=made), "success")
+        flash_done(_("%(n)d slots opened.", n=made) if made else
+                   _("No slot opened: those periods are already open on those days."))
     except ValidationError as error:
-        _flash(error)
-    except NotFound as error:
-        flash(str(error.message), "error")
+        flash_refusal(error)
     return see_other("exit_entry.appointments_page")
 
 
@@ -262,11 +281,9 @@ def request_onsite():
         enterprise = _enterprise(request.form.get("enterprise", ""))
         onsite.request(current_actor(), enterprise.id, request.form.get("people"), request.form.get("address", ""),
                        form_date("wanted_on"), request.form.get("note", ""))
-        flash(_("The on-site service request has been recorded."), "success")
+        flash_done(_("The on-site service request has been recorded."))
     except ValidationError as error:
-        _flash(error)
-    except NotFound as error:
-        flash(str(error.message), "error")
+        flash_refusal(error)
     return see_other("exit_entry.appointments_page")
 
 
@@ -278,10 +295,12 @@ def onsite_progress(onsite_id):
     try:
         if request.form.get("done") == "1":
             onsite.done(actor, onsite_id)
+            flash_done(_("The on-site service has been marked done."))
         else:
             onsite.schedule(actor, onsite_id, form_date("scheduled_on"))
+            flash_done(_("The on-site service has been scheduled."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.appointments_page")
 
 
@@ -306,11 +325,9 @@ def add_talent():
                           request.form.get("nationality", ""), request.form.get("kind", ""),
                           request.form.get("position", ""), form_date("arrived_on"))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
         return see_other("exit_entry.talent_page")
-    except NotFound as error:
-        flash(str(error.message), "error")
-        return see_other("exit_entry.talent_page")
+    flash_done(_("%(name)s has been added to the foreign talent.", name=item.name))
     return see_other("exit_entry.talent_detail", talent_id=item.id)
 
 
@@ -331,8 +348,9 @@ def apply_permit(talent_id):
     try:
         talent.apply_permit(actor, talent_id, request.form.get("kind", ""), form_date("applied_on"),
                             request.form.get("note", ""))
+        flash_done(_("The permit application has been recorded."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.talent_detail", talent_id=talent_id)
 
 
@@ -342,9 +360,12 @@ def decide_permit(permit_id):
     actor = current_actor()
     permit = talent.get_permit(actor, permit_id)
     try:
-        talent.decide_permit(actor, permit_id, request.form.get("approved") == "1", form_date("decided_on"))
+        approved = request.form.get("approved") == "1"
+        talent.decide_permit(actor, permit_id, approved, form_date("decided_on"))
+        flash_done(_("The permit has been recorded as granted.") if approved else
+                   _("The permit has been recorded as refused."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.talent_detail", talent_id=permit.talent_id)
 
 
@@ -355,8 +376,9 @@ def pair(talent_id):
     talent.get(actor, talent_id)
     try:
         talent.pair(actor, talent_id, _int("officer_id"), form_date("started_on"), request.form.get("note", ""))
+        flash_done(_("The officer has been paired with the talent."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.talent_detail", talent_id=talent_id)
 
 
@@ -366,8 +388,9 @@ def add_event():
     try:
         talent.add_event(current_actor(), request.form.get("title", ""), form_date("held_on"),
                          request.form.get("place", ""), request.form.get("attendees") or 0)
+        flash_done(_("The event has been recorded."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.talent_page")
 
 
@@ -377,8 +400,9 @@ def save_targets():
     try:
         settings.save_targets(current_actor(), request.form.get("year"), request.form.get("events"),
                               request.form.get("pairings"), request.form.get("residences"))
+        flash_done(_("The year's targets have been saved."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.talent_page")
 
 
@@ -409,8 +433,7 @@ def open_frozen():
             frozen_on=form_date("frozen_on"), submission_key=submissions.valid(request.form.get("submission_key"))))
     except ValidationError as error:
         return _frozen_page(actor, error.errors or {"form": [error.message]}, request.form)
-    except NotFound as error:
-        return _frozen_page(actor, {"enterprise": [error.message]}, request.form)
+    flash_done(_("The frozen-account case has been opened."))
     return see_other("exit_entry.frozen_case", frozen_case_id=case.id)
 
 
@@ -429,8 +452,9 @@ def frozen_step(frozen_case_id):
     frozen.get(actor, frozen_case_id)
     try:
         frozen.add_step(actor, frozen_case_id, request.form.get("text", ""), form_date("taken_on"))
+        flash_done(_("The step has been recorded."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
 
 
@@ -441,8 +465,9 @@ def frozen_close(frozen_case_id):
     frozen.get(actor, frozen_case_id)
     try:
         frozen.close(actor, frozen_case_id, request.form.get("outcome", ""), request.form.get("note", ""))
+        flash_done(_("The case has been closed."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("exit_entry.frozen_case", frozen_case_id=frozen_case_id)
 
 
@@ -455,7 +480,7 @@ def settings_page():
     if request.method == "POST":
         settings.save_settings(actor, request.form.get("letter_full_ids") == "1",
                                request.form.get("issuing_authority", ""))
-        flash(_("The settings have been saved."), "success")
+        flash_done(_("The settings have been saved."))
         return see_other("exit_entry.settings_page")
     return render_template("exit_entry/settings.html", settings=settings.settings_of(actor.unit_id),
                            default_authority=settings.DEFAULT_AUTHORITY)
@@ -468,6 +493,7 @@ def enterprise_panel(enterprise) -> str:
     return render_template("exit_entry/panel.html", enterprise=enterprise,
                            applications=applications.for_enterprise(actor, enterprise.id),
                            appointments=appointments.for_enterprise(actor, enterprise.id),
+                           appointment_statuses=appointments.APPOINTMENT_STATUSES,
                            can_handle=actor.can("exit_entry.handle"), now=clock.now(), **WORDS)
 
 
@@ -514,7 +540,7 @@ def portal_book():
             errors = {k: [str(m) for m in v] for k, v in getattr(error, "errors", {}).items()} or \
                 {error.field or "": [str(error.message)]}
         else:
-            flash(_("Your appointment is booked. Bring the slip (or its number) to the window."), "success")
+            flash_done(_("Your appointment is booked. Bring the slip (or its number) to the window."))
             return see_other("exit_entry.portal_slip", appointment_id=appointment.id)
     return render_template("exit_entry/portal_book.html", days=_by_day(appointments.free_slots(actor)),
                            unit_name=actor.enterprise.unit.name,
@@ -527,7 +553,7 @@ def portal_book():
 def portal_appointments():
     actor = portal_actor()
     return render_template("exit_entry/portal_appointments.html", items=appointments.own_appointments(actor),
-                           today=local_date(clock.now()))
+                           today=local_date(clock.now()), statuses=appointments.APPOINTMENT_STATUSES)
 
 
 @bp.route("/portal/appointments/<int:appointment_id>")
@@ -539,4 +565,19 @@ def portal_slip(appointment_id):
         item = appointments.own_appointment(actor, appointment_id)
     except NotFound:
         portal_not_found("exit_entry_appointment", appointment_id)
-    return render_template("exit_entry/portal_slip.html", appointment=item)
+    return render_template("exit_entry/portal_slip.html", appointment=item, may_cancel=appointments.may_cancel(item))
+
+
+@bp.route("/portal/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@portal_required
+def portal_cancel(appointment_id):
+    """The enterprise cancels its own appointment; the desk is told."""
+    actor = portal_actor()
+    try:
+        appointments.cancel_own(actor, appointment_id, request.form.get("reason", ""))
+        flash_done(_("Your appointment has been cancelled; the service centre has been told."))
+    except NotFound:
+        portal_not_found("exit_entry_appointment", appointment_id)
+    except Conflict as error:
+        flash_refusal(error)
+    return see_other("exit_entry.portal_slip", appointment_id=appointment_id)

@@ -1,28 +1,25 @@
 """The inspection pages: thin views over the plugin's services."""
-from flask import Response, abort, flash, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 
-from core.errors import AnqiError, NotFound, ValidationError
+from core.errors import NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.uploads import held
-from core.web import current_actor, form_date, id_arg, permission_required, public, see_other
-from plugins.inspection import catalogue, credit, letters, plans, publication, stats, visits
+from core.web import current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, public, see_other
+from plugins.inspection import catalogue, credit, labels, letters, plans, publication, stats, visits
 
 bp = plugin_blueprint("inspection", __name__)
+
+
+@bp.context_processor
+def _labels():
+    return labels.for_templates()
 
 
 def _int(name):
     return id_arg(name, request.form)
 
-
-
-
-def _failed(error: AnqiError):
-    if isinstance(error, ValidationError):
-        flash(str(error.message), "error")
-        return None
-    raise error
 
 
 # --- plans ----------------------------------------------------------------------------
@@ -51,6 +48,8 @@ def new_plan():
             draw_percent=_int("draw_percent"), inspectors_per_target=_int("inspectors_per_target") or 0)
         try:
             plan = plans.create(actor, data)
+            flash_done(_("The plan “%(title)s” has been saved as a draft: add targets or run the draw.",
+                         title=plan.title))
             return see_other("inspection.plan", plan_id=plan.id)
         except ValidationError as error:
             errors = error.errors or {error.field or "title": [error.message]}
@@ -77,9 +76,11 @@ def _plan_page(actor, plan_id, verification=None):
 @permission_required("inspection.plan")
 def add_target(plan_id):
     try:
-        plans.add_target(current_actor(), plan_id, _int("enterprise_id"), request.form.get("override_reason", ""))
+        visit = plans.add_target(current_actor(), plan_id, _int("enterprise_id"),
+                                 request.form.get("override_reason", ""))
+        flash_done(_("%(name)s has been added to the plan.", name=visit.enterprise.name))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.plan", plan_id=plan_id)
 
 
@@ -87,9 +88,10 @@ def add_target(plan_id):
 @permission_required("inspection.plan")
 def draw(plan_id):
     try:
-        plans.run_draw(current_actor(), plan_id)
+        drawn = plans.run_draw(current_actor(), plan_id)
+        flash_done(_("The draw is done: %(n)d enterprises drawn, each with its inspectors.", n=len(drawn.visits)))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.plan", plan_id=plan_id)
 
 
@@ -100,7 +102,7 @@ def verify(plan_id):
     try:
         outcome = plans.verify(actor, plan_id)
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
         return see_other("inspection.plan", plan_id=plan_id)
     return _plan_page(actor, plan_id, outcome)
 
@@ -110,8 +112,9 @@ def verify(plan_id):
 def publish(plan_id):
     try:
         publication.publish(current_actor(), plan_id)
+        flash_done(_("The results have been published on the public page."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.plan", plan_id=plan_id)
 
 
@@ -157,12 +160,12 @@ def visit(visit_id):
             visits.record(actor, visit_id, results, due_on=form_date("due_on"))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
-            flash(str(error.message), "error")
+            flash_refusal(error)
             held_files = {item_id: held.keep(actor, files) for item_id, files in chosen.items()}
         else:
             for files in chosen.values():
                 held.release(actor, files)
-            flash(_("The visit has been recorded."), "success")
+            flash_done(_("The visit has been recorded."))
             return see_other("inspection.visit", visit_id=visit_id)
     return render_template("inspection/visit.html", visit=item, may_record=visits.may_record(actor, item),
                            results=visits.RESULTS, errors=errors, values=request.form,
@@ -178,8 +181,9 @@ def visit_document(visit_id, kind):
     try:
         document = maker(current_actor(), visit_id)
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
         return see_other("inspection.visit", visit_id=visit_id)
+    flash_done(_("The letter has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -200,10 +204,12 @@ def recheck(rectification_id):
     actor = current_actor()
     order = visits.get_rectification(actor, rectification_id)
     try:
-        visits.recheck(actor, rectification_id, request.form.get("passed") == "1", request.form.get("note", ""),
-                       due_on=form_date("due_on"))
+        passed = request.form.get("passed") == "1"
+        visits.recheck(actor, rectification_id, passed, request.form.get("note", ""), due_on=form_date("due_on"))
+        flash_done(_("The recheck has been recorded: the rectification is closed.") if passed else
+                   _("The recheck has been recorded: the rectification stays open until the new due date."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.visit", visit_id=order.finding.visit_id)
 
 
@@ -211,6 +217,7 @@ def recheck(rectification_id):
 @permission_required("document.draft")
 def rectification_document(rectification_id):
     document = letters.rectification(current_actor(), rectification_id)
+    flash_done(_("The letter has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -221,8 +228,9 @@ def rectification_document(rectification_id):
 def credit_repair(enterprise_id):
     try:
         credit.request_repair(current_actor(), enterprise_id, request.form.get("reason", ""))
+        flash_done(_("The credit repair has been requested; a leader decides on it."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("registry.detail", enterprise_id=enterprise_id)
 
 
@@ -230,16 +238,23 @@ def credit_repair(enterprise_id):
 @permission_required("inspection.decide")
 def decide_repair(repair_id):
     try:
-        credit.decide(current_actor(), repair_id, request.form.get("approve") == "1")
+        approve = request.form.get("approve") == "1"
+        credit.decide(current_actor(), repair_id, approve)
+        flash_done(_("The credit repair has been approved.") if approve else
+                   _("The credit repair has been refused."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.index")
 
 
 @bp.route("/enterprises/<int:enterprise_id>/conflict", methods=["POST"])
 @permission_required("inspection.inspect")
 def conflict(enterprise_id):
-    catalogue.declare_conflict(current_actor(), enterprise_id, request.form.get("reason", ""))
+    try:
+        catalogue.declare_conflict(current_actor(), enterprise_id, request.form.get("reason", ""))
+        flash_done(_("Your conflict of interest has been recorded: you will not be drawn for this enterprise."))
+    except ValidationError as error:
+        flash_refusal(error)
     return see_other("registry.detail", enterprise_id=enterprise_id)
 
 
@@ -259,8 +274,9 @@ def catalogue_page():
 def load_catalogue():
     try:
         catalogue.load_standard(current_actor())
+        flash_done(_("The standard catalogue has been loaded: its items and forms can now be used in plans."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.catalogue_page")
 
 
@@ -268,9 +284,10 @@ def load_catalogue():
 @permission_required("inspection.catalogue")
 def save_item():
     try:
-        catalogue.save_item(current_actor(), request.form.to_dict(), _int("item_id"))
+        item = catalogue.save_item(current_actor(), request.form.to_dict(), _int("item_id"))
+        flash_done(_("The item “%(name)s” has been saved.", name=item.name))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.catalogue_page")
 
 
@@ -281,8 +298,9 @@ def save_form():
         catalogue.save_form(current_actor(), request.form.get("name", ""), request.form.get("enterprise_type", ""),
                             request.form.getlist("item_ids"), form_id=_int("form_id"),
                             active=request.form.get("active", "1"))
+        flash_done(_("The form has been saved."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.catalogue_page")
 
 
@@ -294,10 +312,11 @@ def add_exemption():
         enterprise = catalogue.enterprise_of(actor, request.form.get("enterprise", ""))
         catalogue.add_exemption(actor, enterprise.id, request.form.get("reason", ""), form_date("starts_on"),
                                 form_date("ends_on"))
+        flash_done(_("%(name)s is exempt from the draw in that period.", name=enterprise.name))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     except NotFound as error:
-        flash(str(error.message), "error")
+        flash_refusal(ValidationError(error.message, field="enterprise"))
     return see_other("inspection.catalogue_page")
 
 
@@ -306,8 +325,9 @@ def add_exemption():
 def save_settings():
     try:
         catalogue.save_settings(current_actor(), request.form.get("visit_cap"), request.form.get("hide_names") == "1")
+        flash_done(_("The settings have been saved."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("inspection.catalogue_page")
 
 
@@ -326,7 +346,7 @@ def enterprise_panel(enterprise) -> str:
                            cap=catalogue.settings_of(actor.unit_id).visit_cap,
                            open_orders=visits.open_rectifications(enterprise.id), grade=credit.grade(enterprise.id),
                            grades=credit.GRADES, pending=credit.pending(enterprise.id),
-                           may_inspect=actor.can("inspection.inspect"))
+                           may_inspect=actor.can("inspection.inspect"), **labels.for_templates())
 
 
 def dashboard_widget() -> str:

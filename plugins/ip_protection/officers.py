@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.audit import services as audit
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, ValidationError
 from core.extensions import db
 from core.org.models import User, UserRole
 from core.org.roles import OFFICER
@@ -71,7 +71,7 @@ def withdraw(actor, user_id, unit_id=None) -> None:
     unit_id = access.handling_unit(actor, unit_id)
     row = db.session.scalar(select(Officer).where(Officer.unit_id == unit_id, Officer.user_id == user_id))
     if row is None:
-        raise NotFound(_l("This user is not an IP officer of the unit."))
+        raise Conflict(_l("This user is not an IP officer of the unit."))
     audit.record(actor, "ip_protection.withdraw_officer", row, detail={"unit_id": unit_id, "user_id": user_id})
     db.session.delete(row)
     db.session.commit()

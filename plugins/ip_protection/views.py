@@ -1,16 +1,17 @@
 """The IP officers' pages: thin views over the plugin's services."""
-from flask import abort, flash, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 
 from core import clock
-from core.errors import AnqiError, Forbidden, NotFound, ValidationError
+from core.errors import Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.submissions import services as submissions
 from core.tickets import attachments
 from core.tickets.deadlines import local_date
 from core.tickets.vocabulary import CHANNELS
 from core.uploads import held
-from core.web import current_actor, form_date, id_arg, permission_required, portal_actor, portal_required, see_other
+from core.web import (current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, portal_actor,
+                      portal_required, see_other)
 from plugins.ip_protection import (access, brands, cases, charts, checks, consultations, files, letters, officers,
                                    outreach, stats)
 
@@ -25,13 +26,6 @@ def _permissions():
 def _int(name):
     return id_arg(name, request.form)
 
-
-
-
-def _flash(error: AnqiError):
-    if not isinstance(error, ValidationError):
-        raise error
-    flash(str(error.message), "error")
 
 
 def _pairs(name):
@@ -104,7 +98,7 @@ def new_consultation():
             held_files = held.keep(actor, chosen)
         else:
             held.release(actor, chosen)
-            flash(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name), "success")
+            flash_done(_("The consultation has been registered and sent to %(name)s.", name=row.officer.name))
             return see_other("ip_protection.consultation", consultation_id=row.id)
     enterprise = _chosen(actor, enterprise_id)
     return render_template("ip_protection/consultation_form.html", enterprise=enterprise, errors=errors,
@@ -150,6 +144,7 @@ def answer(consultation_id):
                              publishable=request.form.get("publishable") == "1")
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
+    flash_done(_("Your answer has been sent to the enterprise."))
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
@@ -161,6 +156,7 @@ def follow_up(consultation_id):
         consultations.follow_up(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
     except ValidationError as error:
         return _consultation_page(actor, consultation_id, _errors(error), 400)
+    flash_done(_("The follow-up question has been added; the IP officer will answer it."))
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
@@ -168,9 +164,10 @@ def follow_up(consultation_id):
 @permission_required("ip_protection.designate")
 def reassign(consultation_id):
     try:
-        consultations.reassign(current_actor(), consultation_id, _int("user_id"))
+        row = consultations.reassign(current_actor(), consultation_id, _int("user_id"))
+        flash_done(_("The consultation has been handed to %(name)s.", name=row.officer.name))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
@@ -179,8 +176,9 @@ def reassign(consultation_id):
 def close_consultation(consultation_id):
     try:
         consultations.close(current_actor(), consultation_id)
+        flash_done(_("The consultation has been closed."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
 
@@ -190,8 +188,9 @@ def reply_letter(consultation_id):
     try:
         document = letters.reply(current_actor(), consultation_id)
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
         return see_other("ip_protection.consultation", consultation_id=consultation_id)
+    flash_done(_("The letter has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -201,10 +200,10 @@ def publish(message_id):
     actor = current_actor()
     try:
         entry = consultations.publish(actor, message_id)
-        flash(_("The answer is in the FAQ, with the enterprise's names removed."), "success")
+        flash_done(_("The answer is in the FAQ, with the enterprise's names removed."))
         return see_other("ip_protection.consultation", consultation_id=entry.consultation_id)
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.faq_page")
 
 
@@ -212,6 +211,7 @@ def publish(message_id):
 @permission_required("ip_protection.answer")
 def withdraw(message_id):
     entry = consultations.withdraw(current_actor(), message_id)
+    flash_done(_("The answer has been taken out of the FAQ."))
     return see_other("ip_protection.consultation", consultation_id=entry.consultation_id)
 
 
@@ -271,7 +271,7 @@ def portal_ask():
             held_files = held.keep(actor, chosen)
         else:
             held.release(actor, chosen)
-            flash(_("Your question has been sent to the IP officer."), "success")
+            flash_done(_("Your question has been sent to the IP officer."))
             return see_other("ip_protection.portal_question", consultation_id=row.id)
     return render_template("ip_protection/portal/ask.html", errors=errors, values=values, held_files=held_files,
                            topics=consultations.TOPICS, submission_key=submissions.new_key(),
@@ -294,7 +294,7 @@ def portal_follow_up(consultation_id):
         abort(404)
     except ValidationError as error:
         return _portal_thread(actor, consultation_id, _errors(error), 400)
-    flash(_("Your message has been added; the IP officer will answer it."), "success")
+    flash_done(_("Your message has been added; the IP officer will answer it."))
     return see_other("ip_protection.portal_question", consultation_id=consultation_id)
 
 
@@ -328,9 +328,10 @@ def officers_page():
 @permission_required("ip_protection.designate")
 def designate():
     try:
-        officers.designate(current_actor(), _int("user_id"), _int("unit_id"))
+        officer = officers.designate(current_actor(), _int("user_id"), _int("unit_id"))
+        flash_done(_("%(name)s is now an IP officer.", name=officer.user.name))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.officers_page")
 
 
@@ -339,8 +340,9 @@ def designate():
 def withdraw_officer():
     try:
         officers.withdraw(current_actor(), _int("user_id"), _int("unit_id"))
-    except (ValidationError, NotFound) as error:
-        flash(str(error.message), "error")
+        flash_done(_("The designation has been withdrawn."))
+    except ValidationError as error:
+        flash_refusal(error)
     return see_other("ip_protection.officers_page")
 
 
@@ -378,6 +380,7 @@ def new_check(enterprise_id):
             follow_up_on=form_date("follow_up_on"), unit_id=_int("unit_id"))
         try:
             check = checks.record(actor, item.id, data)
+            flash_done(_("The health check has been recorded."))
             return see_other("ip_protection.check", check_id=check.id)
         except ValidationError as error:
             errors = _errors(error)
@@ -399,6 +402,7 @@ def check(check_id):
 @permission_required("document.draft")
 def check_report(check_id):
     document = letters.check_report(current_actor(), check_id)
+    flash_done(_("The report has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -430,6 +434,7 @@ def new_case():
         try:
             data.evidence = _uploads("evidence")
             row = cases.report(actor, enterprise_id, data)
+            flash_done(_("The case has been registered."))
             return see_other("ip_protection.case", ip_case_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
@@ -459,9 +464,10 @@ def case(ip_case_id):
 @permission_required("ip_protection.handle")
 def case_status(ip_case_id):
     try:
-        cases.move(current_actor(), ip_case_id, request.form.get("status", ""), request.form.get("note", ""))
+        row = cases.move(current_actor(), ip_case_id, request.form.get("status", ""), request.form.get("note", ""))
+        flash_done(_("The case is now “%(status)s”.", status=cases.STATUSES[row.status]))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.case", ip_case_id=ip_case_id)
 
 
@@ -472,8 +478,9 @@ def case_evidence(ip_case_id):
     cases.get(actor, ip_case_id)
     try:
         cases.add_evidence(actor, ip_case_id, _uploads("evidence"), request.form.get("description", ""))
+        flash_done(_("The evidence has been added."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.case", ip_case_id=ip_case_id)
 
 
@@ -514,6 +521,7 @@ def new_brand():
         row = brands.save(actor, _brand_data())
     except ValidationError as error:
         return _brands_page(actor, _errors(error))
+    flash_done(_("The brand “%(name)s” has been added.", name=row.name))
     return see_other("ip_protection.brand", brand_id=row.id)
 
 
@@ -521,9 +529,10 @@ def new_brand():
 @permission_required("ip_protection.brand")
 def brand_plan():
     try:
-        brands.load_plan(current_actor(), _int("unit_id"))
+        made = brands.load_plan(current_actor(), _int("unit_id"))
+        flash_done(_("%(n)d brands of the plan have been added.", n=len(made)))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.brand_list")
 
 
@@ -549,6 +558,7 @@ def edit_brand(brand_id):
         brands.save(actor, _brand_data(), brand_id)
     except ValidationError as error:
         return _brand_page(actor, brand_id, _errors(error))
+    flash_done(_("The brand has been saved."))
     return see_other("ip_protection.brand", brand_id=brand_id)
 
 
@@ -558,8 +568,9 @@ def add_member(brand_id):
     try:
         brands.add_member(current_actor(), brand_id, _int("enterprise_id"), request.form.get("note", ""),
                           form_date("joined_on"))
+        flash_done(_("The enterprise has joined the brand."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.brand", brand_id=brand_id)
 
 
@@ -567,6 +578,7 @@ def add_member(brand_id):
 @permission_required("ip_protection.brand")
 def remove_member(member_id):
     brand_id = brands.remove_member(current_actor(), member_id)
+    flash_done(_("The enterprise has been removed from the brand."))
     return see_other("ip_protection.brand", brand_id=brand_id)
 
 
@@ -576,8 +588,9 @@ def add_alert(brand_id):
     try:
         brands.raise_alert(current_actor(), brand_id, request.form.get("description", ""),
                            request.form.get("source", ""), form_date("reported_on"))
+        flash_done(_("The infringement alert has been recorded."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.brand", brand_id=brand_id)
 
 
@@ -588,8 +601,9 @@ def alert_case(alert_id):
     alert = brands.get_alert(actor, alert_id)
     try:
         brands.link_case(actor, alert_id, _int("ip_case_id"))
+        flash_done(_("The alert has been linked to the case."))
     except ValidationError as error:
-        _flash(error)
+        flash_refusal(error)
     return see_other("ip_protection.brand", brand_id=alert.brand_id)
 
 
@@ -623,6 +637,7 @@ def new_outreach():
         row = outreach.record(actor, data)
     except ValidationError as error:
         return _outreach_page(actor, _errors(error))
+    flash_done(_("The outreach activity has been recorded."))
     return see_other("ip_protection.outreach_detail", outreach_id=row.id)
 
 

@@ -1,11 +1,11 @@
 """The project officers' pages: thin views over the plugin's services."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
-from core.web import current_actor, form_date, id_arg, permission_required, see_other
+from core.web import current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, see_other
 from plugins.project_officer import (analysis, dossier, meetings, monthly, plan_versions, projects, risks, rules,
                                      team, visits)
 
@@ -15,14 +15,6 @@ bp = plugin_blueprint("project_officer", __name__)
 def _int(name):
     return id_arg(name, request.form)
 
-
-
-
-def _failed(error: AnqiError):
-    if isinstance(error, (ValidationError, Forbidden)):
-        flash(str(error.message), "error")
-        return
-    raise error
 
 
 def _project_input(form) -> projects.ProjectInput:
@@ -54,6 +46,7 @@ def new_project():
     if request.method == "POST":
         try:
             project = projects.create(actor, _project_input(request.form))
+            flash_done(_("The project “%(name)s” has been created.", name=project.name))
             return see_other("project_officer.project", project_id=project.id)
         except ValidationError as error:
             errors = error.errors or {error.field or "name": [error.message]}
@@ -92,8 +85,9 @@ def _project_page(actor, project_id, revealed=None):
 def edit_project(project_id):
     try:
         projects.update(current_actor(), project_id, _project_input(request.form))
+        flash_done(_("The project has been saved."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -102,8 +96,9 @@ def edit_project(project_id):
 def schedule(project_id):
     try:
         visits.set_interval(current_actor(), project_id, _int("visit_interval_months"))
+        flash_done(_("The visit schedule has been saved."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -119,8 +114,9 @@ def add_member(project_id):
                              request.form.get("phone", ""))
         else:
             team.add_police(actor, project_id, _int("user_id"), request.form.get("title", ""))
+        flash_done(_("The member has been added to the team."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -131,8 +127,9 @@ def remove_member(member_id_po):
     member = team.get_member(actor, member_id_po)
     try:
         team.remove(actor, member_id_po)
+        flash_done(_("The member has left the team."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=member.project_id)
 
 
@@ -151,8 +148,9 @@ def handover(project_id):
         team.handover(current_actor(), project_id, request.form.get("post", ""), _int("to_user_id"),
                       request.form.get("notes", ""), from_member_id=_int("from_member_id"),
                       handed_on=form_date("handed_on"))
+        flash_done(_("The handover has been recorded."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -171,7 +169,12 @@ def plan(project_id):
 @bp.route("/projects/<int:project_id>/plan/versions", methods=["POST"])
 @permission_required("project_officer.manage")
 def start_plan(project_id):
-    version = plan_versions.start(current_actor(), project_id)
+    try:
+        version = plan_versions.start(current_actor(), project_id)
+    except ValidationError as error:
+        flash_refusal(error)
+        return see_other("project_officer.plan", project_id=project_id)
+    flash_done(_("Draft version %(n)d of the plan has been started.", n=version.number))
     return see_other("project_officer.plan_version", plan_version_id=version.id)
 
 
@@ -185,7 +188,7 @@ def plan_version(plan_version_id):
         actor.require("project_officer.manage")
         try:
             plan_versions.save(actor, plan_version_id, {code: request.form.get(code, "") for code in plan_versions.SECTIONS})
-            flash(_("The plan has been saved."), "success")
+            flash_done(_("The plan has been saved."))
             return see_other("project_officer.plan_version", plan_version_id=plan_version_id)
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
@@ -202,8 +205,9 @@ def plan_version(plan_version_id):
 def approve_plan(plan_version_id):
     try:
         plan_versions.approve(current_actor(), plan_version_id)
+        flash_done(_("The plan has been approved: it is now the plan in force."))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.plan_version", plan_version_id=plan_version_id)
 
 
@@ -215,9 +219,9 @@ def record_visit(project_id):
     try:
         visits.record(current_actor(), project_id, form_date("visited_on"), request.form.get("visitors", ""),
                       request.form.get("raised", ""), request.form.get("actions", ""), request.form.get("follow_up", ""))
-        flash(_("The visit has been recorded."), "success")
+        flash_done(_("The visit has been recorded."))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -235,8 +239,9 @@ def record_meeting(project_id):
         meetings.record(current_actor(), project_id, request.form.get("kind", ""), form_date("held_on"),
                         request.form.get("participants", ""), request.form.get("topics", ""),
                         request.form.get("outcome", ""))
+        flash_done(_("The meeting has been recorded."))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -257,9 +262,10 @@ def new_risk(project_id):
             risk_type=request.form.get("risk_type", ""), level=request.form.get("level", ""),
             title=request.form.get("title", ""), description=request.form.get("description", ""),
             found_on=form_date("found_on")))
+        flash_done(_("The risk has been recorded and assigned by its level."))
         return see_other("project_officer.risk", project_risk_id=risk.id)
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -280,8 +286,9 @@ def risk_action(project_risk_id):
     try:
         risks.add_action(current_actor(), project_risk_id, request.form.get("kind", ""), request.form.get("text", ""),
                          form_date("acted_on"))
+        flash_done(_("The action has been recorded."))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
@@ -289,9 +296,10 @@ def risk_action(project_risk_id):
 @permission_required("project_officer.record")
 def risk_level(project_risk_id):
     try:
-        risks.regrade(current_actor(), project_risk_id, request.form.get("level", ""))
+        risk = risks.regrade(current_actor(), project_risk_id, request.form.get("level", ""))
+        flash_done(_("The risk is now “%(level)s”.", level=rules.LEVELS[risk.level]))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
@@ -300,8 +308,9 @@ def risk_level(project_risk_id):
 def resolve_risk(project_risk_id):
     try:
         risks.resolve(current_actor(), project_risk_id, request.form.get("outcome", ""))
+        flash_done(_("The risk has been resolved."))
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
@@ -310,9 +319,10 @@ def resolve_risk(project_risk_id):
 def risk_ticket(project_risk_id):
     try:
         ticket = risks.register_ticket(current_actor(), project_risk_id)
+        flash_done(_("Ticket %(number)s registered.", number=ticket.number))
         return see_other("tickets.detail", ticket_id=ticket.id)
     except (ValidationError, Forbidden) as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.risk", project_risk_id=project_risk_id)
 
 
@@ -323,9 +333,9 @@ def risk_ticket(project_risk_id):
 def make_dossier(project_id):
     try:
         dossier.make(current_actor(), project_id)
-        flash(_("The project file has been made."), "success")
+        flash_done(_("The project file has been made."))
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
     return see_other("project_officer.project", project_id=project_id)
 
 
@@ -338,7 +348,7 @@ def dossier_pdf(project_id):
     except NotFound:
         abort(404)
     except AnqiError as error:          # beyond the render budget: the reason, on the project's page
-        _failed(error)
+        flash_refusal(error)
         return see_other("project_officer.project", project_id=project_id)
     if preview.state != "ready":        # a long file: core's page waits for the workers and shows the reason
         return redirect(url_for("documents.preview", document_id=document_id))
@@ -360,8 +370,9 @@ def make_monthly():
     try:
         document = monthly.make(current_actor(), year, number)
     except ValidationError as error:
-        _failed(error)
+        flash_refusal(error)
         return see_other("project_officer.index")
+    flash_done(_("The monthly letter has been drafted: check it, then submit it for sign-off."))
     return see_other("documents.detail", document_id=document.id)
 
 
@@ -394,8 +405,9 @@ def rules_page():
         actor.require("project_officer.rules")
         try:
             rules.save(actor, request.form.get("level", ""), _int("responsible_unit_id"), _int("leader_id"))
+            flash_done(_("The rule has been saved."))
         except ValidationError as error:
-            _failed(error)
+            flash_refusal(error)
         return see_other("project_officer.rules_page")
     units, leaders = rules.choices(actor)
     return render_template("project_officer/rules.html", table=rules.table(actor), levels=rules.LEVELS, units=units,
@@ -406,6 +418,7 @@ def rules_page():
 @permission_required("project_officer.rules")
 def reset_rule(rule_id):
     rules.reset(current_actor(), rule_id)
+    flash_done(_("The rule is back to the default."))
     return see_other("project_officer.rules_page")
 
 

@@ -1,8 +1,9 @@
 """Visits (常态化走访) and the visit schedule.
 
 Each project is visited every ``visit_interval_months`` months (default one).
-The next visit falls due that many months after the last one (or after the
-project's start, or its entry in the register, before the first visit); a
+The next visit falls due that many months after the last one (before the
+first visit, after the later of the project's start and its entry in the
+register: a project entered late is not overdue on its first day); a
 due day that is not a working day moves to the next working day of the
 calendar (holidays and 调休 included). A project still under way whose due day
 has passed without a visit is overdue and shows on its officer's and leader's
@@ -48,7 +49,13 @@ def due_after(base: date, months: int) -> date:
 
 
 def _base(project, last_visit: date | None) -> date:
-    return last_visit or project.starts_on or local_date(project.created_at)
+    """What the next visit is counted from: the last visit, or else the later of
+    the project's start and its entry in the register (a project entered today
+    that started months ago is not at once overdue)."""
+    if last_visit:
+        return last_visit
+    entered = local_date(project.created_at)
+    return max(project.starts_on, entered) if project.starts_on else entered
 
 
 def schedule_of(project, last_visit: date | None, on: date | None = None) -> Schedule:

@@ -55,9 +55,12 @@ def source_label(source_type: str) -> str:
 
 # --- classes of similar tickets --------------------------------------------------------
 
-def ticket_classes(actor, since: date | None = None, until: date | None = None) -> list:
-    """The flagged classes of similar tickets the actor may see (core's analysis)."""
-    return tickets.similar_classes(actor, since, until)
+def ticket_classes(actor, assessment: Assessment, since: date | None = None, until: date | None = None) -> list:
+    """The flagged classes of similar tickets the actor may see (core's analysis)
+    in the assessed enterprise's industry and district: those bear on its risks."""
+    enterprise = assessment.enterprise
+    return tickets.similar_classes(actor, since, until, industry=enterprise.industry or "",
+                                   district=enterprise.district or "")
 
 
 def class_key(category: str, industry: str, district: str, since: date, until: date) -> str:

@@ -1,26 +1,19 @@
 """The risk_assessment pages: thin views over the plugin's services."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core import clock
-from core.errors import AnqiError, NotFound, ValidationError
+from core.errors import NotFound, ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.submissions import services as submissions
 from core.tickets.deadlines import local_date
-from core.web import current_actor, form_date, id_arg, permission_required, see_other
+from core.web import current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, see_other
 from plugins.risk_assessment import assessments, follow_up, letters, matrix, quarters, reports, sources
 from plugins.risk_assessment.assessments import AREAS, CATEGORIES, OUTCOMES, RiskInput, SourceInput
 
 bp = plugin_blueprint("risk_assessment", __name__)
 
-
-
-
-def _flash_failure(error: AnqiError):
-    if not isinstance(error, ValidationError):
-        raise error
-    flash(str(error.message), "error")
 
 
 def _already_done(actor):
@@ -71,6 +64,7 @@ def new_assessment():
                                       assessed_on=form_date("assessed_on"),
                                       investment_promotion=request.form.get("investment_promotion") == "1",
                                       summary=request.form.get("summary", ""))
+            flash_done(_("The assessment has been opened: add its risks below."))
             return _done(actor, url_for("risk_assessment.assessment", assessment_id=made.id))
         except ValidationError as error:
             errors = error.errors or {error.field or "title": [error.message]}
@@ -94,29 +88,29 @@ def assessment(assessment_id):
         given = _risk_input(request.form)
         try:
             assessments.add_risk(actor, assessment_id, given)
-            flash(_("The risk has been added."), "success")
+            flash_done(_("The risk has been added."))
             return _done(actor, url_for("risk_assessment.assessment", assessment_id=assessment_id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
     elif request.args.get("finding") or request.args.get("ticket_class"):
         try:
             given = _prefill(actor, item)
-        except NotFound as error:
-            flash(str(error.message), "error")
+        except NotFound as error:           # a source gone since the page was shown: the form stays empty
+            flash_refusal(ValidationError(error.message))
     can_assess = actor.can("risk_assessment.assess")
     return render_template(
         "risk_assessment/assessment.html", assessment=item, given=given or RiskInput(), errors=errors,
         can_assess=can_assess, can_draft=can_assess and actor.can("document.draft"),
         findings=sources.findings(actor, item) if can_assess else [],
-        classes=_classes(actor) if can_assess else [], likelihood=matrix.LIKELIHOOD, impact=matrix.IMPACT,
+        classes=_classes(actor, item) if can_assess else [], likelihood=matrix.LIKELIHOOD, impact=matrix.IMPACT,
         addressee_kinds=letters.ADDRESSEE_KINDS, allowed=letters.ALLOWED_ADDRESSEES, **_common()), \
         400 if errors else 200
 
 
-def _classes(actor):
+def _classes(actor, item):
     if not actor.can("ticket.stats"):
         return []
-    return sources.ticket_classes(actor)
+    return sources.ticket_classes(actor, item)
 
 
 def _prefill(actor, item) -> RiskInput:
@@ -146,9 +140,9 @@ def close_risk(risk_item_id):
     risk = assessments.get_risk(actor, risk_item_id)
     try:
         assessments.close_risk(actor, risk_item_id, request.form.get("outcome", ""), request.form.get("note", ""))
-        flash(_("The risk has been closed."), "success")
+        flash_done(_("The risk has been closed."))
     except ValidationError as error:
-        _flash_failure(error)
+        flash_refusal(error)
     return see_other("risk_assessment.assessment", assessment_id=risk.assessment_id)
 
 
@@ -165,9 +159,9 @@ def draft_letter(assessment_id):
                                addressee_kind=request.form.get("addressee_kind", ""),
                                addressee=request.form.get("addressee", ""), due_on=form_date("due_on"))
     except ValidationError as error:
-        _flash_failure(error)
+        flash_refusal(error)
         return see_other("risk_assessment.assessment", assessment_id=assessment_id)
-    flash(_("The letter has been drafted: edit it, then submit it for sign-off."), "success")
+    flash_done(_("The letter has been drafted: edit it, then submit it for sign-off."))
     return _done(actor, url_for("documents.detail", document_id=letter.document_id))
 
 
@@ -184,11 +178,11 @@ def letter(letter_id):
         try:
             follow_up.record_response(actor, letter_id, form_date("received_on"), request.form.get("result", ""),
                                       request.form.get("content", ""))
-            flash(_("The response has been recorded."), "success")
+            flash_done(_("The response has been recorded."))
             return _done(actor, url_for("risk_assessment.letter", letter_id=letter_id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}
-            flash(str(error.message), "error")
+            flash_refusal(error)
     return render_template("risk_assessment/letter.html", letter=item, risks=letters.risks_of(item), errors=errors,
                            values=request.form, can_assess=actor.can("risk_assessment.assess"),
                            today=local_date(clock.now()), **_common()), 400 if errors else 200
@@ -205,10 +199,10 @@ def matrix_page():
         cells = [[request.form.get(f"cell_{i}_{j}", "") for j in matrix.SCALE] for i in matrix.SCALE]
         try:
             matrix.save(actor, cells)
-            flash(_("The level matrix has been saved."), "success")
+            flash_done(_("The level matrix has been saved."))
             return see_other("risk_assessment.matrix_page")
         except ValidationError as error:
-            _flash_failure(error)
+            flash_refusal(error)
     return render_template("risk_assessment/matrix.html", cells=matrix.cells_of(actor.unit_id), scale=matrix.SCALE,
                            likelihood=matrix.LIKELIHOOD, impact=matrix.IMPACT,
                            can_configure=actor.can("risk_assessment.configure"), **_common())
@@ -228,6 +222,7 @@ def reports_page():
         try:
             report = reports.request(actor, request.form.get("year"), request.form.get("quarter"),
                                      request.form.get("recommendations", ""))
+            flash_done(_("The quarterly report has been requested: it is being put together."))
             return _done(actor, url_for("risk_assessment.report", report_id=report.id))
         except ValidationError as error:
             errors = error.errors or {"form": [error.message]}

@@ -47,7 +47,7 @@ def test_plan_draw_visit_and_publish(live_server, visit, report_dir):
     plan_url = page.url
 
     page.get_by_test_id("draw").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("drawn")
+    expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "drawn")
     expect(page.get_by_test_id("target")).to_have_count(1)
     page.get_by_test_id("verify").click()
     expect(page.get_by_test_id("verification")).to_have_attribute("data-ok", "yes")
@@ -65,12 +65,12 @@ def test_plan_draw_visit_and_publish(live_server, visit, report_dir):
     assert choice["height"] >= 44                      # a touch target, not a mouse target
     page.screenshot(path=str(report_dir / "e2e-inspection-visit.png"), full_page=True)
     page.get_by_test_id("save-visit").click()
-    expect(page.get_by_test_id("visit-status")).to_have_text("done")
-    expect(page.get_by_test_id("rectification-status")).to_have_text("open")
+    expect(page.get_by_test_id("visit-status")).to_have_attribute("data-status", "done")
+    expect(page.get_by_test_id("rectification-status")).to_have_attribute("data-status", "open")
 
     page.goto(plan_url)
     page.get_by_test_id("publish").click()
-    expect(page.get_by_test_id("plan-status")).to_have_text("published")
+    expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "published")
     public_url = page.get_by_test_id("public-link").get_attribute("href")
     log_out(page)
 
