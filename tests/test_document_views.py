@@ -80,6 +80,18 @@ def test_the_list_and_the_page_show_the_units_documents_only(app, city, prefixes
     assert page.index("乙所的提示函") < page.index("甲所的提示函")
 
 
+def test_the_list_pages_through_every_document_fifty_at_a_time(app, city, prefixes):
+    ids = [draft("desk_a", title=f"第{n}号提示函") for n in range(1, 53)]
+    client = client_for(app, "desk_a")
+    first = text(client.get("/documents/"))
+    shown = [int(i) for i in re.findall(r'href="/documents/(\d+)"', first)]
+    assert sorted(set(shown), reverse=True) == ids[::-1][:50]
+    older = re.search(r'href="(/documents/\?before=\d+)"[^>]*data-testid="older-documents"', first).group(1)
+    second = text(client.get(older.replace("&amp;", "&")))
+    assert sorted(set(int(i) for i in re.findall(r'href="/documents/(\d+)"', second)), reverse=True) == ids[1::-1]
+    assert 'data-testid="older-documents"' not in second
+
+
 def test_the_menu_has_the_documents_for_those_who_may_read_them(app, city):
     assert 'href="/documents/"' in text(client_for(app, "desk").get("/"))
     assert 'href="/documents/"' not in text(client_for(app, "auditor").get("/audit/"))

@@ -550,8 +550,11 @@ def test_the_administrator_sets_the_roles_and_resets_a_second_factor(app, city):
     assert not second_factor.is_enrolled(leader) and count(RecoveryCode, RecoveryCode.user_id == leader.id) == 0
     assert entries("auth.second_factor_reset")[-1].detail == {"user": "leader", "had_one": True}
     client = fresh_client(app)
-    assert post_login(client, "leader").headers["Location"] in ("/", "http://localhost/")  # no code asked …
-    assert client.get("/").headers["Location"].endswith("/account/second-factor")  # … it must be set up anew
+    # No code asked: the login goes straight to a new set-up, its QR code shown at once.
+    assert post_login(client, "leader").headers["Location"].endswith("/account/second-factor")
+    assert client.get("/").headers["Location"].endswith("/account/second-factor")
+    html = client.get("/account/second-factor").get_data(as_text=True)
+    assert 'data-testid="totp-qr"' in html and 'class="side"' not in html
 
     assert admin.post("/admin/second-factor/policy", data={"roles": ["nonsense"]}).status_code == 302
     assert entries("auth.second_factor_policy")[-1].result == "rejected"

@@ -4,9 +4,11 @@ or removes an entry."""
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.audit import archive, services, verification
+from core.audit.labels import action_label, object_type_label
 from core.web import current_actor, id_arg, permission_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -39,7 +41,9 @@ def index():
     entries = entries[:50]
     actor = current_actor()
     return render_template("audit/index.html", entries=entries, filters=filters, results=services.RESULTS,
-                           result_labels=RESULT_LABELS,
+                           result_labels=RESULT_LABELS, action_label=action_label,
+                           object_type_label=object_type_label,
+                           language="zh" if get_locale().language == "zh" else "en",
                            next_before=entries[-1].id if more and entries else None,
                            verified=verification.latest_verification(actor),
                            retention_days=archive.retention_days(), archives=archive.archives(actor))

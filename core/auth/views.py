@@ -38,6 +38,10 @@ def _complete_login(user, target: str | None):
     fresh_session()  # a new session at login; only the language choice carries over
     session[SESSION_KEY] = key
     login_user(user)
+    if totp.required_for(user) and not totp.is_enrolled(user):
+        # The set-up starts with the login (a POST), so its page shows the QR code at once.
+        totp.start_enrolment(current_actor())
+        return redirect(url_for(".enrol"))
     return redirect(target or url_for("dashboard.index"))
 
 

@@ -137,10 +137,14 @@ def confirm_receipt(actor, document_id) -> DocumentDelivery:
     return delivery
 
 
-def for_unit(actor, limit: int = 50) -> list[Document]:
+def for_unit(actor, limit: int = 50, before_id: int | None = None) -> list[Document]:
+    """The documents of the actor's units, newest first; ``before_id`` gives the page
+    after the one that ended with that document."""
     actor.require("document.read")
-    stmt = (select(Document).where(actor.scope.filter(Document.unit_id)).order_by(Document.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+    stmt = select(Document).where(actor.scope.filter(Document.unit_id))
+    if before_id is not None:
+        stmt = stmt.where(Document.id < before_id)
+    return list(db.session.scalars(stmt.order_by(Document.id.desc()).limit(limit)))
 
 
 def _lines(values, limit=100) -> list[str]:

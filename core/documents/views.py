@@ -39,6 +39,7 @@ from core.tickets import services as tickets
 from core.web import current_actor, id_arg, permission_required, public
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+PAGE = 50  # documents on a page of the list
 
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -78,7 +79,9 @@ def _load(document_id) -> Document:
 @permission_required("document.read")
 def index():
     actor = current_actor()
-    return render_template("documents_pages/list.html", documents=services.for_unit(actor),
+    documents = services.for_unit(actor, limit=PAGE + 1, before_id=id_arg("before"))
+    older = documents[PAGE - 1].id if len(documents) > PAGE else None
+    return render_template("documents_pages/list.html", documents=documents[:PAGE], older=older,
                            batch_form=forms.ActionForm(), **_vocabulary(actor))
 
 

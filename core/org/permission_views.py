@@ -5,9 +5,12 @@ the page cannot drift from the code."""
 from collections import defaultdict
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from core.org.permissions import PERMISSION_LABELS, matrix
 from core.org.roles import ROLES
+from core.plugins import services as plugins
 from core.web import PUBLIC, SIGNED_IN, access_of, permission_required
 
 bp = Blueprint("permissions", __name__, url_prefix="/admin/permissions")
@@ -25,10 +28,25 @@ def endpoints_by_access() -> dict[str, list[tuple[str, str]]]:
     return {access: sorted(rules, key=lambda r: r[1]) for access, rules in found.items()}
 
 
+def permission_labels(permissions) -> dict:
+    """Each permission in words: core's, then what each plugin calls its own."""
+    labels = {}
+    for contribution in plugins.manager().call_all("anqi_permission_labels"):
+        labels.update(contribution or {})
+    labels.update(PERMISSION_LABELS)
+    language = "zh" if get_locale().language == "zh" else "en"
+    for permission in permissions:
+        name = permission.split(".")[0]
+        if permission not in labels and name in plugins.manager().manifests:
+            title = plugins.manager().manifests[name].localized("title", language)
+            labels[permission] = _l("%(plugin)s: a permission", plugin=title)
+    return labels
+
+
 @bp.route("/")
 @permission_required("permissions.read")
 def index():
     merged = matrix()
     return render_template("org/permissions.html", matrix=sorted(merged.items()), roles=ROLES,
-                           labels=PERMISSION_LABELS, endpoints=endpoints_by_access(), PUBLIC=PUBLIC,
+                           labels=permission_labels(merged), endpoints=endpoints_by_access(), PUBLIC=PUBLIC,
                            SIGNED_IN=SIGNED_IN)

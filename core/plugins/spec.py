@@ -25,6 +25,16 @@ def anqi_permissions():
     """Return a dict mapping permission names (``plugin.action``) to sets of roles."""
 
 
+@hookspec
+def anqi_permission_labels():
+    """Return a dict mapping the plugin's permission names to what they allow, in words."""
+
+
+@hookspec
+def anqi_audit_labels():
+    """Return a dict mapping the plugin's audit action codes and record types to words."""
+
+
 # --- per unit: only plugins enabled for the unit answer ----------------------
 
 @hookspec

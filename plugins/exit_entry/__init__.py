@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.plugins.toolkit import MenuItem, Panel, PortalService, TicketCategory, Widget, hookimpl
+from plugins.exit_entry import code_labels
 from plugins.exit_entry import models  # noqa: F401  (the tables, for the schema check)
 from plugins.exit_entry.views import bp
 
@@ -94,3 +95,13 @@ def anqi_demo_data(context):
     from plugins.exit_entry import demo
 
     demo.build(context)
+
+
+@hookimpl
+def anqi_permission_labels():
+    return code_labels.PERMISSIONS
+
+
+@hookimpl
+def anqi_audit_labels():
+    return code_labels.AUDIT

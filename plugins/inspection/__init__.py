@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
+from plugins.inspection import code_labels
 from plugins.inspection import models  # noqa: F401  (the tables, for the schema check)
 from plugins.inspection.views import bp
 
@@ -103,3 +104,13 @@ def anqi_demo_data(context):
     from plugins.inspection import demo
 
     demo.build(context)
+
+
+@hookimpl
+def anqi_permission_labels():
+    return code_labels.PERMISSIONS
+
+
+@hookimpl
+def anqi_audit_labels():
+    return code_labels.AUDIT

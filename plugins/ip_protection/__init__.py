@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.plugins.toolkit import FaqEntry, MenuItem, Panel, PortalService, Widget, hookimpl
+from plugins.ip_protection import code_labels
 from plugins.ip_protection import models  # noqa: F401  (the tables, for the schema check)
 from plugins.ip_protection.views import bp
 
@@ -113,3 +114,13 @@ def anqi_demo_data(context):
     from plugins.ip_protection import demo
 
     demo.build(context)
+
+
+@hookimpl
+def anqi_permission_labels():
+    return code_labels.PERMISSIONS
+
+
+@hookimpl
+def anqi_audit_labels():
+    return code_labels.AUDIT

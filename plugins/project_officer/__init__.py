@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.plugins.toolkit import MenuItem, Panel, TicketCategory, Widget, hookimpl
+from plugins.project_officer import code_labels
 from plugins.project_officer import models  # noqa: F401  (the tables, for the schema check)
 from plugins.project_officer.views import bp
 
@@ -87,3 +88,13 @@ def anqi_demo_data(context):
     from plugins.project_officer import demo
 
     demo.build(context)
+
+
+@hookimpl
+def anqi_permission_labels():
+    return code_labels.PERMISSIONS
+
+
+@hookimpl
+def anqi_audit_labels():
+    return code_labels.AUDIT

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
+from plugins.risk_assessment import code_labels
 from plugins.risk_assessment import models  # noqa: F401  (the tables, for the schema check)
 from plugins.risk_assessment.views import bp
 
@@ -63,3 +64,13 @@ def anqi_demo_data(context):
     from plugins.risk_assessment import demo
 
     demo.build(context)
+
+
+@hookimpl
+def anqi_permission_labels():
+    return code_labels.PERMISSIONS
+
+
+@hookimpl
+def anqi_audit_labels():
+    return code_labels.AUDIT

@@ -27,8 +27,10 @@ def test_the_administrator_sets_up_and_uses_the_second_factor(live_server, visit
     password_step(page, "admin")
     expect(page).to_have_url(re.compile(r"/account/second-factor$"))
     expect(page.get_by_test_id("enrol-required")).to_be_visible()
-    page.get_by_test_id("start-second-factor").click()
-    expect(page.get_by_test_id("totp-qr").locator("svg")).to_be_visible()
+    expect(page.get_by_test_id("totp-qr").locator("svg")).to_be_visible()     # at once, with no extra click
+    expect(page.locator("nav.side")).to_have_count(0)                        # no menu to pages that do not open
+    expect(page.get_by_test_id("inbox")).to_have_count(0)
+    expect(page.get_by_test_id("logout")).to_be_visible()                    # only the way out
     page.screenshot(path=str(report_dir / "e2e-second-factor-enrol.png"), full_page=True)
     page.goto("/admin/users")
     expect(page).to_have_url(re.compile(r"/account/second-factor$"))
