@@ -27,8 +27,6 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-
-
 def _pairs(name):
     return [(f.filename, f.stream) for f in request.files.getlist(name) if f.filename]
 
