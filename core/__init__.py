@@ -17,7 +17,7 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     from core import config as config_module
     config_module.load(app, config)
 
-    from core import database, i18n, web
+    from core import database, i18n, request_end, web
     from core.extensions import csrf, db, login, migrate
     from core.plugins import loader
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None, entry_points=None) -> Flask:
     loader.init_app(app, entry_points)  # before Babel: it sets the translation directories
     i18n.init_app(app)
     web.init_app(app)
+    request_end.init_app(app)  # last-use times noted in the page's own transaction
     _register_blueprints(app)
     from core import auth
 

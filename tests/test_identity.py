@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core import clock
 from core.api import auth as api_auth
@@ -301,6 +301,27 @@ def test_a_session_ends_after_thirty_idle_minutes(app, city, frozen):
     assert (row.ended_reason, row.ended_at) == ("idle", T0 + timedelta(minutes=88))
     assert entries("auth.session_end")[-1].detail["reason"] == "idle"
     assert not logged_in(client)
+
+
+@pytest.mark.parametrize("app_config", [REAL])
+def test_noting_the_last_use_costs_a_page_no_second_transaction(app, city, frozen):
+    """On SQLite each transaction waits its turn for the one writer: a page that
+    notes its session's last use must still begin only one (the note is written
+    at the end, in the page's own transaction), and the note is kept."""
+    client = fresh_client(app)
+    login(client, "desk_a")
+    began = []
+    listener = lambda _connection: began.append(1)  # noqa: E731
+    event.listen(db.engine, "begin", listener)
+    try:
+        at(timedelta(minutes=5))
+        db.session.rollback()
+        began.clear()
+        assert client.get("/tickets/").status_code == 200
+        assert len(began) == 1
+    finally:
+        event.remove(db.engine, "begin", listener)
+    assert session_rows("desk_a")[0].last_seen_at == T0 + timedelta(minutes=5)
 
 
 @pytest.mark.parametrize("app_config", [REAL])

@@ -17,11 +17,12 @@ A token of a person's account issued before this rule is refused at use
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core import clock
+from core import clock, request_end
 from core.api.models import ApiToken
 from core.audit import services as audit
 from core.errors import NotFound, ValidationError
@@ -89,9 +90,12 @@ def verify(token: str | None) -> tuple[ApiToken | None, str]:
         return row, "person_account"      # issued before tokens were for system accounts only
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = now
-        db.session.commit()
+        request_end.write(partial(_note_used, row.id))
     return row, "ok"
+
+
+def _note_used(token_id) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=clock.now()))
 
 
 def tokens(actor) -> list[ApiToken]:

@@ -10,12 +10,13 @@ most once a minute, not on every request.
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core import clock
+from core import clock, request_end
 from core.audit import services as audit
 from core.auth.models import UserSession
 from core.errors import NotFound
@@ -94,7 +95,7 @@ def expiry_reason(row: UserSession) -> str | None:
 
 def check(row: UserSession | None, user_id) -> str | None:
     """Whether the session of this request still stands: None when it does
-    (``last_seen_at`` noted, at most once a minute), else why not. An expired
+    (``last_seen_at`` noted at the end of the request, at most once a minute), else why not. An expired
     session is ended here and its end audited."""
     if row is None or str(row.user_id) != str(user_id):
         return "unknown"
@@ -105,11 +106,14 @@ def check(row: UserSession | None, user_id) -> str | None:
         end(row, reason)
         db.session.commit()
         return reason
-    now = clock.now()
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        db.session.commit()
+    if clock.now() - row.last_seen_at >= TOUCH_EVERY:
+        request_end.write(partial(note_seen, UserSession, row.id))
     return None
+
+
+def note_seen(model, row_id) -> None:
+    """Note that the session row ``row_id`` of ``model`` was used now (the staff's and the portal's)."""
+    db.session.execute(update(model).where(model.id == row_id).values(last_seen_at=clock.now()))
 
 
 def end(row: UserSession, reason: str, actor=None) -> None:

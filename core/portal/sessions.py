@@ -7,11 +7,12 @@ The idle and absolute limits are the staff ones (``AUTH_IDLE_MINUTES``,
 ``AUTH_ABSOLUTE_HOURS``); ``last_seen_at`` is written at most once a minute.
 """
 import secrets
+from functools import partial
 
 from flask import request, session
 from sqlalchemy import select
 
-from core import clock
+from core import clock, request_end
 from core.audit import services as audit
 from core.auth import sessions as staff_sessions
 from core.extensions import db
@@ -74,8 +75,7 @@ def current_account():
         elif row.account.status == VERIFIED and row.account.enterprise_id is not None:
             account = row.account
             if clock.now() - row.last_seen_at >= staff_sessions.TOUCH_EVERY:
-                row.last_seen_at = clock.now()
-                db.session.commit()
+                request_end.write(partial(staff_sessions.note_seen, PortalSession, row.id))
     request._anqi_portal_account = account
     request._anqi_portal_session = row if account is not None else None
     return account
