@@ -324,6 +324,24 @@ def test_noting_the_last_use_costs_a_page_no_second_transaction(app, city, froze
     assert session_rows("desk_a")[0].last_seen_at == T0 + timedelta(minutes=5)
 
 
+def test_the_password_is_hashed_outside_any_transaction(app, city, monkeypatch):
+    """Hashing takes a tenth of a second; on SQLite an open transaction holds the
+    one write lock, which every other request would wait for meanwhile."""
+    from core.auth import services as auth_services
+
+    seen = []
+
+    def checked(stored, password):
+        seen.append(db.session().in_transaction())
+        return passwords_check(stored, password)
+
+    passwords_check = auth_services.check_password_hash
+    monkeypatch.setattr(auth_services, "check_password_hash", checked)
+    assert post_login(fresh_client(app), "desk_a").status_code == 302
+    assert post_login(fresh_client(app), "desk_a", "Wrong-1x").status_code == 200
+    assert seen == [False, False]
+
+
 @pytest.mark.parametrize("app_config", [REAL])
 def test_a_session_ends_twelve_hours_after_the_login_however_busy(app, city, frozen):
     client = fresh_client(app)

@@ -51,7 +51,9 @@ def authenticate(actor, username: str, password: str):
     # A system account never logs in to the pages: it is refused like a wrong password, after the same
     # hashing work, and counts towards the same lockout, so the answer does not tell it apart.
     person = user is not None and not user.is_system
-    ok = check_password_hash(user.password_hash if person else _DUMMY_HASH, password or "")
+    stored = user.password_hash if person else _DUMMY_HASH
+    db.session.rollback()           # no transaction (on SQLite the write lock) held while hashing
+    ok = check_password_hash(stored, password or "")
     if not ok or not person or not user.active:
         _refuse(actor, "auth.login", username, user,
                 "unknown user" if user is None else "system account" if not person
