@@ -330,3 +330,126 @@ def test_an_inspection_visit_shows_a_missing_description_and_a_refused_photo_and
     data[f"description_{first_item}"] = "前台未登记旅客身份信息"
     assert client.post(url, data={**data, f"held_photos_{first_item}": [token]}).status_code == 303
     assert [p.original_name for p in Photo.query.all()] == ["前台.png"]
+
+
+# --- the IP officers' forms ------------------------------------------------------------------
+
+def _consultation(world):
+    from plugins.ip_protection import consultations
+
+    return consultations.register(actor_for("desk_a"), world.enterprise.id, consultations.Question(
+        question="我司注册商标被他人在网店上使用，如何维权？", topic="trademark"))
+
+
+def _form(html: str, testid: str) -> str:
+    """The part of the page inside one form."""
+    [form] = lxml.html.fromstring(html).xpath(f'//form[@data-testid="{testid}"]')
+    return lxml.html.tostring(form, encoding="unicode")
+
+
+def test_the_answer_to_a_consultation_shows_both_errors_and_uses_the_held_file(app, city):
+    from plugins.ip_protection.models import Message, MessageFile
+    from tests.ip_protection_world import build
+
+    row = _consultation(build(city))
+    officer = client_for(app, "officer_a")
+    url = f"/p/ip_protection/consultations/{row.id}"
+    first = officer.post(url + "/answer", content_type="multipart/form-data", data={
+        "body": " ", "publishable": "1", "files": [(io.BytesIO(PNG), "说明.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    answer = _form(first.get_data(as_text=True), "answer-form")
+    errors = field_errors(answer)
+    assert set(errors) == {"body", "files"} and errors["body"] == ["请填写内容。"]
+    assert "工具.exe" in " ".join(errors["files"])
+    assert 'name="publishable" value="1" data-testid="publishable" checked' in answer
+    assert field_errors(_form(first.get_data(as_text=True), "follow-up-form")) == {}   # only the form sent
+    assert count(Message) == 1 and count(MessageFile) == 0
+    [token] = held_tokens(answer).values()
+    second = officer.post(url + "/answer", data={"body": "请提供商标注册证。", "held": [token]})
+    assert second.status_code == 303
+    assert [f.original_name for f in MessageFile.query.all()] == ["说明.png"] and count(HeldUpload) == 0
+
+
+def test_a_follow_up_at_the_desk_shows_both_errors_and_uses_the_held_file(app, city):
+    from plugins.ip_protection.models import Message, MessageFile
+    from tests.ip_protection_world import build
+
+    row = _consultation(build(city))
+    desk = client_for(app, "desk_a")
+    url = f"/p/ip_protection/consultations/{row.id}/follow-up"
+    first = desk.post(url, content_type="multipart/form-data", data={
+        "body": "", "files": [(io.BytesIO(PNG), "注册证.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    follow = _form(first.get_data(as_text=True), "follow-up-form")
+    errors = field_errors(follow)
+    assert set(errors) == {"body", "files"} and "工具.exe" in " ".join(errors["files"])
+    assert count(Message) == 1 and count(MessageFile) == 0
+    [token] = held_tokens(follow).values()
+    assert desk.post(url, data={"body": "注册证已上传。", "held": [token]}).status_code == 303
+    assert [f.original_name for f in MessageFile.query.all()] == ["注册证.png"]
+
+
+def test_a_follow_up_on_the_portal_shows_both_errors_and_uses_the_held_file(app, city):
+    from plugins.ip_protection.models import Message, MessageFile
+    from tests.ip_protection_world import NAME, build
+    from tests.portal_world import portal_login, verified_account
+
+    row = _consultation(build(city))
+    verified_account("desk_a", 300, NAME, "13700137302")
+    client = fresh_client(app)
+    portal_login(client, "13700137302")
+    url = f"/p/ip_protection/portal/questions/{row.id}/follow-up"
+    first = client.post(url, content_type="multipart/form-data", data={
+        "body": " ", "files": [(io.BytesIO(PNG), "网店.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    html = first.get_data(as_text=True)
+    assert 'data-testid="error-body"' in html and 'data-testid="error-attachments"' in html and "工具.exe" in html
+    assert count(Message) == 1 and count(MessageFile) == 0
+    [token] = held_tokens(html).values()
+    assert client.post(url, data={"body": "补充网店截图。", "held": [token]}).status_code == 303
+    assert [f.original_name for f in MessageFile.query.all()] == ["网店.png"]
+
+
+def test_evidence_for_a_case_shows_both_errors_and_uses_the_held_file(app, city):
+    from plugins.ip_protection import cases
+    from plugins.ip_protection.models import Evidence
+    from tests.ip_protection_world import build
+
+    world = build(city)
+    case = cases.report(actor_for("desk_a"), world.enterprise.id, cases.Report(
+        kind="trademark", rights="第12345678号注册商标", infringer="某网店", description="网店销售假冒管件。"))
+    officer = client_for(app, "officer_a")
+    url = f"/p/ip_protection/cases/{case.id}/evidence"
+    first = officer.post(url, content_type="multipart/form-data", data={
+        "description": "长" * 501, "evidence": [(io.BytesIO(PNG), "假冒品.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    form = _form(first.get_data(as_text=True), "evidence-form")
+    errors = field_errors(form)
+    assert set(errors) == {"evidence", "description"} and "工具.exe" in " ".join(errors["evidence"])
+    assert errors["description"] == ["请不要超过500个字。"] and "长" * 501 in form      # the entry kept
+    assert count(Evidence) == 0
+    [token] = held_tokens(form).values()
+    assert officer.post(url, data={"description": "网店页面截图", "held": [token]}).status_code == 303
+    [evidence] = Evidence.query.all()
+    assert (evidence.original_name, evidence.description) == ("假冒品.png", "网店页面截图")
+
+
+def test_the_case_form_shows_its_fields_and_its_evidence_together_and_holds_the_photo(app, city):
+    from plugins.ip_protection.models import Case, Evidence
+    from tests.ip_protection_world import build
+
+    world = build(city)
+    desk = client_for(app, "desk_a")
+    data = {"enterprise_id": world.enterprise.id, "kind": "trademark", "rights": "第12345678号注册商标",
+            "infringer": "", "description": "网店销售假冒管件。", "channel": "walk_in", "submission_key": "e" * 24}
+    first = desk.post("/p/ip_protection/cases/new", content_type="multipart/form-data", data={
+        **data, "evidence": [(io.BytesIO(PNG), "假冒品.png"), (io.BytesIO(EXE), "工具.exe")]})
+    assert first.status_code == 400
+    html = first.get_data(as_text=True)
+    errors = field_errors(html)
+    assert set(errors) == {"infringer", "evidence"} and "工具.exe" in " ".join(errors["evidence"])
+    assert count(Case) == 0 and count(Ticket) == 0
+    [token] = held_tokens(html).values()
+    second = desk.post("/p/ip_protection/cases/new", data={**data, "infringer": "某网店", "held": [token]})
+    assert second.status_code == 303
+    assert [e.original_name for e in Evidence.query.all()] == ["假冒品.png"]

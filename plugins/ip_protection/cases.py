@@ -43,6 +43,8 @@ class Report:
     ticket_class: str = "general"
     unit_id: int | None = None
     evidence: list = field(default_factory=list)    # core.tickets.attachments.Prepared, already checked
+    # A message for each refused file (core.tickets.attachments.inspect_uploads), shown with the fields' errors.
+    evidence_problems: list = field(default_factory=list)
     alert_id: int | None = None
     submission_key: str | None = None
 
@@ -124,10 +126,12 @@ def report(actor, enterprise_id, data: Report) -> Case:
             alert = brands.get_alert(actor, data.alert_id)
         except NotFound as error:
             errors["alert_id"] = [error.message]
+    if data.evidence_problems:
+        errors["evidence"] = list(data.evidence_problems)
     if errors:
         audit.record_failure(actor, "ip_protection.case", object_type="ip_protection_case",
                              detail={"fields": sorted(errors)})
-        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+        raise ValidationError.of(errors)
     text = f"【{KIND_WORDS[data.kind]}】涉及权利：{rights}；涉嫌侵权方：{infringer}。{description}"
     ticket = tickets.register(actor, tickets.Intake(
         enterprise_id=enterprise.id, channel=data.channel, category=CATEGORY.code, ticket_class=data.ticket_class,
@@ -167,18 +171,31 @@ def _evidence(actor, item, write, description, now) -> Evidence:
                     added_at=now)
 
 
-def add_evidence(actor, case_id, prepared, description: str = "") -> Case:
+EVIDENCE_DESCRIPTION_MAX = 500
+
+
+def add_evidence(actor, case_id, prepared, description: str = "", problems=()) -> Case:
+    """Files added to a case's evidence, with one description. ``problems``: a
+    message per refused file, refused together with the description's problems."""
     actor.require("ip_protection.handle")
     case = get(actor, case_id)
-    if not prepared:
+    errors = {}
+    if problems:
+        errors["evidence"] = list(problems)
+    elif not prepared:
+        errors["evidence"] = [_l("Choose the evidence files.")]
+    description = clean_text(description, EVIDENCE_DESCRIPTION_MAX)
+    if len(description) > EVIDENCE_DESCRIPTION_MAX:
+        errors["description"] = [_l("Keep this under %(n)d characters.", n=EVIDENCE_DESCRIPTION_MAX)]
+    if errors:
         audit.record_failure(actor, "ip_protection.evidence", object_type="ip_protection_case", object_id=case.id,
-                             detail={"reason": "no file"})
-        raise ValidationError(_l("Choose the evidence files."), field="evidence")
+                             detail={"fields": sorted(errors)})
+        raise ValidationError.of(errors)
     now = clock.now()
     try:
         with files.writing() as write:
             for item in prepared:
-                case.evidence.append(_evidence(actor, item, write, clean_text(description, 500)[:500], now))
+                case.evidence.append(_evidence(actor, item, write, description, now))
             audit.record(actor, "ip_protection.evidence", case, detail={"files": len(prepared)})
             db.session.commit()
     except BaseException:

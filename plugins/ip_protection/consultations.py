@@ -88,7 +88,7 @@ def may_answer(actor, consultation) -> bool:
 def _refuse(actor, action, errors, object_id=None):
     audit.record_failure(actor, action, object_type="ip_protection_consultation", object_id=object_id,
                          detail={"fields": sorted(errors)})
-    raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    raise ValidationError.of(errors)
 
 
 def register(actor, enterprise_id, data: Question) -> Consultation:
@@ -171,12 +171,19 @@ def _add_message(actor, consultation, side, body, prepared, write, now) -> Messa
     return message
 
 
-def _text(actor, action, consultation, body) -> str:
+def _message(actor, action, consultation, body, file_problems) -> str:
+    """The message's text, cleaned; refused with every problem at once: the text's
+    and each refused file's (``file_problems``, under ``attachments``)."""
     body = clean_text(body, MAX_TEXT)
+    errors = {}
     if not body:
-        _refuse(actor, action, {"body": [_l("Write the message.")]}, consultation.id)
-    if len(body) > MAX_TEXT:
-        _refuse(actor, action, {"body": [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]}, consultation.id)
+        errors["body"] = [_l("Write the message.")]
+    elif len(body) > MAX_TEXT:
+        errors["body"] = [_l("Keep this under %(n)d characters.", n=MAX_TEXT)]
+    if file_problems:
+        errors["attachments"] = list(file_problems)
+    if errors:
+        _refuse(actor, action, errors, consultation.id)
     return body
 
 
@@ -202,30 +209,32 @@ def _write(actor, consultation, side, body, prepared, action, detail) -> Message
     return message
 
 
-def answer(actor, consultation_id, body: str, prepared=(), publishable: bool = False) -> Message:
-    """An IP officer's answer; the first one stops the clock."""
+def answer(actor, consultation_id, body: str, prepared=(), publishable: bool = False,
+           file_problems=()) -> Message:
+    """An IP officer's answer; the first one stops the clock. ``file_problems``: a
+    message per refused file, refused together with the text's problems."""
     consultation = get(actor, consultation_id)
     if not may_answer(actor, consultation):
         audit.record_failure(actor, "ip_protection.answer", result=audit.DENIED,
                              object_type="ip_protection_consultation", object_id=consultation.id)
         raise Forbidden(_l("Only the unit's IP officers or its leader answer this consultation."))
-    body = _text(actor, "ip_protection.answer", consultation, body)
+    body = _message(actor, "ip_protection.answer", consultation, body, file_problems)
     message = _write(actor, consultation, "officer", body, prepared, "ip_protection.answer", {})
     if publishable:
         publish(actor, message.id)
     return message
 
 
-def follow_up(actor, consultation_id, body: str, prepared=()) -> Message:
+def follow_up(actor, consultation_id, body: str, prepared=(), file_problems=()) -> Message:
     """The enterprise asks again in the same thread, typed by the desk."""
     actor.require("ip_protection.consult")
-    return _follow_up(actor, get(actor, consultation_id), body, prepared)
+    return _follow_up(actor, get(actor, consultation_id), body, prepared, file_problems)
 
 
-def _follow_up(actor, consultation, body, prepared) -> Message:
+def _follow_up(actor, consultation, body, prepared, file_problems=()) -> Message:
     if consultation.status == "closed":
         _refuse(actor, "ip_protection.follow_up", {"body": [_l("This consultation is closed.")]}, consultation.id)
-    body = _text(actor, "ip_protection.follow_up", consultation, body)
+    body = _message(actor, "ip_protection.follow_up", consultation, body, file_problems)
     return _write(actor, consultation, "enterprise", body, prepared, "ip_protection.follow_up", {})
 
 
@@ -319,10 +328,10 @@ def read_own(actor, consultation_id) -> tuple[Consultation, list[Message]]:
     return row, [m for m in row.messages if m.side in PORTAL_SIDES]
 
 
-def follow_up_own(actor, consultation_id, body: str, prepared=()) -> Message:
+def follow_up_own(actor, consultation_id, body: str, prepared=(), file_problems=()) -> Message:
     """The enterprise asks again in the thread of one of its consultations."""
     _portal(actor)
-    return _follow_up(actor, _own(actor, consultation_id), body, prepared)
+    return _follow_up(actor, _own(actor, consultation_id), body, prepared, file_problems)
 
 
 def own_file(actor, file_id) -> MessageFile:

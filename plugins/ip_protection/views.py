@@ -31,11 +31,6 @@ def _pairs(name):
     return [(f.filename, f.stream) for f in request.files.getlist(name) if f.filename]
 
 
-def _uploads(name):
-    pairs = _pairs(name)
-    return attachments.check_uploads(pairs) if pairs else []
-
-
 def _download(row, stored_name):
     path = files.path_of(stored_name)
     if path is None:
@@ -47,6 +42,12 @@ def _download(row, stored_name):
 
 def _errors(error: ValidationError) -> dict:
     return error.errors or {error.field or "form": [error.message]}
+
+
+def _chosen_files(actor, name):
+    """The files held from a failed submit and those sent now in field ``name``, checked
+    together (core.uploads.held): their problems go to the service with the other fields'."""
+    return held.gather(actor, request.form.getlist(held.FORM_FIELD), _pairs(name))
 
 
 # --- start page ------------------------------------------------------------------------
@@ -122,7 +123,9 @@ def consultation(consultation_id):
     return _consultation_page(current_actor(), consultation_id)
 
 
-def _consultation_page(actor, consultation_id, errors=None, status=200):
+def _consultation_page(actor, consultation_id, errors=None, status=200, bound=None, held_files=()):
+    """The thread and its forms; after a failed submit, form ``bound`` shows its
+    errors by field, the user's entries and the files held for the next submit."""
     row = consultations.get(actor, consultation_id)
     may_reassign = actor.can("ip_protection.designate") and actor.scope.allows(row.unit_id) and row.status != "closed"
     return render_template("ip_protection/consultation.html", row=row, now=clock.now(),
@@ -130,7 +133,7 @@ def _consultation_page(actor, consultation_id, errors=None, status=200):
                            candidate_ids=officers.candidate_ids(row.unit_id) if may_reassign else [],
                            may_answer=consultations.may_answer(actor, row), statuses=consultations.STATUSES,
                            topics=consultations.TOPICS, errors=errors or {}, values=request.form,
-                           channels=consultations.CHANNELS,
+                           channels=consultations.CHANNELS, bound=bound, held_files=held_files,
                            published={m.id for m in row.messages if m.publishable}), status
 
 
@@ -138,11 +141,13 @@ def _consultation_page(actor, consultation_id, errors=None, status=200):
 @permission_required("ip_protection.answer")
 def answer(consultation_id):
     actor = current_actor()
+    chosen = _chosen_files(actor, "files")
     try:
-        consultations.answer(actor, consultation_id, request.form.get("body", ""), _uploads("files"),
-                             publishable=request.form.get("publishable") == "1")
+        consultations.answer(actor, consultation_id, request.form.get("body", ""), chosen.files,
+                             publishable=request.form.get("publishable") == "1", file_problems=chosen.problems)
     except ValidationError as error:
-        return _consultation_page(actor, consultation_id, _errors(error), 400)
+        return _consultation_page(actor, consultation_id, _errors(error), 400, "answer", held.keep(actor, chosen))
+    held.release(actor, chosen)
     flash_done(_("Your answer has been sent to the enterprise."))
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
@@ -151,10 +156,14 @@ def answer(consultation_id):
 @permission_required("ip_protection.consult")
 def follow_up(consultation_id):
     actor = current_actor()
+    chosen = _chosen_files(actor, "files")
     try:
-        consultations.follow_up(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
+        consultations.follow_up(actor, consultation_id, request.form.get("body", ""), chosen.files,
+                                file_problems=chosen.problems)
     except ValidationError as error:
-        return _consultation_page(actor, consultation_id, _errors(error), 400)
+        return _consultation_page(actor, consultation_id, _errors(error), 400, "follow_up",
+                                  held.keep(actor, chosen))
+    held.release(actor, chosen)
     flash_done(_("The follow-up question has been added; the IP officer will answer it."))
     return see_other("ip_protection.consultation", consultation_id=consultation_id)
 
@@ -231,14 +240,14 @@ def faq_page():
 
 # --- the enterprise on the portal (mobile first, portal/base.html) --------------------------
 
-def _portal_thread(actor, consultation_id, errors=None, status=200):
+def _portal_thread(actor, consultation_id, errors=None, status=200, held_files=()):
     try:
         row, messages = consultations.read_own(actor, consultation_id)
     except NotFound:
         abort(404)                  # another enterprise's: the service audited the attempt
     return render_template("ip_protection/portal/question.html", row=row, messages=messages,
                            statuses=consultations.STATUSES, topics=consultations.TOPICS, errors=errors or {},
-                           max_size=attachments.size_text(attachments.max_bytes())), status
+                           held_files=held_files, max_size=attachments.size_text(attachments.max_bytes())), status
 
 
 @bp.route("/portal/questions")
@@ -287,12 +296,15 @@ def portal_question(consultation_id):
 @portal_required
 def portal_follow_up(consultation_id):
     actor = portal_actor()
+    chosen = _chosen_files(actor, "files")
     try:
-        consultations.follow_up_own(actor, consultation_id, request.form.get("body", ""), _uploads("files"))
+        consultations.follow_up_own(actor, consultation_id, request.form.get("body", ""), chosen.files,
+                                    file_problems=chosen.problems)
     except NotFound:
         abort(404)
     except ValidationError as error:
-        return _portal_thread(actor, consultation_id, _errors(error), 400)
+        return _portal_thread(actor, consultation_id, _errors(error), 400, held.keep(actor, chosen))
+    held.release(actor, chosen)
     flash_done(_("Your message has been added; the IP officer will answer it."))
     return see_other("ip_protection.portal_question", consultation_id=consultation_id)
 
@@ -420,7 +432,7 @@ def case_list():
 @permission_required("ip_protection.case")
 def new_case():
     actor = current_actor()
-    errors, values = {}, request.form
+    errors, values, held_files = {}, request.form, []
     enterprise_id = id_arg("enterprise_id") or _int("enterprise_id")
     alert_id = id_arg("alert_id") or _int("alert_id")
     if request.method == "POST":
@@ -430,15 +442,19 @@ def new_case():
                             description=request.form.get("description", ""),
                             channel=request.form.get("channel", "walk_in"), unit_id=_int("unit_id"), alert_id=alert_id,
                             submission_key=submissions.valid(request.form.get("submission_key")))
+        chosen = _chosen_files(actor, "evidence")
+        data.evidence, data.evidence_problems = chosen.files, chosen.problems
         try:
-            data.evidence = _uploads("evidence")
             row = cases.report(actor, enterprise_id, data)
-            flash_done(_("The case has been registered."))
-            return see_other("ip_protection.case", ip_case_id=row.id)
         except ValidationError as error:
             errors = _errors(error)
+            held_files = held.keep(actor, chosen)
+        else:
+            held.release(actor, chosen)
+            flash_done(_("The case has been registered."))
+            return see_other("ip_protection.case", ip_case_id=row.id)
     return render_template("ip_protection/case_form.html", enterprise=_chosen(actor, enterprise_id), errors=errors,
-                           values=values, kinds=cases.KINDS, channels=CHANNELS, units=access.handling_units(actor),
+                           values=values, held_files=held_files, kinds=cases.KINDS, channels=CHANNELS, units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            alert_id=alert_id, key=submissions.new_key()), 400 if errors else 200
 
@@ -446,7 +462,12 @@ def new_case():
 @bp.route("/cases/<int:ip_case_id>")
 @permission_required("ip_protection.read")
 def case(ip_case_id):
-    actor = current_actor()
+    return _case_page(current_actor(), ip_case_id)
+
+
+def _case_page(actor, ip_case_id, errors=None, status=200, held_files=()):
+    """The case; after a failed evidence submit, its errors by field, the
+    description typed and the files held for the next submit."""
     row = cases.get(actor, ip_case_id)
     from core.tickets import services as tickets
 
@@ -456,7 +477,8 @@ def case(ip_case_id):
         ticket = None
     return render_template("ip_protection/case.html", row=row, ticket=ticket, kinds=cases.KINDS,
                            statuses=cases.STATUSES, next_statuses=cases.NEXT[row.status],
-                           alerts=brands.alerts_of_case(actor, row.id), may_handle=actor.can("ip_protection.handle"))
+                           alerts=brands.alerts_of_case(actor, row.id), may_handle=actor.can("ip_protection.handle"),
+                           errors=errors or {}, values=request.form, held_files=held_files), status
 
 
 @bp.route("/cases/<int:ip_case_id>/status", methods=["POST"])
@@ -475,11 +497,14 @@ def case_status(ip_case_id):
 def case_evidence(ip_case_id):
     actor = current_actor()
     cases.get(actor, ip_case_id)
+    chosen = _chosen_files(actor, "evidence")
     try:
-        cases.add_evidence(actor, ip_case_id, _uploads("evidence"), request.form.get("description", ""))
-        flash_done(_("The evidence has been added."))
+        cases.add_evidence(actor, ip_case_id, chosen.files, request.form.get("description", ""),
+                           problems=chosen.problems)
     except ValidationError as error:
-        flash_refusal(error)
+        return _case_page(actor, ip_case_id, _errors(error), 400, held.keep(actor, chosen))
+    held.release(actor, chosen)
+    flash_done(_("The evidence has been added."))
     return see_other("ip_protection.case", ip_case_id=ip_case_id)
 
 
