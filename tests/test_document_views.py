@@ -384,6 +384,53 @@ def test_a_receipt_that_is_not_a_scan_is_refused_and_nothing_is_recorded(app, ci
     assert set(services.receipts_folder().iterdir()) == before
 
 
+def test_a_delivery_shows_every_error_and_holds_the_receipt_for_the_corrected_submit(app, city, prefixes):
+    import io
+
+    import lxml.html
+
+    from core.uploads.models import HeldUpload
+
+    document_id = _issued()
+    desk = client_for(app, "desk")
+    url = f"/documents/{document_id}/deliver"
+    first = desk.post(url, content_type="multipart/form-data", data={
+        "deliver-recipient": " ", "deliver-received_at": "yesterday", "deliver-method": "post",
+        "deliver-receipt": [(io.BytesIO(PNG), "回执.png")]})
+    assert first.status_code == 400
+    page = lxml.html.fromstring(text(first))
+    [form] = page.xpath('//*[@data-testid="action-deliver"]//form')
+    errors = {box.xpath(".//input/@name")[0]: [p.text_content() for p in box.xpath(".//p[@class='error']")]
+              for box in form.xpath('.//div[contains(@class, "has-error")]')}
+    assert set(errors) == {"deliver-recipient", "deliver-received_at"}
+    assert errors["deliver-recipient"] == ["请填写签收人。"] and "YYYY-MM-DD HH:MM" in errors["deliver-received_at"][0]
+    assert form.xpath('.//select[@name="deliver-method"]/option[@selected]/@value') == ["post"]   # the input kept
+    assert reload(document_id).deliveries == [] and reload(document_id).status == "issued"
+    [token] = form.xpath('.//*[@data-testid="held-file"]//input/@value')
+    assert "回执.png" in form.xpath('string(.//*[@data-testid="held-file"])')
+    second = desk.post(url, data={"deliver-recipient": "王经理", "deliver-received_at": "2026-11-20 10:30",
+                                  "deliver-method": "post", "held": [token]})
+    assert second.status_code == 302
+    [delivery] = reload(document_id).deliveries
+    assert (services.receipts_folder() / delivery.receipt_name).read_bytes() == PNG
+    assert count(HeldUpload) == 0
+
+
+def test_a_refused_receipt_is_shown_with_the_other_errors_and_not_held(app, city, prefixes):
+    import io
+
+    from core.uploads.models import HeldUpload
+
+    document_id = _issued()
+    response = client_for(app, "desk").post(f"/documents/{document_id}/deliver", content_type="multipart/form-data",
+                                            data={"deliver-recipient": "", "deliver-received_at": "2026-11-20 10:30",
+                                                  "deliver-method": "post",
+                                                  "deliver-receipt": [(io.BytesIO(b"MZ\x90\x00"), "回执.exe")]})
+    assert response.status_code == 400 and "回执.exe" in text(response) and "请填写签收人。" in text(response)
+    assert 'data-testid="held-file"' not in text(response) and count(HeldUpload) == 0
+    assert reload(document_id).deliveries == []
+
+
 # --- batches through the pages -------------------------------------------------------------
 
 def _signed(n=3) -> list[int]:

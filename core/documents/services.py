@@ -609,10 +609,11 @@ def deliver(actor, document_id, recipient: str, received_at: datetime, method: s
     return delivery
 
 
-def check_delivery(actor, document_id, recipient: str, received_at: datetime | None, method: str) -> dict:
+def check_delivery(actor, document_id, recipient: str, received_at: datetime | None, method: str,
+                   receipt=None) -> dict:
     """Every problem of a delivery's fields by field, without writing: for a form
     that shows them together with its receipt's problems."""
-    return _delivery_errors(get(actor, document_id), recipient, received_at, method, None)
+    return _delivery_errors(get(actor, document_id), recipient, received_at, method, receipt)
 
 
 def _delivery_errors(document, recipient, received_at, method, receipt) -> dict:

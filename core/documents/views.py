@@ -34,8 +34,9 @@ from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationErro
 from core.extensions import db
 from core.forms import apply_errors
 from core.registry import services as registry
-from core.tickets import attachments, deadlines
+from core.tickets import deadlines
 from core.tickets import services as tickets
+from core.uploads import held
 from core.web import current_actor, id_arg, permission_required, public
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -247,7 +248,7 @@ def _neighbours(actor, document):
     return replaces, replaced_by
 
 
-def _render(document, bound_name=None, bound_form=None, status=200):
+def _render(document, bound_name=None, bound_form=None, status=200, held_files=()):
     actor = current_actor()
     allowed = services.available_actions(actor, document)
     action_forms = [(name, action, _form(name, action, bound_form if name == bound_name else None))
@@ -266,7 +267,7 @@ def _render(document, bound_name=None, bound_form=None, status=200):
     return render_template(
         "documents_pages/detail.html", document=document, action_forms=action_forms, can_edit="edit" in allowed,
         replaces=replaces, replaced_by=replaced_by, ticket=ticket, enterprise=enterprise,
-        verification=verification, **_vocabulary(actor)), status
+        verification=verification, bound_name=bound_name, held_files=held_files, **_vocabulary(actor)), status
 
 
 @bp.route("/<int:document_id>")
@@ -289,8 +290,9 @@ def _received_at(value) -> datetime:
     raise ValidationError(_l("Give the time of receipt as YYYY-MM-DD HH:MM (Beijing time)."), field="received_at")
 
 
-def _perform(name, actor, document_id, form):
-    """Call the service behind action ``name``; return (message, where to go next)."""
+def _perform(name, actor, document_id, form, chosen=None):
+    """Call the service behind action ``name``; return (message, where to go next).
+    ``chosen``: the files of an action that takes them (core.uploads.held)."""
     here = url_for(".detail", document_id=document_id)
     if name == "submit":
         services.submit(actor, document_id)
@@ -317,16 +319,16 @@ def _perform(name, actor, document_id, form):
             received_at = _received_at(form.received_at.data)
         except ValidationError as exc:
             errors = exc.errors
-        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.receipt.name) if f and f.filename]
-        prepared, problems = attachments.inspect_uploads(uploads)
-        if len(uploads) > 1:
+        problems = list(chosen.problems)
+        if len(chosen.held) + len(chosen.new) + len(chosen.problems) > 1:
             problems = [_l("Attach one receipt.")]
+        receipt = chosen.files[0] if len(chosen.files) == 1 else None
         if errors or problems:
             raise ValidationError.of({**services.check_delivery(actor, document_id, form.recipient.data or "",
-                                                                received_at, form.method.data or ""),
+                                                                received_at, form.method.data or "", receipt),
                                       **errors, **({"receipt": problems} if problems else {})})
         services.deliver(actor, document_id, form.recipient.data or "", received_at,
-                         form.method.data or "", receipt=prepared[0] if prepared else None)
+                         form.method.data or "", receipt=receipt)
         return _("The delivery has been recorded."), here
     if name == "correct":
         draft = services.correct(actor, document_id)
@@ -344,10 +346,15 @@ def act(document_id, action):
     actor = current_actor()
     _load(document_id)
     form = spec.form(prefix=action)
+    chosen = None
     if action == "deliver":
         form.set_choices(services.DELIVERY_METHODS)
+        # The receipt held from a failed submit and the one sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD),
+                             [(f.filename, f.stream) for f in request.files.getlist(form.receipt.name)
+                              if f and f.filename])
     try:
-        message, target = _perform(action, actor, document_id, form)
+        message, target = _perform(action, actor, document_id, form, chosen)
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -360,8 +367,13 @@ def act(document_id, action):
         db.session.rollback()
         if isinstance(exc, ValidationError) and exc.errors:
             apply_errors(form, exc)
+            if chosen and "receipt" in exc.errors:
+                chosen.new = []         # a refused receipt is not held; a second one is not either
         flash(str(exc.message), "error")
-        return _render(_load(document_id), action, form, status=exc.status)
+        held_files = held.keep(actor, chosen) if chosen else []
+        return _render(_load(document_id), action, form, status=exc.status, held_files=held_files)
+    if chosen:
+        held.release(actor, chosen)
     flash(message, "success")
     return redirect(target)
 
