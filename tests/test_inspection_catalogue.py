@@ -1,6 +1,6 @@
 """The enabling unit's leader keeps the catalogue: items changed and withdrawn,
 checklist forms made, changed and withdrawn, enterprises exempted by their
-credit code — through the page, with clear refusals."""
+credit code, name or initials — through the page, with every refusal beside its field."""
 from sqlalchemy import select
 
 from core.extensions import db
@@ -69,6 +69,44 @@ def test_an_enterprise_is_exempted_by_its_credit_code(app, city):
         client.post("/p/inspection/exemptions", data={"enterprise": reference, "reason": "x",
                                                      "starts_on": "2026-01-01", "ends_on": "2026-12-31"})
     assert len(db.session.scalars(select(Exemption)).all()) == 1
+
+
+def test_an_enterprise_is_exempted_by_its_name_or_its_initials(app, city):
+    from core.registry import pinyin
+    from core.registry import services as registry
+
+    world = build(city)
+    client = _leader(app)
+    period = {"reason": "诚信示范企业，无事不扰", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}
+    assert client.post("/p/inspection/exemptions", data={"enterprise": "甲区测试企业3号", **period}).status_code == 303
+    other = registry.create(actor_for("desk_a"), {"name": "诸暨市恒泰袜业有限公司", "credit_code": code(150)})
+    initials = pinyin.initials(other.name)
+    assert client.post("/p/inspection/exemptions", data={"enterprise": initials, **period}).status_code == 303
+    assert [row.enterprise_id for row in db.session.scalars(select(Exemption).order_by(Exemption.id))] == [
+        world.enterprises[3], other.id]
+    # A name several enterprises share: the page names them, nothing stored.
+    response = client.post("/p/inspection/exemptions", data={"enterprise": "甲区测试企业", **period})
+    assert response.status_code == 400 and "甲区测试企业0号、" in response.get_data(as_text=True)
+    assert len(db.session.scalars(select(Exemption)).all()) == 2
+
+
+def test_an_exemption_shows_every_error_beside_its_field_and_keeps_the_entries(app, city):
+    import lxml.html
+
+    build(city)
+    client = _leader(app)
+    response = client.post("/p/inspection/exemptions", data={
+        "enterprise": "不存在的企业", "reason": " ", "starts_on": "2026-12-31", "ends_on": "2026-01-01"})
+    assert response.status_code == 400
+    [form] = lxml.html.fromstring(response.get_data(as_text=True)).xpath('//form[@data-testid="exemption-form"]')
+    errors = {box.xpath(".//input/@name")[0]: [p.text_content() for p in box.xpath(".//p[@class='error']")]
+              for box in form.xpath('.//div[contains(@class, "has-error")]')}
+    assert errors == {"enterprise": ["辖区内没有与“不存在的企业”相符的企业。"],
+                      "reason": ["请说明免检理由。"],
+                      "starts_on": ["请填写期间：结束日期不得早于开始日期。"]}
+    assert form.xpath('.//input[@name="enterprise"]/@value') == ["不存在的企业"]
+    assert form.xpath('.//input[@name="starts_on"]/@value') == ["2026-12-31"]
+    assert db.session.scalars(select(Exemption)).all() == []
 
 
 def test_only_the_catalogue_permission_changes_it(app, city):

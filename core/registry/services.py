@@ -59,6 +59,31 @@ def get(actor, enterprise_id) -> Enterprise:
     return enterprise
 
 
+def named(actor, reference: str, field: str = "enterprise") -> Enterprise:
+    """The enterprise a clerk names in a form by its registry number, credit code,
+    name or pinyin initials, in the actor's area: the one match, or a
+    ValidationError on ``field`` saying there is none or which ones to choose from."""
+    reference = clean_text(reference, 100)
+    if not reference:
+        raise ValidationError(_l("Name the enterprise: its name, pinyin initials or credit code."), field=field)
+    try:
+        if reference.isdigit() and len(reference) < 10:
+            return get(actor, int(reference))
+        found = find_by_credit_code(reference.upper())
+        if found is not None:
+            return get(actor, found.id)
+    except NotFound:
+        raise ValidationError(_l("No enterprise in your area matches “%(q)s”.", q=reference), field=field) from None
+    matches = list(search(actor, EnterpriseFilter(q=reference), limit=6).items)
+    exact = [e for e in matches if e.name == reference]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    if not matches:
+        raise ValidationError(_l("No enterprise in your area matches “%(q)s”.", q=reference), field=field)
+    raise ValidationError(_l("Several enterprises match “%(q)s” (%(names)s): type more of the name or the "
+                             "credit code.", q=reference, names="、".join(e.name for e in matches[:5])), field=field)
+
+
 def findings(actor, enterprise_id) -> list:
     """What the plugins enabled for the actor's unit know about the enterprise's
     risks (``toolkit.Finding``), newest first; NotFound outside the actor's scope."""

@@ -196,31 +196,32 @@ def exemptions(actor) -> list[Exemption]:
     return list(db.session.scalars(stmt))
 
 
-def enterprise_of(actor, reference: str):
-    """The enterprise a clerk names by its unified social credit code (or its
-    number in the registry), within the actor's units' area."""
-    reference = clean_text(reference, 40).upper()
-    if reference.isdigit() and len(reference) < 10:
-        return registry.get(actor, int(reference))
-    found = registry.find_by_credit_code(reference) if reference else None
-    if found is None:
-        raise ValidationError(_l("No enterprise with this credit code is registered."), field="enterprise")
-    return registry.get(actor, found.id)
-
-
-def add_exemption(actor, enterprise_id, reason: str, starts_on: date | None, ends_on: date | None) -> Exemption:
+def add_exemption(actor, enterprise, reason: str, starts_on: date | None, ends_on: date | None) -> Exemption:
+    """免检: the enterprise (its id, or what a clerk typed: name, pinyin initials or
+    credit code, core's registry.named) is never drawn in the period. Every
+    problem of the form is refused at once; nothing is written then."""
     actor.require("inspection.catalogue")
-    enterprise = registry.get(actor, enterprise_id)
-    reason = clean_text(reason, 500)[:500]
+    errors, found = {}, None
+    try:
+        found = registry.get(actor, enterprise) if isinstance(enterprise, int) else registry.named(actor, enterprise)
+    except (ValidationError, NotFound) as error:
+        errors["enterprise"] = [error.message]
+    reason = clean_text(reason, 500)
     if not reason:
-        raise ValidationError(_l("Say why the enterprise is exempt."), field="reason")
+        errors["reason"] = [_l("Say why the enterprise is exempt.")]
+    elif len(reason) > 500:
+        errors["reason"] = [_l("Keep the reason under %(n)d characters.", n=500)]
     if starts_on is None or ends_on is None or ends_on < starts_on:
-        raise ValidationError(_l("Give the period: a start and an end no earlier than the start."), field="ends_on")
-    row = Exemption(unit_id=actor.unit_id, enterprise_id=enterprise.id, reason=reason, starts_on=starts_on,
+        errors["ends_on"] = [_l("Give the period: a start and an end no earlier than the start.")]
+    if errors:
+        audit.record_failure(actor, "inspection.exempt", object_type="inspection_exemption",
+                             detail={"fields": sorted(errors)})
+        raise ValidationError.of(errors)
+    row = Exemption(unit_id=actor.unit_id, enterprise_id=found.id, reason=reason, starts_on=starts_on,
                     ends_on=ends_on, created_by_id=actor.user_id)
     db.session.add(row)
     db.session.flush()
-    audit.record(actor, "inspection.exempt", row, detail={"enterprise_id": enterprise.id,
+    audit.record(actor, "inspection.exempt", row, detail={"enterprise_id": found.id,
                                                           "from": str(starts_on), "to": str(ends_on)})
     db.session.commit()
     return row

@@ -2,7 +2,7 @@
 from flask import Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 
-from core.errors import NotFound, ValidationError
+from core.errors import ValidationError
 from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.uploads import held
@@ -263,10 +263,16 @@ def conflict(enterprise_id):
 @bp.route("/catalogue")
 @permission_required("inspection.read")
 def catalogue_page():
-    actor = current_actor()
+    return _catalogue_page(current_actor())
+
+
+def _catalogue_page(actor, exemption_errors=None):
+    """The catalogue; after a refused exemption, its errors by field and the entries typed."""
     return render_template("inspection/catalogue.html", items=catalogue.items(actor), forms=catalogue.forms(actor),
                            police_types=catalogue.POLICE_TYPES, can_edit=actor.can("inspection.catalogue"),
-                           settings=catalogue.settings_of(actor.unit_id), exemptions=catalogue.exemptions(actor))
+                           settings=catalogue.settings_of(actor.unit_id), exemptions=catalogue.exemptions(actor),
+                           exemption_errors=exemption_errors or {},
+                           exemption_values=request.form if exemption_errors else {}), 400 if exemption_errors else 200
 
 
 @bp.route("/catalogue/load", methods=["POST"])
@@ -307,16 +313,13 @@ def save_form():
 @bp.route("/exemptions", methods=["POST"])
 @permission_required("inspection.catalogue")
 def add_exemption():
+    actor = current_actor()
     try:
-        actor = current_actor()
-        enterprise = catalogue.enterprise_of(actor, request.form.get("enterprise", ""))
-        catalogue.add_exemption(actor, enterprise.id, request.form.get("reason", ""), form_date("starts_on"),
-                                form_date("ends_on"))
-        flash_done(_("%(name)s is exempt from the draw in that period.", name=enterprise.name))
+        row = catalogue.add_exemption(actor, request.form.get("enterprise", ""), request.form.get("reason", ""),
+                                      form_date("starts_on"), form_date("ends_on"))
     except ValidationError as error:
-        flash_refusal(error)
-    except NotFound as error:
-        flash_refusal(ValidationError(error.message, field="enterprise"))
+        return _catalogue_page(actor, error.errors or {"enterprise": [error.message]})
+    flash_done(_("%(name)s is exempt from the draw in that period.", name=row.enterprise.name))
     return see_other("inspection.catalogue_page")
 
 
