@@ -454,7 +454,8 @@ def new_case():
             flash_done(_("The case has been registered."))
             return see_other("ip_protection.case", ip_case_id=row.id)
     return render_template("ip_protection/case_form.html", enterprise=_chosen(actor, enterprise_id), errors=errors,
-                           values=values, held_files=held_files, kinds=cases.KINDS, channels=CHANNELS, units=access.handling_units(actor),
+                           values=values, held_files=held_files, kinds=cases.KINDS, channels=CHANNELS,
+                           units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            alert_id=alert_id, key=submissions.new_key()), 400 if errors else 200
 
