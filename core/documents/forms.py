@@ -103,7 +103,8 @@ class DeliveryForm(FlaskForm):
     received_at = StringField(_l("Received at"), render_kw={"placeholder": "YYYY-MM-DD HH:MM"},
                               description=_l("Beijing time, e.g. 2026-11-20 14:30."))
     method = SelectField(_l("Delivery method"), validate_choice=False)
-    receipt = FileField(_l("Scanned receipt"), description=_l("Optional: a photo or PDF scan of the signed receipt."))
+    receipt = FileField(_l("Scanned receipt"), description=_l("Optional: a photo or PDF scan of the signed receipt."),
+                        render_kw={"accept": ".jpg,.jpeg,.png,.webp,.pdf"})
 
     def set_choices(self, methods: dict):
         self.method.choices = [("", _l("— choose —"))] + list(methods.items())
