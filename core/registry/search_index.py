@@ -28,10 +28,11 @@ from core.registry.models import Enterprise
 from core.search.query import MIN_TRIGRAM, phrase
 
 TABLE = "search_enterprise"
-CANDIDATE_LIMIT = 500    # more candidates than this: the term is common, and the name order finds a page sooner
-# Initials longer than this (a very long name) stand for every triple, so that a
-# row's keys stay short: such a row is a candidate for every initials search.
-# (Letters and digits, so that pg_trgm finds it by its trigrams too.)
+CANDIDATE_LIMIT = 500    # more candidates than this: a common term, which the name-order walk serves
+# Initials longer than this (a very long name) are stored as ANY_TRIPLE instead
+# of their triples (C(24, 3) = 2,024 at most), so that no row's keys grow long:
+# such a row is a candidate for every initials search. The marker is letters and
+# digits so that pg_trgm finds it by its trigrams too.
 MAX_SPREAD = 24
 ANY_TRIPLE = "0manyinitials0"
 KEY_FIELDS = ("name", "name_pinyin", "name_initials", "credit_code")
