@@ -111,10 +111,10 @@ def world(city, monkeypatch):
 def rows_per_table(engine) -> dict[str, int]:
     db.session.commit()   # on SQLite the session's transaction would hold the write lock
     with engine.connect() as connection:
-        # The text index (core.search; on SQLite an FTS5 table and its shadow tables) is not copied
-        # but made afresh from the copied tickets: checked on its own below.
+        # The search indexes (core.search, core.registry.search_index; on SQLite FTS5 tables and their
+        # shadow tables) are not copied but made afresh from the copied rows: checked on their own below.
         return {name: connection.scalar(select(func.count()).select_from(table(name)))
-                for name in inspect(connection).get_table_names() if not name.startswith("search_ticket_text")}
+                for name in inspect(connection).get_table_names() if not name.startswith("search_")}
 
 
 def contents(engine) -> dict[str, list]:
@@ -189,6 +189,7 @@ def test_the_copy_holds_every_row_and_the_copied_instance_works(app, world, targ
         assert db.session.scalar(text("SELECT count(*) FROM search_ticket_text")) == copied_rows["ticket"]
         listed = client.get("/tickets/", query_string={"q": "消防通道"}).get_data(as_text=True)
         assert "<mark>消防通道</mark>" in listed
+        assert db.session.scalar(text("SELECT count(*) FROM search_enterprise")) == copied_rows["enterprise"]
 
         # The ids go on from the copied ones: no duplicate key on the next insert.
         before = db.session.scalar(select(func.max(Ticket.id)))

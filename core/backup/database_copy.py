@@ -37,6 +37,7 @@ from core.database import SchemaMismatch, _configure_sqlite, check_schema
 from core.errors import AnqiError
 from core.extensions import db
 from core.redaction import redact_url
+from core.registry import search_index as enterprise_search_index
 from core.search import index as search_index
 
 BATCH = 5000
@@ -88,8 +89,9 @@ def copy_database(actor, target_url: str, *, progress=None, batch: int = BATCH) 
                 if progress is not None:
                     progress(table.name, result.rows[table.name])
             _fill_deferred(source, target, tables, batch)
-            # The text index (not a model's table: an FTS5 table on SQLite) is derived data: made afresh.
+            # The search indexes (not a model's tables: FTS5 tables on SQLite) are derived data: made afresh.
             search_index.rebuild(target)
+            enterprise_search_index.rebuild(target)
             if target.dialect.name == "postgresql":
                 _move_sequences(target, tables)
             _compare_counts(source, target, tables, result.rows)

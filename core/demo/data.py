@@ -17,7 +17,7 @@ from core.org.models import Unit, User, UserRole
 from core.org.services import hash_password
 from core.plugins.models import UnitPlugin
 from core.plugins.services import call_for_unit
-from core.registry import pinyin
+from core.registry import pinyin, search_index
 from core.registry.credit_code import with_check_character
 from core.departments.models import OutsideDepartment
 from core.registry.models import Enterprise
@@ -196,4 +196,5 @@ def _enterprises(rng, count, stations, officer_ids, progress, batch=5000):
             progress(f"  {i + 1:,} enterprises …")
     if rows:
         db.session.execute(insert(Enterprise), rows)
+    search_index.rebuild(db.session.connection())   # the bulk inserts passed the ORM's flush listener
     progress(f"Created {count:,} enterprises.")

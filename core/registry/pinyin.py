@@ -30,13 +30,19 @@ def sort_key(name: str) -> str:
     return _NOT_KEY.sub("", "".join(syllables).lower())[:300]
 
 
-def initials_pattern(query: str) -> str | None:
-    """A LIKE pattern matching initials that hold the typed letters in order
-    (letters may skip characters), or None when ``query`` is not initials."""
+def initials_query(query: str) -> str | None:
+    """The letters to look for in the initials, or None when ``query`` is not initials."""
     letters = query.strip().lower()
     if not letters or not letters.isascii() or not letters.isalpha():
         return None
-    return "%" + "%".join(letters) + "%"
+    return letters
+
+
+def initials_pattern(query: str) -> str | None:
+    """A LIKE pattern matching initials that hold the typed letters in order
+    (letters may skip characters), or None when ``query`` is not initials."""
+    letters = initials_query(query)
+    return None if letters is None else "%" + "%".join(letters) + "%"
 
 
 def full_pinyin_query(query: str) -> str | None:

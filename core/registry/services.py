@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock, paging
@@ -21,7 +21,7 @@ from core.privacy import masking
 from core.privacy import services as privacy
 from core.privacy import validation as personal
 from core.registry import credit_code as uscc
-from core.registry import pinyin
+from core.registry import pinyin, search_index
 from core.registry.models import Enterprise, EnterpriseContact
 from core.text import clean_text
 
@@ -157,15 +157,25 @@ def _text_match(q: str):
     letters = pinyin.full_pinyin_query(q)
     # name_pinyin (the sort key) is the full pinyin, held in the name-order index the search walks.
     # It keeps a name's Latin letters, lower-cased, so for letters it also finds what the name
-    # itself would: one test a row instead of two, as a rare search walks the whole index.
+    # itself would: one test a row instead of two.
     conditions = ([Enterprise.name_pinyin.contains(letters, autoescape=True)] if letters
                   else [Enterprise.name.contains(q, autoescape=True)])
-    pattern = pinyin.initials_pattern(q)
-    if pattern:
-        conditions.append(Enterprise.name_initials.like(pattern))
+    substrings = [letters or q]
+    in_order = pinyin.initials_query(q)
+    if in_order:
+        conditions.append(Enterprise.name_initials.like(pinyin.initials_pattern(q)))
     code = uscc.normalize(q)
     if len(code) >= 4 and code.isalnum() and any(ch.isdigit() for ch in code):
         conditions.append(Enterprise.credit_code.startswith(code, autoescape=True))
+        substrings.append(code)
+    # A rare term would walk the whole name-order index before it filled a page: the
+    # search index (core/registry/search_index.py) names the few candidates first, and
+    # the conditions above still decide among them. It cannot narrow a term shorter
+    # than a trigram (two letters, 华达) nor a common one: those walk the name order,
+    # where a common term soon fills a page.
+    ids = search_index.candidates(db.session, substrings, in_order)
+    if ids is not None:
+        return and_(Enterprise.id.in_(ids), or_(*conditions))
     return or_(*conditions)
 
 

@@ -34,10 +34,11 @@ MAX_BODY = 100_000   # characters a ticket's row holds (a demand is far shorter)
 
 
 def outside_the_models(name, type_, _parent_names) -> bool:
-    """Alembic's ``include_name``: the index's tables (on SQLite an FTS5 table and its
-    shadow tables) are made by migration core_0020_search, not from a model, so
-    comparing the schema with the models leaves them out."""
-    return not (type_ == "table" and name.startswith(TABLE))
+    """Alembic's ``include_name``: the search indexes' tables (this one, made by
+    migration core_0020_search, and the enterprises' ``search_enterprise``, by
+    core_0023_enterprise_search; on SQLite FTS5 tables with their shadow tables)
+    are not a model's, so comparing the schema with the models leaves them out."""
+    return not (type_ == "table" and name.startswith((TABLE, "search_enterprise")))
 
 
 def body_of(connection, ticket_id: int) -> str | None:

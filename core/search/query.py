@@ -37,7 +37,8 @@ def words(q: str) -> list[str]:
     return found[:MAX_WORDS]
 
 
-def _phrase(word: str) -> str:
+def phrase(word: str) -> str:
+    """``word`` as an FTS5 phrase (with the trigram tokenizer: the word as a substring)."""
     return '"' + word.replace('"', '""') + '"'
 
 
@@ -54,7 +55,7 @@ def matching(q: str, dialect: str | None = None):
         t, key = _sqlite, _sqlite.c.rowid
         stmt = select(key)
         if long:
-            stmt = stmt.where(t.c.body.match(" AND ".join(_phrase(w) for w in long)))
+            stmt = stmt.where(t.c.body.match(" AND ".join(phrase(w) for w in long)))
     else:
         t, key = _postgres, _postgres.c.ticket_id
         stmt = select(key)
