@@ -18,7 +18,7 @@ from core.extensions import db
 from core.plugins.toolkit import Widget
 from core.registry import services as registry
 from core.tickets import services as tickets
-from core.tickets import statistics
+from core.tickets import queues, statistics
 from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket
 from tests.conftest import actor_for, login
@@ -134,6 +134,30 @@ def test_next_deadlines_are_the_open_tickets_due_first(city, day):
     officer_rows = home.next_deadlines(actor_for("officer_a"), limit=50)
     assert waiting.id not in {row.ticket.id for row in officer_rows}
     assert {row.ticket.status for row in officer_rows} == {"dispatched", "handling"}
+
+
+def test_the_officer_counts_the_tickets_of_their_enterprises_handled_elsewhere(city, day):
+    """A ticket of an enterprise the officer serves, registered at the centre and
+    handled by station B, is the officer's to see: counted on the home page as the
+    ticket list lists it, and among their deadlines; read again after a change,
+    even by the same actor in the same session."""
+    officer = actor_for("officer_a")
+    served = registry.create(actor_for("desk_a"), {"name": "浙江联络企业有限公司", "credit_code": code(9),
+                                                   "liaison_officer_id": officer.user_id})
+    before = queues.counts(officer)["handling"]
+    elsewhere = handling(served, city.station_b, officer="officer_b", when=(2026, 3, 16, 9))
+    at(2026, 3, 16, 10)
+    listed = select(func.count(Ticket.id)).where(tickets.visible(officer), Ticket.status == "handling")
+    assert queues.counts(officer)["handling"] == before + 1 == db.session.scalar(listed)
+    assert tiles("officer_a")["handling"] == before + 1
+    assert elsewhere.id in {row.ticket.id for row in home.next_deadlines(officer, limit=50)}
+    assert tiles("officer_b")["handling"] == in_units([city.station_b.id], Ticket.status == "handling") == 2
+    tickets.answer(actor_for("officer_b"), elsewhere.id, "已处理。", "resolved")
+    tickets.close(actor_for("desk"), elsewhere.id)
+    tickets.rate(actor_for("desk"), elsewhere.id, "satisfied")
+    assert queues.counts(officer)["handling"] == before
+    assert elsewhere.id not in {row.ticket.id for row in home.next_deadlines(officer, limit=50)}
+    assert tickets.get(officer, elsewhere.id).status == "rated"      # finished, still theirs to read
 
 
 def test_the_leader_sees_the_tree_the_complaints_and_the_month_against_the_last(city, day):
