@@ -17,6 +17,7 @@ from core.dashboard import home, services
 from core.extensions import db
 from core.plugins.toolkit import Widget
 from core.registry import services as registry
+from core.registry.models import Enterprise
 from core.tickets import services as tickets
 from core.tickets import queues, statistics
 from core.tickets.deadlines import local_date
@@ -158,6 +159,32 @@ def test_the_officer_counts_the_tickets_of_their_enterprises_handled_elsewhere(c
     assert queues.counts(officer)["handling"] == before
     assert elsewhere.id not in {row.ticket.id for row in home.next_deadlines(officer, limit=50)}
     assert tickets.get(officer, elsewhere.id).status == "rated"      # finished, still theirs to read
+
+
+def test_the_enterprise_figures_are_what_the_registry_holds(city):
+    """The four figures beside the queues (each its own count), for a station and for
+    the whole city."""
+    officer = actor_for("officer_a").user_id
+    flags = [(True, False, 0), (True, True, officer), (False, True, 0), (False, False, officer), (False, False, 0)]
+    for n, (key, above, liaison) in enumerate(flags, start=1):
+        registry.create(actor_for("desk_a"), {"name": f"浙江图表{n}有限公司", "credit_code": code(n), "is_key": key,
+                                              "above_scale": above, "liaison_officer_id": liaison})
+    registry.create(actor_for("desk_b"), {"name": "浙江乙所图表有限公司", "credit_code": code(8), "is_key": True,
+                                          "above_scale": True})
+    db.session.rollback()
+
+    def held(*where):
+        return db.session.scalar(select(func.count(Enterprise.id)).where(*where))
+
+    for username, units in (("officer_a", [city.station_a.id]), ("desk", None)):
+        scope = [] if units is None else [Enterprise.unit_id.in_(units)]
+        figures = services.summary(actor_for(username))
+        assert figures == {"enterprises": held(*scope), "key": held(*scope, Enterprise.is_key.is_(True)),
+                           "above_scale": held(*scope, Enterprise.above_scale.is_(True)),
+                           "without_officer": held(*scope, Enterprise.liaison_officer_id.is_(None))}
+    assert services.summary(actor_for("officer_a")) == {"enterprises": 5, "key": 2, "above_scale": 2,
+                                                        "without_officer": 3}
+    assert services.summary(actor_for("desk"))["enterprises"] == 6
 
 
 def test_the_leader_sees_the_tree_the_complaints_and_the_month_against_the_last(city, day):
