@@ -49,9 +49,9 @@ def visible(actor, *, unfinished: bool = False):
     ``unfinished=True`` is for a statement that reads unfinished tickets only (not
     rated, not merged: the queue counts, the deadlines). The served enterprises'
     part is then the ids of their unfinished tickets outside the actor's units,
-    read once per transaction (``served_unfinished_ids``), so that the planner may
-    read the per-unit indexes or test each row with a short list instead of
-    testing every open ticket of the city against the officer's enterprises."""
+    read once per transaction (``served_unfinished_ids``): each open ticket read is
+    tested against the units and a short list, not against the thousands of
+    enterprises an officer may serve (a list SQLite builds again in every statement)."""
     if actor.enterprise_id is not None:
         return Ticket.enterprise_id == actor.enterprise_id
     scope = actor.scope
@@ -77,7 +77,7 @@ def served_unfinished_ids(actor) -> list[int]:
     that are neither registered nor handled in the actor's units: usually none or a
     few. Read from ``ix_ticket_unfinished_enterprise`` and kept in the session until
     its next flush or the end of its transaction, when what they hold may change."""
-    if actor.user_id is None:
+    if actor.user_id is None or actor.scope.unit_ids is None:   # a whole-city scope holds them all
         return []
     ids = sorted(actor.scope.unit_ids)
     found = db.session.info.setdefault(_SERVED_UNFINISHED, {})
@@ -89,9 +89,9 @@ def served_unfinished_ids(actor) -> list[int]:
                 .where(Enterprise.liaison_officer_id == actor.user_id, UNFINISHED,
                        Ticket.registering_unit_id.not_in(ids),
                        or_(Ticket.handling_unit_id.is_(None), Ticket.handling_unit_id.not_in(ids))))
-        ids = list(db.session.scalars(stmt))   # its autoflush may empty the session's store first
-        db.session.info.setdefault(_SERVED_UNFINISHED, {})[key] = ids
-        return ids
+        tickets = list(db.session.scalars(stmt))   # its autoflush may empty the session's store first
+        db.session.info.setdefault(_SERVED_UNFINISHED, {})[key] = tickets
+        return tickets
     return found[key]
 
 
