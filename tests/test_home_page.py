@@ -17,8 +17,9 @@ from core.dashboard import home, services
 from core.extensions import db
 from core.plugins.toolkit import Widget
 from core.registry import services as registry
+from core.registry.models import Enterprise
 from core.tickets import services as tickets
-from core.tickets import statistics
+from core.tickets import queues, statistics
 from core.tickets.deadlines import local_date
 from core.tickets.models import Ticket
 from tests.conftest import actor_for, login
@@ -134,6 +135,56 @@ def test_next_deadlines_are_the_open_tickets_due_first(city, day):
     officer_rows = home.next_deadlines(actor_for("officer_a"), limit=50)
     assert waiting.id not in {row.ticket.id for row in officer_rows}
     assert {row.ticket.status for row in officer_rows} == {"dispatched", "handling"}
+
+
+def test_the_officer_counts_the_tickets_of_their_enterprises_handled_elsewhere(city, day):
+    """A ticket of an enterprise the officer serves, registered at the centre and
+    handled by station B, is the officer's to see: counted on the home page as the
+    ticket list lists it, and among their deadlines; read again after a change,
+    even by the same actor in the same session."""
+    officer = actor_for("officer_a")
+    served = registry.create(actor_for("desk_a"), {"name": "浙江联络企业有限公司", "credit_code": code(9),
+                                                   "liaison_officer_id": officer.user_id})
+    before = queues.counts(officer)["handling"]
+    elsewhere = handling(served, city.station_b, officer="officer_b", when=(2026, 3, 16, 9))
+    at(2026, 3, 16, 10)
+    listed = select(func.count(Ticket.id)).where(tickets.visible(officer), Ticket.status == "handling")
+    assert queues.counts(officer)["handling"] == before + 1 == db.session.scalar(listed)
+    assert tiles("officer_a")["handling"] == before + 1
+    assert elsewhere.id in {row.ticket.id for row in home.next_deadlines(officer, limit=50)}
+    assert tiles("officer_b")["handling"] == in_units([city.station_b.id], Ticket.status == "handling") == 2
+    tickets.answer(actor_for("officer_b"), elsewhere.id, "已处理。", "resolved")
+    tickets.close(actor_for("desk"), elsewhere.id)
+    tickets.rate(actor_for("desk"), elsewhere.id, "satisfied")
+    assert queues.counts(officer)["handling"] == before
+    assert elsewhere.id not in {row.ticket.id for row in home.next_deadlines(officer, limit=50)}
+    assert tickets.get(officer, elsewhere.id).status == "rated"      # finished, still theirs to read
+
+
+def test_the_enterprise_figures_are_what_the_registry_holds(city):
+    """The four figures beside the queues (each its own count), for a station and for
+    the whole city."""
+    officer = actor_for("officer_a").user_id
+    flags = [(True, False, 0), (True, True, officer), (False, True, 0), (False, False, officer), (False, False, 0)]
+    for n, (key, above, liaison) in enumerate(flags, start=1):
+        registry.create(actor_for("desk_a"), {"name": f"浙江图表{n}有限公司", "credit_code": code(n), "is_key": key,
+                                              "above_scale": above, "liaison_officer_id": liaison})
+    registry.create(actor_for("desk_b"), {"name": "浙江乙所图表有限公司", "credit_code": code(8), "is_key": True,
+                                          "above_scale": True})
+    db.session.rollback()
+
+    def held(*where):
+        return db.session.scalar(select(func.count(Enterprise.id)).where(*where))
+
+    for username, units in (("officer_a", [city.station_a.id]), ("desk", None)):
+        scope = [] if units is None else [Enterprise.unit_id.in_(units)]
+        figures = services.summary(actor_for(username))
+        assert figures == {"enterprises": held(*scope), "key": held(*scope, Enterprise.is_key.is_(True)),
+                           "above_scale": held(*scope, Enterprise.above_scale.is_(True)),
+                           "without_officer": held(*scope, Enterprise.liaison_officer_id.is_(None))}
+    assert services.summary(actor_for("officer_a")) == {"enterprises": 5, "key": 2, "above_scale": 2,
+                                                        "without_officer": 3}
+    assert services.summary(actor_for("desk"))["enterprises"] == 6
 
 
 def test_the_leader_sees_the_tree_the_complaints_and_the_month_against_the_last(city, day):

@@ -139,7 +139,7 @@ def next_deadlines(actor, limit: int = DEADLINE_ROWS) -> list[NextDeadline]:
             for column, other in ((Ticket.due_at, None), (Ticket.progress_due_at, Ticket.due_at)):
                 part = (select(Ticket.id.label("id"), column.label("due"))
                         .where(Ticket.status == status, Ticket.overdue == flagged, column.is_not(None),
-                               Ticket.paused_at.is_(None), tickets.visible(actor)))
+                               Ticket.paused_at.is_(None), tickets.visible(actor, unfinished=True)))
                 if other is not None:     # a complex ticket: no final deadline, the next progress report
                     part = part.where(other.is_(None))
                 parts.append(part.order_by(column).limit(limit).subquery())

@@ -397,7 +397,7 @@ def counts(actor, f: TicketFilter | None = None, names=None) -> dict[str, int]:
     # are added up from its rows (two conditions a row instead of one per queue).
     stmt = (select(Ticket.status, Ticket.overdue, func.count(Ticket.id), func.count(Ticket.id).filter(_past_due(now)),
                    func.count(Ticket.id).filter(_soon(now)), func.count(Ticket.paused_at))
-            .where(services.visible(actor), Ticket.status.in_(COUNTED_STATUSES))
+            .where(services.visible(actor, unfinished=True), Ticket.status.in_(COUNTED_STATUSES))
             .group_by(Ticket.status, Ticket.overdue))
     by_status, overdue, due_soon, paused = {}, 0, 0, 0
     for status, flagged, total, past_due, soon, stopped in db.session.execute(_apply(actor, stmt, f, now)):
@@ -419,17 +419,19 @@ def counts(actor, f: TicketFilter | None = None, names=None) -> dict[str, int]:
     if "to_dispatch" in wanted:
         # The escalated ones are few (registered and waiting above): read apart from the
         # grouped pass, which stays on the status-and-deadlines index.
-        escalated = select(func.count(Ticket.id)).where(services.visible(actor), _escalated_waiting())
+        escalated = select(func.count(Ticket.id)).where(services.visible(actor, unfinished=True), _escalated_waiting())
         result["to_dispatch"] = by_status.get("registered", 0) - db.session.scalar(_apply(actor, escalated, f, now))
     if "mine" in wanted:
         mine = select(func.count(Ticket.id)).where(services.visible(actor), _mine(actor))
         result["mine"] = db.session.scalar(_apply(actor, mine, f, now))
     if "escalated" in wanted:
-        escalated = select(func.count(Ticket.id)).where(services.visible(actor), _escalated_to_us(actor))
+        escalated = select(func.count(Ticket.id)).where(services.visible(actor, unfinished=True),
+                                                        _escalated_to_us(actor))
         result["escalated"] = db.session.scalar(_apply(actor, escalated, f, now))
     if "following" in wanted:
         # Most people follow nothing: then the count is known without reading the open tickets.
-        following = select(func.count(Ticket.id)).where(services.visible(actor), follow.following(actor))
+        following = (select(func.count(Ticket.id))
+                     .where(services.visible(actor, unfinished=True), follow.following(actor)))
         result["following"] = db.session.scalar(_apply(actor, following, f, now)) if follow.follows_any(actor) else 0
     return result
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from core import clock
 from core.audit import services as audit
@@ -32,7 +32,7 @@ from core.search import index as search_index  # noqa: F401  (its flush listener
 from core.text import clean_text
 from core.tickets import deadlines, follow, numbering, sweep
 from core.tickets import stats  # noqa: F401  (its flush listener keeps the dashboard's counts)
-from core.tickets.models import Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
+from core.tickets.models import UNFINISHED, Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RATINGS, RESULTS, STATUSES
 
 MAX_TEXT = 5000
@@ -41,22 +41,64 @@ MAX_EXTENSION_DAYS = 30
 
 # --- reading -----------------------------------------------------------------
 
-def visible(actor):
+def visible(actor, *, unfinished: bool = False):
     """Tickets the actor may see: registered or handled within their scope, those
     of the enterprises the actor serves as liaison officer, and those they follow
-    (转盯办). An enterprise's own actor (the portal) sees its enterprise's tickets only."""
+    (转盯办). An enterprise's own actor (the portal) sees its enterprise's tickets only.
+
+    ``unfinished=True`` is for a statement that reads unfinished tickets only (not
+    rated, not merged: the queue counts, the deadlines). The served enterprises'
+    part is then the ids of their unfinished tickets outside the actor's units,
+    read once per transaction (``served_unfinished_ids``): each open ticket read is
+    tested against the units and a short list, not against the thousands of
+    enterprises an officer may serve (a list SQLite builds again in every statement)."""
     if actor.enterprise_id is not None:
         return Ticket.enterprise_id == actor.enterprise_id
     scope = actor.scope
     if scope.unit_ids is None:
         return True
     ids = sorted(scope.unit_ids)
-    served = select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id)
-    conditions = [Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids),
-                  Ticket.enterprise_id.in_(served)]
+    conditions = [Ticket.registering_unit_id.in_(ids), Ticket.handling_unit_id.in_(ids)]
+    if not unfinished:
+        conditions.append(Ticket.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.liaison_officer_id == actor.user_id)))
+    elif extra := served_unfinished_ids(actor):
+        conditions.append(Ticket.id.in_(extra))
     if follow.follows_any(actor):   # only then: the others' counts still read the deadlines index alone
         conditions.append(Ticket.id.in_(select(Ticket.id).where(Ticket.follower_id == actor.user_id)))
     return or_(*conditions)
+
+
+_SERVED_UNFINISHED = "anqi_served_unfinished"
+
+
+def served_unfinished_ids(actor) -> list[int]:
+    """The unfinished tickets of the enterprises the actor serves as liaison officer
+    that are neither registered nor handled in the actor's units: usually none or a
+    few. Read from ``ix_ticket_unfinished_enterprise`` and kept in the session until
+    its next flush or the end of its transaction, when what they hold may change."""
+    if actor.user_id is None or actor.scope.unit_ids is None:   # a whole-city scope holds them all
+        return []
+    ids = sorted(actor.scope.unit_ids)
+    found = db.session.info.setdefault(_SERVED_UNFINISHED, {})
+    key = (actor.user_id, tuple(ids))
+    if key not in found:
+        # From the officer's enterprises to their unfinished tickets (a join, not IN:
+        # no list of thousands of enterprises built first).
+        stmt = (select(Ticket.id).join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+                .where(Enterprise.liaison_officer_id == actor.user_id, UNFINISHED,
+                       Ticket.registering_unit_id.not_in(ids),
+                       or_(Ticket.handling_unit_id.is_(None), Ticket.handling_unit_id.not_in(ids))))
+        tickets = list(db.session.scalars(stmt))   # its autoflush may empty the session's store first
+        db.session.info.setdefault(_SERVED_UNFINISHED, {})[key] = tickets
+        return tickets
+    return found[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_served_unfinished(session, *_args):
+    session.info.pop(_SERVED_UNFINISHED, None)
 
 
 def get(actor, ticket_id) -> Ticket:
