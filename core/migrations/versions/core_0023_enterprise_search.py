@@ -7,7 +7,7 @@ table with the trigram tokenizer (``rowid`` is the enterprise's id), on
 PostgreSQL a table with a ``pg_trgm`` GIN index. Filled here from the registry.
 
 Revision ID: core_0023_enterprise_search
-Revises: core_0021_enterprise_figures
+Revises: core_0022_unfinished_enterprise
 Create Date: 2026-12-10 00:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0023_enterprise_search"
-down_revision = "core_0021_enterprise_figures"
+down_revision = "core_0022_unfinished_enterprise"
 branch_labels = None
 depends_on = None
 
