@@ -17,13 +17,18 @@ def _create_app():
     return create_app()
 
 
-def main():
+def command_line(create_app=_create_app) -> AnqiGroup:
+    """The ``anqi`` command group (the tests give it their own application)."""
     # Flask's own `run` would shadow anqi's, which checks the schema first.
-    cli = AnqiGroup(create_app=_create_app, name="anqi", add_default_commands=False,
+    cli = AnqiGroup(create_app=create_app, name="anqi", add_default_commands=False,
                     help=_l("anqi (安企): software for enterprise service centres."))
     cli.add_command(shell_command)
     cli.add_command(routes_command)
-    cli.main(prog_name="anqi")
+    return cli
+
+
+def main():
+    command_line().main(prog_name="anqi")
 
 
 def register(app) -> None:

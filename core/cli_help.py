@@ -53,23 +53,29 @@ _NO_LINE_START = set("，。、；：！？）」』》〉】")
 
 def wrap(text: str, width: int, indent: str = "", subsequent_indent: str = "") -> str:
     """Wrap by display width: a Chinese character takes two columns and a line may break between
-    two of them; full-width punctuation never starts a line. Paragraphs (blank lines) are kept."""
+    two of them; full-width closing punctuation never starts a line (the character before it moves
+    down with it). Paragraphs (blank lines) are kept."""
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
-        lines, line, used = [], indent, display_width(indent)
+        lines, line = [], []
+        prefix = indent
         for token in _TOKENS.findall(" ".join(paragraph.split())):
             if token.isspace():
-                if line.strip():
-                    line, used = line + " ", used + 1
+                if line:
+                    line.append(" ")
                 continue
-            size = display_width(token)
-            if used + size > width and line.strip() and token not in _NO_LINE_START:
-                lines.append(line.rstrip())
-                line, used = subsequent_indent, display_width(subsequent_indent)
-            line, used = line + token, used + size
-        lines.append(line.rstrip())
+            if line and display_width(prefix + "".join(line) + token) > width:
+                split = len(line)
+                if token in _NO_LINE_START:     # the character before it goes down with it
+                    split -= 1
+                    while split > 0 and line[split] in _NO_LINE_START:
+                        split -= 1
+                if split > 0:
+                    lines.append(prefix + "".join(line[:split]).rstrip())
+                    prefix, line = subsequent_indent, [t for t in line[split:] if not t.isspace()]
+            line.append(token)
+        lines.append(prefix + "".join(line).rstrip())
         paragraphs.append("\n".join(lines))
-        indent = subsequent_indent
     return "\n\n".join(paragraphs)
 
 
@@ -100,7 +106,7 @@ def short_help(text: str, limit: int) -> str:
 
 class HelpFormatter(click.HelpFormatter):
     def write_usage(self, prog, args="", prefix=None):
-        super().write_usage(prog, args, f"{_('Usage:')} " if prefix is None else prefix)
+        super().write_usage(prog, args, _("Usage:") + " " if prefix is None else prefix)
 
     def write_heading(self, heading):
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading + ':')}\n")
