@@ -3,9 +3,11 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import routes_command, shell_command, with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import AnqiGroup, command, group, option
 from core.errors import AnqiError
 
 
@@ -15,13 +17,18 @@ def _create_app():
     return create_app()
 
 
-def main():
+def command_line(create_app=_create_app) -> AnqiGroup:
+    """The ``anqi`` command group (the tests give it their own application)."""
     # Flask's own `run` would shadow anqi's, which checks the schema first.
-    cli = FlaskGroup(create_app=_create_app, name="anqi", add_default_commands=False,
-                     help="anqi (安企): software for enterprise service centres.")
+    cli = AnqiGroup(create_app=create_app, name="anqi", add_default_commands=False,
+                    help=_l("anqi (安企): software for enterprise service centres."))
     cli.add_command(shell_command)
     cli.add_command(routes_command)
-    cli.main(prog_name="anqi")
+    return cli
+
+
+def main():
+    command_line().main(prog_name="anqi")
 
 
 def register(app) -> None:
@@ -45,12 +52,11 @@ def register(app) -> None:
     app.cli.commands["db"].add_command(db_copy)
 
 
-@click.command("upgrade")
+@command("upgrade", help=_l("Upgrade core and every plugin branch to the newest schema."))
 @click.argument("revision", default="heads")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@option("--sql", is_flag=True, help=_l("Print the SQL instead of running it."))
 @with_appcontext
 def db_upgrade(revision, sql):
-    """Upgrade core and every plugin branch to the newest schema."""
     import flask_migrate
 
     flask_migrate.upgrade(revision=revision, sql=sql)
@@ -61,15 +67,14 @@ def fail(message) -> None:
     sys.exit(1)
 
 
-@click.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--worker/--no-worker", default=True, show_default=True,
-              help="Run the background jobs (the deadline sweep) in this process too; "
-                   "use --no-worker when `anqi worker` runs them.")
+@command("run", help=_l("Serve anqi with the built-in server (one process; see `anqi serve` for production)."))
+@option("--host", default="127.0.0.1", show_default=True)
+@option("--port", default=5000, show_default=True, type=int)
+@option("--worker/--no-worker", default=True, show_default=True,
+        help=_l("Run the background jobs (the deadline sweep) in this process too; "
+                "use --no-worker when `anqi worker` runs them."))
 @with_appcontext
 def run(host, port, worker):
-    """Serve anqi with the built-in server (one process; see `anqi serve` for production)."""
     from core import health
     from core.database import SchemaMismatch, check_schema
 
@@ -101,17 +106,18 @@ def run(host, port, worker):
             consumer.stop(graceful=True)  # lets a running job finish (10 s at most)
 
 
-@click.command("serve")
-@click.option("--bind", help="Address to listen on, host:port or unix:/path (default 127.0.0.1:8000; ANQI_SERVE_BIND).")
-@click.option("--workers", type=click.IntRange(1, 256),
-              help="Worker processes (default: 2 per CPU core + 1; ANQI_SERVE_WORKERS).")
-@click.option("--timeout", type=click.IntRange(5, 3600),
-              help="Seconds a request may run before its worker is replaced (default 60).")
-@click.option("--max-requests", type=click.IntRange(0, 10**7),
-              help="Replace a worker after this many requests, 0 never (default 5000).")
+@command("serve", help=_l(
+    "Serve anqi in production: gunicorn with several worker processes (run `anqi worker` "
+    "beside it)."))
+@option("--bind", help=_l("Address to listen on, host:port or unix:/path (default 127.0.0.1:8000; ANQI_SERVE_BIND)."))
+@option("--workers", type=click.IntRange(1, 256),
+        help=_l("Worker processes (default: 2 per CPU core + 1; ANQI_SERVE_WORKERS)."))
+@option("--timeout", type=click.IntRange(5, 3600),
+        help=_l("Seconds a request may run before its worker is replaced (default 60)."))
+@option("--max-requests", type=click.IntRange(0, 10**7),
+        help=_l("Replace a worker after this many requests, 0 never (default 5000)."))
 @with_appcontext
 def serve(bind, workers, timeout, max_requests):
-    """Serve anqi in production: gunicorn with several worker processes (run `anqi worker` beside it)."""
     from core import health, serving
     from core.database import SchemaMismatch, check_schema
     from core.extensions import db
@@ -128,15 +134,14 @@ def serve(bind, workers, timeout, max_requests):
     serving.exec_master(options, serving.metrics_dir(current_app.config, current_app.instance_path))
 
 
-@click.group("plugins")
+@group("plugins", help=_l("List plugins and switch them on or off per unit."))
 def plugins():
-    """List plugins and switch them on or off per unit."""
+    pass
 
 
-@plugins.command("list")
+@plugins.command("list", help=_l("Installed plugins in load order, with the units that enabled each."))
 @with_appcontext
 def plugins_list():
-    """Installed plugins in load order, with the units that enabled each."""
     from core.org.models import Unit
     from core.extensions import db
     from core.plugins.services import manager, units_enabled
@@ -159,19 +164,17 @@ def _toggle(name, unit, enabled):
     click.echo(f"{name} {'enabled' if enabled else 'disabled'} for {unit}")
 
 
-@plugins.command("enable")
+@plugins.command("enable", help=_l("Enable plugin NAME for a unit."))
 @click.argument("name")
-@click.option("--unit", required=True, help="The unit's code.")
+@option("--unit", required=True, help=_l("The unit's code."))
 @with_appcontext
 def plugins_enable(name, unit):
-    """Enable plugin NAME for a unit."""
     _toggle(name, unit, True)
 
 
-@plugins.command("disable")
+@plugins.command("disable", help=_l("Disable plugin NAME for a unit (its data is kept)."))
 @click.argument("name")
-@click.option("--unit", required=True, help="The unit's code.")
+@option("--unit", required=True, help=_l("The unit's code."))
 @with_appcontext
 def plugins_disable(name, unit):
-    """Disable plugin NAME for a unit (its data is kept)."""
     _toggle(name, unit, False)

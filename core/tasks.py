@@ -36,10 +36,12 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from huey import crontab, signals
 from huey.exceptions import ConfigurationError
 from huey.storage import MemoryStorage
 
+from core.cli_help import command, option
 from core.jobqueue import priority
 from core.jobqueue.consumer import ReliableConsumer, ReliableHuey, is_reliable
 from core.jobqueue.storage import ReliableRedisStorage, ReliableSqliteStorage
@@ -198,15 +200,14 @@ def live_workers() -> int | None:
 
 # --- the command -------------------------------------------------------------------
 
-@click.command("worker")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads running tasks.")
-@click.option("--no-periodic", is_flag=True, help="Do not schedule the periodic jobs (the sweep).")
-@click.option("--max-jobs", type=click.IntRange(0), default=None,
-              help="Restart the process after this many jobs, 0 never (default: WORKER_MAX_JOBS, 0).")
+@command("worker", help=_l("Run the background jobs: the deadline sweep every 5 minutes, and queued tasks."))
+@option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+        help=_l("Worker threads running tasks."))
+@option("--no-periodic", is_flag=True, help=_l("Do not schedule the periodic jobs (the sweep)."))
+@option("--max-jobs", type=click.IntRange(0), default=None,
+        help=_l("Restart the process after this many jobs, 0 never (default: WORKER_MAX_JOBS, 0)."))
 @with_appcontext
 def worker(workers, no_periodic, max_jobs):
-    """Run the background jobs: the deadline sweep every 5 minutes, and queued tasks."""
     from core.database import SchemaMismatch, check_schema
 
     try:

@@ -1,27 +1,26 @@
 """``anqi api-token``: issue, list and revoke API tokens from the shell."""
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import command, option
 from core.errors import AnqiError
 
 USAGE = "Give a USER to issue a token, or --list, or --revoke ID."
 
 
-@click.command("api-token")
+@command("api-token", help=_l(
+    "Issue an API token for USER (printed once), list tokens, or revoke one.\n\nUSER must be a "
+    "system account (made under Users, kind \"system account\"); a leader of its unit grants "
+    "what its tokens may read and do in /api/v1. The token is printed alone on standard "
+    "output, so that TOKEN=$(anqi api-token sys12345) keeps it; it is not stored and cannot "
+    "be shown again."))
 @click.argument("user", required=False)
-@click.option("--name", default="", help="What the token is for, e.g. \"12345 hotline\".")
-@click.option("--list", "list_", is_flag=True, help="List every token.")
-@click.option("--revoke", "revoke_id", type=int, help="Revoke the token with this id.")
+@option("--name", default="", help=_l("What the token is for, e.g. \"12345 hotline\"."))
+@option("--list", "list_", is_flag=True, help=_l("List every token."))
+@option("--revoke", "revoke_id", type=int, help=_l("Revoke the token with this id."))
 @with_appcontext
 def api_token(user, name, list_, revoke_id):
-    """Issue an API token for USER (printed once), list tokens, or revoke one.
-
-    USER must be a system account (made under Users, kind "system account"); a
-    leader of its unit grants what its tokens may read and do in /api/v1.
-    The token is printed alone on standard output, so that
-    TOKEN=$(anqi api-token sys12345) keeps it; it is not stored and cannot be
-    shown again.
-    """
     from core.api import auth
     from core.cli import fail
     from core.org.actor import shell_actor

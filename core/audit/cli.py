@@ -5,7 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import group, option
 from core.errors import AnqiError
 
 
@@ -14,15 +16,14 @@ def _fail(message, code: int = 1):
     sys.exit(code)
 
 
-@click.group("audit")
+@group("audit", help=_l("The audit trail: verify its hash chain, archive old entries."))
 def audit():
-    """The audit trail: verify its hash chain, archive old entries."""
+    pass
 
 
-@audit.command("verify")
+@audit.command("verify", help=_l("Check every entry's hash and link; exit 1 naming the first broken entry."))
 @with_appcontext
 def verify_command():
-    """Check every entry's hash and link; exit 1 naming the first broken entry."""
     from core.audit.verification import run_verification
     from core.org.actor import shell_actor
 
@@ -34,10 +35,10 @@ def verify_command():
         click.echo(_("Newest entry: %(id)d, hash %(hash)s", id=result.head_id, hash=result.head_hash))
 
 
-@audit.command("archive")
+@audit.command("archive", help=_l(
+    "Export the entries older than the retention period to a signed file, then remove them."))
 @with_appcontext
 def archive_command():
-    """Export the entries older than the retention period to a signed file, then remove them."""
     from core.audit.archive import archive, retention_days
     from core.org.actor import shell_actor
 
@@ -53,13 +54,13 @@ def archive_command():
     click.echo(f"SHA-256 {written.sha256}")
 
 
-@audit.command("verify-archive")
+@audit.command("verify-archive", help=_l(
+    "Check an archive FILE's signature and the chain inside it; exit 1 when it does not hold."))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
-              help="The public key (PEM); by default the one the archive names, beside it.")
+@option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+        help=_l("The public key (PEM); by default the one the archive names, beside it."))
 @with_appcontext
 def verify_archive_command(file, public_key):
-    """Check an archive FILE's signature and the chain inside it; exit 1 when it does not hold."""
     from core.audit.archive import file_sha256, verify_archive
 
     check = verify_archive(file, public_key)

@@ -2,25 +2,26 @@
 administrator can log in to do it (a lost authenticator, a locked account)."""
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import group, password_option
 from core.errors import AnqiError
 
 
-@click.group("users")
+@group("users", help=_l("Passwords, second factors and locks of user accounts."))
 def users():
-    """Passwords, second factors and locks of user accounts."""
+    pass
 
 
 def _fail(exc: AnqiError):
     raise click.ClickException(str(exc.message))
 
 
-@users.command("password")
+@users.command("password", help=_l("Set USERNAME's password (the password rules apply); their sessions end."))
 @click.argument("username")
-@click.password_option("--password", prompt="New password", help="Asked for when not given.")
+@password_option("--password", prompt=_l("New password"), help=_l("Asked for when not given."))
 @with_appcontext
 def password_command(username, password):
-    """Set USERNAME's password (the password rules apply); their sessions end."""
     from core.auth import services
     from core.org.actor import shell_actor
 
@@ -31,11 +32,11 @@ def password_command(username, password):
     click.echo(f"Password of {username} set; their sessions have ended.")
 
 
-@users.command("reset-second-factor")
+@users.command("reset-second-factor", help=_l(
+    "Remove USERNAME's second factor; they set up a new one at their next login."))
 @click.argument("username")
 @with_appcontext
 def reset_second_factor_command(username):
-    """Remove USERNAME's second factor; they set up a new one at their next login."""
     from core.auth import second_factor
     from core.org.actor import shell_actor
     from core.org.services import user_by_username
@@ -47,11 +48,10 @@ def reset_second_factor_command(username):
     click.echo(f"Second factor of {user.username} removed.")
 
 
-@users.command("unlock")
+@users.command("unlock", help=_l("Lift the lock that failed logins put on USERNAME."))
 @click.argument("username")
 @with_appcontext
 def unlock_command(username):
-    """Lift the lock that failed logins put on USERNAME."""
     from core.auth import lockout
     from core.org.actor import shell_actor
 

@@ -4,7 +4,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import command, group, option
 from core.errors import AnqiError
 
 
@@ -25,15 +27,15 @@ def _fail(exc: AnqiError) -> None:
     raise SystemExit(1)
 
 
-@click.group("backup", invoke_without_command=True)
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="The folder to put the set in (default: <instance>/backups); the set is a new folder in it "
-                   "named by the UTC time.")
-@click.option("--no-keys", is_flag=True, help="Leave the key files out (they are backed up separately).")
+@group("backup", invoke_without_command=True, help=_l(
+    "Back up the database, the job queue, the stored files and the keys into a new set."))
+@option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+        help=_l("The folder to put the set in (default: <instance>/backups); the set is a new folder in it "
+                "named by the UTC time."))
+@option("--no-keys", is_flag=True, help=_l("Leave the key files out (they are backed up separately)."))
 @with_appcontext
 @click.pass_context
 def backup(ctx, out, no_keys):
-    """Back up the database, the job queue, the stored files and the keys into a new set."""
     if ctx.invoked_subcommand is not None:
         return
     from core.backup import services
@@ -69,11 +71,10 @@ def backup(ctx, out, no_keys):
     click.echo(_("Backup written to %(path)s", path=str(created.path)))
 
 
-@backup.command("verify")
+@backup.command("verify", help=_l("Check every file of the backup set SOURCE against its manifest."))
 @click.argument("source", type=click.Path(path_type=Path))
 @with_appcontext
 def backup_verify(source):
-    """Check every file of the backup set SOURCE against its manifest."""
     from core.backup import services
 
     try:
@@ -84,12 +85,11 @@ def backup_verify(source):
                  time=manifest["created_at"], n=len(manifest["files"])))
 
 
-@click.command("restore")
+@command("restore", help=_l("Restore the backup set SOURCE into this instance, which must be empty."))
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("--yes", is_flag=True, help=_l("Do not ask for confirmation."))
 @with_appcontext
 def restore(source, yes):
-    """Restore the backup set SOURCE into this instance, which must be empty."""
     from core.backup import services
     from core.org.actor import shell_actor
 
@@ -125,14 +125,13 @@ def restore(source, yes):
         click.secho(restored.schema_problem, fg="yellow", err=True)
 
 
-@click.command("copy")
-@click.option("--to", "target", required=True, metavar="URL",
-              help="The empty database to copy into, e.g. postgresql+psycopg://anqi@127.0.0.1:5432/anqi.")
-@click.option("--batch", default=5000, show_default=True, type=click.IntRange(100, 100000),
-              help="Rows read and written at a time.")
+@command("copy", help=_l("Copy this instance's database into another, empty one (e.g. SQLite to PostgreSQL)."))
+@option("--to", "target", required=True, metavar="URL",
+        help=_l("The empty database to copy into, e.g. postgresql+psycopg://anqi@127.0.0.1:5432/anqi."))
+@option("--batch", default=5000, show_default=True, type=click.IntRange(100, 100000),
+        help=_l("Rows read and written at a time."))
 @with_appcontext
 def db_copy(target, batch):
-    """Copy this instance's database into another, empty one (e.g. SQLite to PostgreSQL)."""
     from core.backup import database_copy
     from core.org.actor import shell_actor
     from core.redaction import redact_url

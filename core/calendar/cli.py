@@ -7,7 +7,9 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import group
 from core.errors import AnqiError
 
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
@@ -27,16 +29,15 @@ def _year(value: str) -> int:
     return int(value)
 
 
-@click.group("calendar")
+@group("calendar", help=_l("The working-day calendar: holidays and working weekends (调休)."))
 def calendar():
-    """The working-day calendar: holidays and working weekends (调休)."""
+    pass
 
 
-@calendar.command("import")
+@calendar.command("import", help=_l("Load the State Council's schedule from a CSV FILE (date,kind,name)."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(file):
-    """Load the State Council's schedule from a CSV FILE (date,kind,name)."""
     from core.calendar import services
     from core.org.actor import shell_actor
 
@@ -51,11 +52,10 @@ def import_command(file):
                  years=", ".join(map(str, loaded))))
 
 
-@calendar.command("confirm")
+@calendar.command("confirm", help=_l("Confirm a provisional YEAR's days as the official schedule."))
 @click.argument("year")
 @with_appcontext
 def confirm_command(year):
-    """Confirm a provisional YEAR's days as the official schedule."""
     from core.calendar import services
     from core.org.actor import shell_actor
 
@@ -66,11 +66,10 @@ def confirm_command(year):
     click.echo(_("The schedule of %(year)d is confirmed as official.", year=int(year)))
 
 
-@calendar.command("show")
+@calendar.command("show", help=_l("List a YEAR's holidays and working weekends."))
 @click.argument("year")
 @with_appcontext
 def show_command(year):
-    """List a YEAR's holidays and working weekends."""
     from core.calendar import services
     from core.extensions import db
 
@@ -85,13 +84,13 @@ def show_command(year):
     db.session.commit()  # the year, if this loaded it
 
 
-@calendar.command("due")
+@calendar.command("due", help=_l(
+    "The deadlines of a ticket of CLASS (instant, general, complex) registered at a moment "
+    "in Beijing time, and of a dispatch at that moment."))
 @click.argument("ticket_class", metavar="CLASS")
 @click.argument("moment", metavar='"YYYY-MM-DD HH:MM"')
 @with_appcontext
 def due_command(ticket_class, moment):
-    """The deadlines of a ticket of CLASS (instant, general, complex) registered at
-    a moment in Beijing time, and of a dispatch at that moment."""
     from core.calendar import services
     from core.extensions import db
     from core.tickets import deadlines

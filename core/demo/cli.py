@@ -1,17 +1,21 @@
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
+
+from core.cli_help import command, option
 
 
-@click.command("demo")
-@click.option("--enterprises", "count", default=300, show_default=True, help="How many enterprises to create.")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds units.")
-@click.option("--tickets", default=0, show_default=True, help="How many demand tickets to create (a year's worth).")
-@click.option("--seed", default=7110, show_default=True, help="Random seed, so the same data comes out.")
-@click.option("--no-plugin-data", is_flag=True, help="Leave the plugins' records out (plans, applications, "
-                                                     "consultations, projects, assessments).")
+@command("demo", help=_l(
+    "Create a realistic small city: units, users for every role, enterprises, tickets, the "
+    "plugins' records."))
+@option("--enterprises", "count", default=300, show_default=True, help=_l("How many enterprises to create."))
+@option("--if-empty", is_flag=True, help=_l("Do nothing when the database already holds units."))
+@option("--tickets", default=0, show_default=True, help=_l("How many demand tickets to create (a year's worth)."))
+@option("--seed", default=7110, show_default=True, help=_l("Random seed, so the same data comes out."))
+@option("--no-plugin-data", is_flag=True, help=_l("Leave the plugins' records out (plans, applications, "
+                                                     "consultations, projects, assessments)."))
 @with_appcontext
 def demo(count, if_empty, tickets, seed, no_plugin_data):
-    """Create a realistic small city: units, users for every role, enterprises, tickets, the plugins' records."""
     from core.demo import data
 
     if if_empty and not data.is_empty():

@@ -6,6 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.cli_help import group, option
 
 SPECIMEN_DATE = date(2026, 1, 9)
 
@@ -64,22 +67,22 @@ def specimen_letter(layout: str, *, draft: bool = False, upward: bool = False):
     )
 
 
-@click.group("documents")
+@group("documents", help=_l("Official documents: PDF layouts and fonts, batch issue."))
 def documents():
-    """Official documents: PDF layouts and fonts, batch issue."""
+    pass
 
 
-@documents.command("specimen")
-@click.option("--layout", type=click.Choice(["file", "letter"]), required=True,
-              help="文件格式 (file) or 信函格式 (letter).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the PDF.")
-@click.option("--draft", is_flag=True, help="Watermark the pages 草稿, as a draft's preview is.")
-@click.option("--upward", is_flag=True,
-              help="A document going up (上行文): the number flush left and 签发人 beside it (file layout).")
+@documents.command("specimen", help=_l(
+    "Render a two-page specimen of a layout to check this machine's fonts and layout."))
+@option("--layout", type=click.Choice(["file", "letter"]), required=True,
+        help=_l("文件格式 (file) or 信函格式 (letter)."))
+@option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+        help=_l("Where to write the PDF."))
+@option("--draft", is_flag=True, help=_l("Watermark the pages 草稿, as a draft's preview is."))
+@option("--upward", is_flag=True,
+        help=_l("A document going up (上行文): the number flush left and 签发人 beside it (file layout)."))
 @with_appcontext
 def specimen_command(layout, out, draft, upward):
-    """Render a two-page specimen of a layout to check this machine's fonts and layout."""
     from core.documents.rendering import RenderingError, render
 
     try:
@@ -91,13 +94,13 @@ def specimen_command(layout, out, draft, upward):
     _echo_fonts()
 
 
-@documents.command("check-numbers")
-@click.option("--renumber", is_flag=True,
-              help="Give each document that shares its number and is not issued yet the next free number.")
+@documents.command("check-numbers", help=_l(
+    "List the documents that share a number (numbered before numbers were counted per "
+    "issuing mark) and what to do with each; exit code 1 while any is left to deal with."))
+@option("--renumber", is_flag=True,
+        help=_l("Give each document that shares its number and is not issued yet the next free number."))
 @with_appcontext
 def check_numbers_command(renumber):
-    """List the documents that share a number (numbered before numbers were counted per
-    issuing mark) and what to do with each; exit code 1 while any is left to deal with."""
     from core.documents import numbering
     from core.org.actor import shell_actor
 
@@ -148,15 +151,15 @@ def _advice(sharer) -> str:
              "addressees.")
 
 
-@documents.command("render-batch")
-@click.option("--user", "username", required=True, help="Who issues them (needs the right to issue).")
-@click.option("--ids", required=True, help="The signed-off documents' ids, e.g. 12,13,20-40.")
-@click.option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the issued PDFs into this ZIP file.")
+@documents.command("render-batch", help=_l(
+    "Issue signed-off documents as one batch, here, with a progress bar (the pages queue the "
+    "same batch for the workers); failures are listed with their reasons."))
+@option("--user", "username", required=True, help=_l("Who issues them (needs the right to issue)."))
+@option("--ids", required=True, help=_l("The signed-off documents' ids, e.g. 12,13,20-40."))
+@option("--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path),
+        help=_l("Also write the issued PDFs into this ZIP file."))
 @with_appcontext
 def render_batch_command(username, ids, zip_path):
-    """Issue signed-off documents as one batch, here, with a progress bar (the
-    pages queue the same batch for the workers); failures are listed with their reasons."""
     from sqlalchemy import select
 
     from core.documents import batches
@@ -205,11 +208,11 @@ def _id_list(text: str) -> list[int]:
     return found
 
 
-@documents.command("fonts")
+@documents.command("fonts", help=_l(
+    "Say which face each part of a document is set in: the standard's face or a stand-in, "
+    "installed on the system or from the instance's fonts folder."))
 @with_appcontext
 def fonts_command():
-    """Say which face each part of a document is set in: the standard's face or a
-    stand-in, installed on the system or from the instance's fonts folder."""
     if not _echo_fonts():
         raise SystemExit(1)
 
@@ -233,11 +236,11 @@ def _echo_fonts() -> bool:
     return not any(row.problem for row in rows)
 
 
-@documents.command("signing-ca")
+@documents.command("signing-ca", help=_l(
+    "Create the local certificate authority that certifies the units' signing keys, once "
+    "(run again, it only shows the certificate it has)."))
 @with_appcontext
 def signing_ca_command():
-    """Create the local certificate authority that certifies the units' signing
-    keys, once (run again, it only shows the certificate it has)."""
     from core.documents import signing
 
     certificate, made = signing.ensure_ca()
@@ -252,14 +255,14 @@ def signing_ca_command():
                  "download it from /verify/ca.pem.", path=str(path), fingerprint=signing.fingerprint(certificate)))
 
 
-@documents.command("signing-import")
-@click.option("--unit", "unit_code", required=True, help="The issuing unit's code.")
+@documents.command("signing-import", help=_l(
+    "Sign the unit's documents from now on with the key and certificate of a PKCS#12 file "
+    "(.p12/.pfx), replacing its local certificate. The file's password is read from "
+    "ANQI_P12_PASSWORD, or asked for."))
+@option("--unit", "unit_code", required=True, help=_l("The issuing unit's code."))
 @click.argument("p12_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def signing_import_command(unit_code, p12_file):
-    """Sign the unit's documents from now on with the key and certificate of a
-    PKCS#12 file (.p12/.pfx), replacing its local certificate. The file's
-    password is read from ANQI_P12_PASSWORD, or asked for."""
     import os
 
     from sqlalchemy import select

@@ -66,5 +66,18 @@ def init_app(app, entry_points=None) -> PluginManager:
             abort(404)
         return None
 
-    manager.call_all("anqi_cli", cli=app.cli)
+    # One plugin at a time, to tell which commands each adds: their help is printed with the
+    # plugin's catalogue in front (core.cli_help).
+    for name in manager.manifests:
+        before = dict(app.cli.commands)
+        manager.call_enabled("anqi_cli", frozenset({name}), cli=app.cli)
+        for command_name, command in app.cli.commands.items():
+            if before.get(command_name) is not command:
+                _speaks_for(command, name)
     return manager
+
+
+def _speaks_for(command, plugin: str) -> None:
+    command.anqi_plugin = plugin
+    for subcommand in getattr(command, "commands", {}).values():
+        _speaks_for(subcommand, plugin)

@@ -3,13 +3,15 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import group, option
 from core.privacy.keys import PersonalDataKeyError
 
 
-@click.group("privacy")
+@group("privacy", help=_l("Personal data: key status and key rotation."))
 def privacy():
-    """Personal data: key status and key rotation."""
+    pass
 
 
 def _print_status() -> int:
@@ -37,10 +39,9 @@ def _print_status() -> int:
     return behind
 
 
-@privacy.command("status")
+@privacy.command("status", help=_l("Show the key versions and how many values each one encrypts."))
 @with_appcontext
 def status_command():
-    """Show the key versions and how many values each one encrypts."""
     try:
         _print_status()
     except PersonalDataKeyError as exc:
@@ -48,16 +49,16 @@ def status_command():
         sys.exit(2)
 
 
-@privacy.command("rotate-key")
-@click.option("--new-key/--no-new-key", default=True, show_default=True,
-              help="Add a new key version to the key file first; --no-new-key only re-encrypts to the current "
-                   "version (keys from PERSONAL_DATA_KEYS, or an interrupted rotation).")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000),
-              help="Rows re-encrypted per transaction.")
+@privacy.command("rotate-key", help=_l(
+    "Make a new key current and re-encrypt every value with it, batch by batch, while anqi "
+    "keeps running."))
+@option("--new-key/--no-new-key", default=True, show_default=True,
+        help=_l("Add a new key version to the key file first; --no-new-key only re-encrypts to the current "
+                "version (keys from PERSONAL_DATA_KEYS, or an interrupted rotation)."))
+@option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000),
+        help=_l("Rows re-encrypted per transaction."))
 @with_appcontext
 def rotate_key_command(new_key, batch_size):
-    """Make a new key current and re-encrypt every value with it, batch by batch,
-    while anqi keeps running."""
     from core.audit import services as audit
     from core.extensions import db
     from core.org.actor import shell_actor

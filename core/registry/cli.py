@@ -4,23 +4,25 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
+from core.cli_help import group, option
 from core.errors import AnqiError
 
 
-@click.group("enterprises")
+@group("enterprises", help=_l("Import and export the enterprise registry."))
 def enterprises():
-    """Import and export the enterprise registry."""
+    pass
 
 
-@enterprises.command("import")
+@enterprises.command("import", help=_l(
+    "Import enterprises from a CSV or .xlsx FILE; exit non-zero when a row is rejected."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
-@click.option("--only-valid", is_flag=True, help="Import the good rows even when some are rejected.")
-@click.option("--unit", "unit_code", help="Code of the unit for rows that name none.")
+@option("--dry-run", is_flag=True, help=_l("Check every row and report; write nothing."))
+@option("--only-valid", is_flag=True, help=_l("Import the good rows even when some are rejected."))
+@option("--unit", "unit_code", help=_l("Code of the unit for rows that name none."))
 @with_appcontext
 def import_command(file, dry_run, only_valid, unit_code):
-    """Import enterprises from a CSV or .xlsx FILE; exit non-zero when a row is rejected."""
     from core.org.actor import shell_actor
     from core.org.services import unit_by_code
     from core.registry import importer
@@ -67,12 +69,11 @@ def import_command(file, dry_run, only_valid, unit_code):
     sys.exit(1 if checked.rejected else 0)
 
 
-@enterprises.command("export")
+@enterprises.command("export", help=_l("Export the whole registry to an .xlsx FILE (the import template's columns)."))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--reveal", is_flag=True, help="Contacts' phone numbers in full instead of masked (audited).")
+@option("--reveal", is_flag=True, help=_l("Contacts' phone numbers in full instead of masked (audited)."))
 @with_appcontext
 def export_command(file, reveal):
-    """Export the whole registry to an .xlsx FILE (the import template's columns)."""
     from core.org.actor import shell_actor
     from core.registry import export, services
 

@@ -2,17 +2,19 @@
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.cli_help import group
 
 
-@click.group("search")
+@group("search", help=_l("Full-text search of the tickets' text."))
 def search():
-    """Full-text search of the tickets' text."""
+    pass
 
 
-@search.command("rebuild")
+@search.command("rebuild", help=_l("Index every ticket's text afresh (after a bulk load or a restore)."))
 @with_appcontext
 def rebuild_command():
-    """Index every ticket's text afresh (after a bulk load or a restore)."""
     from core.audit import services as audit
     from core.extensions import db
     from core.org.actor import shell_actor

@@ -2,18 +2,21 @@
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.cli_help import group
 
 
-@click.group("supervision")
+@group("supervision", help=_l("The 挂牌督办 and 积案 registers and the consultations (专家会诊)."))
 def supervision():
-    """The 挂牌督办 and 积案 registers and the consultations (专家会诊)."""
+    pass
 
 
-@supervision.command("sweep")
+@supervision.command("sweep", help=_l(
+    "Send the weekly progress reminders and close the consultations past their deadline now "
+    "(the worker does this every 5 minutes)."))
 @with_appcontext
 def sweep_command():
-    """Send the weekly progress reminders and close the consultations past their deadline now
-    (the worker does this every 5 minutes)."""
     from core.org.actor import shell_actor
     from core.supervision.sweep import sweep
 

@@ -2,17 +2,21 @@
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.cli_help import group
 
 
-@click.group("tickets")
+@group("tickets", help=_l("Demand tickets: the deadline sweep, the dashboard's counts."))
 def tickets():
-    """Demand tickets: the deadline sweep, the dashboard's counts."""
+    pass
 
 
-@tickets.command("sweep")
+@tickets.command("sweep", help=_l(
+    "Mark overdue tickets and send the pre-deadline warnings now (the worker does this every "
+    "5 minutes)."))
 @with_appcontext
 def sweep_command():
-    """Mark overdue tickets and send the pre-deadline warnings now (the worker does this every 5 minutes)."""
     from core.org.actor import shell_actor
     from core.tickets.sweep import sweep
 
@@ -26,10 +30,10 @@ def sweep_command():
                      n=summary.skipped))
 
 
-@tickets.command("recount")
+@tickets.command("recount", help=_l(
+    "Rebuild the dashboard's running counts from the tickets (after a bulk load or a repair)."))
 @with_appcontext
 def recount_command():
-    """Rebuild the dashboard's running counts from the tickets (after a bulk load or a repair)."""
     from core.audit import services as audit
     from core.extensions import db
     from core.org.actor import shell_actor

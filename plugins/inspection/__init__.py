@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from core.cli_help import group
 from core.plugins.toolkit import MenuItem, Panel, Widget, hookimpl
 from plugins.inspection import code_labels
 from plugins.inspection import models  # noqa: F401  (the tables, for the schema check)
@@ -69,16 +70,15 @@ def anqi_enterprise_findings(enterprise, actor):
     return visits.findings_of(actor, enterprise.id)
 
 
-@click.group("inspection", help="Combined inspections: check recorded draws.")
+@group("inspection", help=_l("Combined inspections: check recorded draws."))
 def inspection_cli():
     pass
 
 
-@inspection_cli.command("verify-draw")
+@inspection_cli.command("verify-draw", help=_l("Run PLAN_ID's draw again from its seed and inputs and compare."))
 @click.argument("plan_id", type=int)
 @with_appcontext
 def verify_draw(plan_id):
-    """Run PLAN_ID's draw again from its seed and inputs and compare."""
     from core.errors import AnqiError
     from core.org.actor import shell_actor
     from plugins.inspection import plans
