@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from core.extensions import db
+from core.registry import search_index as enterprise_index
 from core.registry import services as registry
 from core.search import index
 from core.search import query as search
@@ -148,3 +149,9 @@ def test_rebuild_refills_the_index(city, enterprise, app):
     assert "1" in result.output
     assert found("desk", "路灯坏") == [lamp.id]
     assert found("desk", "路灯") == [lamp.id]
+    # The enterprises' own index too: a rare search by full pinyin finds the enterprise through it.
+    db.session.execute(text(f"DELETE FROM {enterprise_index.TABLE}"))
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["search", "rebuild"]).exit_code == 0
+    assert db.session.scalar(text(f"SELECT count(*) FROM {enterprise_index.TABLE}")) == \
+        db.session.scalar(text("SELECT count(*) FROM enterprise"))

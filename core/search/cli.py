@@ -12,15 +12,19 @@ def search():
     pass
 
 
-@search.command("rebuild", help=_l("Index every ticket's text afresh (after a bulk load or a restore)."))
+@search.command("rebuild", help=_l("Index every ticket's text and every enterprise's name afresh (after a bulk "
+                                    "load or a restore)."))
 @with_appcontext
 def rebuild_command():
     from core.audit import services as audit
     from core.extensions import db
     from core.org.actor import shell_actor
+    from core.registry import search_index as enterprise_index
     from core.search import index
 
     total = index.rebuild(db.session.connection())
-    audit.record(shell_actor(), "search.rebuild", object_type="ticket", detail={"tickets": total})
+    enterprises = enterprise_index.rebuild(db.session.connection())
+    audit.record(shell_actor(), "search.rebuild", object_type="ticket",
+                 detail={"tickets": total, "enterprises": enterprises})
     db.session.commit()
-    click.echo(_("Indexed the text of %(n)d tickets.", n=total))
+    click.echo(_("Indexed the text of %(n)d tickets and the names of %(m)d enterprises.", n=total, m=enterprises))
