@@ -28,37 +28,10 @@ def _int(name):
     return id_arg(name, request.form)
 
 
-
-
 def _enterprise(reference: str):
     """The enterprise a clerk names by its registry number, credit code, name or
-    pinyin initials, in their units' area (core's enterprise search): one match,
-    or a message saying there is none or which ones to choose from."""
-    from core.text import clean_text
-
-    actor = current_actor()
-    reference = clean_text(reference, 100)
-    if not reference:
-        raise ValidationError(_("Name the enterprise: its name, pinyin initials or credit code."),
-                              field="enterprise")
-    try:
-        if reference.isdigit() and len(reference) < 10:
-            return registry.get(actor, int(reference))
-        found = registry.find_by_credit_code(reference.upper())
-        if found is not None:
-            return registry.get(actor, found.id)
-    except NotFound:
-        raise ValidationError(_("No enterprise in your area matches “%(q)s”.", q=reference),
-                              field="enterprise") from None
-    matches = list(registry.search(actor, registry.EnterpriseFilter(q=reference), limit=6).items)
-    exact = [e for e in matches if e.name == reference]
-    if len(exact) == 1 or len(matches) == 1:
-        return (exact or matches)[0]
-    if not matches:
-        raise ValidationError(_("No enterprise in your area matches “%(q)s”.", q=reference), field="enterprise")
-    raise ValidationError(_("Several enterprises match “%(q)s” (%(names)s): type more of the name or the "
-                            "credit code.", q=reference, names="、".join(e.name for e in matches[:5])),
-                          field="enterprise")
+    pinyin initials, in their units' area (core's ``registry.named``)."""
+    return registry.named(current_actor(), reference)
 
 
 # --- home: applications ------------------------------------------------------------------
