@@ -54,7 +54,9 @@ _NO_LINE_START = set("，。、；：！？）」』》〉】")
 def wrap(text: str, width: int, indent: str = "", subsequent_indent: str = "") -> str:
     """Wrap by display width: a Chinese character takes two columns and a line may break between
     two of them; full-width closing punctuation never starts a line (the character before it moves
-    down with it). Paragraphs (blank lines) are kept."""
+    down with it). Paragraphs (blank lines) are kept. Written here because click's and the standard
+    library's textwrap count characters, not terminal columns, and know no line between two Chinese
+    characters; a few lines do not justify a dependency for a help page."""
     paragraphs = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
         lines, line = [], []
