@@ -34,6 +34,8 @@ from tests.conftest import PASSWORD, actor_for
 from tests.helpers import code
 from tests.test_serving import free_port
 
+pytestmark = pytest.mark.quiet   # counts milliseconds: runs alone, after the rest of the suite
+
 ANQI = Path(sys.executable).with_name("anqi")
 REDIS_URL = os.environ.get("ANQI_TEST_REDIS_URL")
 PARAGRAPHS = 3000

@@ -25,7 +25,8 @@ PEAK_BYTES = 300 * 1024 * 1024
 SECONDS = 5.0
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = [pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+              pytest.mark.quiet]   # counts seconds: run alone, after the rest of the suite
 
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
