@@ -99,6 +99,7 @@ class Defaults:
     HUEY_URL = None                 # the job queue: <instance>/huey.db when unset; redis://host:6379/0 scaled out
     WORKER_MAX_JOBS = 0             # `anqi worker` restarts itself after this many jobs (0: never)
     WORKER_NICE = 10                # the job threads' CPU priority (nice), below the web server's; 0: unchanged
+    WORKER_SWITCH_INTERVAL_MS = 0.1  # a job thread keeps Python's GIL at most this long from one waiting
     WORKER_DEAD_AFTER_SECONDS = 60  # a worker silent this long is presumed dead: its jobs go back to the queue
     JOB_CLAIM_SECONDS = 900         # a task's claim on a row, by a process nobody can vouch for, expires after this
     # `anqi serve` (core/serving.py); the command's options win over these.

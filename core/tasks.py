@@ -185,6 +185,8 @@ def start_embedded_consumer(workers: int = 1, periodic: bool = True) -> Embedded
     web threads keep their priority."""
     if huey.immediate:
         return None
+    if _app:   # the web threads share the GIL with the job threads here
+        priority.shorten_switch_interval(float(_app.config.get("WORKER_SWITCH_INTERVAL_MS") or 0))
     consumer = EmbeddedConsumer(huey, workers=workers, periodic=periodic, worker_type="thread",
                                 shutdown_timeout=10, nice=worker_nice(_app.config) if _app else 0)
     consumer.start()
@@ -229,11 +231,12 @@ def worker(workers, no_periodic, max_jobs):
     # Below the web server's processes, before any thread of ours starts (threads inherit it).
     nice = priority.lower_process(worker_nice(current_app.config))
     session_lowered = priority.lower_session(nice)
+    switch_ms = priority.shorten_switch_interval(float(current_app.config.get("WORKER_SWITCH_INTERVAL_MS") or 0))
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
                  storage=redact_url(storage)))
-    log.info("anqi worker runs at CPU priority nice %d (WORKER_NICE)%s", nice,
-             ", its session too" if session_lowered else "")
+    log.info("anqi worker runs at CPU priority nice %d (WORKER_NICE)%s; its threads switch every %g ms "
+             "(WORKER_SWITCH_INTERVAL_MS)", nice, ", its session too" if session_lowered else "", switch_ms)
     from core.observability.metrics import ENV
     from core.serving import metrics_dir
 

@@ -240,15 +240,17 @@ def nice_values(pid: int) -> set[int]:
 
 @on_databases("sqlite")
 def test_a_worker_runs_at_the_configured_lower_priority(app):
-    """`anqi worker` lowers its CPU priority (every thread) to WORKER_NICE and says so. About 3 s."""
+    """`anqi worker` lowers its CPU priority (every thread) to WORKER_NICE, shortens its
+    threads' hold on the GIL to WORKER_SWITCH_INTERVAL_MS, and says so. About 3 s."""
     if os.getpriority(os.PRIO_PROCESS, 0) > 7:
         pytest.skip("the suite itself runs below nice 7")
     log = Path(app.instance_path) / "nice-worker.log"
-    process = start_worker(app, log, WORKER_NICE=7)
+    process = start_worker(app, log, WORKER_NICE=7, WORKER_SWITCH_INTERVAL_MS=0.25)
     try:
         wait_until(lambda: "Huey consumer started" in log.read_text(), "the worker to start")
         assert nice_values(process.pid) == {7}
         assert "CPU priority nice 7" in log.read_text()
+        assert "its threads switch every 0.25 ms" in log.read_text()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -16,9 +16,21 @@ session) when autogroups are on, as most distributions' kernels have them
 sessions. ``anqi worker`` in a session of its own (systemd, ``setsid``) would
 then get as much as the web server's whole session, so it lowers its session's
 nice value as well (``/proc/self/autogroup``).
+
+Nice values order processes and threads for the CPU, not for Python's GIL:
+within one process a job thread that computes (a PDF laid out by WeasyPrint,
+pure Python) keeps the GIL for Python's switch interval (5 ms) each time
+another thread asks for it. A thread writing to the database asks for it back
+after every statement, so an import's part of 200 enterprises (about 400
+statements), written beside a render in the same ``anqi worker``, held
+SQLite's one write lock for 5.3 s instead of 0.05 s, and every page of the
+desk waited for it. A process that runs jobs (``anqi worker``, ``anqi run``)
+switches every ``WORKER_SWITCH_INTERVAL_MS`` (0.1 ms) instead: the same part
+then holds it 0.35 s (tests/test_thread_switch.py).
 """
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -81,3 +93,11 @@ def lower_session(nice: int) -> bool:
         except (OSError, ValueError, IndexError):
             return False                       # a kernel without autogroups
     return False
+
+
+def shorten_switch_interval(milliseconds: float) -> float:
+    """Let a thread waiting for the GIL have it after ``milliseconds`` (0 or less:
+    Python's own interval, unchanged); the interval then in force, in ms."""
+    if milliseconds and milliseconds > 0:
+        sys.setswitchinterval(milliseconds / 1000)
+    return sys.getswitchinterval() * 1000
