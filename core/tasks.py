@@ -186,7 +186,7 @@ def start_embedded_consumer(workers: int = 1, periodic: bool = True) -> Embedded
     if huey.immediate:
         return None
     if _app:   # the web threads share the GIL with the job threads here
-        priority.shorten_switch_interval(float(_app.config.get("WORKER_SWITCH_INTERVAL_MS") or 0))
+        priority.shorten_switch_interval(_app.config.get("WORKER_SWITCH_INTERVAL_MS"))
     consumer = EmbeddedConsumer(huey, workers=workers, periodic=periodic, worker_type="thread",
                                 shutdown_timeout=10, nice=worker_nice(_app.config) if _app else 0)
     consumer.start()
@@ -231,7 +231,7 @@ def worker(workers, no_periodic, max_jobs):
     # Below the web server's processes, before any thread of ours starts (threads inherit it).
     nice = priority.lower_process(worker_nice(current_app.config))
     session_lowered = priority.lower_session(nice)
-    switch_ms = priority.shorten_switch_interval(float(current_app.config.get("WORKER_SWITCH_INTERVAL_MS") or 0))
+    switch_ms = priority.shorten_switch_interval(current_app.config.get("WORKER_SWITCH_INTERVAL_MS"))
     storage = huey.storage_kwargs.get("url") or huey.storage_kwargs.get("filename")
     click.echo(_("anqi worker: %(n)d thread(s), queue in %(storage)s (Ctrl+C stops it)", n=workers,
                  storage=redact_url(storage)))

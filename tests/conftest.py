@@ -101,7 +101,7 @@ def _reset_postgres(url: str, metadata, seeded) -> None:
     One question finds the tables holding rows; only those are emptied, with
     DELETE: TRUNCATE makes new files for each of the ~120 tables and their
     indexes and cost over half a second a test, DELETE of a few small tables a
-    few milliseconds. Sequences go back to where a fresh database has them."""
+    few milliseconds."""
     engine = create_engine(url)
     tables = [t for t in metadata.tables if t != "alembic_version"]
     with engine.begin() as connection:
@@ -114,16 +114,11 @@ def _reset_postgres(url: str, metadata, seeded) -> None:
             connection.execute(text(f'DELETE FROM "{name}"'))
         for name, rows in seeded.items():
             connection.execute(metadata.tables[name].insert(), rows)
-        for sequence, table in connection.execute(text(
-                "SELECT s.sequencename, d.refobjid::regclass::text FROM pg_sequences s "
-                "LEFT JOIN pg_depend d ON d.objid = (quote_ident(s.schemaname) || '.' || quote_ident(s.sequencename))::regclass "
-                "AND d.deptype IN ('a', 'i') "
-                "WHERE s.schemaname = current_schema() AND s.last_value IS NOT NULL")):
-            table = (table or "").strip('"')
-            if table in seeded:
-                connection.execute(text(f"SELECT setval('\"{sequence}\"', (SELECT max(id) FROM \"{table}\"))"))
-            else:
-                connection.execute(text(f"SELECT setval('\"{sequence}\"', 1, false)"))
+        # The id sequences back to where a fresh database has them: after the seeded rows, or unused.
+        connection.execute(text(" UNION ALL ".join(
+            f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), "
+            + (f'(SELECT max(id) FROM "{t}"))' if t in seeded else "1, false)")
+            for t in tables if "id" in metadata.tables[t].c)))
     engine.dispose()
 
 

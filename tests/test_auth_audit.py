@@ -204,6 +204,11 @@ def test_the_audit_page_filters(app, city):
     assert "enterprise.create" in html and "auth.login" not in html
     html = auditor.get("/audit/?action=enterprise").get_data(as_text=True)
     assert "enterprise.create" in html and "user.create" not in html
+    # An entry's action and record type are shown in words; each is a link that filters by its code.
+    assert ">enterprise.create<" not in html and ">enterprise<" not in html
+    filtered = re.search(r'<a href="([^"]*action=enterprise\.create[^"]*)"', html).group(1).replace("&amp;", "&")
+    rows = re.findall(r'<tr class="result-\w+">', auditor.get("/audit/" + filtered).get_data(as_text=True))
+    assert len(rows) == 1
     assert auditor.get("/audit/?since=not-a-date&before=abc").status_code == 200
 
 

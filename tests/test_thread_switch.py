@@ -5,7 +5,9 @@ A thread computing in pure Python (as WeasyPrint lays out a letter) keeps the
 GIL for Python's switch interval each time the writing thread asks for it back,
 which the writer does after every statement. Measured in the same run, on the
 same part size: at Python's 5 ms the part held the writer about 5 s on this
-machine, at ``WORKER_SWITCH_INTERVAL_MS`` (0.1 ms) about 0.35 s."""
+machine, at ``WORKER_SWITCH_INTERVAL_MS`` (0.1 ms) about 0.35 s. The two threads
+must each have a core: with another program on one, the computing thread is
+taken off the CPU now and then and the difference shrinks, hence ``quiet``."""
 import io
 import sys
 import threading

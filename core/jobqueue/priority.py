@@ -95,9 +95,11 @@ def lower_session(nice: int) -> bool:
     return False
 
 
-def shorten_switch_interval(milliseconds: float) -> float:
-    """Let a thread waiting for the GIL have it after ``milliseconds`` (0 or less:
-    Python's own interval, unchanged); the interval then in force, in ms."""
-    if milliseconds and milliseconds > 0:
+def shorten_switch_interval(milliseconds: float | str | None) -> float:
+    """Let a thread waiting for the GIL have it after ``milliseconds`` (a setting's
+    value; empty, 0 or less: Python's own interval, unchanged); the interval then
+    in force, in ms."""
+    milliseconds = float(milliseconds or 0)
+    if milliseconds > 0:
         sys.setswitchinterval(milliseconds / 1000)
     return sys.getswitchinterval() * 1000
