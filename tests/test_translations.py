@@ -4,6 +4,7 @@ Messages are extracted afresh from the source (as ``make extract-messages``
 does), so a string added without its translation fails here, naming the
 string. Core's catalogue covers core/, each plugin's its own folder.
 """
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -66,12 +67,16 @@ def _specs(text: str) -> Counter:
 @pytest.fixture(scope="module", autouse=True)
 def compiled_catalogues():
     """Compile every catalogue, so the pages below do not rely on leftovers
-    (.mo files are build output and ignored by git)."""
+    (.mo files are build output and ignored by git). Each is written beside its
+    place and moved there whole: the suite's other processes read these files
+    meanwhile, and must never find one half-written."""
     for _name, _source, translations in CATALOGUES:
         po = _po_path(translations)
         if po.is_file():
-            with po.with_suffix(".mo").open("wb") as f:
+            written = po.with_suffix(f".mo.{os.getpid()}")
+            with written.open("wb") as f:
                 write_mo(f, _read(po))
+            os.replace(written, po.with_suffix(".mo"))
 
 
 @pytest.mark.parametrize(("name", "source", "translations"), CATALOGUES, ids=IDS)
