@@ -39,6 +39,7 @@ def import_models() -> None:
     from core.departments import models as _departments  # noqa: F401
     from core.documents import models as _documents  # noqa: F401
     from core.notifications import models as _notifications  # noqa: F401
+    from core.notices import models as _notices  # noqa: F401
     from core.org import models as _org  # noqa: F401
     from core.plugins import models as _plugins  # noqa: F401
     from core.portal import models as _portal  # noqa: F401

@@ -41,12 +41,7 @@ REDIS_URL = os.environ.get("ANQI_TEST_REDIS_URL")
 PARAGRAPHS = 3000
 IMPORT_ROWS = 100_000
 PACE = 0.5             # seconds between one user's requests
-LIMIT = 1.0            # the goal: the longest any of them should wait
-# On SQLite with the preview rendering and the import running on the same two cores, a rare
-# answer took 1.15 s on a quiet machine (two of about 1,550, at the same instant); the goal is
-# held for all but 1 % of the answers, and none may wait more than HARD_LIMIT.
-HARD_LIMIT = 1.5
-SLOW_SHARE = 0.01
+LIMIT = 1.0            # the longest any of them may wait
 WRITE_WATCH = 60       # seconds the others are watched while the import writes
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
@@ -266,8 +261,7 @@ def test_heavy_work_of_one_user_stalls_nobody(app, city, tmp_path):
     slow = [a for a in record.answers if a[2] > LIMIT]
     failed = [a for a in record.answers if not 200 <= a[1] < 400]
     assert not failed, failed[:20]
-    assert not [a for a in slow if a[2] > HARD_LIMIT], sorted(slow, key=lambda a: -a[2])[:20]
-    assert len(slow) <= SLOW_SHARE * len(record.answers), sorted(slow, key=lambda a: -a[2])[:20]
+    assert not slow, sorted(slow, key=lambda a: -a[2])[:20]
     registered = db.session.scalar(select(func.count()).select_from(Ticket)) - tickets_before
     names = {name for name, _status, _seconds in record.answers}
     assert {"login", "ticket queue", "register a ticket", "readyz"} <= names and registered >= 10

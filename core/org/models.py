@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core import clock
 from core.extensions import db
 from core.org import roles as role_names
+from core.privacy.fields import encrypted
 
 UNIT_KINDS = {
     "city_bureau": _l("City public security bureau"),
@@ -78,6 +79,10 @@ class User(UserMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(10), default=PERSON, server_default=PERSON)
     # A system account's explicit permission to read personal data unmasked (personal_data.reveal).
     may_reveal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Where notices outside the browser reach the person (core/notices): encrypted like every
+    # citizen's phone, decrypted only by the job that sends.
+    phone: Mapped[str] = encrypted("phone", "user_account.phone", hash_attribute=None, name="phone_encrypted")
+    email: Mapped[str] = encrypted("secret", "user_account.email", hash_attribute=None, name="email_encrypted")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     role_rows: Mapped[list["UserRole"]] = relationship(

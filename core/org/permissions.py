@@ -54,6 +54,9 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "department.configure": frozenset({ADMIN}),
     # Reply phrases (常用语) of the leader's units, offered on the ticket page's answer and note forms.
     "phrase.manage": frozenset({LEADER}),
+    # Notices outside the browser (core/notices): their templates, the delivery log without the
+    # texts, the outbound webhooks and the 12345 link, as configuration.
+    "notice.manage": frozenset({ADMIN}),
 }
 
 
@@ -90,6 +93,7 @@ PERMISSION_LABELS = {
     "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
     "department.configure": _l("Keep the register of outside departments (administrator)"),
     "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
+    "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 
 

@@ -89,6 +89,9 @@ class Ticket(db.Model):
     ticket_class: Mapped[str] = mapped_column(String(10))     # instant / general / complex
     handling_mode: Mapped[str] = mapped_column(String(12))    # a key of vocabulary.MODES
     external_department: Mapped[str] = mapped_column(String(100), default="")
+    # The referral number of a demand the 12345 hotline sent (channel "government", taken at intake
+    # through the API); its answer and closing are posted back to 12345 (core/notices/webhooks.py).
+    referral_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="registered", active_history=True)
 
