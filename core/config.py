@@ -117,6 +117,37 @@ class Defaults:
     LOG_LEVEL = "INFO"
     METRICS_DIR = None               # several processes' metrics files; <instance>/metrics when unset
     METRICS_TOKEN = None             # /metrics answers only with "Authorization: Bearer <token>"; off when unset
+    # Notices outside the browser (core/notices; docs/operations.md, "Notices"). Everything is off
+    # until configured. Every address anqi sends to must be on the allow list: "host" (any port)
+    # or "host:port"; an empty list lets nothing out.
+    NOTICE_ALLOWED_HOSTS = ()
+    NOTICE_TIMEOUT_SECONDS = 10       # one call to a gateway, relay or endpoint
+    NOTICE_ATTEMPTS = 6               # sends of one message or post before it is marked failed
+    NOTICE_RETRY_SECONDS = 30         # the first retry's wait; doubled each time
+    NOTICE_QUIET_HOURS = (22, 7)      # no SMS from 22:00 to 07:00 (China time) unless urgent
+    NOTICE_RECIPIENT_LIMIT_PER_HOUR = 20  # SMS or emails to one recipient in an hour; the rest are skipped
+    NOTICE_DIGEST_HOUR = 8            # officers who chose a daily digest get it at this hour
+    # SMS: "http" (the platform's HTTP interface) or "smpp" (SMPP 3.4); "" for none.
+    NOTICE_SMS_GATEWAY = ""
+    NOTICE_SMS_URL = ""               # http: the platform's send address
+    NOTICE_SMS_ACCOUNT = ""
+    NOTICE_SMS_PASSWORD = ""
+    NOTICE_SMS_SIGNATURE = ""         # the centre's signature, e.g. 【诸暨市护企优商服务中心】
+    NOTICE_SMS_TEMPLATE_IDS = {}      # event -> the platform's template id, where the platform wants one
+    NOTICE_SMPP_HOST = ""
+    NOTICE_SMPP_PORT = 2775
+    NOTICE_SMPP_SYSTEM_ID = ""
+    NOTICE_SMPP_PASSWORD = ""
+    NOTICE_SMPP_SOURCE_ADDR = ""
+    # Email through an SMTP relay, under the setting names Flask-Mail and Flask-Mailman use.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = ""
+    MAIL_TIMEOUT = 10
 
 
 def load(app, overrides=None):

@@ -40,9 +40,9 @@ def test_the_matrix_gives_admin_and_auditor_no_business_permission(app):
     held = {role: {p for p, roles in matrix.items() if role in roles} for role in (ADMIN, AUDITOR)}
     # Configuration only: accounts and settings, the matrix itself, the list of ticket categories, the
     # register of outside departments (转交办), the routing rules (on pages of their own: the leaders keep
-    # them under another permission).
+    # them under another permission), the notices' templates, webhooks and delivery log (without texts).
     assert held[ADMIN] == {"system.manage", "permissions.read", "ticket.categories", "department.configure",
-                           "routing.configure"}
+                           "routing.configure", "notice.manage"}
     assert held[AUDITOR] == {"audit.read", "permissions.read"}
     for permission in held[ADMIN]:
         assert not matrix[permission] & BUSINESS_ROLES, permission
