@@ -78,6 +78,8 @@ class NoticeMessage(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(120))   # core.jobqueue.claims: the run sending it
+    claimed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(String(300), default="")
     gateway_status: Mapped[str] = mapped_column(String(100), default="")
     gateway_reference: Mapped[str] = mapped_column(String(100), default="")
@@ -119,6 +121,8 @@ class WebhookDelivery(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None]
     response_status: Mapped[int | None]
     last_error: Mapped[str] = mapped_column(String(300), default="")
     replay_of_id: Mapped[int | None] = mapped_column(ForeignKey("notice_webhook_delivery.id", ondelete="SET NULL"))
