@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.org.views import bp as org_bp
     from core.plugins.views import bp as plugins_bp
     from core.registry.views import bp as registry_bp
+    from core.notices.views import bp as notices_bp
     from core.notifications.views import bp as notifications_bp
     from core.tickets.views import bp as tickets_bp
 
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(notices_bp)
     from core.supervision.views import bp as supervision_bp
     from core.tickets.consultation_views import bp as consultations_bp
 

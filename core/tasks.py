@@ -58,6 +58,8 @@ TASK_MODULES = (
     "core.documents.batches",
     "core.documents.previews",
     "core.registry.import_jobs",
+    "core.notices.delivery",
+    "core.notices.reminders",
 )
 
 # The instance; its storage is set by init_app. Until then it keeps tasks in memory.

@@ -57,6 +57,7 @@ CORE_MENU = (
     ("system", _l("Document fonts"), "document_fonts.index", "system.manage", 38),
     ("system", _l("Outside departments (转交办)"), "departments.admin_index", "department.configure", 39),
     ("system", _l("Routing rules"), "routing.admin_rules", "routing.configure", 40),
+    ("system", _l("Notice texts"), "notices.templates", "notice.manage", 41),
     ("system", _l("Audit log"), "audit.index", "audit.read", 40),
     ("system", _l("Permission matrix"), "permissions.index", "permissions.read", 45),
 )

@@ -18,6 +18,8 @@ from core.auth.lockout import AccountLocked
 from core.documents import services as documents
 from core.errors import AnqiError, NotFound, ValidationError
 from core.extensions import db
+from core.notices import events as notice_catalogue
+from core.notices import services as outside_notices
 from core.org.actor import Actor
 from core.portal import accounts, demands, extensions, notices, second_factor
 from core.portal.models import VERIFIED, PortalAccount
@@ -214,6 +216,23 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".home"))
     return render_template("portal/password.html", errors=errors), (400 if errors else 200)
+
+
+@bp.route("/notice-settings", methods=["GET", "POST"])
+@portal_required
+def notice_settings():
+    """Which of the enterprise's notices also come by SMS (core/notices), to this account's phone."""
+    actor = portal_actor()
+    account_id = actor.account.id
+    if request.method == "POST":
+        chosen = {kind: request.form.getlist(f"channels-{kind}") for kind in notice_catalogue.ENTERPRISE_KINDS}
+        outside_notices.save_choices(account_id=account_id, chosen=chosen, actor=actor)
+        flash(_("Your notice settings have been saved."), "success")
+        return redirect(url_for(".notice_settings"), code=303)
+    current = outside_notices.choices(account_id=account_id)
+    return render_template("portal/notice_settings.html",
+                           kinds=[(k, notice_catalogue.KINDS[k]) for k in notice_catalogue.ENTERPRISE_KINDS],
+                           chosen={kind: choice.channels for kind, choice in current.items()})
 
 
 @bp.route("/second-factor", methods=["GET", "POST"])

@@ -19,9 +19,10 @@ from core.audit import services as audit
 from core.departments import services as departments
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.notices import services as notices
 from core.notifications.services import notify_unit
 from core.org.models import Unit, User
-from core.org.roles import LEADER
+from core.org.roles import DESK, LEADER
 from core.plugins.services import broadcast, call_for_unit
 from core.privacy import masking
 from core.privacy import services as privacy
@@ -270,7 +271,7 @@ def register(actor, intake: Intake) -> Ticket:
 
         with attachments.staged(actor, ticket, intake.attachments):
             db.session.commit()
-    _commit(actor, ticket, "registered")
+    _commit(actor, ticket, "registered", followed=followed)
     for name in followed:  # what the mode did in the same transaction (立即办: answered, closed)
         broadcast("anqi_ticket_event", event=name, ticket=ticket, actor=actor)
     return ticket
@@ -634,12 +635,18 @@ def _text(value, field, message, limit=MAX_TEXT) -> str:
     return text
 
 
-def _commit(actor, ticket, event: str) -> Ticket:
+def _commit(actor, ticket, event: str, followed=(), notice_text: str = "") -> Ticket:
+    """Commit a step of the loop with what it tells the enterprise (core/notices),
+    then tell the plugins. ``followed``: steps a handling mode took in the same
+    transaction (立即办: answered, closed)."""
     if ticket.status in ("closed", "rated"):
         from core.supervision import services as supervision
 
         supervision.take_off_closed(actor, ticket)  # 闭环销号: off the 挂牌督办 register, in the same transaction
+    for name in (event, *followed):
+        notices.for_enterprise(ticket, name, text=notice_text)
     db.session.commit()
+    notices.send_pending()
     broadcast("anqi_ticket_event", event=event, ticket=ticket, actor=actor)
     return ticket
 
@@ -680,6 +687,8 @@ def dispatch(actor, ticket_id, unit_id, officer_id=None, note: str = "", due_on=
     _set_deadlines(ticket)  # the sign-for deadline, and the deadline set (限期办)
     notify_unit(unit.id, "dispatched", _l("Ticket %(number)s has been dispatched to your unit.",
                                           number=ticket.number), ticket.id)
+    notices.for_unit("officer.dispatched", unit.id, ticket, roles=(LEADER, DESK),
+                     officer_id=officer.id if officer else None, due=ticket.sign_due_at or ticket.due_at)
     follow.dispatched(actor, ticket, follower, unit)
     return _commit(actor, ticket, "dispatched")
 
@@ -794,6 +803,7 @@ def escalate(actor, ticket_id, reason: str) -> Ticket:
     _set_deadlines(ticket)  # the sign-for deadline
     notify_unit(parent.id, "escalated", _l("Ticket %(number)s has been escalated to your unit.",
                                            number=ticket.number), ticket.id)
+    notices.for_unit("leader.escalated", parent.id, ticket, roles=(LEADER,), text=reason)
     return _commit(actor, ticket, "escalated")
 
 
@@ -853,6 +863,8 @@ def supervise(actor, ticket_id, due_at: datetime, instruction: str) -> Ticket:
     notify_unit(ticket.handling_unit_id, "supervised",
                 _l("Ticket %(number)s is under supervision: %(text)s", number=ticket.number,
                    text=instruction[:100]), ticket.id)
+    notices.for_unit("leader.supervised", ticket.handling_unit_id, ticket, roles=(LEADER,), text=instruction,
+                     due=due_at)
     return _commit(actor, ticket, "supervised")
 
 
@@ -931,7 +943,9 @@ def complain(actor, ticket_id, text: str) -> TicketComplaint:
     for unit_id in _complaint_units(ticket):
         notify_unit(unit_id, "complaint", _l("A complaint was recorded on ticket %(number)s.", number=ticket.number),
                     ticket.id, roles=("leader",))
+        notices.for_unit("leader.complaint", unit_id, ticket, roles=(LEADER,), text=text)
     db.session.commit()
+    notices.send_pending()
     broadcast("anqi_ticket_event", event="complained", ticket=ticket, actor=actor)
     return complaint
 
@@ -997,7 +1011,7 @@ def request_info(actor, ticket_id, text: str) -> Ticket:
     from core.tickets import pausing
 
     pausing.pause_for_information(actor, ticket)  # when the clock may pause: the enterprise's silence is its own
-    return _commit(actor, ticket, "info_requested")
+    return _commit(actor, ticket, "info_requested", notice_text=text)
 
 
 def awaiting_information(ticket) -> TicketEvent | None:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import lazyload
 from core import clock
 from core.audit import services as audit
 from core.extensions import db
+from core.notices import services as notices
 from core.notifications.services import notify_users
 from core.org.actor import Actor
 from core.org.models import User, UserRole
@@ -266,6 +267,7 @@ def sweep(now: datetime | None = None, actor: Actor | None = None) -> SweepSumma
                 _warn(ticket, *warning, now=now, audience=audience, summary=summary)
     audit.record(actor, "tickets.sweep", object_type="ticket", detail=summary.as_dict(), username=username)
     db.session.commit()
+    notices.send_pending()
     return summary
 
 
@@ -276,10 +278,12 @@ def _mark_overdue(ticket, missed, now, audience, summary) -> None:
                                       deadline=DEADLINE_NAMES[kind], due=_local(due)),
            {"deadlines": [k for k, _due in missed], "due": due.isoformat()})
     summary.overdue += 1
+    users = audience.overdue(ticket)
     summary.notified += notify_users(
-        audience.overdue(ticket), "overdue",
+        users, "overdue",
         _l("Ticket %(number)s is overdue: %(deadline)s (%(due)s) has passed.", number=ticket.number,
            deadline=DEADLINE_NAMES[kind], due=_local(due)), ticket.id)
+    notices.for_staff("officer.overdue", users, ticket, due=due)
 
 
 def _warn(ticket, kind, due, now, audience, summary) -> None:
@@ -287,10 +291,12 @@ def _warn(ticket, kind, due, now, audience, summary) -> None:
     _event(ticket, "warned", now, _l("Warning: %(deadline)s is %(due)s.", deadline=DEADLINE_NAMES[kind],
                                      due=_local(due)), {"deadline": kind, "due": due.isoformat()})
     summary.warned += 1
+    users = audience.warning(ticket)
     summary.notified += notify_users(
-        audience.warning(ticket), "warning",
+        users, "warning",
         _l("Ticket %(number)s: %(deadline)s is %(due)s.", number=ticket.number, deadline=DEADLINE_NAMES[kind],
            due=_local(due)), ticket.id)
+    notices.for_staff("officer.warning", users, ticket, due=due)
 
 
 def _local(at: datetime) -> str:
