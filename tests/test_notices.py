@@ -228,7 +228,7 @@ def test_the_administrator_edits_a_text_and_sees_the_preview(app, servers, city,
     body = "您的诉求已受理，编号{number}，我们会尽快办理。"
     preview = client.post(url, data={"csrf_token": _csrf(client, url), "body": body, "action": "preview",
                                      "locale": "zh_Hans_CN"}).get_data(as_text=True)
-    assert "【安企测试】您的诉求已受理，编号ZJ2026-000123" in preview
+    assert "【安企测试】您的诉求已受理，编号2026-000123" in preview
     assert "一条短信" in preview or "one SMS" in preview
     bad = client.post(url, data={"csrf_token": _csrf(client, url), "body": "编号{numbr}", "action": "save",
                                  "locale": "zh_Hans_CN"})

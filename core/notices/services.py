@@ -204,7 +204,7 @@ def reset_template(actor, event: str, channel: str, locale: str) -> None:
 def sample_values(locale: str | None = None) -> dict:
     """Values for the template page's preview."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return {"number": "ZJ2026-000123", "enterprise": str(_l("Zhejiang Huada Technology Co., Ltd.")),
+        return {"number": "2026-000123", "enterprise": str(_l("Zhejiang Huada Technology Co., Ltd.")),
                 "unit": str(_l("Jiyang Police Station")), "due": "2026-12-10 17:00",
                 "answer": str(_l("The street lamp was repaired on 3 December.")),
                 "text": str(_l("Answer the enterprise within two working days."))}
