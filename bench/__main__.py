@@ -7,6 +7,7 @@
     make bench BENCH_ARGS="--only routing"   # the desk's queue with dispatch suggestions
     make bench BENCH_ARGS="--only search"    # the ticket list searched for words people wrote
     make bench BENCH_ARGS="--only home"      # each role's home page
+    make bench BENCH_ARGS="--only notices"   # anqi worker sending 1,000 SMS, one and two processes
 
 PostgreSQL intake is measured when ANQI_BENCH_DATABASE_URL names a database made
 for the bench (see bench/tickets.py); otherwise it is skipped and the report says so.
@@ -35,7 +36,7 @@ def parse(argv):
     parser.add_argument("--letters", type=int, default=500, help="letters in the document batch (default 500)")
     parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "project_officer",
                                            "risk_assessment", "routing", "search",
-                                           "home"), help="run one benchmark only")
+                                           "home", "notices"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -133,6 +134,12 @@ def main(argv=None) -> int:
             home_result = home.run(options, Path(workdir), log)
             texts.append(home.markdown(home_result))
             printed.append(home.markdown(home_result))
+        if options.only in (None, "notices"):
+            from bench import notices
+
+            notices_result = notices.run(options, Path(workdir), log)
+            texts.append(notices.markdown(notices_result))
+            printed.append(notices.markdown(notices_result))
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text("\n".join(texts), encoding="utf-8")
         print()
