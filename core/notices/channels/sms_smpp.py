@@ -121,7 +121,7 @@ class SmppGateway:
             if client.state == smpplib.consts.SMPP_CLIENT_STATE_BOUND_TX:
                 client.unbind()
         except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
-            pass        # the message was answered already; the gateway ends the session itself
+            pass        # nothing is left to say: the gateway ends the session itself
         finally:
             client.disconnect()
 
