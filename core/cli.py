@@ -38,6 +38,7 @@ def register(app) -> None:
     from core.calendar.cli import calendar
     from core.demo.cli import demo
     from core.documents.cli import documents
+    from core.notices.cli import notices
     from core.privacy.cli import privacy
     from core.registry.cli import enterprises
     from core.search.cli import search
@@ -46,7 +47,7 @@ def register(app) -> None:
     from core.tickets.cli import tickets
 
     for command in (run, serve, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
-                    backup, restore, audit, supervision, search):
+                    backup, restore, audit, supervision, search, notices):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
     app.cli.commands["db"].add_command(db_copy)
