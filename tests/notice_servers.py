@@ -213,8 +213,9 @@ class MailServer(_Recorder):
         self._controller.stop()
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
-        given = (auth_data.login.decode(), auth_data.password.decode()) if isinstance(auth_data,
-                                                                                     LoginPassword) else None
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        given = (auth_data.login.decode(), auth_data.password.decode())
         if given != tuple(self.credentials):
             return AuthResult(success=False, handled=False)
         with self._lock:
