@@ -310,6 +310,10 @@ def _url(app, rule, values) -> str | None:
             args[name] = "ABCDEFGH23"
         elif name == "token":
             args[name] = "0" * 32
+        elif name == "event":             # a notice text's page (core/notices)
+            args[name] = "enterprise.accepted"
+        elif name == "channel":
+            args[name] = "sms"
         else:
             return None
     with app.test_request_context():

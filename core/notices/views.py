@@ -26,12 +26,14 @@ def _locale() -> str:
 @permission_required("notice.manage")
 def templates():
     locale = _locale()
+    example = services.sample_values(locale)
     rows = []
     for spec in catalogue.EVENTS.values():
         for channel in catalogue.CHANNELS:
             subject, body, default = services.template(spec.key, channel, locale)
-            rows.append({"event": spec, "channel": channel, "body": body, "default": default,
-                         "length": services.sms_length(body) if channel == catalogue.SMS else None})
+            text = services.fill(body, example)      # as it reads when sent, with example values
+            rows.append({"event": spec, "channel": channel, "body": text, "default": default,
+                         "length": services.sms_length(text) if channel == catalogue.SMS else None})
     return render_template("notices/templates.html", rows=rows, locale=locale,
                            configured=services.configured_channels(), sms_length=catalogue.SMS_LENGTH)
 
