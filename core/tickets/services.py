@@ -20,6 +20,7 @@ from core.audit import services as audit
 from core.departments import services as departments
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.notices import webhooks
 from core.notifications.services import notify_unit
 from core.org.models import Unit, User
 from core.org.roles import LEADER
@@ -651,6 +652,7 @@ def _commit(actor, ticket, event: str) -> Ticket:
         from core.supervision import services as supervision
 
         supervision.take_off_closed(actor, ticket)  # 闭环销号: off the 挂牌督办 register, in the same transaction
+    webhooks.ticket_event(ticket, event)  # its posts to outside systems, queued once committed
     db.session.commit()
     broadcast("anqi_ticket_event", event=event, ticket=ticket, actor=actor)
     return ticket
