@@ -50,12 +50,12 @@ log = logging.getLogger("anqi.notices.webhooks")
 
 # The events an endpoint may subscribe to.
 WEBHOOK_EVENTS = {
-    "ticket.registered": _l("Ticket registered"),
-    "ticket.dispatched": _l("Ticket dispatched"),
-    "ticket.answered": _l("Ticket answered"),
-    "ticket.closed": _l("Ticket closed"),
-    "ticket.rated": _l("Ticket rated"),
-    "document.issued": _l("Document issued"),
+    "ticket.registered": _l("A ticket is registered"),
+    "ticket.dispatched": _l("A ticket is dispatched"),
+    "ticket.answered": _l("A ticket is answered"),
+    "ticket.closed": _l("A ticket is closed"),
+    "ticket.rated": _l("A ticket is rated"),
+    "document.issued": _l("A document is issued"),
 }
 # The posts back to the 12345 platform, in its own format: to the hotline endpoint only.
 HOTLINE_EVENTS = {
@@ -80,6 +80,7 @@ ERROR_LABELS = {
     "connection": _l("The endpoint could not be reached."),
     "not_allowed": _l("The address is no longer on the list of addresses anqi may send to."),
     "inactive": _l("The endpoint was deactivated."),
+    "error": _l("The post could not be made."),
 }
 
 SIGNATURE_HEADER = "X-Anqi-Signature"
@@ -381,6 +382,8 @@ def _ticket_body(ticket, name: str, row_id: int) -> dict:
         "handling_unit": ticket.handling_unit.name if ticket.handling_unit else None,
         "registered_at": local_time(ticket.registered_at),
     }
+    if ticket.external_department:     # 转交办: the department outside the police that handles it
+        facts["external_department"] = ticket.external_department
     if ticket.referral_number:
         facts["referral_number"] = ticket.referral_number
     for stamp in ("dispatched_at", "answered_at", "closed_at", "rated_at"):
@@ -404,7 +407,7 @@ def _hotline_body(ticket, short: str) -> dict:
         "event": short,
         "answer": ticket.answer or "",
         "result": ticket.result or "",
-        "handling_unit": ticket.handling_unit.name if ticket.handling_unit else None,
+        "handling_unit": ticket.handling_unit.name if ticket.handling_unit else ticket.external_department or None,
         "answered_at": local_time(ticket.answered_at),
     }
     if short == "closed":
@@ -565,6 +568,9 @@ def _send(url, secret, delivery_id, event_name, body: bytes, timeout: float) -> 
         return None, f"timeout: {timeout:g} s"
     except requests.RequestException as exc:
         return None, f"connection: {_reason(exc)}"
+    except Exception as exc:  # noqa: BLE001 - recorded on the row, which must not stay "sending"
+        log.exception("webhook delivery %s could not be posted", delivery_id)
+        return None, f"error: {type(exc).__name__}"
     finally:
         session.close()
 
