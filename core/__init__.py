@@ -107,3 +107,6 @@ def _register_blueprints(app: Flask) -> None:
     from core.phrases.views import bp as phrases_bp
 
     app.register_blueprint(phrases_bp)
+    from core.notices.webhook_views import bp as notice_webhooks_bp
+
+    app.register_blueprint(notice_webhooks_bp)

@@ -57,6 +57,7 @@ AUDIT_HOUR_UTC = 19  # 03:00 in China: the audit trail's daily archive and verif
 TASK_MODULES = (
     "core.documents.batches",
     "core.documents.previews",
+    "core.notices.webhooks",
     "core.registry.import_jobs",
     "core.notices.delivery",
     "core.notices.reminders",

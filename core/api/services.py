@@ -124,6 +124,7 @@ def ticket_detail(ticket: Ticket, category_labels: dict, reveal: bool = False) -
     data = ticket_summary(ticket, category_labels)
     data.update({
         "channel_label": _label(CHANNELS, ticket.channel),
+        "referral_number": ticket.referral_number or None,
         "ticket_class_label": _label(CLASSES, ticket.ticket_class),
         "handling_mode_label": _label(MODES, ticket.handling_mode),
         "description": ticket.description,

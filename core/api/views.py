@@ -238,6 +238,7 @@ TIMELINE_ENTRY = component("TimelineEntry", {"type": "object", "properties": {
 }})
 TICKET = component("Ticket", {"allOf": [TICKET_SUMMARY, {"type": "object", "properties": {
     "channel_label": {"type": "string"},
+    "referral_number": _nullable({"type": "string", "description": "A 12345 referral's own number."}),
     "ticket_class_label": {"type": "string"},
     "handling_mode_label": {"type": "string"},
     "description": {"type": "string"},
@@ -304,6 +305,12 @@ TICKET_CREATE = component("TicketCreate", {
         "credit_code": {"type": "string", "maxLength": 40, "description": "统一社会信用代码, 18 characters."},
         "channel": {"type": "string", "enum": list(CHANNELS),
                     "description": "How the demand came in; `government` for a 12345 referral."},
+        "referral_number": {"type": "string", "maxLength": tickets.REFERRAL_NUMBER_LENGTH,
+                            "pattern": f"^[A-Za-z0-9-]{{1,{tickets.REFERRAL_NUMBER_LENGTH}}}$",
+                            "description": "12345's own number of the referral (letters, digits and hyphens); "
+                                           "only with `channel: government`. The answer and the closing of the "
+                                           "ticket are posted back to the 12345 platform under it (see "
+                                           "docs/operations.md, \"Notices: webhooks and the 12345 platform\")."},
         "category": {"type": "string", "maxLength": 64,
                      "description": "A category code of the centre (e.g. `dispute`) or of an enabled plugin."},
         "ticket_class": {"type": "string", "enum": list(CLASSES)},
@@ -439,7 +446,8 @@ def create_ticket():
         contact_phone=data.get("contact_phone", ""), external_department=data.get("external_department", ""),
         submission_key=submission_key, answer=data.get("answer", ""), result=data.get("result", ""),
         escalation_reason=data.get("escalation_reason", ""),
-        department_id=data.get("department_id"), follower_id=data.get("follower_id")))
+        department_id=data.get("department_id"), follower_id=data.get("follower_id"),
+        referral_number=data.get("referral_number", "")))
     return _ticket_response(actor, ticket, 201)
 
 

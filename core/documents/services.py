@@ -26,6 +26,7 @@ from core.documents import budget as budgets
 from core.documents.models import CONTENT_FIELDS, Document, DocumentAuthentication, DocumentDelivery
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.notices import webhooks
 from core.plugins.services import call_for_unit
 from core.plugins.toolkit import DocumentType
 from core.tickets.deadlines import local_date
@@ -516,6 +517,7 @@ def issue(actor, document_id) -> Document:
                                                                 "seal": seal.sha256 if seal else None})
         if seal:
             audit.record(actor, "document.seal", document, detail={"seal": seal.sha256})
+        webhooks.document_event(document)   # its posts to outside systems, queued once committed
         db.session.commit()
     except BaseException:
         db.session.rollback()

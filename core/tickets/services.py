@@ -5,6 +5,7 @@ ticket's timeline and an entry to the audit trail, keeps the dashboard counts
 and the deadlines right, and commits once. An illegal transition is refused
 with a message naming the status, and the refusal is audited.
 """
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from core.departments import services as departments
 from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.notices import services as notices
+from core.notices import webhooks
 from core.notifications.services import notify_unit
 from core.org.models import Unit, User
 from core.org.roles import DESK, LEADER
@@ -38,6 +40,9 @@ from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RAT
 
 MAX_TEXT = 5000
 MAX_EXTENSION_DAYS = 30
+# 12345's referral number (Ticket.referral_number): letters, digits and hyphens.
+REFERRAL_NUMBER_LENGTH = 40
+REFERRAL_NUMBER = re.compile(rf"[A-Za-z0-9-]{{1,{REFERRAL_NUMBER_LENGTH}}}")
 
 
 # --- reading -----------------------------------------------------------------
@@ -222,6 +227,7 @@ class Intake:
     answer: str = ""
     result: str = ""
     escalation_reason: str = ""
+    referral_number: str = ""          # 12345's own number of a demand it referred (channel "government")
 
 
 def register(actor, intake: Intake) -> Ticket:
@@ -333,6 +339,13 @@ def _validate_intake(actor, intake: Intake) -> dict:
         follower = follow.eligible(unit_id, follow.as_id(intake.follower_id)) if unit_id else None
         if follower is None:
             errors["follower_id"] = [follow.CHOOSE]
+    referral_number = clean_text(intake.referral_number, REFERRAL_NUMBER_LENGTH)
+    if referral_number and intake.channel != "government":
+        errors["referral_number"] = [_l("A referral number is kept only for a demand referred by 12345 (the "
+                                        "channel “government”).")]
+    elif referral_number and not REFERRAL_NUMBER.fullmatch(referral_number):
+        errors["referral_number"] = [_l("A referral number has up to %(n)d letters, digits and hyphens.",
+                                        n=REFERRAL_NUMBER_LENGTH)]
     phone = clean_text(intake.contact_phone, 40)
     try:
         if masking.is_masked(phone):  # the form was filled in from the enterprise's contacts, masked
@@ -350,7 +363,7 @@ def _validate_intake(actor, intake: Intake) -> dict:
             "ticket_class": intake.ticket_class, "handling_mode": intake.handling_mode,
             "description": description, "contact_name": clean_text(intake.contact_name, 100)[:100],
             "contact_phone": phone, "external_department": department[:100],
-            "external_department_id": department_id, "follower": follower}
+            "external_department_id": department_id, "follower": follower, "referral_number": referral_number}
 
 
 # Timeline entries after which the final deadline counts afresh, by class (重办):
@@ -645,6 +658,7 @@ def _commit(actor, ticket, event: str, followed=(), notice_text: str = "") -> Ti
         supervision.take_off_closed(actor, ticket)  # 闭环销号: off the 挂牌督办 register, in the same transaction
     for name in (event, *followed):
         notices.for_enterprise(ticket, name, text=notice_text)
+    webhooks.ticket_event(ticket, event)  # its posts to outside systems, queued once committed
     db.session.commit()
     notices.send_pending()
     broadcast("anqi_ticket_event", event=event, ticket=ticket, actor=actor)
