@@ -261,3 +261,51 @@ def _csrf(client, url):
     import re
 
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def test_overdue_complaint_and_the_return_visit_reach_whom_they_concern(servers, city, enterprise):
+    from core.tickets.sweep import sweep
+
+    gateway, _mail = servers
+    reach("officer_a", phone=OFFICER_PHONE)
+    reach("leader", phone=LEADER_PHONE)
+    ticket = new_ticket(enterprise)
+    tickets.dispatch(actor_for("desk"), ticket.id, city.station_a.id, officer_id=city.users["officer_a"].id)
+    clock.freeze(MONDAY_9AM + timedelta(days=30))
+    sweep()
+    overdue = [t for t in texts_to(gateway, OFFICER_PHONE) if "超期" in t]
+    assert len(overdue) == 1 and ticket.number in overdue[0]
+    tickets.complain(actor_for("desk"), ticket.id, "民警态度冷淡，迟迟未处理。")
+    assert any("投诉" in t and ticket.number in t for t in texts_to(gateway, LEADER_PHONE))
+    tickets.sign(actor_for("officer_a"), ticket.id)
+    tickets.answer(actor_for("officer_a"), ticket.id, "路灯已修复。", "resolved")
+    tickets.close(actor_for("desk"), ticket.id)
+    before = len(texts_to(gateway, CONTACT))
+    clock.freeze(MONDAY_9AM + timedelta(days=32))
+    assert reminders.remind_unrated() == 0          # closed two days ago: not yet
+    clock.freeze(MONDAY_9AM + timedelta(days=34))
+    assert reminders.remind_unrated() == 1
+    assert reminders.remind_unrated() == 0          # once
+    [visit] = texts_to(gateway, CONTACT)[before:]
+    assert "回访" in visit and ticket.number in visit
+
+
+def test_a_portal_account_chooses_its_sms_on_its_own_page(app, servers, city, enterprise):
+    from core.portal.models import VERIFIED, PortalAccount
+    from tests.portal_world import PORTAL_PASSWORD, portal_login
+
+    from werkzeug.security import generate_password_hash
+
+    account = PortalAccount(enterprise_id=enterprise.id, credit_code=enterprise.credit_code,
+                            enterprise_name=enterprise.name, unit_id=city.station_a.id, name="王伟", phone=CONTACT,
+                            password_hash=generate_password_hash(PORTAL_PASSWORD), status=VERIFIED, is_manager=True)
+    db.session.add(account)
+    db.session.commit()
+    client = fresh_client(app)
+    portal_login(client, CONTACT)
+    page = client.get("/portal/notice-settings").get_data(as_text=True)
+    assert page.count("checked") == 2
+    response = client.post("/portal/notice-settings", data={"csrf_token": "x", "channels-requests": "sms"})
+    assert response.status_code == 303
+    assert notices.choices(account_id=account.id)["progress"].channels == ()
+    assert "已保存" in client.get("/portal/notice-settings").get_data(as_text=True)
