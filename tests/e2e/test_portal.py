@@ -29,6 +29,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 def _fits(page):
     """Nothing wider than the phone's screen: no sideways scrolling."""
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"], page.url
 
 
@@ -167,6 +168,8 @@ def test_register_verify_demand_answer_rate_and_letter_on_a_phone(browser, live_
     # A letter of the centre arrives; opening and confirming it records its delivery.
     letter_id = _letter_to(live_server.app, enterprise_id)
     m.get_by_test_id("nav-letters").click()
+    expect(m).to_have_url(re.compile(r"/portal/letters"))
+    expect(m.get_by_test_id("letter-link").first).to_be_visible()
     _shot(m, report_dir, "8-letters")
     m.get_by_test_id("letter-link").first.click()
     expect(m.get_by_test_id("letter-title")).to_have_text("关于加强节前安全防范的提示函")
