@@ -1,6 +1,6 @@
 """Full-text search of what people wrote on tickets (core/search): the ticket
 list's search box finds a word of the description, of an answer or of a note,
-two-character words too, only among the tickets the user may see, with the
+words of one and two characters in every ticket too, only among the tickets the user may see, with the
 word highlighted and the passage's text escaped; ``anqi search rebuild``."""
 import pytest
 from sqlalchemy import text
@@ -39,7 +39,7 @@ def test_a_word_of_the_description_finds_the_ticket(city, enterprise):
     lamp = register(enterprise, "厂区门口的路灯坏了三盏，夜间出货不安全。")
     other = register(enterprise, "员工宿舍附近有人聚集赌博。")
     assert found("desk", "路灯坏了") == [lamp.id]   # trigram index
-    assert found("desk", "出货") == [lamp.id]        # two characters: the bounded LIKE
+    assert found("desk", "出货") == [lamp.id]        # two characters: the grams' index
     assert found("desk", "赌博") == [other.id]
     assert found("desk", "聚集赌") == [other.id]     # three characters, mid-word
     assert found("desk", "停车场") == []
@@ -83,16 +83,49 @@ def test_another_units_ticket_is_not_found(city, enterprise):
     assert found("officer_a", "仓库路灯") == []
 
 
-def test_a_search_finds_the_newest_matches_and_a_short_word_reads_the_newest_tickets(
-        city, enterprise, monkeypatch):
-    ids = [register(enterprise, f"第{n}号路灯坏了").id for n in range(4)]
+def test_a_search_finds_the_newest_matches_and_short_words_in_every_ticket(city, enterprise, monkeypatch):
+    ids = [register(enterprise, f"第{n}号路灯坏了，C#程序").id for n in range(4)]
     monkeypatch.setattr(search, "MATCH_LIMIT", 3)
     assert found("desk", "路灯坏") == ids[::-1][:3]
     assert found("desk", "路灯") == ids[::-1][:3]
     monkeypatch.setattr(search, "MATCH_LIMIT", 100)
     monkeypatch.setattr(search, "SHORT_SCAN", 2)
-    assert found("desk", "路灯") == ids[::-1][:2]      # two characters: the newest 2 tickets' text only
-    assert found("desk", "路灯坏") == ids[::-1]        # three characters: the index, all of them
+    assert found("desk", "路灯") == ids[::-1]          # two characters: the grams' index, all of them
+    assert found("desk", "灯") == ids[::-1]            # one character too
+    assert found("desk", "路灯坏") == ids[::-1]        # three characters: the trigram index, all of them
+    assert found("desk", "c#") == ids[::-1][:2]        # a symbol: the newest 2 tickets' text only
+    assert found("desk", "灯 c#") == ids[::-1][:2]
+
+
+def test_short_words_are_pairs_that_stand_side_by_side(city, enterprise):
+    lamp = register(enterprise, "门口路灯坏了，请修理。Road 5G")
+    assert found("desk", "路灯") == [lamp.id]
+    assert found("desk", "了请") == []                 # across a comma: not a word of the text
+    assert found("desk", "5g") == [lamp.id]            # Latin letters in any case
+    assert found("desk", "RO") == [lamp.id]
+    assert found("desk", "路 修") == [lamp.id]
+    assert found("desk", "路 冷") == []
+    assert found("desk", "路灯坏 请修") == [lamp.id]    # a long and a short word together
+
+
+def test_the_short_words_follow_every_change_of_the_text(city, enterprise):
+    from core.tickets.models import Ticket
+
+    lamp = register(enterprise, "门口路灯坏了")
+    other = register(enterprise, "仓库路灯不亮")
+    tickets.dispatch(actor_for("desk"), lamp.id, city.station_a.id)
+    tickets.sign(actor_for("officer_a"), lamp.id)
+    tickets.add_note(actor_for("officer_a"), lamp.id, "已联系市政")
+    assert found("desk", "市政") == [lamp.id]
+    # A script through the ORM rewrites the description: the old words leave the index with it.
+    db.session.get(Ticket, lamp.id).description = "门口井盖松动"
+    db.session.commit()
+    assert found("desk", "井盖") == [lamp.id]
+    assert found("desk", "路灯") == [other.id]
+    assert found("desk", "市政") == [lamp.id]
+    index.rebuild(db.session.connection())
+    db.session.commit()
+    assert (found("desk", "井盖"), found("desk", "路灯"), found("desk", "灯")) == ([lamp.id], [other.id], [other.id])
 
 
 def test_the_passage_marks_the_word_and_escapes_the_text(city, enterprise, client):
@@ -111,11 +144,13 @@ def test_the_list_says_when_a_search_reached_its_bounds(city, enterprise, client
     login(client, "desk")
     page = client.get("/tickets/", query_string={"q": "路灯坏了"}).get_data(as_text=True)
     assert 'data-testid="search-bounds"' not in page
+    page = client.get("/tickets/", query_string={"q": "路灯"}).get_data(as_text=True)
+    assert 'data-testid="search-bounds"' not in page       # a short word is found in every ticket
     monkeypatch.setattr(search, "MATCH_LIMIT", 2)
     page = client.get("/tickets/", query_string={"q": "路灯坏了", "lang": "en"},
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-testid="search-bounds"' in page
-    page = client.get("/tickets/", query_string={"q": "路灯"}).get_data(as_text=True)
+    page = client.get("/tickets/", query_string={"q": "C#"}).get_data(as_text=True)
     assert "只在最新的 20,000 张工单的文字中查找" in page
 
 

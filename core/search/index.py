@@ -8,8 +8,9 @@ its dictionary) and would still miss words the dictionary splits otherwise.
 Both databases index the text by trigrams instead, which find any substring of
 three characters or more without knowing where words end: SQLite an FTS5
 virtual table with the ``trigram`` tokenizer (``rowid`` is the ticket's id),
-PostgreSQL a plain table with a ``pg_trgm`` GIN index. Two-character words
-(路灯) have no trigram; core/search/query.py reads them with a bounded LIKE.
+PostgreSQL a plain table with a ``pg_trgm`` GIN index. Words of one or two
+characters (路灯) have no trigram: the index of grams (core/search/grams.py),
+written here beside it, finds them.
 
 An ``after_flush`` listener rewrites the row of every ticket whose description
 or answer changed or which gained a timeline entry with text, so every writer
@@ -19,6 +20,7 @@ true without calling it; ``rebuild`` refills it (``anqi search rebuild``).
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
 
+from core.search import grams
 from core.tickets.models import Ticket, TicketEvent
 
 TABLE = "search_ticket_text"
@@ -35,10 +37,11 @@ MAX_BODY = 100_000   # characters a ticket's row holds (a demand is far shorter)
 
 def outside_the_models(name, type_, _parent_names) -> bool:
     """Alembic's ``include_name``: the search indexes' tables (this one, made by
-    migration core_0020_search, and the enterprises' ``search_enterprise``, by
-    core_0023_enterprise_search; on SQLite FTS5 tables with their shadow tables)
-    are not a model's, so comparing the schema with the models leaves them out."""
-    return not (type_ == "table" and name.startswith((TABLE, "search_enterprise")))
+    migration core_0020_search, the grams' by core_0025_search_grams, and the
+    enterprises' ``search_enterprise``, by core_0023_enterprise_search; on SQLite
+    FTS5 tables with their shadow tables) are not a model's, so comparing the
+    schema with the models leaves them out."""
+    return not (type_ == "table" and name.startswith((TABLE, grams.TABLE, "search_enterprise")))
 
 
 def body_of(connection, ticket_id: int) -> str | None:
@@ -63,17 +66,24 @@ def _is_sqlite(connection) -> bool:
 
 
 def write(connection, ticket_id: int) -> None:
-    """Index the ticket's text as it is now (or drop its row if it is gone)."""
+    """Index the ticket's text as it is now (or drop its rows if it is gone)."""
     key = "rowid" if _is_sqlite(connection) else "ticket_id"
+    old = connection.execute(text(f"SELECT body FROM {TABLE} WHERE {key} = :id"), {"id": ticket_id}).scalar()
+    grams.remove(connection, ticket_id, old)
     connection.execute(text(f"DELETE FROM {TABLE} WHERE {key} = :id"), {"id": ticket_id})
     body = body_of(connection, ticket_id)
     if body is not None:
         connection.execute(text(f"INSERT INTO {TABLE} ({key}, body) VALUES (:id, :body)"),
                            {"id": ticket_id, "body": body})
+        grams.add(connection, {ticket_id: body})
 
 
-def rebuild(connection, batch: int = 2000) -> int:
-    """Index every ticket afresh; returns how many. The caller commits."""
+def rebuild(connection, batch: int = 2000, *, short_words: bool = True) -> int:
+    """Index every ticket afresh; returns how many. The caller commits.
+    ``short_words=False`` leaves out the grams (migration core_0020_search, which
+    comes before their table)."""
+    if short_words:
+        grams.clear(connection)
     connection.execute(text(f"DELETE FROM {TABLE}"))
     key = "rowid" if _is_sqlite(connection) else "ticket_id"
     total, last = 0, 0
@@ -85,6 +95,8 @@ def rebuild(connection, batch: int = 2000) -> int:
         rows = _bodies(connection, ids)
         connection.execute(text(f"INSERT INTO {TABLE} ({key}, body) VALUES (:id, :body)"),
                            [{"id": i, "body": b} for i, b in rows.items()])
+        if short_words:
+            grams.add(connection, rows)
         total += len(rows)
         last = ids[-1]
 

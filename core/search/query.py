@@ -2,13 +2,15 @@
 words of a query, and the passage of each that shows them.
 
 A query's words (split on spaces) must all occur in a ticket's text. A word of
-three characters or more is looked up in the trigram index. A shorter one (路灯,
-两字) has no trigram: it is read with LIKE over the index table, and only over
-the newest ``SHORT_SCAN`` tickets' text, so that the scan has a bound whatever
-the number of tickets. Either way a search finds the newest ``MATCH_LIMIT``
-matching tickets at most, newest first, read once per request (``matching_ids``)
-and then combined with the list's queue, filters and scope: a common word
-costs the same as a rare one.
+three characters or more is looked up in the trigram index, a word of one or
+two letters, digits or ideographs (路灯, 漏) in the index of grams
+(core/search/grams.py). What neither answers, a word of one or two characters
+holding a punctuation mark or a symbol ("C#"), is read with LIKE over the index
+table, and only over the newest ``SHORT_SCAN`` tickets' text, so that the scan
+has a bound whatever the number of tickets. A search finds the newest
+``MATCH_LIMIT`` matching tickets at most, newest first, read once per request
+(``matching_ids``) and then combined with the list's queue, filters and scope: a
+common word costs the same as a rare one.
 """
 import re
 from dataclasses import dataclass
@@ -16,12 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy import column, func, select, table
 
 from core.extensions import db
+from core.search import grams
 from core.search.index import TABLE
 from core.tickets.models import Ticket
 
 MIN_TRIGRAM = 3
 MATCH_LIMIT = 2000       # the newest matching tickets a search finds at most
-SHORT_SCAN = 20_000      # a word of one or two characters is looked for in the newest tickets' text only
+SHORT_SCAN = 20_000      # a short word with a symbol is looked for in the newest tickets' text only
 MAX_WORDS = 5
 CONTEXT = 30             # characters shown either side of the first match
 
@@ -42,6 +45,11 @@ def phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def unindexed(word: str) -> bool:
+    """A word neither index answers: read by the bounded LIKE (``SHORT_SCAN``)."""
+    return len(word) < MIN_TRIGRAM and not grams.indexable(word)
+
+
 def matching(q: str, dialect: str | None = None):
     """A SELECT of the ids of the newest ``MATCH_LIMIT`` tickets whose text holds
     every word of ``q``, newest first (None when ``q`` has no word)."""
@@ -50,7 +58,13 @@ def matching(q: str, dialect: str | None = None):
         return None
     dialect = dialect or db.engine.dialect.name
     long = [w for w in found if len(w) >= MIN_TRIGRAM]
-    short = [w for w in found if len(w) < MIN_TRIGRAM]
+    short = [w for w in found if grams.indexable(w)]
+    scanned = [w for w in found if unindexed(w)]
+    if not (long or scanned):
+        # Only short words: the grams' index alone, read newest first.
+        by_grams = grams.holding(short, dialect)
+        key = by_grams.selected_columns.id
+        return by_grams.order_by(key.desc()).limit(MATCH_LIMIT)
     if dialect == "sqlite":
         t, key = _sqlite, _sqlite.c.rowid
         stmt = select(key)
@@ -62,10 +76,12 @@ def matching(q: str, dialect: str | None = None):
         for w in long:
             stmt = stmt.where(t.c.body.icontains(w, autoescape=True))
     if short:
+        stmt = stmt.where(key.in_(grams.holding(short, dialect)))
+    if scanned:
         # With an ESCAPE clause SQLite, not FTS5, evaluates the LIKE (FTS5 finds nothing under 3 characters).
         newest = select(func.max(Ticket.id) - SHORT_SCAN).scalar_subquery()
         stmt = stmt.where(key > newest)
-        for w in short:
+        for w in scanned:
             stmt = stmt.where(t.c.body.contains(w, autoescape=True) if dialect == "sqlite"
                               else t.c.body.icontains(w, autoescape=True))
     return stmt.order_by(key.desc()).limit(MATCH_LIMIT)

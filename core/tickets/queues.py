@@ -243,7 +243,7 @@ def _found(actor, f: TicketFilter):
         f.found["condition"] = or_(*conditions)
         # What the list tells the user about the search's bounds (core/search/query.py).
         f.found["capped"] = len(written or ()) >= search.MATCH_LIMIT
-        f.found["short_word"] = any(len(w) < search.MIN_TRIGRAM for w in search.words(f.q))
+        f.found["short_word"] = any(search.unindexed(w) for w in search.words(f.q))
     return f.found["condition"]
 
 
