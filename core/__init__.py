@@ -105,8 +105,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(routing_bp)
     from core.phrases.views import bp as phrases_bp
+    from core.liaison.views import bp as liaison_bp
 
     app.register_blueprint(phrases_bp)
+    app.register_blueprint(liaison_bp)
     from core.notices.webhook_views import bp as notice_webhooks_bp
 
     app.register_blueprint(notice_webhooks_bp)

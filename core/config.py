@@ -81,6 +81,8 @@ class Defaults:
     # The ticket list's export (/tickets/export.xlsx) refuses, with a message, more rows than this:
     # narrow the filters (at this size a workbook takes a few seconds to write).
     TICKET_EXPORT_MAX_ROWS = 20_000
+    # 一企一警 (core/liaison/coverage.py): a liaison officer serves at least this many enterprises.
+    LIAISON_MIN_ENTERPRISES = 3
     IMPORT_MAX_COLUMNS = 100        # a row with a value further right is refused (the template has 15)
     # The 积案 register (core/supervision/backlog.py): an open ticket is long-unsolved after this many
     # working days since its registration (or when it has been reopened twice).
