@@ -48,7 +48,7 @@ def new_plan():
     if request.method == "POST":
         data = plans.PlanInput(
             title=request.form.get("title", ""), form_id=_int("form_id"),
-            inspection_type=request.form.get("inspection_type", ""),
+            inspection_type=request.form.get("inspection_type", plans.DEFAULT_INSPECTION_TYPE),
             police_types=request.form.getlist("police_types"), unit_ids=request.form.getlist("unit_ids"),
             period_start=form_date("period_start"), period_end=form_date("period_end"),
             selection=request.form.get("selection", "draw"), district=request.form.get("district", ""),
