@@ -153,7 +153,8 @@ def create(actor, data: PlanInput) -> Plan:
         errors["inspectors_per_target"] = [_l("At least 2 inspectors go to each target (at most 10).")]
     if errors:
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
-    plan = Plan(unit_id=actor.unit_id, title=title, inspection_type=data.inspection_type, form_id=form.id, police_types=types,
+    plan = Plan(unit_id=actor.unit_id, title=title, inspection_type=data.inspection_type, form_id=form.id,
+                police_types=types,
                 period_start=data.period_start, period_end=data.period_end, selection=data.selection,
                 filter_district=clean_text(data.district, 50)[:50], filter_industry=clean_text(data.industry, 50)[:50],
                 draw_count=data.draw_count if data.selection == "draw" else None,
@@ -213,10 +214,12 @@ def remove_target(actor, plan_id, visit_id) -> Enterprise:
     if visit is None:
         raise NotFound(_l("There is no such target in this plan."))
     if plan.status != "draft":
-        _refuse(actor, action, plan, _l("The plan has been drawn: its targets are on record and can no longer be removed."),
+        _refuse(actor, action, plan,
+                _l("The plan has been drawn: its targets are on record and can no longer be removed."),
                 enterprise_id=visit.enterprise_id)
     if visit.source != "manual":
-        _refuse(actor, action, plan, _l("Only a target listed by hand can be removed."), enterprise_id=visit.enterprise_id)
+        _refuse(actor, action, plan, _l("Only a target listed by hand can be removed."),
+                enterprise_id=visit.enterprise_id)
     detail = {"enterprise_id": visit.enterprise_id, "visit_id": visit.id}
     if visit.override_reason:
         detail["override_reason"] = visit.override_reason
