@@ -1,4 +1,4 @@
-"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw, project-file and quarterly-risk-report benchmarks.
+"""``python -m bench`` (what ``make bench`` runs): the enterprise-list, demand-ticket, document, inspection-draw, inspection-statistics, project-file and quarterly-risk-report benchmarks.
 
     make bench                          # the full run, figures for docs/performance.md
     make bench BENCH_ARGS=--quick       # a few rounds, for development
@@ -34,7 +34,8 @@ def parse(argv):
     parser.add_argument("--per-writer", type=int, default=50, help="tickets each concurrent writer registers")
     parser.add_argument("--single-writes", type=int, default=100, help="tickets the lone writer registers")
     parser.add_argument("--letters", type=int, default=500, help="letters in the document batch (default 500)")
-    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "project_officer",
+    parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "inspection_stats",
+                                           "project_officer",
                                            "risk_assessment", "routing", "search",
                                            "home", "notices"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
@@ -104,6 +105,12 @@ def main(argv=None) -> int:
             inspection_result = inspection.run(options, Path(workdir), log)
             texts.append(inspection.markdown(inspection_result))
             printed.append(inspection.markdown(inspection_result))
+        if options.only in (None, "inspection_stats"):
+            from bench import inspection_stats
+
+            stats_result = inspection_stats.run(options, Path(workdir), log)
+            texts.append(inspection_stats.markdown(stats_result))
+            printed.append(inspection_stats.markdown(stats_result))
         if options.only in (None, "project_officer"):
             from bench import project_officer
 

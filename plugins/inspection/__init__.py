@@ -34,7 +34,8 @@ def anqi_permissions():
 def anqi_menu_items(unit, user):
     if not user.roles & BUSINESS_ROLES:
         return []
-    return [MenuItem(label=_l("Combined inspections"), endpoint="inspection.index", order=10)]
+    return [MenuItem(label=_l("Combined inspections"), endpoint="inspection.index", order=10),
+            MenuItem(label=_l("Declared conflicts of interest"), endpoint="inspection.conflicts_page", order=11)]
 
 
 @hookimpl

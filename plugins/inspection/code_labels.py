@@ -27,6 +27,8 @@ AUDIT = {
     "inspection.publish": _l("Inspection results published"),
     "inspection.recheck": _l("Re-check recorded"),
     "inspection.settings": _l("Inspection settings changed"),
+    "inspection.target_add": _l("Inspection target added"),
+    "inspection.target_remove": _l("Inspection target removed"),
     "inspection.verify_draw": _l("Draw verified"),
     "inspection.visit": _l("Inspection visit recorded"),
     "inspection_catalogue": _l("Inspection catalogue"),

@@ -111,6 +111,7 @@ def _plan(context, rng, unit, planner: str, start: date, end: date, partners: li
     with context.at(opened, 9, 30):
         plan = plans.create(actor, plans.PlanInput(
             title=f"{season}{name.replace('监管一件事', '')}综合查一次", form_id=form.id, police_types=types,
+            inspection_type="seasonal" if start.month in (6, 7, 8) else "routine",     # the flood season's checks
             unit_ids=partners, period_start=start, period_end=end, selection="draw", industry=industry,
             draw_count=count, inspectors_per_target=2))
         plan_id = plan.id

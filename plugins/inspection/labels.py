@@ -1,7 +1,12 @@
-"""The words the inspection pages show for the codes they store (a plan's,
-a visit's, a rectification's and a credit repair's status, a visit's outcome)."""
+"""The words the inspection pages show for the codes they store (a plan's
+inspection type, a plan's, a visit's, a rectification's and a credit repair's status, a visit's outcome)."""
 from flask_babel import lazy_gettext as _l
 
+# The kinds of check (日常、季节性、节假日、临时（突击）、专项检查), in the order a form offers them.
+INSPECTION_TYPES = {"routine": _l("Routine inspection"), "seasonal": _l("Seasonal inspection"),
+                    "holiday": _l("Holiday inspection"), "adhoc": _l("Ad hoc (unannounced) inspection"),
+                    "specialist": _l("Specialist inspection")}
+DEFAULT_INSPECTION_TYPE = "routine"
 PLAN_STATUSES = {"draft": _l("Draft"), "drawn": _l("Drawn"), "published": _l("Published")}
 VISIT_STATUSES = {"planned": _l("Planned"), "done": _l("Visited")}
 VISIT_OUTCOMES = {"pass": _l("No issue found"), "issues": _l("Issues found")}
@@ -15,7 +20,9 @@ def label(table: dict, code) -> str:
 
 
 def for_templates() -> dict:
-    return {"plan_status": lambda code: label(PLAN_STATUSES, code),
+    return {"inspection_types": INSPECTION_TYPES,
+            "inspection_type": lambda code: label(INSPECTION_TYPES, code),
+            "plan_status": lambda code: label(PLAN_STATUSES, code),
             "visit_status": lambda code: label(VISIT_STATUSES, code),
             "visit_outcome": lambda code: label(VISIT_OUTCOMES, code),
             "rectification_status": lambda code: label(RECTIFICATION_STATUSES, code),

@@ -92,6 +92,9 @@ class Conflict(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="")
     declared_at: Mapped[datetime] = mapped_column(default=clock.now)
 
+    user = relationship("User", lazy="joined")
+    enterprise = relationship("Enterprise", lazy="joined")
+
 
 class Plan(db.Model):
     """检查计划: no plan, no inspection."""
@@ -100,6 +103,8 @@ class Plan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)    # the lead unit (牵头单位)
     title: Mapped[str] = mapped_column(String(200))
+    # routine | seasonal | holiday | adhoc | specialist (labels.INSPECTION_TYPES)
+    inspection_type: Mapped[str] = mapped_column(String(12), default="routine", server_default="routine", index=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("inspection_form.id"))
     police_types: Mapped[list] = mapped_column(JSON, default=list)
     period_start: Mapped[date] = mapped_column(Date)

@@ -21,6 +21,7 @@ from core.registry import services as registry
 from core.registry.models import Enterprise
 from core.text import clean_text
 from plugins.inspection import catalogue, draw
+from plugins.inspection.labels import DEFAULT_INSPECTION_TYPE, INSPECTION_TYPES
 from plugins.inspection.models import Plan, PlanUnit, Visit, VisitInspector
 
 MAX_TARGETS = 5000
@@ -29,6 +30,7 @@ MAX_TARGETS = 5000
 @dataclass
 class PlanInput:
     title: str = ""
+    inspection_type: str = DEFAULT_INSPECTION_TYPE
     form_id: int | None = None
     police_types: list = field(default_factory=list)
     unit_ids: list = field(default_factory=list)          # participating units
@@ -55,8 +57,14 @@ def visible_ids(actor):
     return _visible(actor).with_only_columns(Plan.id).scalar_subquery()
 
 
-def plans(actor, limit=100) -> list[Plan]:
-    return list(db.session.scalars(_visible(actor).order_by(Plan.id.desc()).limit(limit)))
+def plans(actor, limit=100, inspection_type: str = "") -> list[Plan]:
+    """The plans the actor sees, newest first; of one inspection type when one is given."""
+    stmt = _visible(actor)
+    if inspection_type:
+        if inspection_type not in INSPECTION_TYPES:
+            raise ValidationError(_l("There is no such inspection type."), field="inspection_type")
+        stmt = stmt.where(Plan.inspection_type == inspection_type)
+    return list(db.session.scalars(stmt.order_by(Plan.id.desc()).limit(limit)))
 
 
 def get(actor, plan_id) -> Plan:
@@ -114,6 +122,8 @@ def create(actor, data: PlanInput) -> Plan:
     title = clean_text(data.title, 200)[:200]
     if not title:
         errors["title"] = [_l("Give the plan a title.")]
+    if data.inspection_type not in INSPECTION_TYPES:
+        errors["inspection_type"] = [_l("Choose the inspection type.")]
     form = None
     try:
         form = catalogue.get_form(actor, data.form_id)
@@ -143,7 +153,8 @@ def create(actor, data: PlanInput) -> Plan:
         errors["inspectors_per_target"] = [_l("At least 2 inspectors go to each target (at most 10).")]
     if errors:
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
-    plan = Plan(unit_id=actor.unit_id, title=title, form_id=form.id, police_types=types,
+    plan = Plan(unit_id=actor.unit_id, title=title, inspection_type=data.inspection_type, form_id=form.id,
+                police_types=types,
                 period_start=data.period_start, period_end=data.period_end, selection=data.selection,
                 filter_district=clean_text(data.district, 50)[:50], filter_industry=clean_text(data.industry, 50)[:50],
                 draw_count=data.draw_count if data.selection == "draw" else None,
@@ -153,7 +164,8 @@ def create(actor, data: PlanInput) -> Plan:
     db.session.add(plan)
     db.session.flush()
     audit.record(actor, "inspection.plan_create", plan, detail={"units": unit_ids, "police_types": types,
-                                                                "selection": plan.selection})
+                                                                "selection": plan.selection,
+                                                                "inspection_type": plan.inspection_type})
     db.session.commit()
     return plan
 
@@ -191,6 +203,33 @@ def add_target(actor, plan_id, enterprise_id, override_reason: str = "") -> Visi
                  detail={"enterprise_id": enterprise.id, "visit_id": visit.id, **({"reason": reason} if over_cap else {})})
     db.session.commit()
     return visit
+
+
+def remove_target(actor, plan_id, visit_id) -> Enterprise:
+    """Take a hand-listed target off a draft plan (a slip, or the enterprise closed):
+    once the plan is drawn its targets are on record and stay."""
+    action = "inspection.target_remove"
+    plan = managed(actor, plan_id, action)
+    visit = next((v for v in plan.visits if v.id == visit_id), None)
+    if visit is None:
+        raise NotFound(_l("There is no such target in this plan."))
+    if plan.status != "draft":
+        _refuse(actor, action, plan,
+                _l("The plan has been drawn: its targets are on record and can no longer be removed."),
+                enterprise_id=visit.enterprise_id)
+    if visit.source != "manual":
+        _refuse(actor, action, plan, _l("Only a target listed by hand can be removed."),
+                enterprise_id=visit.enterprise_id)
+    detail = {"enterprise_id": visit.enterprise_id, "visit_id": visit.id}
+    if visit.override_reason:
+        detail["override_reason"] = visit.override_reason
+    enterprise = visit.enterprise
+    db.session.delete(visit)
+    db.session.flush()
+    db.session.expire(plan, ["visits"])
+    audit.record(actor, action, plan, detail=detail)
+    db.session.commit()
+    return enterprise
 
 
 # --- the draw -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """一公开: a plan's results as published — a snapshot of plain rows taken at
 publication (enterprise, date, items, outcome, rectification status and, when
 the lead unit's settings allow, the inspectors' names) and its PDF rendered
-once by core's document engine. The public page reads only the snapshot."""
+once by core's document engine, both under the plan's inspection type. The
+public page reads only the snapshot and the plan's heading."""
 from flask_babel import lazy_gettext as _l
 
 from core import clock
@@ -16,6 +17,9 @@ from plugins.inspection import catalogue, plans
 from plugins.inspection.models import Plan
 
 OUTCOMES = {"pass": "未发现问题", "issues": "发现问题", "": "未检查"}
+# The letter to the public is always in Chinese, whatever the publishing officer's language.
+INSPECTION_TYPES = {"routine": "日常检查", "seasonal": "季节性检查", "holiday": "节假日检查",
+                    "adhoc": "临时检查（突击检查）", "specialist": "专项检查"}
 
 
 def _rectification_status(visit) -> str:
@@ -44,7 +48,8 @@ def rows_of(plan, hide_names: bool) -> list[dict]:
 
 def letter_of(plan, rows, unit) -> Letter:
     body = [("p", f"根据“双随机、一公开”工作要求，现将{plan.title}的检查结果公开如下。检查期间："
-                  f"{plan.period_start}至{plan.period_end}；检查表单：{plan.form.name}。")]
+                  f"{plan.period_start}至{plan.period_end}；检查类型：{INSPECTION_TYPES[plan.inspection_type]}；"
+                  f"检查表单：{plan.form.name}。")]
     for number, row in enumerate(rows, 1):
         text = f"{number}. {row['enterprise']}：检查日期{row['date'] or '—'}，检查事项{row['items']}项，{row['outcome']}"
         if row["issues"]:

@@ -7,7 +7,7 @@ from core.plugins.toolkit import plugin_blueprint
 from core.registry import services as registry
 from core.uploads import held
 from core.web import current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, public, see_other
-from plugins.inspection import catalogue, credit, labels, letters, plans, publication, stats, visits
+from plugins.inspection import catalogue, conflicts, credit, labels, letters, plans, publication, stats, visits
 
 bp = plugin_blueprint("inspection", __name__)
 
@@ -28,7 +28,14 @@ def _int(name):
 @permission_required("inspection.read")
 def index():
     actor = current_actor()
-    return render_template("inspection/index.html", plans=plans.plans(actor), repairs=credit.pending_for(actor),
+    chosen_type = request.args.get("type", "")
+    try:
+        listed = plans.plans(actor, inspection_type=chosen_type)
+    except ValidationError as error:
+        flash_refusal(error)
+        chosen_type, listed = "", plans.plans(actor)
+    return render_template("inspection/index.html", plans=listed, chosen_type=chosen_type,
+                           by_type=stats.by_type(actor), repairs=credit.pending_for(actor),
                            can_plan=actor.can("inspection.plan"), can_decide=actor.can("inspection.decide"),
                            can_catalogue=actor.can("inspection.catalogue"))
 
@@ -41,6 +48,7 @@ def new_plan():
     if request.method == "POST":
         data = plans.PlanInput(
             title=request.form.get("title", ""), form_id=_int("form_id"),
+            inspection_type=request.form.get("inspection_type", plans.DEFAULT_INSPECTION_TYPE),
             police_types=request.form.getlist("police_types"), unit_ids=request.form.getlist("unit_ids"),
             period_start=form_date("period_start"), period_end=form_date("period_end"),
             selection=request.form.get("selection", "draw"), district=request.form.get("district", ""),
@@ -79,6 +87,17 @@ def add_target(plan_id):
         visit = plans.add_target(current_actor(), plan_id, _int("enterprise_id"),
                                  request.form.get("override_reason", ""))
         flash_done(_("%(name)s has been added to the plan.", name=visit.enterprise.name))
+    except ValidationError as error:
+        flash_refusal(error)
+    return see_other("inspection.plan", plan_id=plan_id)
+
+
+@bp.route("/plans/<int:plan_id>/targets/<int:visit_id>/remove", methods=["POST"])
+@permission_required("inspection.plan")
+def remove_target(plan_id, visit_id):
+    try:
+        enterprise = plans.remove_target(current_actor(), plan_id, visit_id)
+        flash_done(_("%(name)s has been removed from the plan.", name=enterprise.name))
     except ValidationError as error:
         flash_refusal(error)
     return see_other("inspection.plan", plan_id=plan_id)
@@ -258,6 +277,18 @@ def conflict(enterprise_id):
     return see_other("registry.detail", enterprise_id=enterprise_id)
 
 
+@bp.route("/conflicts")
+@permission_required("inspection.read")
+def conflicts_page():
+    actor = current_actor()
+    chosen = conflicts.ConflictFilter(plan_id=id_arg("plan_id"), user_id=id_arg("user_id"),
+                                      enterprise=request.args.get("enterprise", ""))
+    rows = conflicts.listed(actor, chosen)
+    return render_template("inspection/conflicts.html", rows=rows, chosen=chosen, plans=plans.plans(actor),
+                           inspectors=conflicts.inspectors(actor), truncated=len(rows) >= conflicts.LIMIT,
+                           sees_all=actor.can("inspection.plan"))
+
+
 # --- catalogue, exemptions, settings --------------------------------------------------------
 
 @bp.route("/catalogue")
@@ -354,7 +385,9 @@ def enterprise_panel(enterprise) -> str:
 
 def dashboard_widget() -> str:
     """The year's figures; nothing (no widget on the home page) before the first visit is done."""
-    figures = stats.summary(current_actor())
+    actor = current_actor()
+    figures = stats.summary(actor)
     if not figures["visits"] and not figures["issues"]:
         return ""
-    return render_template("inspection/widget.html", figures=figures)
+    by_type = [row for row in stats.by_type(actor) if row["plans"] or row["visits"]]
+    return render_template("inspection/widget.html", figures=figures, by_type=by_type, **labels.for_templates())

@@ -1,5 +1,5 @@
 """Combined inspections in a real browser: the centre's leader loads the
-standard catalogue; the desk creates a plan, draws a target and its
+standard catalogue; the desk creates a seasonal plan, draws a target and its
 inspectors, verifies the draw, records the visit with one issue on the
 tablet page and publishes; anyone on the intranet reads the results."""
 import re
@@ -33,6 +33,7 @@ def test_plan_draw_visit_and_publish(live_server, visit, report_dir):
     page.locator('nav.side a[href="/p/inspection/"]').click()
     page.get_by_test_id("new-plan").click()
     page.locator("#title").fill("2026年住宿业综合查一次")
+    page.locator("#inspection_type").select_option("seasonal")
     page.locator("#form_id").select_option(label="住宿业监管一件事")
     for code in ("public_order", "exit_entry", "cyber"):
         page.locator(f'input[name=police_types][value="{code}"]').check()
@@ -45,6 +46,14 @@ def test_plan_draw_visit_and_publish(live_server, visit, report_dir):
     page.get_by_test_id("save-plan").click()
     expect(page).to_have_url(re.compile(r"/p/inspection/plans/\d+$"))
     plan_url = page.url
+    expect(page.get_by_test_id("plan-type")).to_have_attribute("data-type", "seasonal")
+    expect(page.get_by_test_id("plan-type")).not_to_have_text("seasonal")       # words, not the code
+    page.goto("/p/inspection/")
+    page.locator("#type").select_option("seasonal")
+    page.get_by_test_id("plan-filter").locator("button").click()
+    expect(page.get_by_test_id("plans").get_by_test_id("plan-type")).to_have_count(1)
+    expect(page.get_by_test_id("plans")).to_contain_text("2026年住宿业综合查一次")
+    page.goto(plan_url)
 
     page.get_by_test_id("draw").click()
     expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "drawn")
@@ -76,6 +85,7 @@ def test_plan_draw_visit_and_publish(live_server, visit, report_dir):
 
     page.goto(public_url)                              # no login
     expect(page.get_by_test_id("result-row")).to_have_count(1)
+    expect(page.get_by_test_id("results-type")).to_have_text("季节性检查")
     expect(page.get_by_test_id("result-row")).to_contain_text("旅客住宿实名登记")
     pdf = page.request.get(page.get_by_test_id("results-pdf").get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
