@@ -52,6 +52,9 @@ def import_command(file, dry_run, only_valid, unit_code):
         if checked.ignored_columns:
             click.echo("Ignored columns: " + ", ".join(checked.ignored_columns))
         summary = ", ".join(f"{v} {k}" for k, v in checked.counts.items())
+        if checked.changes:
+            click.echo("Changes to the enterprises updated: " + ", ".join(
+                f"{v} {k}" for k, v in checked.changes.items()))
         if dry_run:
             click.echo(f"Dry run, nothing written: {summary}")
         elif checked.rejected and not only_valid:

@@ -54,6 +54,7 @@ class ImportState:
     rows: int = 0
     total: int | None = None          # rows in the file, once known
     counts: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)   # of the enterprises updated, how many change in each column
     ignored_columns: list = field(default_factory=list)
     problem: str = ""                 # why it failed, in the reader's language
     only_valid: bool = False
@@ -172,6 +173,7 @@ def status(actor, token) -> ImportState:
     locale = _current_locale()
     return ImportState(token=token, stage=state["stage"], filename=state.get("filename", ""),
                        rows=state.get("rows", 0), total=state.get("total"), counts=state.get("counts") or {},
+                       changes=state.get("changes") or {},
                        ignored_columns=state.get("ignored_columns") or [],
                        problem=problem.get(locale) or next(iter(problem.values()), ""),
                        only_valid=bool(state.get("only_valid")),
@@ -264,7 +266,7 @@ def _run(user_id, token, stage) -> None:
                     out.write(json.dumps({"line": r.line, "action": r.action, "credit_code": r.credit_code,
                                           "name": r.name, "reasons": r.reasons}, ensure_ascii=False) + "\n")
         if time.monotonic() - last_saved[0] >= SAVE_EVERY_SECONDS:
-            state.update(rows=summary.rows, counts=summary.counts)
+            state.update(rows=summary.rows, counts=summary.counts, changes=summary.changes)
             _save(user_id, token, state)
             last_saved[0] = time.monotonic()
 
@@ -292,7 +294,7 @@ def _run(user_id, token, stage) -> None:
                                         "find it in the log. Nothing more of the file will be written."))
         return
     state.update(stage=CHECKED if stage == CHECKING else WRITTEN, rows=summary.rows, counts=summary.counts,
-                 ignored_columns=summary.ignored_columns)
+                 changes=summary.changes, ignored_columns=summary.ignored_columns)
     _save(user_id, token, state)
     if stage == WRITING:
         upload.unlink(missing_ok=True)

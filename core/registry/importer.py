@@ -7,7 +7,11 @@ registry as it is then and written in its own short transaction, so that an
 import of any size never holds the database for long (on SQLite, the one
 writer's lock). A file with rejected rows is not written at all unless the
 user chose to import only the good rows. A credit code already in the
-registry updates that enterprise rather than adding a second one.
+registry updates that enterprise rather than adding a second one: a blank
+cell leaves its field as it is, and the row's contacts are merged into the
+enterprise's by name and phone (one of the same name and phone is updated,
+another added, none removed). The check counts, of the enterprises updated,
+how many change in each column.
 
 The file is read as a stream within ``IMPORT_MAX_BYTES``, ``IMPORT_MAX_ROWS``
 and ``IMPORT_MAX_COLUMNS`` (core/spreadsheets/reading.py): at most one part of
@@ -62,6 +66,10 @@ COLUMNS = {
     "contact_title": ("contact_title", "联系人职务", "行政主管"),
 }
 REQUIRED = ("name", "credit_code")
+# The enterprise's fields that are not named as their column.
+FIELD_COLUMNS = {"unit_id": "unit", "liaison_officer_id": "liaison_officer", "tags_text": "tags",
+                 "contacts": "contact_name"}
+CONTACTS_ADDED, CONTACTS_UPDATED = "contacts_added", "contacts_updated"
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 
@@ -84,6 +92,8 @@ class RowResult:
     reasons: list = field(default_factory=list)
     enterprise_id: int | None = None
     data: dict = field(default_factory=dict, repr=False)
+    changed: list[str] = field(default_factory=list)        # an update's fields, as the columns name them
+    contacts: services.ContactMerge | None = field(default=None, repr=False)
 
 
 # --- reading files ------------------------------------------------------------
@@ -138,10 +148,14 @@ class Summary:
     """What an import did or would do, counted as the rows come."""
     ignored_columns: list[str] = field(default_factory=list)
     counts: dict = field(default_factory=lambda: dict.fromkeys((CREATED, UPDATED, UNCHANGED, REJECTED), 0))
+    # Of the enterprises updated: how many change in each column (in COLUMNS' order), and the contacts added and updated.
+    changes: dict = field(default_factory=dict)
 
     def add(self, results: list[RowResult]) -> None:
         for result in results:
             self.counts[result.action] += 1
+            if result.action == UPDATED:
+                count_changes(self.changes, result)
 
     @property
     def rows(self) -> int:
@@ -172,6 +186,19 @@ class Planner:
         for result in results:
             if self.seen.get(result.credit_code) == result.line:
                 del self.seen[result.credit_code]
+
+
+def count_changes(changes: dict, result: RowResult) -> None:
+    for column in result.changed:
+        changes[column] = changes.get(column, 0) + 1
+    if result.contacts is not None:
+        for key, found in ((CONTACTS_ADDED, result.contacts.added), (CONTACTS_UPDATED, result.contacts.updated)):
+            if found:
+                changes[key] = changes.get(key, 0) + len(found)
+    order = [*COLUMNS, CONTACTS_ADDED, CONTACTS_UPDATED]
+    ordered = sorted(changes.items(), key=lambda item: order.index(item[0]))
+    changes.clear()
+    changes.update(ordered)
 
 
 def _read_only() -> None:
@@ -263,19 +290,21 @@ def _write_part(actor, planner: Planner, chunk) -> list[RowResult]:
                 if enterprise is None:              # removed since it was read: check the part again
                     written = None
                     break
-                written.append((row, enterprise, services.apply_values(enterprise, row.data)))
+                before = _values_of(enterprise, services.changed_fields(enterprise, row.data))
+                services.apply_values(enterprise, row.data, contacts_in_place=True)
+                written.append((row, enterprise, before))
                 enterprise.updated_at = clock.now()
         try:
             if written is None:
                 raise IntegrityError("", {}, Exception("an enterprise was removed meanwhile"))
             db.session.flush()
-            for row, enterprise, changed in written:
+            for row, enterprise, before in written:
                 row.enterprise_id = enterprise.id
-                if changed is None:
+                if before is None:
                     audit.record(actor, "enterprise.create", enterprise,
                                  detail={"credit_code": enterprise.credit_code, "via": "import"})
                 else:
-                    audit.record(actor, "enterprise.update", enterprise, detail={"fields": changed, "via": "import"})
+                    audit.record(actor, "enterprise.update", enterprise, detail=_change_detail(row, enterprise, before))
             db.session.commit()
         except IntegrityError:   # a clerk registered one of these codes meanwhile: check the part again
             db.session.rollback()
@@ -293,6 +322,32 @@ def _write_part(actor, planner: Planner, chunk) -> list[RowResult]:
         _give_way(held)
         return results
     raise AssertionError("unreachable")
+
+
+def _values_of(enterprise: Enterprise, fields: list[str]) -> dict:
+    return {f: getattr(enterprise, f) for f in fields if f != "contacts"} | (
+        {"contacts": None} if "contacts" in fields else {})
+
+
+def _contact_words(contact: dict) -> dict:
+    """A contact in the audit trail: the phone is left out (it is personal data)."""
+    return {"name": contact["name"], "title": contact["title"]}
+
+
+def _change_detail(row: RowResult, enterprise: Enterprise, before: dict) -> dict:
+    """What an update changed, before and after: the changed fields only, and
+    of the contacts only those added or updated."""
+    detail = {"fields": sorted(before), "before": {}, "after": {}, "via": "import"}
+    for name, value in before.items():
+        if name == "contacts":
+            merge = row.contacts
+            detail["before"]["contacts"] = [_contact_words(was) for was, _now in merge.updated]
+            detail["after"]["contacts"] = [_contact_words(now) for _was, now in merge.updated] + [
+                _contact_words(c) for c in merge.added]
+        else:
+            detail["before"][name] = value
+            detail["after"][name] = getattr(enterprise, name)
+    return detail
 
 
 def _give_way(held: float) -> None:
@@ -320,6 +375,14 @@ class ImportReport:
     @property
     def counts(self) -> dict:
         return {a: self.count(a) for a in (CREATED, UPDATED, UNCHANGED, REJECTED)}
+
+    @property
+    def changes(self) -> dict:
+        changes: dict = {}
+        for row in self.rows:
+            if row.action == UPDATED:
+                count_changes(changes, row)
+        return changes
 
 
 def plan(actor, filename: str, content: bytes, default_unit_id: int | None = None) -> ImportReport:
@@ -359,8 +422,9 @@ def _existing_by_code(codes) -> dict[str, Enterprise]:
 def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -> RowResult:
     result = RowResult(line=line, action=REJECTED, credit_code=str(raw.get("credit_code", ""))[:40],
                        name=str(raw.get("name", ""))[:200])
+    # A blank cell says nothing: a new enterprise takes the field's default, an existing one keeps its value.
     data = {k: raw[k] for k in ("name", "credit_code", "legal_representative", "address", "district",
-                                "industry", "tags", "notes", "above_scale", "is_key") if k in raw}
+                                "industry", "tags", "notes", "above_scale", "is_key") if not _blank(raw.get(k))}
     reasons = []
     if raw.get("unit"):
         unit_id = units.get(str(raw["unit"]).strip().upper())
@@ -410,6 +474,12 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
     except ValidationError as exc:
         result.reasons = [str(exc.message)]
         return result
+    if "contacts" in clean:
+        result.contacts = services.merge_contacts(current, clean["contacts"])
+        if len(result.contacts.contacts) > services.MAX_CONTACTS:
+            result.reasons = [str(_l("Keep at most %(n)d contacts.", n=services.MAX_CONTACTS))]
+            return result
+        clean["contacts"] = result.contacts.contacts
     if current is None:
         clean.setdefault("unit_id", default_unit_id)
         if clean["unit_id"] is None:
@@ -418,9 +488,15 @@ def _plan_row(actor, line, raw, units, users, existing, seen, default_unit_id) -
         result.action = CREATED
     else:
         result.enterprise_id = current.id
-        result.action = UPDATED if services.changed_fields(current, clean) else UNCHANGED
+        changed = services.changed_fields(current, clean)
+        result.action = UPDATED if changed else UNCHANGED
+        result.changed = [FIELD_COLUMNS.get(f, f) for f in changed]
     result.data = clean
     return result
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _lines(value) -> list[str]:
@@ -431,8 +507,23 @@ def _nth(values: list, i: int) -> str:
     return values[i] if i < len(values) else ""
 
 
+# The template's second sheet; the import reads the first sheet only.
+HELP_SHEET = "填写说明"
+HELP_LINES = (
+    "第一张工作表为企业名录：第一行为列名（中文或英文，见下），每家企业一行。",
+    "企业名称、统一社会信用代码两列必填。",
+    "统一社会信用代码已登记的企业，按该行更新：空白单元格不改动该项原有内容（不会清空）；"
+    "如需清空某项，请在系统中编辑该企业。",
+    "联系人、联系电话、联系人职务：一个单元格内每行一位联系人，三列按行对应。"
+    "已登记企业的联系人按姓名和电话合并：姓名和电话都相同的更新其职务，其余的新增，原有联系人不会删除。",
+    "规上企业、重点企业填“是”或“否”。属地单位代码、助企联络官账号须为系统中已有的代码和账号。",
+    "导入前先逐行检查，显示每行将新增、更新、不变或被拒绝及原因，以及将更新的各项数量，确认后才写入。",
+)
+
+
 def template_workbook() -> bytes:
-    """The downloadable template: Chinese headers and one example row."""
+    """The downloadable template: Chinese headers and one example row, then a
+    sheet saying how the rows are read."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "企业名录"
@@ -440,6 +531,15 @@ def template_workbook() -> bytes:
     sheet.append([ex for _en, _zh, ex in COLUMNS.values()])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 18
+    notes = workbook.create_sheet(HELP_SHEET)
+    for line in HELP_LINES:
+        notes.append([line])
+    notes.append([])
+    notes.append(["列名", "英文列名", "示例"])
+    for en, zh, example in COLUMNS.values():
+        notes.append([zh, en, example])
+    for letter, width in (("A", 20), ("B", 24), ("C", 30)):   # the lines above run on into the empty cells
+        notes.column_dimensions[letter].width = width
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

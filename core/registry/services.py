@@ -337,11 +337,46 @@ def changed_fields(enterprise: Enterprise, clean: dict) -> list[str]:
     return changed
 
 
-def apply_values(enterprise: Enterprise, clean: dict) -> list[str]:
-    """Copy clean values onto the enterprise; return the names of fields that changed."""
+@dataclass
+class ContactMerge:
+    """The contacts an enterprise would have once a list is merged into its own,
+    and which of the given ones are new or change a kept one."""
+    contacts: list[dict]
+    added: list[dict]
+    updated: list[tuple[dict, dict]]      # (before, after)
+
+
+def merge_contacts(enterprise: Enterprise | None, given: list[dict]) -> ContactMerge:
+    """The enterprise's contacts with ``given`` merged in: a contact of the same
+    name and phone is updated (a blank title keeps the one it has), any other is
+    added, and none is removed."""
+    merged = [{"name": c.name, "phone": c.phone, "title": c.title}
+              for c in (enterprise.contacts if enterprise is not None else [])]
+    known = len(merged)
+    before: dict[int, dict] = {}
+    for contact in given:
+        index = next((i for i, c in enumerate(merged)
+                      if c["name"] == contact["name"] and c["phone"] == contact["phone"]), None)
+        if index is None:
+            merged.append(dict(contact))
+        elif contact["title"] and contact["title"] != merged[index]["title"]:
+            if index < known:
+                before.setdefault(index, dict(merged[index]))
+            merged[index]["title"] = contact["title"]
+    added = merged[known:]
+    updated = [(was, merged[i]) for i, was in before.items() if was != merged[i]]
+    return ContactMerge(merged, added, updated)
+
+
+def apply_values(enterprise: Enterprise, clean: dict, contacts_in_place: bool = False) -> list[str]:
+    """Copy clean values onto the enterprise; return the names of fields that changed.
+    With ``contacts_in_place``, contacts of the same name and phone keep their
+    rows (the import's merge); otherwise the list replaces the enterprise's."""
     changed = changed_fields(enterprise, clean)
     for field in changed:
-        if field == "contacts":
+        if field == "contacts" and contacts_in_place:
+            _keep_contact_rows(enterprise, clean["contacts"])
+        elif field == "contacts":
             enterprise.contacts = [EnterpriseContact(**c) for c in clean["contacts"]]
         else:
             setattr(enterprise, field, clean[field])
@@ -349,6 +384,20 @@ def apply_values(enterprise: Enterprise, clean: dict) -> list[str]:
         enterprise.name_pinyin = pinyin.sort_key(enterprise.name)
         enterprise.name_initials = pinyin.initials(enterprise.name)
     return changed
+
+
+def _keep_contact_rows(enterprise: Enterprise, contacts: list[dict]) -> None:
+    rows = list(enterprise.contacts)
+    kept = []
+    for contact in contacts:
+        row = next((r for r in rows if r.name == contact["name"] and r.phone == contact["phone"]), None)
+        if row is None:
+            row = EnterpriseContact(**contact)
+        else:
+            rows.remove(row)
+            row.title = contact["title"]
+        kept.append(row)
+    enterprise.contacts = kept
 
 
 def find_by_credit_code(code: str) -> Enterprise | None:

@@ -191,7 +191,7 @@ def import_status(token):
     except NotFound:
         abort(404)
     return render_template("registry/import_status.html", state=state, rows=import_jobs.shown_rows(actor, state),
-                           form=ImportConfirmForm(), stages=import_jobs)
+                           form=ImportConfirmForm(), stages=import_jobs, columns=importer.COLUMNS)
 
 
 @bp.route("/import/<token>", methods=["POST"])

@@ -194,6 +194,7 @@ def add_risk(actor, assessment_id, data: RiskInput) -> RiskItem:
     values = check_risk(actor, assessment.unit_id, data)
     sources = values.pop("sources")
     risk = RiskItem(assessment=assessment, unit_id=assessment.unit_id, enterprise_id=assessment.enterprise_id,
+                    industry=assessment.enterprise.industry or "", district=assessment.enterprise.district or "",
                     found_on=assessment.assessed_on, created_by_id=actor.user_id, **values)
     risk.sources = [Source(**s) for s in sources]
     db.session.add(risk)

@@ -13,6 +13,7 @@ PERMISSIONS = {
 # Audit action codes and the record types (table names) the plugin's entries name.
 AUDIT = {
     "risk_assessment.assessment": _l("Risk assessment recorded"),
+    "risk_assessment.class_warning": _l("Warning list drawn for a class of enterprises"),
     "risk_assessment.close": _l("Risk closed"),
     "risk_assessment.letter": _l("Letter issued"),
     "risk_assessment.matrix": _l("Level matrix changed"),

@@ -9,11 +9,16 @@ core's document pages), each expecting a response by a working day.
 - 风险预警单 (warning list): a table of the risks with level, category,
   enterprise and industry, and suggested measures; to the government or a
   department, in 文件格式.
+
+A warning list may also be drawn for a class of enterprises (一类事: one
+industry in one district, as core's classes of similar tickets group them):
+it lists the open assessed risks of every enterprise of that class within the
+actor's units, by enterprise, and has no assessment of its own.
 """
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import clock
 from core.audit import services as audit
@@ -22,7 +27,10 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.services import self_reference
 from core.plugins.toolkit import DocumentType
+from core.registry import services as registry
+from core.registry.models import Enterprise
 from core.text import clean_text
+from core.tickets import services as tickets
 from core.tickets.deadlines import after_working_days, local_date
 from plugins.risk_assessment import assessments, blocks, matrix
 from plugins.risk_assessment.assessments import AREA_WORDS, CATEGORY_WORDS
@@ -40,6 +48,7 @@ ALLOWED_ADDRESSEES = {"notice": ("enterprise", "department"), "advice": ("enterp
 # Working days the addressee has to respond, counted from the day the letter is drafted.
 RESPONSE_WORKING_DAYS = {"notice": 10, "advice": 15, "warning": 20}
 DEFAULT_GOVERNMENT = "市委、市政府"
+MAX_CLASS_RISKS = 200          # a class warning list names at most these, the most serious
 
 NOTICE_LETTER, NOTICE_FILE = "risk_assessment.notice_letter", "risk_assessment.notice_file"
 ADVICE_LETTER, ADVICE_FILE = "risk_assessment.advice_letter", "risk_assessment.advice_file"
@@ -117,6 +126,14 @@ def of_enterprise(actor, enterprise_id) -> list[Letter]:
                                    .order_by(Letter.id.desc())))
 
 
+def for_classes(actor, limit: int = 20) -> list[Letter]:
+    """The warning lists drawn for a class of enterprises by the actor's units, newest first."""
+    actor.require("risk_assessment.read")
+    return list(db.session.scalars(select(Letter).where(Letter.assessment_id.is_(None),
+                                                        actor.scope.filter(Letter.unit_id))
+                                   .order_by(Letter.id.desc()).limit(limit)))
+
+
 # --- drafting --------------------------------------------------------------------------
 
 def draft(actor, assessment_id, kind: str, risk_ids, addressee_kind: str = "", addressee: str = "",
@@ -180,6 +197,148 @@ def draft(actor, assessment_id, kind: str, risk_ids, addressee_kind: str = "", a
         "due_on": due_on.isoformat()})
     db.session.commit()
     return letter
+
+
+# --- a warning list for a class of enterprises ----------------------------------------------
+
+def class_choices(actor) -> tuple[list[str], list[str]]:
+    """The industries and the districts of the enterprises in the actor's units."""
+    return registry.distinct_values(actor, "industry"), registry.distinct_values(actor, "district")
+
+
+def class_risks(actor, industry: str, district: str) -> list[RiskItem]:
+    """The open risks, assessed by the actor's units, of the enterprises of one
+    industry in one district within those units; the most serious first."""
+    actor.require("risk_assessment.read")
+    return list(db.session.scalars(
+        select(RiskItem).join(Enterprise, Enterprise.id == RiskItem.enterprise_id)
+        .where(RiskItem.status == "open", actor.scope.filter(RiskItem.unit_id), actor.scope.filter(Enterprise.unit_id),
+               Enterprise.industry == industry, Enterprise.district == district)
+        .order_by(RiskItem.score.desc(), RiskItem.id).limit(MAX_CLASS_RISKS)))
+
+
+def class_size(actor, industry: str, district: str) -> int:
+    """How many enterprises of the class the actor's units have."""
+    stmt = registry.scoped_select(actor, registry.EnterpriseFilter(industry=industry, district=district))
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def by_enterprise(risks: list[RiskItem]) -> list[tuple]:
+    """``(enterprise, its risks)``, the enterprise with the most serious risk first."""
+    grouped: dict[int, tuple] = {}
+    for risk in risks:                          # the risks come most serious first
+        grouped.setdefault(risk.enterprise_id, (risk.enterprise, []))[1].append(risk)
+    return list(grouped.values())
+
+
+def draft_for_class(actor, industry: str, district: str, addressee_kind: str = "", addressee: str = "",
+                    due_on: date | None = None) -> Letter:
+    """A warning list (风险预警单) for the enterprises of one industry in one
+    district within the actor's units, naming their open assessed risks, as a
+    core document draft; the response is expected by ``due_on`` (by default
+    the warning list's number of working days from today)."""
+    actor.require("risk_assessment.assess")
+    actor.require("document.draft")
+    errors = {}
+    industries, districts = class_choices(actor)
+    industry, district = clean_text(industry, 50), clean_text(district, 50)
+    if industry not in industries:
+        errors["industry"] = [_l("Choose an industry of the enterprises in your units' area.")]
+    if district not in districts:
+        errors["district"] = [_l("Choose a district of the enterprises in your units' area.")]
+    risks = class_risks(actor, industry, district) if not errors else []
+    if not errors and not risks:
+        errors["industry"] = [_l("No enterprise of this industry in this district has an open assessed risk: "
+                                 "there is nothing to warn of.")]
+    addressee_kind = addressee_kind or "government"
+    if addressee_kind not in ALLOWED_ADDRESSEES["warning"]:
+        errors["addressee_kind"] = [_l("This kind of letter cannot be addressed there.")]
+    addressee = clean_text(addressee, 200)
+    if addressee_kind == "government" and not addressee:
+        addressee = DEFAULT_GOVERNMENT
+    if not addressee:
+        errors["addressee"] = [_l("Name the department the letter is addressed to.")]
+    elif len(addressee) > 200:
+        errors["addressee"] = [_l("Keep this under %(n)d characters.", n=200)]
+    now = clock.now()
+    if due_on is None:
+        due_on = local_date(after_working_days(now, RESPONSE_WORKING_DAYS["warning"]).at)
+    elif due_on <= local_date(now):
+        errors["due_on"] = [_l("The response must be due after today.")]
+    if actor.unit_id is None:
+        errors["unit"] = [_l("Only a member of a unit can make its assessments.")]
+    if errors:
+        audit.record_failure(actor, "risk_assessment.class_warning", object_type="risk_assessment_letter",
+                             detail={"fields": sorted(errors)})
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    letter = Letter(unit_id=actor.unit_id, assessment_id=None, enterprise_id=None, industry=industry,
+                    district=district, kind="warning", addressee_kind=addressee_kind, addressee=addressee[:200],
+                    due_on=due_on, created_by_id=actor.user_id)
+    letter.risk_rows = [LetterRisk(risk_item_id=r.id) for r in risks]
+    db.session.add(letter)
+    db.session.flush()
+    body = class_warning_body(actor, industry, district, risks, class_size(actor, industry, district), letter,
+                              self_reference(actor.user.unit))
+    try:
+        document = documents.create(actor, documents.Draft(
+            doc_type=WARNING_LIST, title=class_title(industry, district, risks), addressees=[letter.addressee],
+            body=body, related_type="risk_assessment_letter", related_id=letter.id))
+    except BaseException:
+        db.session.rollback()
+        raise
+    letter.document_id = document.id
+    audit.record(actor, "risk_assessment.class_warning", letter, detail={
+        "industry": industry, "district": district, "addressee_kind": addressee_kind,
+        "enterprises": sorted({r.enterprise_id for r in risks}), "risks": letter.risk_ids,
+        "document_id": document.id, "due_on": due_on.isoformat()})
+    db.session.commit()
+    return letter
+
+
+def class_words(industry: str, district: str) -> str:
+    return f"{district}{industry}行业"
+
+
+def class_title(industry: str, district: str, risks) -> str:
+    """关于<镇街><行业>行业企业<类别>[等]隐患的风险预警单."""
+    categories = list(dict.fromkeys("经营管理" if r.category == "other" else CATEGORY_WORDS[r.category]
+                                    for r in risks))
+    matter = categories[0] + ("等" if len(categories) > 1 else "")
+    return f"关于{class_words(industry, district)}企业{matter}隐患的{DOC_KINDS['warning']}"
+
+
+def _similar_tickets(actor, industry: str, district: str) -> str:
+    """The classes of similar tickets of the class flagged now, in words; "" when
+    there are none or the actor may not read the ticket analysis."""
+    if not actor.can("ticket.stats"):
+        return ""
+    groups = [g for g in tickets.similar_classes(actor, industry=industry, district=district) if g.flagged]
+    if not groups:
+        return ""
+    listed = "、".join(f"“{g.category_label or g.category}”类{g.count}件（上一周期{g.previous}件）" for g in groups[:5])
+    return f"近期该类企业集中提出的诉求：{listed}。"
+
+
+def class_warning_body(actor, industry, district, risks, size: int, letter, issuer: str) -> list:
+    where = class_words(industry, district)
+    grouped = by_enterprise(risks)
+    counted = {}
+    for risk in risks:
+        counted[risk.category] = counted.get(risk.category, 0) + 1
+    kinds = "、".join(f"{CATEGORY_WORDS[c]}{n}项" for c, n in sorted(counted.items(), key=lambda i: -i[1]))
+    body = [("p", f"{issuer}辖区内{where}企业共{size}家。经企业风险评估，其中{len(grouped)}家企业存在尚未销号的风险隐患"
+                  f"{len(risks)}项（{kinds}），现将风险预警如下，建议有关部门加强行业监管，采取相应防范处置措施。")]
+    similar = _similar_tickets(actor, industry, district)
+    if similar:
+        body.append(("p", similar))
+    rows = []
+    for n, (enterprise, found) in enumerate(grouped, start=1):
+        for risk in found:
+            rows.append([str(n), enterprise.name, matrix.LEVEL_WORDS[risk.level], CATEGORY_WORDS[risk.category],
+                         risk.title, risk.measures or "加强监管，督促整改"])
+    body += blocks.table(["序号", "企业", "风险等级", "风险类别", "风险内容", "建议措施"], rows)
+    body.append(("p", f"请于{_day(letter.due_on)}前将处置情况反馈{issuer}。"))
+    return body
 
 
 def title(kind: str, enterprise, risks) -> str:

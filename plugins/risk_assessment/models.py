@@ -65,6 +65,10 @@ class RiskItem(db.Model):
     score: Mapped[int] = mapped_column(Integer)               # likelihood × impact: orders the most serious
     level: Mapped[str] = mapped_column(String(8))             # high | medium | low
     found_on: Mapped[date] = mapped_column(Date)              # the assessment's day: the quarter it counts in
+    # The enterprise's industry and district when the risk was recorded: a quarter's
+    # figures count a risk where its enterprise was then, whatever it is registered as now.
+    industry: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    district: Mapped[str] = mapped_column(String(50), default="", server_default="")
     status: Mapped[str] = mapped_column(String(8), default="open")     # open | closed
     outcome: Mapped[str] = mapped_column(String(16), default="")       # see risks.OUTCOMES
     outcome_note: Mapped[str] = mapped_column(String(1000), default="")
@@ -97,13 +101,17 @@ class Source(db.Model):
 
 class Letter(db.Model):
     """One of the two letters and one list, drafted from an assessment as a core
-    document; expects a response by ``due_on``."""
+    document; expects a response by ``due_on``. A warning list drawn for a class
+    of enterprises (one industry in one district) has no assessment nor
+    enterprise of its own: its class is ``industry`` and ``district``."""
 
     __tablename__ = "risk_assessment_letter"
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("risk_assessment_assessment.id"), index=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("risk_assessment_assessment.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(50), default="", server_default="")    # a class warning list's
+    district: Mapped[str] = mapped_column(String(50), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(16))              # notice | advice | warning
     addressee_kind: Mapped[str] = mapped_column(String(16))    # enterprise | department | government
     addressee: Mapped[str] = mapped_column(String(200))
@@ -117,6 +125,10 @@ class Letter(db.Model):
     document = relationship("Document", lazy="joined")
     risk_rows: Mapped[list["LetterRisk"]] = relationship(cascade="all, delete-orphan")
     responses: Mapped[list["Response"]] = relationship(back_populates="letter", order_by="Response.id")
+
+    @property
+    def for_class(self) -> bool:
+        return self.assessment_id is None
 
     @property
     def risk_ids(self) -> list[int]:

@@ -2,7 +2,9 @@
 the quarter counted by category, industry, district and level beside the
 previous quarter's, the ten most serious, and the letters issued in the
 quarter with what became of them. Every count is one grouped query: the
-database counts, not a loop over the risks."""
+database counts, not a loop over the risks. A risk counts in the industry and
+district its enterprise had when the risk was recorded (kept on the risk), not
+in those it is registered with now."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -77,7 +79,7 @@ def _change(current: int, previous: int) -> dict:
 
 
 def _keys(dimension):
-    return {"category": RiskItem.category, "industry": Enterprise.industry, "district": Enterprise.district,
+    return {"category": RiskItem.category, "industry": RiskItem.industry, "district": RiskItem.district,
             "level": RiskItem.level}[dimension]
 
 
@@ -95,7 +97,7 @@ def counts_by(actor, q: Quarter, dimension: str) -> list[dict]:
     key = _keys(dimension)
     in_quarter = RiskItem.found_on >= q.first
     stmt = (select(key, func.count().filter(in_quarter), func.count().filter(~in_quarter))
-            .select_from(RiskItem).join(Enterprise, Enterprise.id == RiskItem.enterprise_id)
+            .select_from(RiskItem)
             .where(actor.scope.filter(RiskItem.unit_id), RiskItem.found_on >= q.previous.first,
                    RiskItem.found_on <= q.last)
             .group_by(key))
@@ -125,7 +127,7 @@ def most_serious(actor, q: Quarter, limit: int = TOP) -> list[dict]:
     highest level (a unit's matrix may grade alike scores apart), the newest."""
     rank = case((RiskItem.level == "high", 0), (RiskItem.level == "medium", 1), else_=2)
     stmt = (select(RiskItem.id, RiskItem.title, RiskItem.category, RiskItem.level, RiskItem.score, RiskItem.status,
-                   Enterprise.name, Enterprise.industry, Enterprise.district)
+                   Enterprise.name, RiskItem.industry, RiskItem.district)
             .join(Enterprise, Enterprise.id == RiskItem.enterprise_id)
             .where(actor.scope.filter(RiskItem.unit_id), RiskItem.found_on >= q.first, RiskItem.found_on <= q.last)
             .order_by(RiskItem.score.desc(), rank, RiskItem.found_on.desc(), RiskItem.id.desc()).limit(limit))

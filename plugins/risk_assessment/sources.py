@@ -63,6 +63,21 @@ def ticket_classes(actor, assessment: Assessment, since: date | None = None, unt
                                    district=enterprise.district or "")
 
 
+def flagged_classes(actor) -> list[dict]:
+    """The industries × districts whose enterprises' similar tickets are flagged
+    now (一类事), each with its ticket classes: the classes of enterprises a
+    warning list may be drawn for first. Empty when the actor may not read the
+    ticket analysis."""
+    if not actor.can("ticket.stats"):
+        return []
+    found: dict[tuple, list] = {}
+    for group in tickets.similar_classes(actor):
+        if group.flagged and group.industry and group.district:
+            found.setdefault((group.industry, group.district), []).append(group)
+    return [{"industry": industry, "district": district, "groups": groups, "count": sum(g.count for g in groups)}
+            for (industry, district), groups in found.items()]
+
+
 def class_key(category: str, industry: str, district: str, since: date, until: date) -> str:
     return "|".join((category, industry, district, since.isoformat(), until.isoformat()))
 

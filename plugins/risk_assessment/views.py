@@ -39,8 +39,10 @@ def _common():
 def index():
     actor = current_actor()
     return render_template("risk_assessment/index.html", assessments=assessments.recent(actor),
+                           class_letters=letters.for_classes(actor),
                            risks=assessments.open_risks(actor, limit=50), open_by_level=assessments.open_by_level(actor),
                            awaiting=follow_up.awaiting(actor), can_report=actor.can("risk_assessment.report"),
+                           can_assess=actor.can("risk_assessment.assess"),
                            can_configure=actor.can("risk_assessment.configure"), **_common())
 
 
@@ -163,6 +165,41 @@ def draft_letter(assessment_id):
         return see_other("risk_assessment.assessment", assessment_id=assessment_id)
     flash_done(_("The letter has been drafted: edit it, then submit it for sign-off."))
     return _done(actor, url_for("documents.detail", document_id=letter.document_id))
+
+
+@bp.route("/warnings/class", methods=["GET", "POST"])
+@permission_required("risk_assessment.assess")
+def class_warning():
+    """A warning list for one industry in one district: choose the class, see the
+    risks it would name, draft it."""
+    actor = current_actor()
+    values = request.form if request.method == "POST" else request.args
+    errors = {}
+    if request.method == "POST":
+        actor.require("document.draft")
+        if done := _already_done(actor):
+            return redirect(done, code=303)
+        try:
+            letter = letters.draft_for_class(actor, values.get("industry", ""), values.get("district", ""),
+                                             addressee_kind=values.get("addressee_kind", ""),
+                                             addressee=values.get("addressee", ""), due_on=form_date("due_on"))
+            flash_done(_("The warning list has been drafted: edit it, then submit it for sign-off."))
+            return _done(actor, url_for("documents.detail", document_id=letter.document_id))
+        except ValidationError as error:
+            errors = error.errors or {"form": [error.message]}
+    industries, districts = letters.class_choices(actor)
+    industry, district = values.get("industry", ""), values.get("district", "")
+    chosen = industry in industries and district in districts
+    risks = letters.class_risks(actor, industry, district) if chosen else []
+    flagged = sources.flagged_classes(actor)
+    similar = next((c["groups"] for c in flagged if (c["industry"], c["district"]) == (industry, district)), [])
+    return render_template(
+        "risk_assessment/class_warning.html", industries=industries, districts=districts, values=values,
+        errors=errors, chosen=chosen, grouped=letters.by_enterprise(risks),
+        size=letters.class_size(actor, industry, district) if chosen else 0,
+        flagged=flagged, similar=similar, can_draft=actor.can("document.draft"),
+        addressee_kinds={k: letters.ADDRESSEE_KINDS[k] for k in letters.ALLOWED_ADDRESSEES["warning"]},
+        **_common()), 400 if errors else 200
 
 
 @bp.route("/letters/<int:letter_id>", methods=["GET", "POST"])
