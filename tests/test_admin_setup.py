@@ -96,3 +96,121 @@ def test_users_create_names_the_valid_units_and_roles_when_one_is_wrong(app):
     assert "诸暨市公安局 (ZJ)" in result.output
     assert "窗口人员 (desk)" in result.output and "民警 (officer)" in result.output
     assert user_by_username("bob") is None
+
+
+# --- imports -----------------------------------------------------------------------
+
+UNIT_ROWS = [("单位代码", "单位名称", "单位类型", "上级单位代码"),
+             ("ZJ-HQ", "护企优商服务中心", "服务中心", "ZJ"),        # a parent already in anqi
+             ("ZJ-JY", "暨阳派出所", "派出所", "ZJ"),
+             ("ZJ-TD", "陶朱派出所", "station", "ZJ"),
+             ("ZJ-HQ-1", "店口分中心", "分中心", "ZJ-HQ"),          # a parent of an earlier row
+             ("ZJ-BR", "治安大队", "Brigade", "ZJ")]
+
+
+def user_rows():
+    rows = [("用户名", "姓名", "单位代码", "角色", "初始密码")]
+    rows.append(("hq.leader", "周领导", "ZJ-HQ", "领导", ""))
+    rows.append(("hq.auditor", "吴审计", "ZJ", "安全审计员", PASSWORD))
+    for i in range(18):
+        unit = ["ZJ-HQ", "ZJ-JY", "ZJ-TD", "ZJ-HQ-1", "ZJ-BR"][i % 5]
+        roles = "窗口人员、民警" if i % 3 else "desk"
+        rows.append((f"staff{i:02d}", f"民警{i:02d}", unit, roles, "" if i % 2 else f"Xy7-kq{i:02d}abc"))
+    return rows
+
+
+def workbook(path, rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_units_and_users_import_from_xlsx(app, tmp_path):
+    assert init(app).exit_code == 0
+    result = anqi(app, "units", "import", workbook(tmp_path / "units.xlsx", UNIT_ROWS))
+    assert result.exit_code == 0, result.output
+    assert count(Unit) == 6
+    sub_centre = unit_by_code("ZJ-HQ-1")
+    assert sub_centre.parent_id == unit_by_code("ZJ-HQ").id and sub_centre.path.startswith(unit_by_code("ZJ-HQ").path)
+    assert unit_by_code("ZJ-BR").kind == "brigade"
+
+    result = anqi(app, "users", "import", workbook(tmp_path / "users.xlsx", user_rows()))
+    assert result.exit_code == 0, result.output
+    assert count(User) == 21
+    assert user_by_username("staff01").roles == {"desk", "officer"}
+    assert user_by_username("staff00").unit.code == "ZJ-HQ"
+    assert all(u.must_change_password for u in db.session.scalars(select(User).where(User.username != "root")))
+    # The generated passwords are printed once, one line per user without one in the file.
+    printed = dict(line.split() for line in result.output.splitlines() if line.startswith("  "))
+    assert set(printed) == {"hq.leader"} | {f"staff{i:02d}" for i in range(1, 18, 2)}
+    from core.auth.services import authenticate
+    from core.org.actor import Actor
+
+    assert authenticate(Actor(user=None, address="127.0.0.1"), "staff03", printed["staff03"])
+    assert authenticate(Actor(user=None, address="127.0.0.1"), "staff02", "Xy7-kq02abc")
+
+
+def test_a_dry_run_writes_nothing(app, tmp_path):
+    assert init(app).exit_code == 0
+    audited = count(AuditEntry)
+    result = anqi(app, "units", "import", "--dry-run", workbook(tmp_path / "units.xlsx", UNIT_ROWS))
+    assert result.exit_code == 0, result.output
+    assert "ZJ-HQ-1" in result.output
+    assert count(Unit) == 1 and count(AuditEntry) == audited
+
+
+def test_wrong_rows_are_all_named_and_nothing_is_written(app, tmp_path):
+    assert init(app).exit_code == 0
+    rows = UNIT_ROWS + [("ZJ-X", "某单位", "总局", "ZJ"), ("ZJ-Y", "", "派出所", "LATER"), ("LATER", "后定义", "派出所", "ZJ")]
+    result = anqi(app, "units", "import", workbook(tmp_path / "units.xlsx", rows))
+    assert result.exit_code != 0
+    assert "Row 7:" in result.output and "派出所 (station)" in result.output      # the kinds, in words
+    assert "Row 8:" in result.output and "LATER" in result.output
+    assert "Row 9" not in result.output
+    assert count(Unit) == 1
+
+    assert anqi(app, "units", "import", workbook(tmp_path / "good.xlsx", UNIT_ROWS)).exit_code == 0
+    users = user_rows()
+    users[5] = ("staff03", "民警03", "ZJ-NONE", "窗口人员", "")
+    users[7] = ("staff05", "民警05", "ZJ-HQ", "系统管理员、领导", "")
+    users[9] = ("staff07", "民警07", "ZJ-HQ", "民警", "password")
+    result = anqi(app, "users", "import", workbook(tmp_path / "users.xlsx", users))
+    assert result.exit_code != 0
+    for line in (6, 8, 10):
+        assert f"Row {line}:" in result.output
+    assert count(User) == 1
+
+
+def test_the_users_import_reads_csv(app, tmp_path):
+    assert init(app).exit_code == 0
+    path = tmp_path / "users.csv"
+    path.write_text("username,name,unit,roles,password\nwang.fang,王芳,ZJ,leader,\n", encoding="utf-8")
+    result = anqi(app, "users", "import", path)
+    assert result.exit_code == 0, result.output
+    assert user_by_username("wang.fang").roles == {"leader"}
+
+
+def test_the_templates_name_the_kinds_and_roles_in_words(app, tmp_path):
+    for kind, words in (("units", ["派出所", "station", "上级单位代码"]), ("users", ["窗口人员", "desk", "初始密码"])):
+        path = tmp_path / f"{kind}.xlsx"
+        assert anqi(app, kind, "template", path).exit_code == 0
+        book = load_workbook(path)
+        text = " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                        for c in row if c)
+        assert all(word in text for word in words)
+
+
+def test_the_first_administrator_logs_in_and_enables_a_plugin_for_an_imported_unit(app, client, tmp_path):
+    assert init(app).exit_code == 0
+    assert anqi(app, "units", "import", workbook(tmp_path / "units.xlsx", UNIT_ROWS)).exit_code == 0
+    response = client.post("/login", data={"username": "root", "password": ADMIN_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/second-factor")   # the admin role needs one
+    result = anqi(app, "plugins", "enable", "inspection", "--unit", "ZJ-JY")
+    assert result.exit_code == 0, result.output
+    from core.plugins.services import is_enabled
+
+    db.session.rollback()
+    assert is_enabled(unit_by_code("ZJ-JY").id, "inspection")

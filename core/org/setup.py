@@ -23,6 +23,9 @@ from core.org.roles import ADMIN, ROLES
 TOP_KIND = "city_bureau"     # the only kind save_unit accepts at the top of the tree
 LANGUAGES = ("zh_Hans_CN", "en")
 GENERATED_LENGTH = 14
+# The short names people write in a spreadsheet for a kind of unit (Chinese wording, not translated).
+KIND_ALIASES = {"公安局": "city_bureau", "市局": "city_bureau", "服务中心": "centre", "中心": "centre",
+                "联络室": "liaison_room", "警企联络室": "liaison_room", "所": "station"}
 
 
 def has_units() -> bool:
@@ -50,7 +53,7 @@ def _names(labels: dict) -> dict[str, str]:
 
 def kind_code(text) -> str | None:
     """The unit kind that ``text`` names (code or label in either language), or None."""
-    return _names(UNIT_KINDS).get(_key(text))
+    return _names(UNIT_KINDS).get(_key(text)) or KIND_ALIASES.get(_key(text))
 
 
 def role_code(text) -> str | None:
