@@ -45,10 +45,12 @@ def register(app) -> None:
     from core.search.cli import search
     from core.supervision.cli import supervision
     from core.tasks import worker
+    from core.tickets.category_cli import categories
     from core.tickets.cli import tickets
 
     for command in (run, serve, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
-                    backup, restore, audit, supervision, search, notices, init_command, units):
+                    backup, restore, audit, supervision, search, notices, init_command, units,
+                    categories):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
     app.cli.commands["db"].add_command(db_copy)

@@ -214,3 +214,12 @@ def test_the_first_administrator_logs_in_and_enables_a_plugin_for_an_imported_un
 
     db.session.rollback()
     assert is_enabled(unit_by_code("ZJ-JY").id, "inspection")
+
+
+def test_the_login_page_names_the_set_up_command_on_an_empty_database(app, client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "<code>anqi init</code>" in page and "first-setup" in page
+    english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "sets up the top unit and the first administrator" in english
+    assert init(app).exit_code == 0
+    assert "first-setup" not in client.get("/login").get_data(as_text=True)
