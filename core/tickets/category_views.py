@@ -58,10 +58,19 @@ def form(category_id):
     return render_template("ticket_categories/form.html", form=form, category=category)
 
 
-@bp.route("/<int:category_id>/deactivate", methods=["POST"], defaults={"active": False}, endpoint="deactivate")
-@bp.route("/<int:category_id>/activate", methods=["POST"], defaults={"active": True}, endpoint="activate")
+@bp.route("/<int:category_id>/deactivate", methods=["POST"])
 @permission_required(categories.PERMISSION)
-def toggle(category_id, active):
+def deactivate(category_id):
+    return _toggle(category_id, False)
+
+
+@bp.route("/<int:category_id>/activate", methods=["POST"])
+@permission_required(categories.PERMISSION)
+def activate(category_id):
+    return _toggle(category_id, True)
+
+
+def _toggle(category_id, active):
     ToggleForm()   # the CSRF check happens app-wide; the form only carries its token
     try:
         category = categories.set_active(current_actor(), category_id, active)
