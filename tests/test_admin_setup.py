@@ -1,6 +1,6 @@
 """Setting up an installation at the server's shell, without a Python shell:
 ``anqi init``, ``anqi users create``, ``anqi units import`` and ``anqi users import``."""
-from io import BytesIO
+import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -70,7 +70,7 @@ def test_users_create_takes_the_role_in_words_and_generates_a_password(app):
     assert result.exit_code == 0, result.output
     user = user_by_username("zhang.wei")
     assert user.roles == {"desk"} and user.name == "张伟" and user.must_change_password
-    generated = result.output.rsplit(" ", 1)[-1].strip()
+    generated = re.split(r"[:：]\s*", result.output.strip().splitlines()[-1])[-1]
     from core.auth.services import authenticate
     from core.org.actor import Actor
 
@@ -93,8 +93,8 @@ def test_users_create_names_the_valid_units_and_roles_when_one_is_wrong(app):
     assert init(app).exit_code == 0
     result = anqi(app, "users", "create", "bob", "--unit", "NOPE", "--role", "boss")
     assert result.exit_code != 0
-    assert "诸暨市公安局 (ZJ)" in result.output
-    assert "窗口人员 (desk)" in result.output and "民警 (officer)" in result.output
+    assert "诸暨市公安局（ZJ）" in result.output
+    assert "窗口人员（desk）" in result.output and "民警（officer）" in result.output
     assert user_by_username("bob") is None
 
 
@@ -166,9 +166,9 @@ def test_wrong_rows_are_all_named_and_nothing_is_written(app, tmp_path):
     rows = UNIT_ROWS + [("ZJ-X", "某单位", "总局", "ZJ"), ("ZJ-Y", "", "派出所", "LATER"), ("LATER", "后定义", "派出所", "ZJ")]
     result = anqi(app, "units", "import", workbook(tmp_path / "units.xlsx", rows))
     assert result.exit_code != 0
-    assert "Row 7:" in result.output and "派出所 (station)" in result.output      # the kinds, in words
-    assert "Row 8:" in result.output and "LATER" in result.output
-    assert "Row 9" not in result.output
+    assert "第 7 行：" in result.output and "派出所（station）" in result.output      # the kinds, in words
+    assert "第 8 行：" in result.output and "LATER" in result.output
+    assert "第 9 行" not in result.output
     assert count(Unit) == 1
 
     assert anqi(app, "units", "import", workbook(tmp_path / "good.xlsx", UNIT_ROWS)).exit_code == 0
@@ -179,7 +179,7 @@ def test_wrong_rows_are_all_named_and_nothing_is_written(app, tmp_path):
     result = anqi(app, "users", "import", workbook(tmp_path / "users.xlsx", users))
     assert result.exit_code != 0
     for line in (6, 8, 10):
-        assert f"Row {line}:" in result.output
+        assert f"第 {line} 行：" in result.output
     assert count(User) == 1
 
 
@@ -218,8 +218,9 @@ def test_the_first_administrator_logs_in_and_enables_a_plugin_for_an_imported_un
 
 def test_the_login_page_names_the_set_up_command_on_an_empty_database(app, client):
     page = client.get("/login").get_data(as_text=True)
-    assert "<code>anqi init</code>" in page and "first-setup" in page
-    english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "sets up the top unit and the first administrator" in english
+    assert "<code>anqi init</code>" in page and "创建顶级单位和第一个系统管理员" in page
+    client.post("/lang", data={"lang": "en", "next": "/login"})
+    english = client.get("/login").get_data(as_text=True)
+    assert "<code>anqi init</code>" in english and "sets up the top unit and the first administrator" in english
     assert init(app).exit_code == 0
     assert "first-setup" not in client.get("/login").get_data(as_text=True)

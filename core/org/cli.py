@@ -112,7 +112,7 @@ def _import(kind: str, file: Path, dry_run: bool):
         click.echo(_("Ignored columns: %(columns)s", columns="、".join(result.ignored_columns)))
     if result.problems:
         for line, reasons in result.problems:
-            click.secho(_("Row %(line)d: %(reasons)s", line=line, reasons="；".join(str(r) for r in reasons)),
+            click.secho(_("Row %(line)d: %(reasons)s", line=line, reasons=" ".join(str(r) for r in reasons)),
                         fg="red", err=True)
         click.secho(_("Nothing imported: correct these rows and import the file again."), fg="red", err=True)
         sys.exit(1)

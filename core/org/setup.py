@@ -9,7 +9,7 @@ rules and the same audit apply as on the administrator's pages.
 import secrets
 import string
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
@@ -61,15 +61,29 @@ def role_code(text) -> str | None:
     return _names(ROLES).get(_key(text))
 
 
+def _chinese() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def named_list(pairs) -> str:
+    """``(words, code)`` pairs as a reader of the current language writes them:
+    派出所（station）、大队（brigade） or Police station (station), Brigade (brigade)."""
+    if _chinese():
+        return "、".join(f"{words}（{code}）" for words, code in pairs)
+    return ", ".join(f"{words} ({code})" for words, code in pairs)
+
+
 def in_words(labels: dict) -> str:
-    """The choices as a reader sees them: "label (code)", in the current language."""
-    return "、".join(f"{label} ({code})" for code, label in labels.items())
+    """The choices (code → label) in words, each with its code."""
+    return named_list((label, code) for code, label in labels.items())
 
 
 def unit_list(limit: int = 40) -> str:
     units = services.all_units()
-    shown = "、".join(f"{u.name} ({u.code})" for u in units[:limit])
-    return shown + ("……" if len(units) > limit else "") if units else str(_l("none yet"))
+    if not units:
+        return str(_l("none yet"))
+    return named_list((u.name, u.code) for u in units[:limit]) + ("……" if len(units) > limit else "")
 
 
 def generated_password() -> str:
