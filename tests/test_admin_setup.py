@@ -150,6 +150,9 @@ def test_units_and_users_import_from_xlsx(app, tmp_path):
 
     assert authenticate(Actor(user=None, address="127.0.0.1"), "staff03", printed["staff03"])
     assert authenticate(Actor(user=None, address="127.0.0.1"), "staff02", "Xy7-kq02abc")
+    summary = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.import")).one()
+    assert summary.username == "cli" and summary.detail["rows"] == 20
+    assert not any(p in str(summary.detail) for p in printed.values())
 
 
 def test_a_dry_run_writes_nothing(app, tmp_path):
@@ -173,14 +176,17 @@ def test_wrong_rows_are_all_named_and_nothing_is_written(app, tmp_path):
 
     assert anqi(app, "units", "import", workbook(tmp_path / "good.xlsx", UNIT_ROWS)).exit_code == 0
     users = user_rows()
-    users[5] = ("staff03", "民警03", "ZJ-NONE", "窗口人员", "")
-    users[7] = ("staff05", "民警05", "ZJ-HQ", "系统管理员、领导", "")
-    users[9] = ("staff07", "民警07", "ZJ-HQ", "民警", "password")
+    users[5] = ("staff02", "民警02", "ZJ-NONE", "窗口人员", "")
+    users[7] = ("staff04", "民警04", "ZJ-HQ", "系统管理员、领导", "")
+    users[9] = ("staff06", "民警06", "ZJ-HQ", "民警", "password")
     result = anqi(app, "users", "import", workbook(tmp_path / "users.xlsx", users))
     assert result.exit_code != 0
     for line in (6, 8, 10):
         assert f"第 {line} 行：" in result.output
+    assert "第 7 行" not in result.output
     assert count(User) == 1
+    refused = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.import")).one()
+    assert refused.result != "ok" and refused.detail["rejected"] == 3
 
 
 def test_the_users_import_reads_csv(app, tmp_path):

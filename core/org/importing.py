@@ -125,8 +125,9 @@ def run(actor, kind: str, filename: str, stream, dry_run: bool = False) -> Resul
     rows, ignored = read(kind, filename, stream)
     result = _check_units(rows) if kind == UNITS else _check_users(rows)
     result.ignored_columns = ignored
+    action, object_type = ("unit.import", "unit") if kind == UNITS else ("user.import", "user_account")
     if result.problems:
-        audit.record_failure(actor, f"{kind[:-1]}.import", object_type="unit" if kind == UNITS else "user_account",
+        audit.record_failure(actor, action, object_type=object_type,
                              detail={"file": filename[:100], "rows": len(rows), "rejected": len(result.problems)})
         return result
     if dry_run:
@@ -145,6 +146,9 @@ def run(actor, kind: str, filename: str, stream, dry_run: bool = False) -> Resul
             services.save_user(actor, data, must_change_password=True)
             if generated:
                 result.passwords.append((data["username"], data["password"]))
+    audit.record(actor, action, object_type=object_type,
+                 detail={"file": filename[:100], "rows": len(result.rows), "generated_passwords": len(result.passwords)})
+    db.session.commit()
     return result
 
 
