@@ -1,6 +1,7 @@
 """Setting up an installation at the server's shell, without a Python shell:
 ``anqi init``, ``anqi users create``, ``anqi units import`` and ``anqi users import``."""
 import re
+from io import BytesIO
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -230,3 +231,37 @@ def test_the_login_page_names_the_set_up_command_on_an_empty_database(app, clien
     assert "<code>anqi init</code>" in english and "sets up the top unit and the first administrator" in english
     assert init(app).exit_code == 0
     assert "first-setup" not in client.get("/login").get_data(as_text=True)
+
+
+def test_the_administrator_imports_units_and_users_on_a_page(app, tmp_path):
+    from tests.helpers import fresh_client
+
+    assert init(app).exit_code == 0
+    from tests.conftest import enrol_second_factor
+
+    enrol_second_factor("root")
+    admin = fresh_client(app)
+    login(admin, "root", ADMIN_PASSWORD)
+    assert 'href="/admin/units/import"' in admin.get("/admin/units").get_data(as_text=True)
+    template = admin.get("/admin/users/import/template.xlsx")
+    assert template.status_code == 200 and "窗口人员" in str([c.value for row in load_workbook(
+        BytesIO(template.data)).worksheets[1].iter_rows() for c in row])
+
+    units_file = workbook(tmp_path / "units.xlsx", UNIT_ROWS).read_bytes()
+    checked = admin.post("/admin/units/import", data={"action": "check", "file": (BytesIO(units_file), "u.xlsx")})
+    assert checked.status_code == 200 and "ZJ-HQ-1" in checked.get_data(as_text=True)
+    assert count(Unit) == 1
+    done = admin.post("/admin/units/import", data={"action": "import", "file": (BytesIO(units_file), "u.xlsx")})
+    assert done.status_code == 200 and count(Unit) == 6
+
+    bad = user_rows()
+    bad[4] = ("staff01", "民警01", "ZJ-HQ", "老板", "")
+    refused = admin.post("/admin/users/import", data={"action": "import", "file": (
+        BytesIO(workbook(tmp_path / "bad.xlsx", bad).read_bytes()), "users.xlsx")})
+    assert refused.status_code == 400 and "第 5 行" in refused.get_data(as_text=True)
+    assert count(User) == 1
+    done = admin.post("/admin/users/import", data={"action": "import", "file": (
+        BytesIO(workbook(tmp_path / "users.xlsx", user_rows()).read_bytes()), "users.xlsx")})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
+    assert count(User) == 21 and 'data-testid="import-passwords"' in page and "hq.leader" in page
