@@ -3,7 +3,6 @@
 import re
 from io import BytesIO
 
-import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -12,6 +11,7 @@ from core.extensions import db
 from core.org.models import Unit, User
 from core.org.services import unit_by_code, user_by_username
 from tests.conftest import PASSWORD, login
+from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 ADMIN_PASSWORD = "Ch4nge-me-later!"
 

@@ -10,6 +10,7 @@ from core.tickets import services as tickets
 from core.tickets.models import TicketCategory
 from tests.conftest import actor_for, login
 from tests.helpers import code, fresh_client
+from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 
 
 def category(code_):
@@ -18,7 +19,8 @@ def category(code_):
 
 
 def actions(action):
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.result == audit.OK)))
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action,
+                                                            AuditEntry.result == audit.OK)))
 
 
 def register_dispute(desk="desk"):

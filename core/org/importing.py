@@ -147,7 +147,8 @@ def run(actor, kind: str, filename: str, stream, dry_run: bool = False) -> Resul
             if generated:
                 result.passwords.append((data["username"], data["password"]))
     audit.record(actor, action, object_type=object_type,
-                 detail={"file": filename[:100], "rows": len(result.rows), "generated_passwords": len(result.passwords)})
+                 detail={"file": filename[:100], "rows": len(result.rows),
+                         "generated_passwords": len(result.passwords)})
     db.session.commit()
     return result
 
