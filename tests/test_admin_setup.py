@@ -265,3 +265,20 @@ def test_the_administrator_imports_units_and_users_on_a_page(app, tmp_path):
     page = done.get_data(as_text=True)
     assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
     assert count(User) == 21 and 'data-testid="import-passwords"' in page and "hq.leader" in page
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_its_reason(app, tmp_path):
+    assert init(app).exit_code == 0
+    wrong_columns = tmp_path / "units.csv"
+    wrong_columns.write_text("编号,名字\nA,甲\n", encoding="gb18030")
+    result = anqi(app, "units", "import", wrong_columns)
+    assert result.exit_code == 2 and "单位代码" in result.output and "单位类型" in result.output
+    not_a_table = tmp_path / "units.xlsx"
+    not_a_table.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = anqi(app, "units", "import", not_a_table)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_text("单位代码,单位名称,单位类型,上级单位代码\nZJ-A,安华派出所,派出所,ZJ\n", encoding="gb18030")
+    assert anqi(app, "units", "import", gbk).exit_code == 0
+    assert unit_by_code("ZJ-A").name == "安华派出所"
+    assert count(Unit) == 2
