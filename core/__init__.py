@@ -74,10 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(notices_bp)
     from core.supervision.views import bp as supervision_bp
+    from core.tickets.category_views import bp as ticket_categories_bp
     from core.tickets.consultation_views import bp as consultations_bp
 
     app.register_blueprint(supervision_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(ticket_categories_bp)
     from core.tickets.stats_views import bp as ticket_stats_bp
 
     app.register_blueprint(ticket_stats_bp)

@@ -39,15 +39,18 @@ def register(app) -> None:
     from core.demo.cli import demo
     from core.documents.cli import documents
     from core.notices.cli import notices
+    from core.org.cli import init_command, units
     from core.privacy.cli import privacy
     from core.registry.cli import enterprises
     from core.search.cli import search
     from core.supervision.cli import supervision
     from core.tasks import worker
+    from core.tickets.category_cli import categories
     from core.tickets.cli import tickets
 
     for command in (run, serve, plugins, enterprises, demo, api_token, calendar, tickets, documents, worker, privacy,
-                    backup, restore, audit, supervision, search, notices):
+                    backup, restore, audit, supervision, search, notices, init_command, units,
+                    categories):
         app.cli.add_command(command)
     app.cli.commands["db"].add_command(db_upgrade)  # replaces Flask-Migrate's "head" default
     app.cli.commands["db"].add_command(db_copy)

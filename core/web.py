@@ -55,6 +55,7 @@ CORE_MENU = (
     ("system", _l("Plugins"), "plugins.admin", "system.manage", 30),
     ("system", _l("API tokens"), "api_tokens.index", "system.manage", 35),
     ("system", _l("Webhooks"), "notice_webhooks.index", "notice.manage", 36),
+    ("system", _l("Demand categories"), "ticket_categories.index", "ticket.categories", 36),
     ("system", _l("Working-day calendar"), "calendar.index", "system.manage", 37),
     ("system", _l("Document fonts"), "document_fonts.index", "system.manage", 38),
     ("system", _l("Outside departments (转交办)"), "departments.admin_index", "department.configure", 39),

@@ -40,7 +40,7 @@ def test_the_help_is_chinese_by_default(make_app):
 
     assert "[默认：300]" in anqi_help(app, "demo")
     assert "按计划 PLAN_ID 的随机种子和输入重新抽取并比对结果。" in anqi_help(app, "inspection", "verify-draw")
-    assert "用户账号的密码、第二因素和锁定。" in anqi_help(app, "users")
+    assert "创建和导入用户账号；管理其密码、第二因素和锁定。" in anqi_help(app, "users")
 
 
 def test_the_help_is_english_with_the_english_locale(make_app):

@@ -8,7 +8,7 @@ from core.cli_help import group, password_option
 from core.errors import AnqiError
 
 
-@group("users", help=_l("Passwords, second factors and locks of user accounts."))
+@group("users", help=_l("Create and import user accounts; their passwords, second factors and locks."))
 def users():
     pass
 

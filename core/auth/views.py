@@ -63,7 +63,9 @@ def login():
                 session[PENDING_KEY] = {"user": user.id, "at": clock.now().isoformat(), "next": target}
                 return redirect(url_for(".second_factor"))
             return _complete_login(user, target)
-    return render_template("auth/login.html", form=form)
+    from core.org.setup import has_users
+
+    return render_template("auth/login.html", form=form, first_setup=not has_users())
 
 
 def _pending_user() -> tuple[User | None, dict]:

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -41,3 +42,8 @@ class UserForm(FlaskForm):
         "At least 8 characters of 3 kinds (a-z, A-Z, 0-9, other). Empty keeps it; a new one is changed at login."))
     active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
+
+
+class OrgImportForm(FlaskForm):
+    """A file of units or users to check, or to import (core.org.importing)."""
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file to import."))])

@@ -136,8 +136,12 @@ def all_users() -> list[User]:
     return list(db.session.scalars(select(User).join(User.unit).order_by(Unit.path, User.username)))
 
 
-def save_user(actor, data: dict, user_id: int | None = None) -> User:
+def save_user(actor, data: dict, user_id: int | None = None, *, must_change_password: bool | None = None) -> User:
     """Create a user (with ``password``) or change one (password optional).
+
+    A password an administrator chose for someone else is replaced at that
+    person's next login; one set from the shell is not, unless
+    ``must_change_password`` says so (an account made at the shell for another person).
 
     ``kind`` (on creation only): a person, or a system account for another system's
     API tokens. A system account has no password and no role from this form: a
@@ -207,7 +211,8 @@ def save_user(actor, data: dict, user_id: int | None = None) -> User:
     if password:
         user.password_hash = hash_password(password)
         # Chosen by an administrator for someone else: that person replaces it at their next login.
-        user.must_change_password = not actor.is_shell and actor.user_id != user.id
+        user.must_change_password = (not actor.is_shell and actor.user_id != user.id
+                                     if must_change_password is None else must_change_password)
     if sorted(user.roles) != roles:
         user.role_rows = [UserRole(role=r) for r in roles]
     db.session.flush()

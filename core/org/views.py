@@ -1,14 +1,17 @@
 """The administrator's pages for units and users."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from core.errors import Conflict, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.org import services
-from core.org.forms import UnitForm, UserForm
+from core.org import importing
+from core.org.forms import OrgImportForm, UnitForm, UserForm
 from core.org.models import Unit, User
-from core.web import current_actor, permission_required
+from core.web import current_actor, flash_done, permission_required
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -87,3 +90,61 @@ def user_form(user_id):
             flash(_("User saved."), "success")
             return redirect(url_for(".users"))
     return render_template("org/user_form.html", form=form, user=user)
+
+
+TEMPLATE_NAMES = {importing.UNITS: "单位导入模板.xlsx", importing.USERS: "用户导入模板.xlsx"}
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+@permission_required("system.manage")
+def units_import():
+    return _import_page(importing.UNITS)
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@permission_required("system.manage")
+def users_import():
+    return _import_page(importing.USERS)
+
+
+@bp.route("/units/import/template.xlsx")
+@permission_required("system.manage")
+def units_import_template():
+    return _template(importing.UNITS)
+
+
+@bp.route("/users/import/template.xlsx")
+@permission_required("system.manage")
+def users_import_template():
+    return _template(importing.USERS)
+
+
+def _import_page(kind):
+    """Check a file, or import it: every wrong row is shown and nothing is written
+    while one is wrong. The generated initial passwords are shown once, on the
+    answer to the import, which no cache keeps."""
+    form = OrgImportForm()
+    result = None
+    imported = False
+    if form.validate_on_submit():
+        imported = request.form.get("action") == "import"
+        upload = form.file.data
+        try:
+            result = importing.run(current_actor(), kind, upload.filename or "", upload.stream,
+                                   dry_run=not imported)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            result = None
+        else:
+            if result.problems:
+                imported = False
+            elif imported:
+                flash_done(_("Imported %(n)d rows.", n=len(result.rows)))
+    body = render_template("org/import.html", form=form, kind=kind, result=result, imported=imported,
+                           columns=importing.COLUMNS[kind])
+    return body, 400 if result is not None and result.problems else 200, {"Cache-Control": "no-store"}
+
+
+def _template(kind):
+    return send_file(io.BytesIO(importing.template(kind)), as_attachment=True, download_name=TEMPLATE_NAMES[kind],
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
