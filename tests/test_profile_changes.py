@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.audit.models import AuditEntry
@@ -18,7 +19,7 @@ from core.registry import profile_changes
 from core.registry import services as registry
 from core.registry.models import EnterpriseProfileChange
 from tests.conftest import actor_for, login
-from tests.helpers import code, count, fresh_client
+from tests.helpers import code, count, en, fresh_client
 from tests.helpers import quick_password_hashing  # noqa: F401  (autouse fixture)
 from tests.portal_world import PORTAL_PASSWORD, portal, portal_login, verified_account
 
@@ -76,8 +77,9 @@ def test_a_new_proposal_replaces_the_waiting_one(manager):
     assert first.status == "replaced" and second.status == "pending"
     assert count(EnterpriseProfileChange, EnterpriseProfileChange.status == "pending") == 1
     # The desk cannot accept the replaced one, and is told why.
-    with pytest.raises(ValidationError, match="newer proposal"):
+    with pytest.raises(ValidationError) as caught:
         profile_changes.accept(actor_for("desk_a"), first.id, manager.enterprise.version)
+    assert "newer proposal" in en(caught.value.message)
 
 
 def test_only_the_manager_proposes_and_a_proposal_must_change_something(manager):
@@ -86,8 +88,9 @@ def test_only_the_manager_proposes_and_a_proposal_must_change_something(manager)
         profile_changes.propose(portal(colleague), proposal())
     same = {"legal_representative": "", "address": "浣东街道1号", "district": "浣东街道", "industry": "制造业",
             "contacts": [{"name": "王经理", "phone": "139****0001", "title": "总经理"}]}
-    with pytest.raises(ValidationError, match="Nothing differs"):
+    with pytest.raises(ValidationError) as caught:
         profile_changes.propose(portal(manager), same)
+    assert "Nothing differs" in en(caught.value.message)
     errors = profile_changes.check(portal(manager), proposal(
         address="地" * 301, contacts=[{"name": "", "phone": "12345", "title": "会计"}]))
     assert set(errors) == {"address", "contacts"} and len(errors["contacts"]) == 2   # every problem at once
@@ -115,8 +118,9 @@ def test_accepting_applies_the_change_as_a_desk_edit_and_audits_it(manager):
     assert profile_changes.unseen_decision(portal(manager)).id == change.id
     profile_changes.mark_seen(portal(manager), profile_changes.latest(portal(manager)))
     assert profile_changes.unseen_decision(portal(manager)) is None
-    with pytest.raises(ValidationError, match="already been decided"):
+    with pytest.raises(ValidationError) as caught:
         profile_changes.accept(desk, change.id, enterprise.version)
+    assert "already been decided" in en(caught.value.message)
 
 
 def test_refusing_keeps_the_registry_and_tells_the_reason(manager):
@@ -153,8 +157,9 @@ def test_a_stale_accept_after_a_desk_edit_is_refused_with_a_message(manager):
     change = profile_changes.propose(portal(manager), proposal())
     shown_version = manager.enterprise.version                   # the desk's page was built on this
     registry.update(actor_for("desk"), manager.enterprise_id, {"industry": "装备制造"})   # someone edits meanwhile
-    with pytest.raises(Conflict, match="saved by someone else"):
+    with pytest.raises(Conflict) as caught:
         profile_changes.accept(actor_for("desk_a"), change.id, shown_version)
+    assert "saved by someone else" in en(caught.value.message)
     db.session.rollback()
     enterprise = registry.get(actor_for("desk_a"), manager.enterprise_id)
     assert enterprise.address == "浣东街道1号" and enterprise.industry == "装备制造"
@@ -204,6 +209,8 @@ def test_the_pages_mask_phones_and_keep_them_out_of_logs_and_urls(app, manager, 
 
     home = enterprise_client.get("/portal/home").get_data(as_text=True)
     assert 'data-testid="profile-decision"' in home
+    assert enterprise_client.post("/portal/profile/seen").status_code == 303
+    assert 'data-testid="profile-decision"' not in enterprise_client.get("/portal/home").get_data(as_text=True)
     for phone in (NEW_PHONE, "13900000001"):
         assert phone not in caplog.text
         assert not db.session.scalar(select(AuditEntry.id).where(AuditEntry.detail.cast(db.String).contains(phone))
@@ -217,3 +224,27 @@ def test_the_credit_code_and_name_are_not_the_enterprises_to_change(manager):
     profile_changes.accept(actor_for("desk_a"), change.id, enterprise.version)
     enterprise = registry.get(actor_for("desk_a"), manager.enterprise_id)
     assert enterprise.name == "诸暨市精密机械有限公司" and enterprise.credit_code == code(1)
+
+
+def test_the_migration_goes_down_and_up_again(app, manager):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    profile_changes.propose(portal(manager), proposal())
+    account_id, enterprise_id = manager.id, manager.enterprise_id
+    db.session.remove()
+    migrate = app.extensions["migrate"]
+    config = migrate.migrate.get_config(migrate.directory)
+    command.downgrade(config, "core_0024_notices")      # the revision before core_0026_profile_changes
+    tables = set(inspect(db.engine).get_table_names())
+    assert "enterprise_profile_change" not in tables and "enterprise_profile_change_contact" not in tables
+    db.session.remove()
+    command.upgrade(config, "heads")
+    assert count(EnterpriseProfileChange) == 0
+    from core.portal.models import PortalAccount
+
+    profile_changes.propose(portal(db.session.get(PortalAccount, account_id)), proposal())
+    with pytest.raises(IntegrityError):        # the one-pending index is back
+        db.session.add(EnterpriseProfileChange(enterprise_id=enterprise_id, status="pending"))
+        db.session.flush()
+    db.session.rollback()

@@ -333,12 +333,20 @@ def profile():
             flash(_("Your changes have been sent to the police, who will check them and update the registry."),
                   "success")
             return redirect(url_for(".profile"), code=303)
-    profile_changes.mark_seen(actor, change)
     blank_rows = 2 if len(values["contacts"]) < profile_changes.registry.MAX_CONTACTS else 0
     return render_template("portal/profile.html", enterprise=enterprise, account=actor.account, change=change,
                            values=values, errors=errors, blank_rows=blank_rows, fields=profile_changes.FIELDS,
                            labels=profile_changes.LABELS, statuses=profile_changes.STATUS_LABELS), \
         (400 if errors else 200)
+
+
+@bp.route("/profile/seen", methods=["POST"])
+@portal_required
+def profile_decision_seen():
+    """The home page's news of a decided proposal has been read: it goes."""
+    actor = portal_actor()
+    profile_changes.mark_seen(actor, profile_changes.latest(actor))
+    return redirect(url_for(".home"), code=303)
 
 
 @bp.route("/users", methods=["GET", "POST"])
