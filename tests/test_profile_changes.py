@@ -248,3 +248,12 @@ def test_the_migration_goes_down_and_up_again(app, manager):
         db.session.add(EnterpriseProfileChange(enterprise_id=enterprise_id, status="pending"))
         db.session.flush()
     db.session.rollback()
+
+
+def test_an_accept_without_the_version_the_page_showed_is_refused(manager):
+    change = profile_changes.propose(portal(manager), proposal())
+    for version in (None, "", "abc"):
+        with pytest.raises(Conflict):
+            profile_changes.accept(actor_for("desk_a"), change.id, version)
+        db.session.rollback()
+    assert registry.get(actor_for("desk_a"), manager.enterprise_id).address == "浣东街道1号"

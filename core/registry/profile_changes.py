@@ -257,7 +257,8 @@ def accept(actor, change_id, version) -> EnterpriseProfileChange:
     audit.record(actor, "enterprise.profile_accept", change, detail={"enterprise_id": enterprise_id,
                                                                      "fields": fields})
     try:
-        registry.update(actor, enterprise_id, data, version=version)
+        # Always against a version: without one (None) the registry would not check it.
+        registry.update(actor, enterprise_id, data, version="" if version is None else version)
     except Conflict:
         raise Conflict(_l("The enterprise was saved by someone else after this page was opened, so the "
                           "differences below may have changed. Check them again and accept once more.")) from None
