@@ -115,11 +115,11 @@ def profile_changes_page():
                            decided=profile_changes.recent_decisions(actor), statuses=profile_changes.STATUS_LABELS)
 
 
-def _render_profile_change(actor, change, revealed=False, status=200):
+def _render_profile_change(change, revealed=False):
     return render_template("portal_desk/profile_change.html", change=change, revealed=revealed,
                            differences=profile_changes.differences(change),
                            contacts=profile_changes.contact_differences(change),
-                           statuses=profile_changes.STATUS_LABELS), status
+                           statuses=profile_changes.STATUS_LABELS)
 
 
 @bp.route("/profile-changes/<int:change_id>")
@@ -130,7 +130,7 @@ def profile_change(change_id):
         change = profile_changes.get_for_desk(actor, change_id)
     except NotFound:
         abort(404)
-    return _render_profile_change(actor, change)
+    return _render_profile_change(change)
 
 
 @bp.route("/profile-changes/<int:change_id>/reveal", methods=["POST"])
@@ -144,7 +144,7 @@ def profile_change_reveal(change_id):
         abort(404)
     except Forbidden:
         abort(403)
-    return _render_profile_change(actor, change, revealed=True)
+    return _render_profile_change(change, revealed=True)
 
 
 @bp.route("/profile-changes/<int:change_id>/accept", methods=["POST"])

@@ -304,7 +304,7 @@ def home():
 
 def _profile_form() -> dict:
     form = request.form
-    names, titles, phones = (form.getlist(f"contact_{part}")[:profile_changes.registry.MAX_CONTACTS + 1]
+    names, titles, phones = (form.getlist(f"contact_{part}")[:profile_changes.MAX_CONTACTS + 1]
                              for part in ("name", "title", "phone"))
     values = {field: form.get(field, "") for field in profile_changes.FIELDS}
     values["contacts"] = [{"name": n, "title": t, "phone": p} for n, t, p in zip(names, titles, phones)]
@@ -333,7 +333,7 @@ def profile():
             flash(_("Your changes have been sent to the police, who will check them and update the registry."),
                   "success")
             return redirect(url_for(".profile"), code=303)
-    blank_rows = 2 if len(values["contacts"]) < profile_changes.registry.MAX_CONTACTS else 0
+    blank_rows = 2 if len(values["contacts"]) < profile_changes.MAX_CONTACTS else 0
     return render_template("portal/profile.html", enterprise=enterprise, account=actor.account, change=change,
                            values=values, errors=errors, blank_rows=blank_rows, fields=profile_changes.FIELDS,
                            labels=profile_changes.LABELS, statuses=profile_changes.STATUS_LABELS), \

@@ -44,6 +44,7 @@ LABELS = {
 STATUS_LABELS = {PENDING: _l("Waiting for the police"), ACCEPTED: _l("Accepted"), REFUSED: _l("Refused"),
                  REPLACED: _l("Replaced by a newer proposal")}
 MAX_REASON = 1000
+MAX_CONTACTS = registry.MAX_CONTACTS
 
 
 @dataclass
