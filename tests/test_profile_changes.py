@@ -191,6 +191,8 @@ def test_the_pages_mask_phones_and_keep_them_out_of_logs_and_urls(app, manager, 
     login(desk, "desk_a")
     listing = desk.get("/portal-desk/profile-changes").get_data(as_text=True)
     assert f"/portal-desk/profile-changes/{change.id}" in listing
+    enterprise_page = desk.get(f"/enterprises/{manager.enterprise_id}").get_data(as_text=True)
+    assert f"/portal-desk/profile-changes/{change.id}" in enterprise_page
     detail = desk.get(f"/portal-desk/profile-changes/{change.id}").get_data(as_text=True)
     assert "138****5678" in detail and NEW_PHONE not in detail and 'data-testid="difference-address"' in detail
     revealed = desk.post(f"/portal-desk/profile-changes/{change.id}/reveal").get_data(as_text=True)
