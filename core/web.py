@@ -40,6 +40,7 @@ CORE_MENU = (
     ("work", _l("Complaints"), "portal_desk.complaints", "ticket.supervise", 19),
     ("work", _l("Portal accounts"), "portal_desk.accounts_page", "portal.verify", 22),
     ("work", _l("Portal notices"), "portal_desk.notices_page", "portal.publish", 24),
+    ("work", _l("Enterprises' profile changes"), "portal_desk.profile_changes_page", "enterprise.write", 23),
     ("work", _l("Outside departments (转交办)"), "departments.index", "department.read", 26),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Liaison coverage (一企一警)"), "liaison.coverage_page", "enterprise.read", 21),

@@ -283,11 +283,21 @@ def _portal_records(desk, enterprise_id, phone, n):
     account = accounts.register(visitor(), registration(int(enterprise.credit_code[-8:-1]), enterprise.name, phone,
                                                         credit_code=enterprise.credit_code))
     accounts.decide(actor_for(desk), account.id, True)
+    change = _profile_change(account)
     waiting = registry.create(actor_for(desk), {"name": f"待核实企业{n}有限公司", "credit_code": code(n)})
     pending = accounts.register(visitor(), registration(n, waiting.name, f"1360013{n:04d}"))
     notice = notices.save(actor_for(desk), None, "news", "助企动态", "正文。")
     notices.publish(actor_for(desk), notice.id, True)
-    return {"account_id": pending.id, "notice_id": notice.id}
+    return {"account_id": pending.id, "notice_id": notice.id, "change_id": change.id}
+
+
+def _profile_change(account):
+    """The enterprise's proposal of a new address and contact, waiting for the desk."""
+    from core.registry import profile_changes
+    from tests.portal_world import portal
+
+    return profile_changes.propose(portal(account), {"address": "工业园8号", "contacts": [
+        {"name": "李安全", "phone": "13812345678", "title": "安全主管"}]})
 
 
 def _portal_client(app, who="own"):
@@ -497,7 +507,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({name: 1 for name in ("project_id", "member_id_po", "plan_version_id", "project_visit_id",
                                      "project_meeting_id", "project_risk_id", "rule_id")})  # project_officer
     own.update({"assessment_id": 1, "risk_item_id": 1, "letter_id": 1, "report_id": 1})   # risk_assessment
-    own.update({"account_id": 1, "notice_id": 1})                                          # the portal
+    own.update({"account_id": 1, "notice_id": 1, "change_id": 1})                          # the portal
     own.update({"system_account_id": 1})                                                   # system accounts
     own.update({"department_id": 1})                                                       # outside departments
     own.update({"routing_rule_id": 1})                                                     # routing rules

@@ -1,14 +1,17 @@
 """The staff's pages for the portal (``/portal-desk/…``): verifying
-enterprises' accounts, writing the public notices, and the complaints the
-enterprises filed. Thin: the rules are in core.portal.accounts and .notices."""
+enterprises' accounts, writing the public notices, the complaints the
+enterprises filed, and the changes enterprises propose to their own profile.
+Thin: the rules are in core.portal.accounts and .notices and in
+core.registry.profile_changes."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core.errors import AnqiError, NotFound, ValidationError
+from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.portal import accounts, notices
+from core.registry import profile_changes
 from core.tickets import services as tickets
-from core.web import current_actor, permission_required
+from core.web import current_actor, flash_done, flash_refusal, permission_required, see_other
 
 bp = Blueprint("portal_desk", __name__, url_prefix="/portal-desk")
 
@@ -100,3 +103,76 @@ def notice_publish(notice_id):
 @permission_required("ticket.supervise")
 def complaints():
     return render_template("portal_desk/complaints.html", items=tickets.complaints(current_actor()))
+
+
+# --- the enterprises' own profile changes ------------------------------------------------------
+
+@bp.route("/profile-changes")
+@permission_required("enterprise.write")
+def profile_changes_page():
+    actor = current_actor()
+    return render_template("portal_desk/profile_changes.html", waiting=profile_changes.waiting(actor),
+                           decided=profile_changes.recent_decisions(actor), statuses=profile_changes.STATUS_LABELS)
+
+
+def _render_profile_change(change, revealed=False):
+    return render_template("portal_desk/profile_change.html", change=change, revealed=revealed,
+                           differences=profile_changes.differences(change),
+                           contacts=profile_changes.contact_differences(change),
+                           statuses=profile_changes.STATUS_LABELS)
+
+
+@bp.route("/profile-changes/<int:change_id>")
+@permission_required("enterprise.write")
+def profile_change(change_id):
+    actor = current_actor()
+    try:
+        change = profile_changes.get_for_desk(actor, change_id)
+    except NotFound:
+        abort(404)
+    return _render_profile_change(change)
+
+
+@bp.route("/profile-changes/<int:change_id>/reveal", methods=["POST"])
+@permission_required("enterprise.write")
+def profile_change_reveal(change_id):
+    """The proposal's page with every phone in full (audited)."""
+    actor = current_actor()
+    try:
+        change = profile_changes.reveal_phones(actor, change_id)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    return _render_profile_change(change, revealed=True)
+
+
+@bp.route("/profile-changes/<int:change_id>/accept", methods=["POST"])
+@permission_required("enterprise.write")
+def profile_change_accept(change_id):
+    actor = current_actor()
+    try:
+        change = profile_changes.accept(actor, change_id, request.form.get("version"))
+    except NotFound:
+        abort(404)
+    except AnqiError as exc:
+        flash_refusal(exc)
+        return see_other(".profile_change", change_id=change_id)
+    flash_done(_("The changes of %(enterprise)s are now in the registry.", enterprise=change.enterprise.name))
+    return see_other(".profile_changes_page")
+
+
+@bp.route("/profile-changes/<int:change_id>/refuse", methods=["POST"])
+@permission_required("enterprise.write")
+def profile_change_refuse(change_id):
+    actor = current_actor()
+    try:
+        change = profile_changes.refuse(actor, change_id, request.form.get("reason", ""))
+    except NotFound:
+        abort(404)
+    except AnqiError as exc:
+        flash_refusal(exc)
+        return see_other(".profile_change", change_id=change_id)
+    flash_done(_("The proposal of %(enterprise)s has been refused; the registry is unchanged and the enterprise "
+                 "sees your reason.", enterprise=change.enterprise.name))
+    return see_other(".profile_changes_page")

@@ -24,6 +24,7 @@ from core.org.actor import Actor
 from core.portal import accounts, demands, extensions, notices, second_factor
 from core.portal.models import VERIFIED, PortalAccount
 from core.portal.sessions import SESSION_KEY, current_account
+from core.registry import profile_changes
 from core.tickets import attachments, onsite
 from core.uploads import held
 from core.tickets import services as tickets
@@ -296,8 +297,56 @@ def home():
     unconfirmed = [d for d in inbox if documents.electronic_receipt(d) is None]
     return render_template("portal/home.html", account=actor.account, enterprise=actor.enterprise, tickets=mine,
                            waiting=demands.waiting_for_enterprise(actor),
+                           profile_decision=profile_changes.unseen_decision(actor),
                            letters=inbox, unconfirmed=unconfirmed, services=extensions.services_for(actor.enterprise),
                            statuses=STATUSES)
+
+
+def _profile_form() -> dict:
+    form = request.form
+    names, titles, phones = (form.getlist(f"contact_{part}")[:profile_changes.MAX_CONTACTS + 1]
+                             for part in ("name", "title", "phone"))
+    values = {field: form.get(field, "") for field in profile_changes.FIELDS}
+    values["contacts"] = [{"name": n, "title": t, "phone": p} for n, t, p in zip(names, titles, phones)]
+    return values
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@portal_required
+def profile():
+    """Our profile (企业信息): the registry's facts of the enterprise, and the
+    manager's proposal of changes, waiting for the desk or decided."""
+    actor = portal_actor()
+    enterprise = actor.enterprise
+    errors = {}
+    change = profile_changes.latest(actor)
+    values = profile_changes.form_values(enterprise, change)
+    if request.method == "POST":
+        values = _profile_form()
+        try:
+            profile_changes.propose(actor, values)
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.errors.items()} or {"": [str(exc.message)]}
+        except AnqiError as exc:
+            abort(exc.status)
+        else:
+            flash(_("Your changes have been sent to the police, who will check them and update the registry."),
+                  "success")
+            return redirect(url_for(".profile"), code=303)
+    blank_rows = 2 if len(values["contacts"]) < profile_changes.MAX_CONTACTS else 0
+    return render_template("portal/profile.html", enterprise=enterprise, account=actor.account, change=change,
+                           values=values, errors=errors, blank_rows=blank_rows, fields=profile_changes.FIELDS,
+                           labels=profile_changes.LABELS, statuses=profile_changes.STATUS_LABELS), \
+        (400 if errors else 200)
+
+
+@bp.route("/profile/seen", methods=["POST"])
+@portal_required
+def profile_decision_seen():
+    """The home page's news of a decided proposal has been read: it goes."""
+    actor = portal_actor()
+    profile_changes.mark_seen(actor, profile_changes.latest(actor))
+    return redirect(url_for(".home"), code=303)
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -75,3 +75,60 @@ class EnterpriseContact(db.Model):
     title: Mapped[str] = mapped_column(String(100), default="")
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="contacts")
+
+
+# enterprise_profile_change.status
+PENDING, ACCEPTED, REFUSED, REPLACED = "pending", "accepted", "refused", "replaced"
+
+
+class EnterpriseProfileChange(db.Model):
+    """What an enterprise's portal account manager states about the enterprise
+    (contacts, address, legal representative, district, industry), for the desk
+    to accept into the registry or refuse (core.registry.profile_changes).
+    It holds the whole proposed set of those facts, not only the changed ones."""
+
+    __tablename__ = "enterprise_profile_change"
+    __table_args__ = (
+        Index("ix_enterprise_profile_change_enterprise", "enterprise_id", "id"),
+        Index("ix_enterprise_profile_change_status", "status", "id"),
+        # One proposal waits per enterprise: a new one replaces it in the same transaction,
+        # and two sent at the same instant meet this index.
+        Index("uq_enterprise_profile_change_pending", "enterprise_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("portal_account.id", ondelete="SET NULL"))
+    legal_representative: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    district: Mapped[str] = mapped_column(String(50), default="")
+    industry: Mapped[str] = mapped_column(String(50), default="")
+    base_version: Mapped[int] = mapped_column(default=1)     # the enterprise's version the proposal was made on
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    seen_at: Mapped[datetime | None]                          # when the enterprise saw the decision
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    account = relationship("PortalAccount")
+    decided_by = relationship("User")
+    contacts: Mapped[list["EnterpriseProfileChangeContact"]] = relationship(
+        cascade="all, delete-orphan", order_by="EnterpriseProfileChangeContact.id")
+
+
+class EnterpriseProfileChangeContact(db.Model):
+    """A contact as the proposal states it, the phone encrypted like the registry's."""
+
+    __tablename__ = "enterprise_profile_change_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("enterprise_profile_change.id", ondelete="CASCADE"),
+                                           index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = encrypted("phone", "enterprise_profile_change_contact.phone", name="phone_encrypted",
+                                   hash_attribute="phone_hash")
+    phone_hash: Mapped[str | None] = lookup_hash()
+    title: Mapped[str] = mapped_column(String(100), default="")

@@ -8,7 +8,7 @@ from core.forms import apply_errors
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import export as export_module
-from core.registry import import_jobs, importer, services
+from core.registry import import_jobs, importer, profile_changes, services
 from core.registry.forms import EnterpriseForm, ImportConfirmForm, ImportUploadForm
 from core.submissions import services as submissions
 from core.web import current_actor, id_arg, permission_required
@@ -91,9 +91,10 @@ def _render_detail(actor, enterprise, revealed_contact=None):
 
     latest = tickets.for_enterprise(actor, enterprise.id) if actor.can("ticket.read") else None
     portal = portal_accounts.of_enterprise(actor, enterprise) if actor.can("portal.verify") else None
+    proposed = profile_changes.pending_of(enterprise.id) if actor.can("enterprise.write") else None
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
                            ticket_statuses=STATUSES, revealed_contact=revealed_contact, portal_accounts=portal,
-                           portal_statuses=portal_accounts.STATUS_LABELS)
+                           portal_statuses=portal_accounts.STATUS_LABELS, proposed_change=proposed)
 
 
 @bp.route("/new", methods=["GET", "POST"])
