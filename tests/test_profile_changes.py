@@ -236,7 +236,7 @@ def test_the_migration_goes_down_and_up_again(app, manager):
     db.session.remove()
     migrate = app.extensions["migrate"]
     config = migrate.migrate.get_config(migrate.directory)
-    command.downgrade(config, "core_0024_notices")      # the revision before core_0026_profile_changes
+    command.downgrade(config, "core_0025_search_grams")  # the revision before core_0026_profile_changes
     tables = set(inspect(db.engine).get_table_names())
     assert "enterprise_profile_change" not in tables and "enterprise_profile_change_contact" not in tables
     db.session.remove()

@@ -6,7 +6,7 @@ the desk accepts it into the registry or refuses it; one pending per enterprise;
 ``enterprise_profile_change_contact``: the proposed contacts, phones encrypted.
 
 Revision ID: core_0026_profile_changes
-Revises: core_0024_notices
+Revises: core_0025_search_grams
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0026_profile_changes'
-down_revision = 'core_0024_notices'
+down_revision = "core_0025_search_grams"
 branch_labels = None
 depends_on = None
 
