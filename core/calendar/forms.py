@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 SAMPLE_FORMAT = Markup('<code>date,kind,name</code>')
 SAMPLE_HOLIDAY = Markup('<code>2027-02-06,holiday,春节</code>')
 SAMPLE_WORKDAY = Markup('<code>2027-02-20,workday,春节</code>')
+HOLIDAY_KIND, WORKDAY_KIND = Markup('<code>holiday</code>'), Markup('<code>workday</code>')
 
 
 class ScheduleUploadForm(FlaskForm):
@@ -16,5 +17,6 @@ class ScheduleUploadForm(FlaskForm):
                      validators=[FileRequired(_l("Choose the CSV file to import."))],
                      description=LazyString(lambda: Markup(gettext(
                          "One line per day: %(format)s — for example %(holiday)s or %(workday)s "
-                         "(kind: holiday or workday, also 休 or 班).", format=SAMPLE_FORMAT,
-                         holiday=SAMPLE_HOLIDAY, workday=SAMPLE_WORKDAY))))
+                         "(kind: %(holiday_kind)s or %(workday_kind)s, also 休 or 班).", format=SAMPLE_FORMAT,
+                         holiday=SAMPLE_HOLIDAY, workday=SAMPLE_WORKDAY, holiday_kind=HOLIDAY_KIND,
+                         workday_kind=WORKDAY_KIND))))
