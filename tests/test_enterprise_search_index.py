@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text
 
 from core.extensions import db
-from core.registry import importer, search_index, services
+from core.registry import importer, name_grams, search_index, services
 from core.registry.models import Enterprise
 from core.registry.services import EnterpriseFilter
 from tests.conftest import actor_for
@@ -24,6 +24,13 @@ def indexed() -> dict[int, str]:
     key = "rowid" if db.engine.dialect.name == "sqlite" else "enterprise_id"
     db.session.rollback()
     return dict(db.session.execute(text(f"SELECT {key}, keys FROM {search_index.TABLE}")).all())
+
+
+def names_indexed() -> dict[int, set[str]]:
+    key = "rowid" if db.engine.dialect.name == "sqlite" else "enterprise_id"
+    db.session.rollback()
+    rows = db.session.execute(text(f"SELECT {key}, grams FROM {name_grams.TABLE}")).all()
+    return {i: set(g.split() if isinstance(g, str) else g) for i, g in rows}
 
 
 def found(actor, q, **filters) -> list[int]:
@@ -72,6 +79,10 @@ def test_a_created_enterprise_is_indexed_by_its_keys(app, registry):
     assert "绍兴宏达电子科技有限公司" in keys and "shaoxinghongdadianzikeji" in keys and code(3) in keys
     assert "sxh" in keys.split() and "hdk" in keys.split() and "sdj" in keys.split()   # sxhddzkj: gaps allowed
     assert search_index.ANY_TRIPLE in rows[registry[LONG_NAME]]    # initials too long to spell out
+    grams = names_indexed()
+    assert set(grams) == set(registry.values())
+    assert {"宏", "宏达", "电子", "限公"} <= grams[registry["绍兴宏达电子科技有限公司"]]
+    assert {"a", "ab", "bc", "电"} <= grams[registry["ABC电子有限公司"]]            # Latin letters in lower case
     # The candidates: the one whose initials hold s, x, h, d, k, j in order, and the long name's.
     assert sorted(found_by_index("sxhdkj")) == [registry["绍兴宏达电子科技有限公司"], registry[LONG_NAME]]
 
@@ -84,6 +95,8 @@ def test_an_edit_rewrites_the_row_and_the_search_follows(app, registry):
     assert "ningbogangkouwuliu" in indexed()[enterprise_id]
     assert found(desk, "xihushipin") == []
     assert found(desk, "gangkouwuliu") == found(desk, "nbgkwl") == [enterprise_id]
+    assert "港口" in names_indexed()[enterprise_id] and "西湖" not in names_indexed()[enterprise_id]
+    assert found(desk, "港口") == [enterprise_id] and found(desk, "西湖") == []
     services.update(desk, enterprise_id, {"credit_code": code(77)})
     assert found(desk, code(77)) == [enterprise_id]
     assert found(desk, code(4)) == []
@@ -111,19 +124,20 @@ def test_a_deleted_enterprise_leaves_the_index(app, registry):
     enterprise_id = registry["绍兴安瑞科技有限公司"]
     db.session.delete(db.session.get(Enterprise, enterprise_id))
     db.session.commit()
-    assert enterprise_id not in indexed()
+    assert enterprise_id not in indexed() and enterprise_id not in names_indexed()
     assert found(actor_for("desk"), "shaoxinganrui") == []
+    assert found(actor_for("desk"), "安瑞") == [registry[LONG_NAME]]
 
 
 def test_the_rebuild_makes_the_rows_the_listener_wrote(app, registry):
-    written = indexed()
+    written, grams = indexed(), names_indexed()
     assert search_index.rebuild(db.session.connection()) == len(registry)
     db.session.commit()
-    assert indexed() == written
+    assert indexed() == written and names_indexed() == grams
 
 
 QUERIES = ["sxhdkj", "anrui", "shaoxinganrui", "Shaoxing Anrui", "SXHD", "zjkj", "sxkj", "zjs", "hd", "ab", "a",
-           "abc", "ABC电子", "华达", "华达科技", "绍兴宏达电子", "纺织有限", "不存在的名字", "%", "_%_", code(3),
+           "abc", "ABC电子", "华达", "华", "黄酒", "茶", "枫桥", "有限", "a1", "华达科技", "绍兴宏达电子", "纺织有限", "不存在的名字", "%", "_%_", code(3),
            code(3)[:8], code(3)[:12].lower(), "9133", "xi'an", "dzkj", "sxzjyjddel"]
 
 
@@ -139,11 +153,15 @@ def test_the_index_finds_exactly_what_a_scan_finds(app, registry, username, monk
     assert through_index["sxzjyjddel"] == [registry[LONG_NAME]]
 
 
-def test_short_and_common_terms_walk_the_name_order(app, registry, monkeypatch):
-    assert found_by_index("hd") is None         # two letters: no trigram
-    assert found_by_index("华达") is None
+def test_short_words_of_a_name_and_common_terms(app, registry, monkeypatch):
+    assert found_by_index("hd") is None         # two letters: no trigram, and initials are read in order
+    # A word of one or two characters of a name: the names' grams name the candidates.
+    assert sorted(found_by_index("华达")) == sorted(registry[n] for n in ("浙江华达科技有限公司", "绍兴华达纺织有限公司",
+                                                                          LONG_NAME))
+    assert found_by_index("茶") == [registry["诸暨市枫桥茶叶专业合作社"]]
     assert found_by_index("sxhdkj") is not None
     monkeypatch.setattr(search_index, "CANDIDATE_LIMIT", 2)
     assert found_by_index("keji") is None       # four enterprises: more than the limit
+    assert found_by_index("科技") is None
     assert found(actor_for("desk"), "keji") == [registry[n] for n in ("绍兴安瑞科技有限公司", "绍兴宏达电子科技有限公司",
                                                                       "浙江华达科技有限公司", "浙江交通科技股份有限公司")]

@@ -24,7 +24,9 @@ from itertools import combinations
 from sqlalchemy import and_, bindparam, column, event, inspect, or_, select, table, text
 from sqlalchemy.orm import Session
 
+from core.registry import name_grams
 from core.registry.models import Enterprise
+from core.search import grams
 from core.search.query import MIN_TRIGRAM, phrase
 
 TABLE = "search_enterprise"
@@ -67,11 +69,16 @@ def write(connection, rows: dict) -> None:
     present = [{"id": i, "keys": keys(*fields)} for i, fields in sorted(rows.items()) if fields is not None]
     if present:
         connection.execute(text(f"INSERT INTO {TABLE} ({key}, keys) VALUES (:id, :keys)"), present)
+    name_grams.write(connection, {i: None if fields is None else fields[0] for i, fields in rows.items()})
 
 
-def rebuild(connection, batch: int = 5000) -> int:
-    """Index every enterprise afresh; returns how many. The caller commits."""
+def rebuild(connection, batch: int = 5000, *, names: bool = True) -> int:
+    """Index every enterprise afresh, and with ``names`` their names' grams
+    (core/registry/name_grams.py; False only for the migration that came before
+    them); returns how many. The caller commits."""
     connection.execute(text(f"DELETE FROM {TABLE}"))
+    if names:
+        name_grams.clear(connection)
     key = "rowid" if _is_sqlite(connection) else "enterprise_id"
     total, last = 0, 0
     while True:
@@ -83,6 +90,8 @@ def rebuild(connection, batch: int = 5000) -> int:
         connection.execute(text(f"INSERT INTO {TABLE} ({key}, keys) VALUES (:id, :keys)"),
                            [{"id": r.id, "keys": keys(r.name, r.name_pinyin, r.name_initials, r.credit_code)}
                             for r in rows])
+        if names:
+            name_grams.insert(connection, {r.id: r.name for r in rows})
         total += len(rows)
         last = rows[-1].id
 
@@ -95,7 +104,12 @@ def candidates(session, substrings: list[str], in_order: str | None = None) -> l
     """The ids of the enterprises whose keys may hold one of ``substrings`` or
     whose initials may hold the letters ``in_order`` in order: a superset of
     those that do, at most ``CANDIDATE_LIMIT`` of them. None when the index
-    cannot narrow the search: a term shorter than a trigram, or a common one."""
+    cannot narrow the search: letters shorter than a trigram, or a common term.
+    A name's word of one or two characters (企业) is looked up in the names'
+    grams (core/registry/name_grams.py)."""
+    if in_order is None and substrings and all(grams.indexable(s) for s in substrings):
+        found = name_grams.holding(session, substrings, CANDIDATE_LIMIT + 1)
+        return None if len(found) > CANDIDATE_LIMIT else found
     if in_order is not None:
         if len(in_order) < MIN_TRIGRAM:
             return None

@@ -23,8 +23,6 @@ from sqlalchemy.types import Text
 TABLE = "search_ticket_gram"
 LONGEST = 2
 
-_postgres = table(TABLE, column("ticket_id"), column("grams", ARRAY(Text)))
-
 
 def of(body: str) -> list[str]:
     """The distinct grams of a text, in the order they first occur."""
@@ -84,9 +82,15 @@ def clear(connection) -> None:
 def holding(words: list[str], dialect: str):
     """A SELECT of the ticket ids (as ``id``) whose text holds every one of the
     short ``words`` (each ``indexable``)."""
+    return holding_in(TABLE, "ticket_id", words, dialect)
+
+
+def holding_in(table_name: str, key: str, words: list[str], dialect: str):
+    """The same question of another index of grams laid out as this one
+    (``rowid`` on SQLite, ``key`` and ``grams`` on PostgreSQL): the ids, as ``id``."""
     if dialect == "sqlite":
-        grams = table(TABLE, column("rowid"), column("grams"))
+        grams = table(table_name, column("rowid"), column("grams"))
         query = " AND ".join('"' + w.lower() + '"' for w in words)      # indexable words hold no quote
         return select(grams.c.rowid.label("id")).where(grams.c.grams.match(query))
-    return select(_postgres.c.ticket_id.label("id")).where(
-        _postgres.c.grams.contains([w.lower() for w in words]))
+    grams = table(table_name, column(key), column("grams", ARRAY(Text)))
+    return select(grams.c[key].label("id")).where(grams.c.grams.contains([w.lower() for w in words]))

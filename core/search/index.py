@@ -38,7 +38,8 @@ MAX_BODY = 100_000   # characters a ticket's row holds (a demand is far shorter)
 def outside_the_models(name, type_, _parent_names) -> bool:
     """Alembic's ``include_name``: the search indexes' tables (this one, made by
     migration core_0020_search, the grams' by core_0025_search_grams, and the
-    enterprises' ``search_enterprise``, by core_0023_enterprise_search; on SQLite
+    enterprises' ``search_enterprise``, by core_0023_enterprise_search, and their
+    names' grams ``search_enterprise_gram``, by core_0031_enterprise_grams; on SQLite
     FTS5 tables with their shadow tables) are not a model's, so comparing the
     schema with the models leaves them out."""
     return not (type_ == "table" and name.startswith((TABLE, grams.TABLE, "search_enterprise")))

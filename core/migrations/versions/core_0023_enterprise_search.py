@@ -35,7 +35,7 @@ def upgrade():
             sa.Column("keys", sa.Text, nullable=False),
         )
         op.execute("CREATE INDEX ix_search_enterprise_keys ON search_enterprise USING gin (keys gin_trgm_ops)")
-    search_index.rebuild(bind)
+    search_index.rebuild(bind, names=False)
 
 
 def downgrade():
