@@ -62,7 +62,16 @@ def register(app) -> None:
 @with_appcontext
 def db_upgrade(revision, sql):
     import flask_migrate
+    from alembic.script import ScriptDirectory
 
+    from core.extensions import db
+    from core.plugins import migrations
+
+    migrate = current_app.extensions["migrate"].migrate
+    script = ScriptDirectory.from_config(migrate.get_config(current_app.extensions["migrate"].directory))
+    manifests = current_app.extensions["anqi_plugins"].manifests.values()
+    for problem in migrations.problems(manifests, script, db.metadata.tables):
+        click.secho(_("Warning: %(problem)s", problem=problem), fg="yellow", err=True)
     flask_migrate.upgrade(revision=revision, sql=sql)
 
 

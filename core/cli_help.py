@@ -18,6 +18,7 @@ from flask import has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError
 
 from core.i18n import plugin_speaking
 
@@ -222,6 +223,29 @@ class AnqiGroup(_Translated, FlaskGroup):
         if name in OTHER_PACKAGES and command_ is not None and not isinstance(command_, _Translated):
             command_ = relabelled(command_, OTHER_PACKAGES[name])
         return command_
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            if not missing_table(exc):
+                raise
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            with app.app_context():
+                message = _("The database has no table %(table)s yet: run `anqi db upgrade` first.",
+                            table=missing_table(exc))
+            click.secho(message, fg="red", err=True)
+            ctx.exit(1)
+
+
+def missing_table(exc: DBAPIError) -> str | None:
+    """The table a statement found missing (a database not yet migrated), or None."""
+    text = str(exc.orig)
+    for pattern in (r"no such table: (\w+)", r'relation "(\w+)" does not exist'):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1)
+    return None
 
 
 def relabelled(thing, help_text):
