@@ -5,6 +5,9 @@ Messages are lazy strings so each reader gets them in their own language.
 
 
 class AnqiError(Exception):
+    """A refusal to show the user: ``message`` (a lazy translated text, never a
+    citizen's ID number or phone) and the form ``field`` it concerns, if one."""
+
     status = 400
 
     def __init__(self, message, field: str | None = None):
@@ -35,8 +38,13 @@ class NotFound(AnqiError):
 
 
 class Forbidden(AnqiError):
+    """The actor may not do this (a role or a rule of the record refuses it)."""
+
     status = 403
 
 
 class Conflict(AnqiError):
+    """Someone else changed the record since the form was built (its version), or
+    it is no longer in the state the action needs."""
+
     status = 409

@@ -24,7 +24,7 @@ from core.extensions import db, login
 from core.org.actor import Actor
 from core.org.permissions import has_permission
 from core.plugins.services import call_for_unit
-from core.plugins.toolkit import MenuItem
+from core.plugins.contract import MenuItem
 
 CORE_MENU = (
     # (section, label, endpoint, permission, order)
@@ -152,6 +152,8 @@ PORTAL = "portal"        # a verified enterprise account on the portal, on its o
 
 
 def public(view):
+    """A page anyone may open without signing in (a published result, a QR code's
+    check): the view itself shows only what its record's unit publishes."""
     view.anqi_access = PUBLIC
     return view
 

@@ -127,6 +127,7 @@ def is_provisional(year: int) -> bool:
 
 
 def is_workday(day: date) -> bool:
+    """Whether ``day`` is a working day in the calendar (weekends, holidays and make-up days known)."""
     ensure_year(day.year)
     return db.session.get(CalendarDay, day).workday
 

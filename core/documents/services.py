@@ -28,7 +28,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.notices import webhooks
 from core.plugins.services import call_for_unit
-from core.plugins.toolkit import DocumentType
+from core.plugins.contract import DocumentType
 from core.tickets.deadlines import local_date
 from core.text import clean_text
 
@@ -312,6 +312,7 @@ def update(actor, document_id, draft: Draft, version: int | None = None) -> Docu
 
 
 def submit(actor, document_id) -> Document:
+    """A draft sent to the leader for sign-off (送审)."""
     document = get(actor, document_id)
     actor.require("document.draft")
     _require_status(actor, document, "submit", "draft")

@@ -14,6 +14,10 @@ from core.org.scope import Scope, scope_for
 
 @dataclass
 class Actor:
+    """Who acts, passed to every service: ``require(permission)`` raises
+    Forbidden without it, ``scope.filter(unit_column)`` narrows a query to the
+    units the actor sees, ``user_id``, ``unit_id`` and ``roles`` say who it is."""
+
     user: object | None  # core.org.models.User; None for the shell or an anonymous visitor
     address: str = ""
     is_shell: bool = False

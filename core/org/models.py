@@ -59,6 +59,9 @@ class Unit(db.Model):
 
 
 class User(UserMixin, db.Model):
+    """A staff account of one unit; ``roles`` is the set of its role codes
+    (``leader``, ``desk``, ``officer``, ``admin``, ``auditor``)."""
+
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,6 +34,7 @@ def enabled_names(unit_id) -> frozenset[str]:
 
 
 def is_enabled(unit_id, name: str) -> bool:
+    """Whether unit ``unit_id`` has switched plugin ``name`` on."""
     return name in enabled_names(unit_id)
 
 

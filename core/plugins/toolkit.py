@@ -1,117 +1,84 @@
-"""What a plugin imports from core: the hook marker, its blueprint and the
-small value types its hooks return. Nothing else in core is a plugin's business
-apart from the public services (``core.<domain>.services``)."""
-from dataclasses import dataclass, field
-from datetime import date
+"""Everything a plugin may use of core, in one module: ``from core.plugins
+import toolkit``. docs/hooks.md lists it, signatures included, as
+core/plugins/reference.py writes it, and tests/test_toolkit.py fails when the
+two differ, so a change here is a change to the documented contract.
 
-import pluggy
-from flask import Blueprint
-from markupsafe import Markup
+The rest of core is internal: a plugin that reaches into another module does so
+at its own risk, as the names, arguments and tables there may change without
+notice. The services named in ``SERVICES`` are public through the toolkit's
+namespaces (``toolkit.registry.get``, ``toolkit.audit.record`` …); their other
+functions are not.
+"""
+from datetime import date, datetime
 
-# Encrypted personal-data columns (ID numbers, phones): see docs/hooks.md.
-from core.privacy.fields import encrypted, lookup, lookup_hash  # noqa: F401
+from core import clock
+from core.audit import services as audit
+from core.calendar.services import is_workday
+from core.documents import services as documents
+from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
+from core.extensions import db
+from core.org.actor import Actor
+from core.org.models import Unit, User
+from core.plugins.contract import (DocumentType, FaqEntry, Finding, MenuItem, Panel, PortalService, TicketCategory,
+                                   Widget, hookimpl, plugin_blueprint)
+from core.plugins.services import is_enabled
+from core.privacy import services as privacy
+from core.privacy.fields import encrypted, lookup, lookup_hash
+from core.registry import services as registry
+from core.registry.models import Enterprise
+from core.submissions import services as submissions
+from core.text import clean_text
+from core.tickets import services as tickets
+from core.tickets.deadlines import after_working_days, end_of_local_day, local_date
+from core.uploads import held
+from core.web import (current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, portal_actor,
+                      portal_required, public, see_other)
 
-hookimpl = pluggy.HookimplMarker("anqi")
+# The columns a plugin's table points at, for ``ForeignKey(toolkit.FOREIGN_KEYS["enterprise"])``.
+FOREIGN_KEYS = {
+    "enterprise": "enterprise.id",
+    "unit": "unit.id",
+    "user": "user_account.id",
+    "ticket": "ticket.id",
+    "document": "document.id",
+}
 
-
-def plugin_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint for plugin ``name``: URLs under ``/p/<name>/``, templates
-    under ``<plugin>/templates/<name>/``. Core answers 404 on it for users whose
-    unit has not enabled the plugin."""
-    bp = Blueprint(name, import_name, url_prefix=f"/p/{name}", template_folder="templates",
-                   static_folder="static", static_url_path="/static")   # under the url_prefix: /p/<name>/static
-    bp.anqi_plugin = name
-    return bp
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    label: str
-    endpoint: str
-    order: int = 100
-    section: str = "plugins"
-    values: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A section on the enterprise page. ``html`` is rendered by the plugin
-    (usually ``render_template("<name>/panel.html", ...)``)."""
-
-    title: str
-    html: Markup
-    order: int = 100
-
-
-@dataclass(frozen=True)
-class Widget:
-    """A tile on the home dashboard."""
-
-    title: str
-    html: Markup
-    order: int = 100
-
-
-@dataclass(frozen=True)
-class DocumentType:
-    """A kind of official document a plugin contributes; ``code`` is
-    ``<plugin>.<name>``. ``layout`` is ``file`` (文件格式) or ``letter`` (信函格式).
-    ``family`` groups a plugin's documents in its own lists; it does not choose
-    a number: every document is numbered under its unit's issuing mark for its
-    layout (core/documents/numbering.py). ``upward``: a 上行文, sent to a
-    higher authority (a party committee, a government), whose head carries
-    签发人 and the number flush left (GB/T 9704-2012, 7.2.4)."""
-
-    code: str
-    label: str
-    layout: str = "letter"
-    family: str = "letter"
-    upward: bool = False
+# The public functions of the service namespaces above.
+SERVICES = {
+    "audit": ("record", "record_failure"),
+    "registry": ("EnterpriseFilter", "get", "named", "search", "scoped_select", "units", "distinct_values",
+                 "officer_ids", "findings", "find_by_credit_code"),
+    "tickets": ("Intake", "register", "get", "for_enterprise", "similar_classes", "tickets_of_class"),
+    "documents": ("Draft", "create", "submit", "sign_off", "issue", "deliver", "preview", "preview_draft"),
+    "submissions": ("new_key", "valid", "seen", "remember"),
+    "held": ("Chosen", "gather", "keep", "release"),
+    "privacy": ("reveal", "record_export"),
+}
 
 
-@dataclass(frozen=True)
-class TicketCategory:
-    """A demand category a plugin contributes; ``code`` is ``<plugin>.<name>``."""
-
-    code: str
-    label: str
+def now() -> datetime:
+    """The present moment as naive UTC, as every column stores it (tests may freeze it)."""
+    return clock.now()
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A risk-relevant fact a plugin's records hold about an enterprise (an open
-    inspection issue, a project dispute …), offered to other plugins through
-    ``core.registry.services.findings``. ``source`` is ``<plugin>.<kind>`` and
-    ``ref`` the record's id in that plugin, so a link to it can be kept."""
-
-    source: str
-    ref: int
-    title: str
-    found_on: date
-    detail: str = ""
-    category: str = ""          # a hint, in the words of the source (e.g. the inspection item)
-    level: str = ""             # high | medium | low when the source grades it
-    is_open: bool = True
-    endpoint: str = ""          # where the record is shown, with ``values``
-    values: dict = field(default_factory=dict)
+def today() -> date:
+    """Today's date in China (Asia/Shanghai), the day a user means by "today"."""
+    return local_date(clock.now())
 
 
-@dataclass(frozen=True)
-class PortalService:
-    """A service a plugin offers enterprises on the portal (an exit-entry
-    appointment, a question to the IP officer …): a link to a view of the
-    plugin's blueprint marked ``core.web.portal_required``."""
-
-    label: str
-    endpoint: str
-    values: dict = field(default_factory=dict)
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    """A question and its answer, published on the portal's public FAQ."""
-
-    question: str
-    answer: str
-    topic: str = ""
+__all__ = [
+    # the contract: hooks and what they return
+    "hookimpl", "plugin_blueprint", "MenuItem", "Panel", "Widget", "DocumentType", "TicketCategory", "Finding",
+    "PortalService", "FaqEntry",
+    # tables
+    "db", "FOREIGN_KEYS", "Enterprise", "Unit", "User", "encrypted", "lookup", "lookup_hash",
+    # who acts, and what a view does
+    "Actor", "current_actor", "portal_actor", "permission_required", "public", "portal_required", "see_other",
+    "flash_done", "flash_refusal", "form_date", "id_arg", "is_enabled",
+    # errors
+    "AnqiError", "ValidationError", "NotFound", "Forbidden", "Conflict",
+    # time and text
+    "now", "today", "local_date", "end_of_local_day", "after_working_days", "is_workday", "clean_text",
+    # core's services
+    "audit", "registry", "tickets", "documents", "submissions", "held", "privacy",
+]

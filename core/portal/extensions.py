@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.plugins.models import UnitPlugin
 from core.plugins.services import call_for_unit, manager
-from core.plugins.toolkit import FaqEntry, PortalService
+from core.plugins.contract import FaqEntry, PortalService
 
 MAX_QUERY = 100
 

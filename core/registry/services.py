@@ -117,6 +117,8 @@ def reveal_contact_phones(actor, enterprise_id, detail: dict | None = None) -> E
 
 
 def scoped_select(actor, filters: EnterpriseFilter | None = None):
+    """A SELECT of the enterprises in the actor's scope that pass ``filters``, to
+    narrow further or to read ids from (unordered, unpaged)."""
     actor.require("enterprise.read")
     stmt = select(Enterprise).where(actor.scope.filter(Enterprise.unit_id))
     return _apply_filters(stmt, filters or EnterpriseFilter())
@@ -124,6 +126,9 @@ def scoped_select(actor, filters: EnterpriseFilter | None = None):
 
 def search(actor, filters: EnterpriseFilter | None = None, *, sort: str = "name",
            cursor: str | None = None, limit: int = 20) -> paging.Page:
+    """A page of the enterprises in the actor's scope that pass ``filters``, in
+    ``sort`` order (name, credit_code, newest); ``cursor`` is the previous page's
+    ``next_cursor``."""
     columns = SORTS.get(sort) or SORTS["name"]
     stmt = scoped_select(actor, filters)
     return paging.keyset(db.session, stmt, columns, lambda e: tuple(getattr(e, c.key) for c in columns),
@@ -401,6 +406,8 @@ def _keep_contact_rows(enterprise: Enterprise, contacts: list[dict]) -> None:
 
 
 def find_by_credit_code(code: str) -> Enterprise | None:
+    """The enterprise with this credit code in any unit, or None: unscoped, for an
+    enterprise identifying itself (the portal), never for showing it to staff."""
     return db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
 
 

@@ -26,10 +26,12 @@ KEEP = timedelta(days=2)
 
 
 def new_key() -> str:
+    """A one-time key for a create form's hidden field (a form sent twice makes one record)."""
     return secrets.token_urlsafe(24)
 
 
 def valid(key: str | None) -> str | None:
+    """The key if it has a key's form (what ``new_key`` makes), else None."""
     return key if key and KEY.match(key) else None
 
 

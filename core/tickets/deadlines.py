@@ -75,7 +75,8 @@ class Deadline:
     provisional: bool     # counted through a year whose holidays are not yet official
 
 
-def local_date(at: datetime):
+def local_date(at: datetime) -> date:
+    """The date in China (Asia/Shanghai) at ``at``, a naive UTC moment."""
     return at.replace(tzinfo=UTC).astimezone(LOCAL).date()
 
 
@@ -86,6 +87,8 @@ def end_of_local_day(day) -> datetime:
 
 
 def after_working_days(start: datetime, days: int) -> Deadline:
+    """The end of the ``days``-th working day after ``start`` (the working-day
+    calendar); ``provisional`` when that year's calendar is not yet confirmed."""
     day, provisional = nth_working_day_after(local_date(start), days)
     return Deadline(end_of_local_day(day), provisional)
 

@@ -108,6 +108,7 @@ def _forget_served_unfinished(session, *_args):
 
 
 def get(actor, ticket_id) -> Ticket:
+    """The ticket, if the actor may see it; NotFound otherwise (also outside the scope)."""
     actor.require("ticket.read")
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or not _sees(actor, ticket):
