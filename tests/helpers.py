@@ -1,52 +1,15 @@
-"""Helpers shared by the foundation tests. The fixtures live in conftest.py, apart
-from ``quick_password_hashing``, which a module takes by importing it."""
+"""Helpers shared by the foundation tests. The fixtures come from anqi's pytest
+plugin (core/testing), apart from ``quick_password_hashing``, which a module
+takes by importing it (from here or from core.testing)."""
 import csv
 import io
 
-import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.registry.credit_code import with_check_character
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Scrypt takes about 0.1 s a password and the ``city`` fixture makes eight
-    users; a test module imports this fixture to hash them cheaply instead.
-    (Logging in still goes through werkzeug's real check_password_hash.)"""
-    from werkzeug.security import generate_password_hash
-
-    def quick(password):
-        return generate_password_hash(password, method="pbkdf2:sha256:1")
-
-    monkeypatch.setattr("core.org.services.hash_password", quick)
-    monkeypatch.setattr("core.auth.services.hash_password", quick)
-
-
-class FreshClient(FlaskClient):
-    """A test client whose every request runs in an application context of its own.
-
-    The ``app`` fixture keeps one application context pushed for the whole test,
-    and Flask reuses it for requests, so ``g`` (Flask-Login's current user,
-    Flask-Babel's locale) and the database session would leak from one request,
-    and one user, to the next. A browser never shares those; neither does this client.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            # End the test's own transaction: on SQLite every transaction takes
-            # the write lock, which the request would otherwise wait for.
-            db.session.rollback()
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def fresh_client(app) -> FreshClient:
-    return FreshClient(app, app.response_class, use_cookies=True)
+from core.testing import FreshClient, fresh_client, quick_password_hashing  # noqa: F401
 
 
 def en(message) -> str:
