@@ -23,11 +23,11 @@ def index():
                            may_write=actor.can("legal_education.write"))
 
 
-@bp.route("/<int:session_id>")
+@bp.route("/<int:education_session_id>")
 @permission_required("legal_education.read")
-def detail(session_id):
+def detail(education_session_id):
     actor = current_actor()
-    found = services.get(actor, session_id)
+    found = services.get(actor, education_session_id)
     return render_template("legal_education/detail.html", item=found, may_edit=services.may_edit(actor, found))
 
 
@@ -70,7 +70,7 @@ def _form(session_id=None):
             apply_errors(form, exc)
         else:
             flash(_("The legal-education session has been saved."), "success")
-            return redirect(url_for(".detail", session_id=saved.id), code=303)
+            return redirect(url_for(".detail", education_session_id=saved.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("legal_education/form.html", form=form, item=found,
                            max_size=attachments.size_text(attachments.max_bytes())), status
@@ -82,17 +82,17 @@ def new():
     return _form()
 
 
-@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:education_session_id>/edit", methods=["GET", "POST"])
 @permission_required("legal_education.write")
-def edit(session_id):
-    return _form(session_id)
+def edit(education_session_id):
+    return _form(education_session_id)
 
 
-@bp.route("/<int:session_id>/files/<int:file_id>")
+@bp.route("/<int:education_session_id>/files/<int:material_id>")
 @permission_required("legal_education.read")
-def download(session_id, file_id):
+def download(education_session_id, material_id):
     try:
-        item, path = services.material_file(current_actor(), session_id, file_id)
+        item, path = services.material_file(current_actor(), education_session_id, material_id)
     except NotFound:
         abort(404)
     response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name,
