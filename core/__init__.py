@@ -111,6 +111,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(phrases_bp)
     app.register_blueprint(liaison_bp)
+    from core.knowledge.views import bp as knowledge_bp
+    from core.legal_education.views import bp as legal_education_bp
+
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(legal_education_bp)
     from core.notices.webhook_views import bp as notice_webhooks_bp
 
     app.register_blueprint(notice_webhooks_bp)

@@ -45,6 +45,8 @@ def import_models() -> None:
     from core.portal import models as _portal  # noqa: F401
     from core.registry import models as _registry  # noqa: F401
     from core.phrases import models as _phrases  # noqa: F401
+    from core.knowledge import models as _knowledge  # noqa: F401
+    from core.legal_education import models as _legal_education  # noqa: F401
     from core.routing import models as _routing  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401

@@ -112,12 +112,28 @@ def world(app, city):
     # A reply phrase (常用语) of each station, kept by its leader.
     own["reply_phrase_id"] = _reply_phrase(city.station_a, "leader_a").id
     foreign["reply_phrase_id"] = _reply_phrase(city.station_b, "leader_b").id
+    # A legal-education session (法治宣教) of each station with a material file. The knowledge base's
+    # articles are read by every staff member (like the outside departments): no foreign article.
+    own.update(_legal_education(city.station_a, "officer_a", own["enterprise_id"]))
+    foreign.update(_legal_education(city.station_b, "officer_b", foreign["enterprise_id"]))
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     # A system account (API) in each station, granted the desk role by its own leader.
     own["system_account_id"] = system_account("sys_a", city.station_a.id, leader="leader_a").id
     foreign["system_account_id"] = system_account("sys_b", city.station_b.id, leader="leader_b").id
     _, token = api_auth.issue(shell, "sys_a", "测试")
     return {"own": {**own, **system}, "foreign": {**foreign, **system}, "token": token}
+
+
+def _legal_education(unit, officer, enterprise_id):
+    import io
+
+    from core.legal_education import services as legal_education
+
+    made = legal_education.save(actor_for(officer), legal_education.SessionInput(
+        held_on="2026-11-18", place="企业会议室", topic="防范电信网络诈骗", unit_id=unit.id,
+        speaker_ids=[str(actor_for(officer).user.id)], enterprises=str(enterprise_id), headcount="20"),
+        uploads=[("现场.png", io.BytesIO(PNG))])
+    return {"education_session_id": made.id, "material_id": made.files[0].id}
 
 
 def _reply_phrase(unit, leader):
@@ -388,6 +404,8 @@ def test_public_and_signed_in_routes_are_the_known_few(app):
                              "/verify/ca.pem", "/verify/ca.cer",
                              # the enterprise portal's public pages: home, notices, FAQ, verification, sign-in
                              "/portal/", "/portal/notices", "/portal/notices/<int:notice_id>", "/portal/faq",
+                             # the knowledge base's published articles (404 unless published)
+                             "/portal/knowledge/<int:article_id>",
                              "/portal/verify", "/portal/register", "/portal/login", "/portal/login/second-factor",
                              # 一公开: a published inspection plan's results (404 unless published and enabled)
                              "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf",
@@ -512,6 +530,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"department_id": 1})                                                       # outside departments
     own.update({"routing_rule_id": 1})                                                     # routing rules
     own.update({"reply_phrase_id": 1})                                                     # reply phrases
+    own.update({"article_id": 1, "education_session_id": 1, "material_id": 1})             # knowledge, 法治宣教
     own.update({"webhook_id": 1, "webhook_delivery_id": 1})                                 # webhooks
     own.update({"category_id": 1})                                                         # demand categories
     clients = {}

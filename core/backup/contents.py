@@ -109,6 +109,7 @@ FOLDERS = (
 
 REFERENCES = (
     FileReference("attachments", "ticket_attachment", "stored_name"),
+    FileReference("attachments", "legal_education_file", "stored_name"),   # legal-education material
     FileReference("documents", "document", "pdf_name"),
     FileReference("documents", "document_delivery", "receipt_name", prefix="receipts/"),
     FileReference("document-seals", "unit_seal", "file_name"),

@@ -144,6 +144,9 @@ def build(enterprises: int = 300, seed: int = 7110, progress=print) -> list[tupl
     _routing_rules(city, *brigades["CRJ"])
     _enterprises(b.rng, enterprises, stations, {k: [o.id for o in v] for k, v in officers_by_station.items()},
                  progress)
+    from core.demo import knowledge
+
+    knowledge.build(progress)
     audit.record(shell_actor(), "demo.build", detail={"enterprises": enterprises})
     db.session.commit()
     return b.logins

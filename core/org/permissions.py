@@ -54,6 +54,13 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "department.configure": frozenset({ADMIN}),
     # Reply phrases (常用语) of the leader's units, offered on the ticket page's answer and note forms.
     "phrase.manage": frozenset({LEADER}),
+    # The knowledge base (政策咨询, 法治宣传): read by every business role, kept by the leaders and
+    # the desk for the units of their scope (the service checks the unit), published on the portal.
+    "knowledge.read": frozenset({LEADER, DESK, OFFICER}),
+    "knowledge.write": frozenset({LEADER, DESK}),
+    # Legal-education sessions (法治宣教, 送法进企业) of the user's units: recorded by whoever held them.
+    "legal_education.read": frozenset({LEADER, DESK, OFFICER}),
+    "legal_education.write": frozenset({LEADER, DESK, OFFICER}),
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
@@ -93,6 +100,10 @@ PERMISSION_LABELS = {
     "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
     "department.configure": _l("Keep the register of outside departments (administrator)"),
     "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
+    "knowledge.read": _l("Read the knowledge base (政策咨询)"),
+    "knowledge.write": _l("Write and publish the knowledge base's articles of the unit"),
+    "legal_education.read": _l("See the legal-education sessions (法治宣教) of the unit"),
+    "legal_education.write": _l("Record legal-education sessions (法治宣教) of the unit"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 

@@ -18,6 +18,7 @@ from core.auth.lockout import AccountLocked
 from core.documents import services as documents
 from core.errors import AnqiError, NotFound, ValidationError
 from core.extensions import db
+from core.knowledge import services as knowledge
 from core.notices import events as notice_catalogue
 from core.notices import services as outside_notices
 from core.org.actor import Actor
@@ -90,8 +91,22 @@ def notice(notice_id):
 @bp.route("/faq")
 @public
 def faq():
+    """The knowledge base's published articles (core.knowledge) and the plugins'
+    questions and answers (hook ``anqi_public_faq``), one search for both."""
     query = (request.args.get("q") or "")[:100]
-    return render_template("portal/faq.html", entries=extensions.faq(query), query=query)
+    kind = request.args.get("kind") if request.args.get("kind") in knowledge.KINDS else None
+    return render_template("portal/faq.html", articles=knowledge.published(query, kind), kinds=knowledge.KINDS,
+                           kind=kind, entries=extensions.faq(query) if kind is None else [], query=query)
+
+
+@bp.route("/knowledge/<int:article_id>")
+@public
+def knowledge_article(article_id):
+    try:
+        article = knowledge.published_one(article_id)
+    except NotFound:
+        abort(404)
+    return render_template("portal/knowledge.html", article=article, kinds=knowledge.KINDS)
 
 
 @bp.route("/verify")

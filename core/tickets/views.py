@@ -20,6 +20,7 @@ from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.phrases import services as phrases
+from core.knowledge import services as knowledge
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
@@ -357,7 +358,8 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         phone_revealed=phone_revealed, held_files=held_files, bound_name=bound_name,
         escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
-        phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
+        phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [],
+        articles=knowledge.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
 
 
 def _load(ticket_id):

@@ -8,7 +8,7 @@ or two characters without reading every name: on SQLite an FTS5 table
 ``text[]`` column with a GIN index. Filled here from the registry.
 
 Revision ID: core_0031_enterprise_grams
-Revises: core_0026_profile_changes
+Revises: core_0030_knowledge
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "core_0031_enterprise_grams"
-down_revision = "core_0026_profile_changes"
+down_revision = "core_0030_knowledge"
 branch_labels = None
 depends_on = None
 
