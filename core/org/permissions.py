@@ -54,6 +54,9 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "department.configure": frozenset({ADMIN}),
     # Reply phrases (常用语) of the leader's units, offered on the ticket page's answer and note forms.
     "phrase.manage": frozenset({LEADER}),
+    # 走访纳谏 (core/liaison/visits.py): record visits, and register a demand heard on one as a
+    # ticket of channel "visit" (only that: the general intake stays "ticket.register").
+    "visit.record": frozenset({LEADER, DESK, OFFICER}),
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
@@ -93,6 +96,7 @@ PERMISSION_LABELS = {
     "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
     "department.configure": _l("Keep the register of outside departments (administrator)"),
     "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
+    "visit.record": _l("Record liaison visits (走访) and register the demands heard on them"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 
