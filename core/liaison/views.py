@@ -131,7 +131,7 @@ def new_visit():
                              number=result.ticket.number))
             else:
                 flash_done(_("Visit recorded."))
-            return see_other(".visit_page", visit_id=result.visit.id)
+            return see_other(".visit_page", liaison_visit_id=result.visit.id)
     q = (request.args.get("q") or "").strip()[:100]
     if q and enterprise is None:
         found = registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
@@ -155,9 +155,10 @@ def _int(value):
         return None
 
 
-@bp.route("/visits/<int:visit_id>")
+@bp.route("/visits/<int:liaison_visit_id>")
 @permission_required("enterprise.read")
-def visit_page(visit_id):
+def visit_page(liaison_visit_id):
+    visit_id = liaison_visit_id
     actor = current_actor()
     try:
         visit = visits.get(actor, visit_id)
@@ -180,9 +181,10 @@ def _render_visit(visit, form, status=200):
                            statuses=STATUSES), status
 
 
-@bp.route("/visits/<int:visit_id>/demand", methods=["POST"])
+@bp.route("/visits/<int:liaison_visit_id>/demand", methods=["POST"])
 @permission_required("visit.record")
-def register_demand(visit_id):
+def register_demand(liaison_visit_id):
+    visit_id = liaison_visit_id
     actor = current_actor()
     try:
         visit = visits.get(actor, visit_id)
@@ -197,12 +199,13 @@ def register_demand(visit_id):
         apply_errors(form, exc)
         return _render_visit(visits.get(actor, visit_id), form, status=400)
     flash_done(_("The demand is registered as ticket %(number)s.", number=ticket.number))
-    return see_other(".visit_page", visit_id=visit.id)
+    return see_other(".visit_page", liaison_visit_id=visit.id)
 
 
-@bp.route("/visits/<int:visit_id>/photos/<int:photo_id>")
+@bp.route("/visits/<int:liaison_visit_id>/photos/<int:visit_photo_id>")
 @permission_required("enterprise.read")
-def visit_photo(visit_id, photo_id):
+def visit_photo(liaison_visit_id, visit_photo_id):
+    visit_id, photo_id = liaison_visit_id, visit_photo_id
     actor = current_actor()
     try:
         row, path = visits.photo(actor, visit_id, photo_id)
@@ -260,9 +263,10 @@ def plan_page():
                            officers=registry.officers(actor), today=visits.today()), status
 
 
-@bp.route("/plan/<int:plan_id>/delete", methods=["POST"])
+@bp.route("/plan/<int:visit_plan_id>/delete", methods=["POST"])
 @permission_required("visit.record")
-def delete_plan(plan_id):
+def delete_plan(visit_plan_id):
+    plan_id = visit_plan_id
     actor = current_actor()
     plan = db.session.get(VisitPlan, plan_id)
     officer_id = plan.officer_id if plan is not None else None
