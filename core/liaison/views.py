@@ -26,7 +26,8 @@ from core.uploads import held
 from core.web import current_actor, flash_done, flash_refusal, id_arg, permission_required, see_other
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-PLAN_CHOICES = 200     # the officer's enterprises offered for a plan of one enterprise
+PLAN_CHOICES = 50      # the officer's enterprises offered for a plan of one enterprise
+DUE_ROWS = 50          # the visits due shown on the plan page, soonest first
 
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
@@ -258,8 +259,10 @@ def plan_page():
         else:
             flash_done(_("Visit plan added."))
             return see_other(".plan_page", officer=officer.id)
+    due = visit_plans.due(actor, officer.id)
     return render_template("liaison/plan.html", officer=officer, form=form, plans=visit_plans.plans(actor, officer.id),
-                           due=visit_plans.due(actor, officer.id), intervals=visit_plans.INTERVALS,
+                           due=due[:DUE_ROWS], due_count=len(due), overdue_count=sum(d.overdue for d in due),
+                           intervals=visit_plans.INTERVALS,
                            officers=registry.officers(actor), today=visits.today()), status
 
 
