@@ -259,7 +259,7 @@ def plan_page():
         else:
             flash_done(_("Visit plan added."))
             return see_other(".plan_page", officer=officer.id)
-    due = visit_plans.due(actor, officer.id)
+    due = visit_plans.due(actor, officer.id, shown=DUE_ROWS)
     return render_template("liaison/plan.html", officer=officer, form=form, plans=visit_plans.plans(actor, officer.id),
                            due=due[:DUE_ROWS], due_count=len(due), overdue_count=sum(d.overdue for d in due),
                            intervals=visit_plans.INTERVALS,

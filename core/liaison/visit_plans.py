@@ -117,12 +117,14 @@ def remove(actor, plan_id) -> None:
 
 # --- what is due --------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass
 class Due:
-    enterprise: Enterprise
+    enterprise_id: int
+    sort_key: str                      # the enterprise's name in pinyin: the order among the same day
     last_visit: date | None
     due_on: date
     interval: str
+    enterprise: Enterprise | None = None   # loaded for the rows shown only (``_load``)
 
     @property
     def overdue(self) -> bool:
@@ -133,35 +135,51 @@ class Due:
         return (today() - self.due_on).days
 
 
-def due(actor, officer_id=None) -> list[Due]:
+def due(actor, officer_id=None, shown: int | None = None) -> list[Due]:
     """Every enterprise the officer's plans cover, with its next visit's due date,
-    soonest first (an enterprise under two plans: the sooner)."""
+    soonest first (an enterprise under two plans: the sooner). The enterprises of
+    the first ``shown`` (all when None) are loaded to be shown."""
     officer = _officer(actor, officer_id)
-    return _due_of(officer.id)
+    return _load(_due_of(officer.id), shown)
 
 
 def _due_of(officer_id) -> list[Due]:
+    """Read as ids and sort keys only: an officer may serve thousands of enterprises,
+    of which a page shows a few."""
     rows = list(db.session.scalars(select(VisitPlan).where(VisitPlan.officer_id == officer_id)))
     if not rows:
         return []
-    covered: dict[int, tuple[Enterprise, VisitPlan]] = {}
+    covered: dict[int, list] = {}
     for plan in rows:
+        stmt = select(Enterprise.id, Enterprise.name_pinyin)
         if plan.enterprise_id is not None:
-            enterprises = [plan.enterprise] if plan.enterprise is not None else []
+            stmt = stmt.where(Enterprise.id == plan.enterprise_id)
         else:
-            enterprises = db.session.scalars(
-                select(Enterprise).where(Enterprise.liaison_officer_id == officer_id, Enterprise.is_key.is_(True))
-                .order_by(Enterprise.name_pinyin, Enterprise.id).limit(MAX_ENTERPRISES)).unique()
-        for enterprise in enterprises:
-            covered.setdefault(enterprise.id, []).append((enterprise, plan))
+            stmt = (stmt.where(Enterprise.liaison_officer_id == officer_id, Enterprise.is_key.is_(True))
+                    .order_by(Enterprise.name_pinyin, Enterprise.id).limit(MAX_ENTERPRISES))
+        for enterprise_id, sort_key in db.session.execute(stmt).all():
+            covered.setdefault(enterprise_id, []).append((sort_key, plan))
     last = _last_visits(list(covered))
     found = []
     for enterprise_id, pairs in covered.items():
-        options = [Due(enterprise, last.get(enterprise_id), due_on(last.get(enterprise_id), plan.interval,
-                                                                   local_date(plan.created_at)), plan.interval)
-                   for enterprise, plan in pairs]
-        found.append(min(options, key=lambda d: d.due_on))
-    return sorted(found, key=lambda d: (d.due_on, d.enterprise.name_pinyin, d.enterprise.id))
+        visited = last.get(enterprise_id)
+        found.append(min((Due(enterprise_id, sort_key, visited,
+                              due_on(visited, plan.interval, local_date(plan.created_at)), plan.interval)
+                          for sort_key, plan in pairs), key=lambda d: d.due_on))
+    return sorted(found, key=lambda d: (d.due_on, d.sort_key, d.enterprise_id))
+
+
+def _load(dues: list[Due], shown: int | None) -> list[Due]:
+    wanted = dues if shown is None else dues[:shown]
+    if wanted:
+        ids = [d.enterprise_id for d in wanted]
+        loaded = {}
+        for start in range(0, len(ids), 500):
+            loaded.update({e.id: e for e in db.session.scalars(
+                select(Enterprise).where(Enterprise.id.in_(ids[start:start + 500]))).unique()})
+        for d in wanted:
+            d.enterprise = loaded.get(d.enterprise_id)
+    return dues
 
 
 def _last_visits(enterprise_ids) -> dict[int, date]:
@@ -189,4 +207,4 @@ def home_card(actor) -> HomeCard | None:
     if actor.user_id is None or not actor.can("visit.record"):
         return None
     late = [d for d in _due_of(actor.user_id) if d.overdue]
-    return HomeCard(len(late), late[:HOME_ROWS]) if late else None
+    return HomeCard(len(late), _load(late, HOME_ROWS)[:HOME_ROWS]) if late else None
