@@ -27,7 +27,7 @@ from core.web import current_actor, flash_done, flash_refusal, id_arg, permissio
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PLAN_CHOICES = 50      # the officer's enterprises offered for a plan of one enterprise
-DUE_ROWS = 50          # the visits due shown on the plan page, soonest first
+DUE_ROWS = 20          # the visits due shown on the plan page, soonest first (a list page's 20)
 
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
