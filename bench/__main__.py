@@ -7,6 +7,7 @@
     make bench BENCH_ARGS="--only routing"   # the desk's queue with dispatch suggestions
     make bench BENCH_ARGS="--only search"    # the ticket list searched for words people wrote
     make bench BENCH_ARGS="--only home"      # each role's home page
+    make bench BENCH_ARGS="--only liaison"   # the coverage page (一企一警), the officer's visit plan and visits
     make bench BENCH_ARGS="--only notices"   # anqi worker sending 1,000 SMS, one and two processes
 
 PostgreSQL intake is measured when ANQI_BENCH_DATABASE_URL names a database made
@@ -37,7 +38,7 @@ def parse(argv):
     parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "inspection_stats",
                                            "project_officer",
                                            "risk_assessment", "routing", "search",
-                                           "home", "notices"), help="run one benchmark only")
+                                           "home", "liaison", "notices"), help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -141,6 +142,12 @@ def main(argv=None) -> int:
             home_result = home.run(options, Path(workdir), log)
             texts.append(home.markdown(home_result))
             printed.append(home.markdown(home_result))
+        if options.only in (None, "liaison"):
+            from bench import liaison
+
+            liaison_result = liaison.run(options, Path(workdir), log)
+            texts.append(liaison.markdown(liaison_result))
+            printed.append(liaison.markdown(liaison_result))
         if options.only in (None, "notices"):
             from bench import notices
 

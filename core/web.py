@@ -44,6 +44,7 @@ CORE_MENU = (
     ("work", _l("Outside departments (转交办)"), "departments.index", "department.read", 26),
     ("work", _l("Enterprises"), "registry.index", "enterprise.read", 20),
     ("work", _l("Liaison coverage (一企一警)"), "liaison.coverage_page", "enterprise.read", 21),
+    ("work", _l("Visits (走访纳谏)"), "liaison.visit_list", "visit.record", 21),
     ("work", _l("Import enterprises"), "registry.import_upload", "enterprise.import", 30),
     ("work", _l("System accounts (API)"), "system_accounts.index", "system_account.grant", 40),
     ("work", _l("Routing rules"), "routing.rules", "routing.rules", 26),

@@ -79,9 +79,18 @@ def _records_of(unit_key, city, desk, leader):
     notification = Notification(user_id=actor_for(desk).user_id, ticket_id=ticket.id, kind="dispatched", text="新工单")
     db.session.add_all([matter, notification])
     db.session.commit()
+    # 走访纳谏 (core/liaison): a visit with a photo, and a visit plan of the station's officer.
+    from core.liaison import visit_plans, visits
+
+    visit = visits.record(actor_for(desk), visits.VisitInput(
+        enterprise_id=enterprise.id, visited_on=date(2026, 11, 19), heard="希望增派巡逻。",
+        photos=attachments.check_uploads([("走访.png", io.BytesIO(PNG))])))
+    officer = "officer_a" if unit_key == "station_a" else "officer_b"
+    plan = visit_plans.add(actor_for(desk), actor_for(officer).user_id, "quarter", enterprise.id)
     return {"enterprise_id": enterprise.id, "ticket_id": ticket.id, "attachment_id": ticket.attachments[0].id,
             "document_id": draft.id, "delivery_id": delivery.id, "batch_id": batch.id, "matter_id": matter.id,
-            "notification_id": notification.id}
+            "notification_id": notification.id, "liaison_visit_id": visit.id, "visit_photo_id": visit.photos[0].id,
+            "visit_plan_id": plan.id}
 
 
 @pytest.fixture

@@ -163,6 +163,10 @@ ACTIONS = {
     "user.password": _l("User's password set"),
     "user.save": _l("User changed"),
     "user.update": _l("User changed"),
+    "visit.record": _l("Liaison visit recorded"),
+    "visit.register_demand": _l("Demand heard on a visit registered"),
+    "visit_plan.create": _l("Visit plan added"),
+    "visit_plan.delete": _l("Visit plan removed"),
 }
 
 OBJECT_TYPES = {
@@ -179,6 +183,8 @@ OBJECT_TYPES = {
     "document_batch": _l("Document batch"),
     "endpoint": _l("Page"),
     "enterprise": _l("Enterprise"),
+    "liaison_visit": _l("Liaison visit"),
+    "liaison_visit_plan": _l("Visit plan"),
     "notice_webhook": _l("Webhook endpoint"),
     "notice_webhook_delivery": _l("Webhook post"),
     "outside_department": _l("Outside department"),

@@ -80,6 +80,7 @@ class Home:
     extension_count: int = 0
     month: MonthFigures | None = None
     consultations: list = field(default_factory=list)
+    visits_overdue: object = None                 # core.liaison.visit_plans.HomeCard, when there is one
 
 
 def role_of(actor) -> str:
@@ -195,6 +196,9 @@ def home(actor) -> Home:
         page.queues = queue_tiles(actor)
         page.deadlines = next_deadlines(actor)
         page.consultations = consultations.waiting_for(actor)
+    from core.liaison import visit_plans
+
+    page.visits_overdue = visit_plans.home_card(actor)   # the user's own visit plans: overdue visits
     if page.role == "leader":
         page.supervision = supervision.dashboard(actor)
         page.complaint_count, page.complaints = _complaints(actor)

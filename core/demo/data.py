@@ -147,9 +147,46 @@ def build(enterprises: int = 300, seed: int = 7110, progress=print) -> list[tupl
     from core.demo import knowledge
 
     knowledge.build(progress)
+    _visits(b.rng, officers_by_station, progress)
     audit.record(shell_actor(), "demo.build", detail={"enterprises": enterprises})
     db.session.commit()
     return b.logins
+
+
+HEARD = (
+    ("园区道路夜间照明不足，员工下班路上不安全，希望协调增设路灯。", "已记录，约定两周内回复。"),
+    ("厂区周边货车乱停，影响进出货，希望交警加强管理。", "当场联系交警中队，约定巡查时间。"),
+    ("新招外地员工较多，希望上门办理居住登记。", "已登记人数，安排流动人口管理员上门。"),
+    ("仓库曾发生小额盗窃，希望指导安装监控。", "现场查看，给出监控点位建议。"),
+    ("企业运转正常，暂无诉求。", ""),
+)
+
+
+def _visits(rng, officers_by_station, progress) -> None:
+    """走访纳谏: each station's first officer has visited a few of the enterprises
+    they serve in the last months, and plans to visit every key one each quarter
+    (core/liaison), so that the visit pages and the overdue card are not empty."""
+    from datetime import timedelta
+
+    from core.liaison.models import LiaisonVisit, VisitPlan
+    from core.tickets.deadlines import local_date
+
+    now = clock.now()
+    today = local_date(now)
+    made = 0
+    for officers in officers_by_station.values():
+        officer = officers[0]
+        db.session.add(VisitPlan(officer_id=officer.id, interval="quarter", created_at=now - timedelta(days=120)))
+        served = list(db.session.scalars(select(Enterprise.id).where(Enterprise.liaison_officer_id == officer.id)
+                                         .order_by(Enterprise.is_key.desc(), Enterprise.id).limit(4)))
+        for enterprise_id in served[:3]:
+            heard, done = rng.choice(HEARD)
+            db.session.add(LiaisonVisit(enterprise_id=enterprise_id, officer_id=officer.id, heard=heard, done=done,
+                                        visited_on=today - timedelta(days=rng.randint(3, 150)),
+                                        recorded_by_id=officer.id, recorded_at=now))
+            made += 1
+    db.session.flush()
+    progress(f"Created {made} liaison visits and {len(officers_by_station)} visit plans.")
 
 
 def _routing_rules(city, brigade, officer) -> None:

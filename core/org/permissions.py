@@ -61,6 +61,9 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Legal-education sessions (法治宣教, 送法进企业) of the user's units: recorded by whoever held them.
     "legal_education.read": frozenset({LEADER, DESK, OFFICER}),
     "legal_education.write": frozenset({LEADER, DESK, OFFICER}),
+    # 走访纳谏 (core/liaison/visits.py): record visits, and register a demand heard on one as a
+    # ticket of channel "visit" (only that: the general intake stays "ticket.register").
+    "visit.record": frozenset({LEADER, DESK, OFFICER}),
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
@@ -104,6 +107,7 @@ PERMISSION_LABELS = {
     "knowledge.write": _l("Write and publish the knowledge base's articles of the unit"),
     "legal_education.read": _l("See the legal-education sessions (法治宣教) of the unit"),
     "legal_education.write": _l("Record legal-education sessions (法治宣教) of the unit"),
+    "visit.record": _l("Record liaison visits (走访) and register the demands heard on them"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 

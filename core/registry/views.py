@@ -96,10 +96,14 @@ def _render_detail(actor, enterprise, revealed_contact=None):
 
     legal_sessions = legal_education.for_enterprise(actor, enterprise.id) \
         if actor.can("legal_education.read") else None
+    from core.liaison import visits
+
+    liaison_visits = visits.for_enterprise(actor, enterprise.id)
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
                            legal_sessions=legal_sessions,
                            ticket_statuses=STATUSES, revealed_contact=revealed_contact, portal_accounts=portal,
-                           portal_statuses=portal_accounts.STATUS_LABELS, proposed_change=proposed)
+                           portal_statuses=portal_accounts.STATUS_LABELS, proposed_change=proposed,
+                           liaison_visits=liaison_visits)
 
 
 @bp.route("/new", methods=["GET", "POST"])

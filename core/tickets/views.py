@@ -351,7 +351,7 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
                     key=lambda p: p.order)
     return render_template(
         "tickets/detail.html", ticket=ticket, events=events, panels=panels, files=list(ticket.attachments),
-        visit=onsite.latest_visit(ticket),
+        visit=onsite.latest_visit(ticket), liaison_visit=_liaison_visit(actor, ticket),
         category=services.category_label(ticket.category), countdown=queues.countdown(ticket, now),
         sign_countdown=sign, supervision_countdown=supervision, pending=services.pending_extension(ticket),
         registered_by=events[0].actor_name if events else "", action_forms=action_forms,
@@ -373,6 +373,16 @@ def _load(ticket_id):
 @permission_required("ticket.read")
 def detail(ticket_id):
     return _render(_load(ticket_id))
+
+
+def _liaison_visit(actor, ticket):
+    """The liaison visit (走访) the demand was heard on, when the user may read it (core/liaison)."""
+    if ticket.channel != "visit" or not actor.can("enterprise.read"):
+        return None
+    from core.liaison import visits
+
+    found = visits.of_visit_ticket(ticket.id)
+    return found if found is not None and actor.scope.allows(found.enterprise.unit_id) else None
 
 
 @bp.route("/<int:ticket_id>/reveal", methods=["POST"])
