@@ -542,6 +542,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"article_id": 1, "education_session_id": 1, "material_id": 1})             # knowledge, 法治宣教
     own.update({"webhook_id": 1, "webhook_delivery_id": 1})                                 # webhooks
     own.update({"category_id": 1})                                                         # demand categories
+    own.update({"liaison_visit_id": 1, "visit_photo_id": 1, "visit_plan_id": 1})            # 走访纳谏
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
