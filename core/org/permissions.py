@@ -54,6 +54,9 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     "department.configure": frozenset({ADMIN}),
     # Reply phrases (常用语) of the leader's units, offered on the ticket page's answer and note forms.
     "phrase.manage": frozenset({LEADER}),
+    # 座谈 and 联席会议 (core/meetings): recorded by the desk and the leaders, read by the officers of the unit.
+    "meeting.read": frozenset({LEADER, DESK, OFFICER}),
+    "meeting.record": frozenset({LEADER, DESK}),
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
@@ -93,6 +96,8 @@ PERMISSION_LABELS = {
     "department.manage": _l("Keep the register of outside departments (leaders of the centre)"),
     "department.configure": _l("Keep the register of outside departments (administrator)"),
     "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
+    "meeting.read": _l("See the meetings (座谈, 联席会议) of the unit"),
+    "meeting.record": _l("Record meetings (座谈, 联席会议) and register the demands raised there"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 

@@ -92,7 +92,11 @@ def _render_detail(actor, enterprise, revealed_contact=None):
     latest = tickets.for_enterprise(actor, enterprise.id) if actor.can("ticket.read") else None
     portal = portal_accounts.of_enterprise(actor, enterprise) if actor.can("portal.verify") else None
     proposed = profile_changes.pending_of(enterprise.id) if actor.can("enterprise.write") else None
+    from core.meetings import services as meetings
+
+    attended = meetings.for_enterprise(actor, enterprise.id) if actor.can("meeting.read") else None
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
+                           meetings=attended, meeting_kinds=meetings.KINDS,
                            ticket_statuses=STATUSES, revealed_contact=revealed_contact, portal_accounts=portal,
                            portal_statuses=portal_accounts.STATUS_LABELS, proposed_change=proposed)
 
