@@ -173,6 +173,9 @@ def test_the_pages(app, city, firms):
     assert 'data-testid="ticket-meeting"' in page and "警企座谈会" in page
     assert "警企座谈会" in client.get(f"/enterprises/{firms[0].id}").get_data(as_text=True)
     assert client.get(f"/meetings/{meeting.id}/minutes").data == PDF
+    # The intake form does not offer the channel: a meeting's demand is registered from its page.
+    intake = client.get(f"/tickets/new?enterprise={firms[0].id}").get_data(as_text=True)
+    assert 'value="walk_in"' in intake and 'value="meeting"' not in intake
     listing = client.get("/meetings/?kind=symposium").get_data(as_text=True)
     assert 'data-testid="meeting-row"' in listing
     officer = fresh_client(app)

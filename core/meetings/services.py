@@ -80,7 +80,7 @@ def _require_read(actor) -> None:
         raise Forbidden(_l("You are not allowed to do this."))
 
 
-def _require_record(actor, action: str, meeting_id=None) -> None:
+def require_record(actor, action: str, meeting_id=None) -> None:
     if not may_record(actor):
         audit.record_failure(actor, action, result=audit.DENIED, object_type="meeting", object_id=meeting_id)
         raise Forbidden(_l("Only the desk and the leaders record meetings."))
@@ -240,11 +240,20 @@ def _validate(actor, data: MeetingInput) -> dict:
             "departments": chosen_departments, "officer_ids": chosen_officers}
 
 
+def check(actor, data: MeetingInput) -> dict:
+    """Every problem of ``data`` by field, writing nothing (for a form whose file was refused)."""
+    try:
+        _validate(actor, data)
+    except ValidationError as exc:
+        return dict(exc.errors or {})
+    return {}
+
+
 def save(actor, data: MeetingInput, minutes_file=None, meeting_id=None) -> Meeting:
     """Record a meeting, or change one (``meeting_id``). ``minutes_file``: an upload
     already checked (core.tickets.attachments.Prepared), kept as the minutes' file."""
     action = "meeting.update" if meeting_id else "meeting.create"
-    _require_record(actor, action, meeting_id)
+    require_record(actor, action, meeting_id)
     meeting = get(actor, meeting_id) if meeting_id else None
     if meeting is None and data.submission_key:
         existing = db.session.scalar(select(Meeting).where(Meeting.submission_key == data.submission_key))
@@ -307,7 +316,7 @@ def minutes_file(actor, meeting_id) -> tuple[Meeting, Path]:
 # --- the enterprises taking part ---------------------------------------------------------------
 
 def add_enterprise(actor, meeting_id, enterprise_id) -> MeetingEnterprise:
-    _require_record(actor, "meeting.add_enterprise", meeting_id)
+    require_record(actor, "meeting.add_enterprise", meeting_id)
     meeting = get(actor, meeting_id)
     try:
         enterprise = registry.get(actor, _as_id(enterprise_id)) if _as_id(enterprise_id) else None
@@ -331,7 +340,7 @@ def add_enterprise(actor, meeting_id, enterprise_id) -> MeetingEnterprise:
 
 def remove_enterprise(actor, meeting_id, enterprise_id) -> None:
     """Take an enterprise off the list, unless a demand of it was raised at the meeting."""
-    _require_record(actor, "meeting.remove_enterprise", meeting_id)
+    require_record(actor, "meeting.remove_enterprise", meeting_id)
     meeting = get(actor, meeting_id)
     found = next((p for p in meeting.enterprises if p.enterprise_id == _as_id(enterprise_id)), None)
     if found is None:
@@ -359,7 +368,7 @@ def raise_demand(actor, meeting_id, data: DemandInput):
     one of the participating enterprises, linked to the meeting. Every problem of the
     form at once (the ticket service's and the meeting's)."""
     meeting = get(actor, meeting_id)
-    _require_record(actor, "meeting.raise_demand", meeting.id)
+    require_record(actor, "meeting.raise_demand", meeting.id)
     actor.require("ticket.register")
     intake = _intake(meeting, data)
     # A mode the page does not offer is one problem, not its own fields' problems.

@@ -62,7 +62,7 @@ def _meeting_form(actor, meeting=None):
 def _save(meeting=None):
     actor = current_actor()
     try:
-        services._require_record(actor, "meeting.update" if meeting else "meeting.create",
+        services.require_record(actor, "meeting.update" if meeting else "meeting.create",
                                  meeting.id if meeting else None)
     except Forbidden:
         abort(403)
@@ -81,12 +81,7 @@ def _save(meeting=None):
             problems = [_("Attach one file of the minutes.")]
         try:
             if problems:
-                try:
-                    services._validate(actor, data)
-                    errors = {}
-                except ValidationError as exc:
-                    errors = dict(exc.errors or {})
-                raise ValidationError.of({**errors, "minutes_file": problems})
+                raise ValidationError.of({**services.check(actor, data), "minutes_file": problems})
             saved = services.save(actor, data, chosen.files[0] if chosen.files else None,
                                   meeting.id if meeting else None)
         except ValidationError as exc:
