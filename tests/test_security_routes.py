@@ -514,6 +514,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"reply_phrase_id": 1})                                                     # reply phrases
     own.update({"webhook_id": 1, "webhook_delivery_id": 1})                                 # webhooks
     own.update({"category_id": 1})                                                         # demand categories
+    own.update({"meeting_id": 1})                                                          # meetings
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)
