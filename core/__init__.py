@@ -103,6 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from core.departments.views import bp as departments_bp
 
     app.register_blueprint(departments_bp)
+    from core.meetings.views import bp as meetings_bp
+
+    app.register_blueprint(meetings_bp)
     from core.routing.views import bp as routing_bp
 
     app.register_blueprint(routing_bp)

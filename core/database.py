@@ -38,6 +38,7 @@ def import_models() -> None:
     from core.calendar import models as _calendar  # noqa: F401
     from core.departments import models as _departments  # noqa: F401
     from core.liaison import models as _liaison  # noqa: F401
+    from core.meetings import models as _meetings  # noqa: F401
     from core.documents import models as _documents  # noqa: F401
     from core.notifications import models as _notifications  # noqa: F401
     from core.notices import models as _notices  # noqa: F401

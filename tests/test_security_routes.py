@@ -543,6 +543,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"webhook_id": 1, "webhook_delivery_id": 1})                                 # webhooks
     own.update({"category_id": 1})                                                         # demand categories
     own.update({"liaison_visit_id": 1, "visit_photo_id": 1, "visit_plan_id": 1})            # 走访纳谏
+    own.update({"meeting_id": 1})                                                          # meetings
     clients = {}
     for username in ("admin", "desk"):
         clients[username] = fresh_client(csrf_app)

@@ -29,7 +29,7 @@ from core.privacy import services as privacy
 from core.registry import services as registry
 from core.tickets import pausing, queues
 from core.tickets import services as tickets
-from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RESULTS, STATUSES
+from core.tickets.vocabulary import CHANNELS, CLASSES, INTAKE_CHANNELS, MODES, RESULTS, STATUSES
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)
@@ -303,8 +303,10 @@ TICKET_CREATE = component("TicketCreate", {
     "properties": {
         "enterprise_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
         "credit_code": {"type": "string", "maxLength": 40, "description": "统一社会信用代码, 18 characters."},
-        "channel": {"type": "string", "enum": list(CHANNELS),
-                    "description": "How the demand came in; `government` for a 12345 referral."},
+        "channel": {"type": "string", "enum": list(INTAKE_CHANNELS),
+                    "description": "How the demand came in; `government` for a 12345 referral. (`meeting`, "
+                                   "a demand raised at a 座谈 or 联席会议, is registered from the meeting's "
+                                   "page.)"},
         "referral_number": {"type": "string", "maxLength": tickets.REFERRAL_NUMBER_LENGTH,
                             "pattern": f"^[A-Za-z0-9-]{{1,{tickets.REFERRAL_NUMBER_LENGTH}}}$",
                             "description": "12345's own number of the referral (letters, digits and hyphens); "

@@ -64,6 +64,9 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     # 走访纳谏 (core/liaison/visits.py): record visits, and register a demand heard on one as a
     # ticket of channel "visit" (only that: the general intake stays "ticket.register").
     "visit.record": frozenset({LEADER, DESK, OFFICER}),
+    # 座谈 and 联席会议 (core/meetings): recorded by the desk and the leaders, read by the officers of the unit.
+    "meeting.read": frozenset({LEADER, DESK, OFFICER}),
+    "meeting.record": frozenset({LEADER, DESK}),
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
@@ -108,6 +111,8 @@ PERMISSION_LABELS = {
     "legal_education.read": _l("See the legal-education sessions (法治宣教) of the unit"),
     "legal_education.write": _l("Record legal-education sessions (法治宣教) of the unit"),
     "visit.record": _l("Record liaison visits (走访) and register the demands heard on them"),
+    "meeting.read": _l("See the meetings (座谈, 联席会议) of the unit"),
+    "meeting.record": _l("Record meetings (座谈, 联席会议) and register the demands raised there"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
 }
 

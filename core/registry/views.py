@@ -99,8 +99,11 @@ def _render_detail(actor, enterprise, revealed_contact=None):
     from core.liaison import visits
 
     liaison_visits = visits.for_enterprise(actor, enterprise.id)
+    from core.meetings import services as meetings
+
+    attended = meetings.for_enterprise(actor, enterprise.id) if actor.can("meeting.read") else None
     return render_template("registry/detail.html", enterprise=enterprise, panels=panels, tickets=latest,
-                           legal_sessions=legal_sessions,
+                           legal_sessions=legal_sessions, meetings=attended, meeting_kinds=meetings.KINDS,
                            ticket_statuses=STATUSES, revealed_contact=revealed_contact, portal_accounts=portal,
                            portal_statuses=portal_accounts.STATUS_LABELS, proposed_change=proposed,
                            liaison_visits=liaison_visits)

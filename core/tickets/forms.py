@@ -7,7 +7,7 @@ from wtforms import HiddenField, MultipleFileField, SelectField, StringField, Te
 
 from core.routing.forms import OfficerField, unit_choices
 from core.tickets.attachments import HINT as attachments_hint
-from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, RATINGS, RESULTS
+from core.tickets.vocabulary import CLASSES, INTAKE_CHANNELS, MODES, RATINGS, RESULTS
 
 
 def _choices(mapping, blank=None):
@@ -39,7 +39,7 @@ class IntakeForm(FlaskForm):
 
     def set_choices(self, categories: dict, departments=()):
         self.department_id.choices = _department_choices(departments)
-        self.channel.choices = _choices(CHANNELS)
+        self.channel.choices = _choices(INTAKE_CHANNELS)
         self.category.choices = _choices(categories, blank=_l("— choose —"))
         self.ticket_class.choices = _choices(CLASSES)
         self.handling_mode.choices = _choices(MODES)

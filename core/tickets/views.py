@@ -19,6 +19,7 @@ from core.departments import services as departments
 from core.errors import AnqiError, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
+from core.meetings import services as meetings
 from core.phrases import services as phrases
 from core.knowledge import services as knowledge
 from core.plugins.services import call_for_unit
@@ -359,7 +360,8 @@ def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed
         escalated_to=modes.escalated_to(ticket), escalation=modes.escalation(ticket),
         paused_clock=pausing.summary(ticket, now), pause_length=pausing.length_text, pause_reasons=pausing.REASONS,
         phrases=phrases.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [],
-        articles=knowledge.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [], **VOCABULARY), status
+        articles=knowledge.for_ticket(actor, ticket) if allowed & {"answer", "note"} else [],
+        meeting=meetings.for_ticket(actor, ticket.id) if ticket.channel == "meeting" else None, **VOCABULARY), status
 
 
 def _load(ticket_id):

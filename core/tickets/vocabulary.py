@@ -8,7 +8,12 @@ CHANNELS = {
     "visit": _l("On a visit"),
     "federation": _l("Referred by the business federation"),
     "government": _l("Referred by a government department (12345)"),
+    # 座谈, 联席会议: raised at a meeting (core/meetings), which the ticket links back to.
+    "meeting": _l("At a meeting"),
 }
+# The channels a demand is registered with on the intake form and through the API: a demand
+# raised at a meeting is registered from the meeting's page, which links the ticket to it.
+INTAKE_CHANNELS = {code: label for code, label in CHANNELS.items() if code != "meeting"}
 CLASSES = {"instant": _l("Instant (即办)"), "general": _l("General (一般)"), "complex": _l("Complex (疑难)")}
 # What each mode does is in core.tickets.modes.
 MODES = {

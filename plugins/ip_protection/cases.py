@@ -16,7 +16,7 @@ from core.extensions import db
 from core.plugins.toolkit import Finding, TicketCategory
 from core.tickets import services as tickets
 from core.tickets.deadlines import local_date
-from core.tickets.vocabulary import CHANNELS
+from core.tickets.vocabulary import INTAKE_CHANNELS
 from core.text import clean_text
 from plugins.ip_protection import access, files
 from plugins.ip_protection.models import BrandAlert, Case, CaseEvent, Evidence
@@ -118,7 +118,7 @@ def report(actor, enterprise_id, data: Report) -> Case:
     description = clean_text(data.description, tickets.MAX_TEXT)
     if not description or len(description) > tickets.MAX_TEXT:
         errors["description"] = [_l("Describe what happened.")]
-    if data.channel not in CHANNELS:
+    if data.channel not in INTAKE_CHANNELS:
         errors["channel"] = [_l("Choose how the demand came in.")]
     alert = None
     if data.alert_id:

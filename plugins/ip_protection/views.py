@@ -8,7 +8,7 @@ from core.plugins.toolkit import plugin_blueprint
 from core.submissions import services as submissions
 from core.tickets import attachments
 from core.tickets.deadlines import local_date
-from core.tickets.vocabulary import CHANNELS
+from core.tickets.vocabulary import INTAKE_CHANNELS
 from core.uploads import held
 from core.web import (current_actor, flash_done, flash_refusal, form_date, id_arg, permission_required, portal_actor,
                       portal_required, see_other)
@@ -454,7 +454,7 @@ def new_case():
             flash_done(_("The case has been registered."))
             return see_other("ip_protection.case", ip_case_id=row.id)
     return render_template("ip_protection/case_form.html", enterprise=_chosen(actor, enterprise_id), errors=errors,
-                           values=values, held_files=held_files, kinds=cases.KINDS, channels=CHANNELS,
+                           values=values, held_files=held_files, kinds=cases.KINDS, channels=INTAKE_CHANNELS,
                            units=access.handling_units(actor),
                            found=access.search(actor, request.args.get("q", "")), q=request.args.get("q", ""),
                            alert_id=alert_id, key=submissions.new_key()), 400 if errors else 200

@@ -5,7 +5,7 @@ common question), by unit and demand category, published on the portal.
 ``legal_education_session`` with its speakers, enterprises, articles and files.
 
 Revision ID: core_0030_knowledge
-Revises: core_0027_liaison_visits
+Revises: core_0029_meetings
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0030_knowledge'
-down_revision = "core_0027_liaison_visits"
+down_revision = "core_0029_meetings"
 branch_labels = None
 depends_on = None
 
