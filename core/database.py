@@ -46,6 +46,7 @@ def import_models() -> None:
     from core.registry import models as _registry  # noqa: F401
     from core.phrases import models as _phrases  # noqa: F401
     from core.routing import models as _routing  # noqa: F401
+    from core.service_lists import models as _service_lists  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401
     from core.tickets import consultation_models as _consultations  # noqa: F401

@@ -48,6 +48,7 @@ CORE_MENU = (
     ("work", _l("System accounts (API)"), "system_accounts.index", "system_account.grant", 40),
     ("work", _l("Routing rules"), "routing.rules", "routing.rules", 26),
     ("work", _l("Reply phrases (常用语)"), "phrases.index", "phrase.manage", 27),
+    ("work", _l("Service list and negative list"), "service_lists.index", "service_list.manage", 28),
     ("system", _l("Units"), "org.units", "system.manage", 10),
     ("system", _l("Users"), "org.users", "system.manage", 20),
     ("system", _l("Seals and signing certificates"), "document_seals.index", "system.manage", 21),

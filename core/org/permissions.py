@@ -57,6 +57,10 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
+    # The positive service list (点单式服务) and the negative list of conduct (负面清单), kept by
+    # the leaders; complaints and 作风问题 tickets tagged against the negative list by desk or leader.
+    "service_list.manage": frozenset({LEADER}),
+    "service_list.tag": frozenset({LEADER, DESK}),
 }
 
 
@@ -94,6 +98,8 @@ PERMISSION_LABELS = {
     "department.configure": _l("Keep the register of outside departments (administrator)"),
     "phrase.manage": _l("Keep the reply phrases (常用语) of the unit"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
+    "service_list.manage": _l("Keep the service list (点单式服务) and the negative list (负面清单)"),
+    "service_list.tag": _l("Tag complaints against the negative list (负面清单)"),
 }
 
 

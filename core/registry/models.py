@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.extensions import db
+from core.portal.models import PortalAccount
 from core.privacy.fields import encrypted, lookup_hash
 
 
@@ -113,7 +114,7 @@ class EnterpriseProfileChange(db.Model):
     seen_at: Mapped[datetime | None]                          # when the enterprise saw the decision
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
-    account = relationship("PortalAccount")
+    account = relationship(PortalAccount)
     decided_by = relationship("User")
     contacts: Mapped[list["EnterpriseProfileChangeContact"]] = relationship(
         cascade="all, delete-orphan", order_by="EnterpriseProfileChangeContact.id")
