@@ -22,13 +22,12 @@ def demo(count, if_empty, tickets, seed, no_plugin_data):
         click.echo("The database already holds data; demo data not loaded.")
         return
     logins = data.build(enterprises=count, seed=seed, progress=click.echo)
-    from core.service_lists import demo as demo_lists
-
-    demo_lists.build(progress=click.echo)
     if tickets:
         from core.demo import tickets as demo_tickets
 
         demo_tickets.build(tickets, seed=seed, progress=click.echo)
+        from core.service_lists import demo as demo_lists
+
         demo_lists.tag_complaints(progress=click.echo)
     if not no_plugin_data:
         from core.demo import plugin_data

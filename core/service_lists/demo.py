@@ -36,7 +36,7 @@ def build(progress=print) -> None:
     for n, (code, text) in enumerate(RULES):
         db.session.add(ConductRule(code=code, text=text, active=True, sort_order=10 * (n + 1), created_at=now,
                                    changed_at=now))
-    db.session.commit()
+    db.session.flush()
     progress(f"Created {len(OFFERS)} services of the service list and {len(RULES)} entries of the negative list.")
 
 
