@@ -90,7 +90,6 @@ def test_an_enterprise_orders_a_service_and_the_desk_sends_it_to_its_unit(browse
     log_in(staff, "desk")
     staff.goto(f"/tickets/{ticket_id}")
     dispatch = staff.get_by_test_id("action-dispatch")
-    dispatch.locator("summary").click()
     suggestion = dispatch.get_by_test_id("dispatch-suggestion")
     expect(suggestion).to_have_attribute("data-source", "service")
     expect(suggestion.get_by_test_id("suggested-unit")).to_have_text(unit_name)
