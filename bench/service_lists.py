@@ -32,11 +32,11 @@ def prepare(database: Path, log) -> tuple[int, int]:
         connection.execute("DELETE FROM ticket_conduct_tag")
         for n, rule in enumerate(rules):
             # Each 作风问题 ticket against one entry (by its id), every third against a second one too.
-            connection.execute("INSERT INTO ticket_conduct_tag (ticket_id, rule_id, tagged_at) "
-                               "SELECT id, ?, registered_at FROM ticket WHERE category = 'conduct' AND id % ? = ?",
+            connection.execute("INSERT INTO ticket_conduct_tag (ticket_id, rule_id, tagged_at, registered_at) "
+                               "SELECT id, ?, registered_at, registered_at FROM ticket WHERE category = 'conduct' AND id % ? = ?",
                                (rule, len(rules), n))
-            connection.execute("INSERT OR IGNORE INTO ticket_conduct_tag (ticket_id, rule_id, tagged_at) "
-                               "SELECT id, ?, registered_at FROM ticket WHERE category = 'conduct' AND id % ? = ?",
+            connection.execute("INSERT OR IGNORE INTO ticket_conduct_tag (ticket_id, rule_id, tagged_at, registered_at) "
+                               "SELECT id, ?, registered_at, registered_at FROM ticket WHERE category = 'conduct' AND id % ? = ?",
                                (rule, 3 * len(rules), (n + 1) % len(rules)))
         connection.execute("ANALYZE")
         connection.commit()

@@ -43,10 +43,11 @@ def build(progress=print) -> None:
 def tag_complaints(progress=print) -> None:
     """A couple of 作风问题 tickets tagged against the negative list."""
     rules = {r.code: r for r in db.session.scalars(select(ConductRule))}
-    found = db.session.scalars(select(Ticket.id).where(Ticket.category == "conduct").order_by(Ticket.id.desc())
-                               .limit(3)).all()
-    for ticket_id, code in zip(found, ("5", "1", "5")):
+    found = db.session.execute(select(Ticket.id, Ticket.registered_at).where(Ticket.category == "conduct")
+                               .order_by(Ticket.id.desc()).limit(3)).all()
+    for (ticket_id, registered_at), code in zip(found, ("5", "1", "5")):
         if code in rules:
-            db.session.add(TicketConductTag(ticket_id=ticket_id, rule_id=rules[code].id, tagged_at=clock.now()))
+            db.session.add(TicketConductTag(ticket_id=ticket_id, rule_id=rules[code].id, tagged_at=clock.now(),
+                                            registered_at=registered_at))
     db.session.commit()
     progress(f"Tagged {len(found)} 作风问题 tickets against the negative list.")

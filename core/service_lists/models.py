@@ -63,17 +63,18 @@ class ConductRule(db.Model):
 
 
 class TicketConductTag(db.Model):
-    """A complaint or 作风问题 ticket tagged against a negative-list entry. The counts per
-    entry read this table by ``rule_id`` (a few rows per complaint, never the tickets
-    without one) and the tagged tickets by their primary key."""
+    """A complaint or 作风问题 ticket tagged against a negative-list entry. ``registered_at``
+    is the ticket's (it never changes): the counts per entry over a period read the
+    index on it alone, never the tickets (those of a scoped reader by their key)."""
 
     __tablename__ = "ticket_conduct_tag"
-    __table_args__ = (Index("ix_ticket_conduct_tag_rule", "rule_id", "ticket_id"),)
+    __table_args__ = (Index("ix_ticket_conduct_tag_period", "registered_at", "rule_id", "ticket_id"),)
 
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True,
                                            autoincrement=False)
     rule_id: Mapped[int] = mapped_column(ForeignKey("conduct_rule.id"), primary_key=True, autoincrement=False)
     tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     tagged_at: Mapped[datetime] = mapped_column(default=clock.now)
+    registered_at: Mapped[datetime]                                  # the ticket's
 
     rule: Mapped[ConductRule] = relationship(lazy="joined")

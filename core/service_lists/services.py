@@ -374,7 +374,7 @@ def tag(actor, ticket_id, rule_ids) -> list[ConductRule]:
     now = clock.now()
     for rule_id in sorted(added):
         db.session.add(TicketConductTag(ticket_id=ticket.id, rule_id=rule_id, tagged_by_id=actor.user_id,
-                                        tagged_at=now))
+                                        tagged_at=now, registered_at=ticket.registered_at))
     for rule_id in removed:
         db.session.delete(current[rule_id])
     db.session.flush()
@@ -400,18 +400,21 @@ class RuleCount:
 
 
 def counts(actor, since: date, until: date) -> list[RuleCount]:
-    """The tickets registered from ``since`` to ``until`` (both included) and visible
-    to the actor, tagged against each entry of the negative list (every entry, in its
-    order; an inactive one only when counted). Read from the tags (by the rule index)
-    and the tagged tickets by their key: the tickets without a tag are never read."""
+    """The tickets registered from ``since`` to ``until`` (both included) in the actor's
+    scope, tagged against each entry of the negative list (every entry, in its order;
+    an inactive one only when counted). Read from the tags' index on the ticket's
+    registration time alone (the whole city), or with the period's tagged tickets by
+    their key (a scoped reader): the tickets without a tag are never read."""
     actor.require("ticket.stats")
     start, end = _utc(since), _utc(until + timedelta(days=1))
-    # The statistics' scope: the handling unit, else the registering one (core.tickets.stats).
-    held_by = func.coalesce(Ticket.handling_unit_id, Ticket.registering_unit_id)
-    stmt = (select(TicketConductTag.rule_id, func.count(func.distinct(Ticket.id)))
-            .join(Ticket, Ticket.id == TicketConductTag.ticket_id)
-            .where(Ticket.registered_at >= start, Ticket.registered_at < end, actor.scope.filter(held_by))
+    stmt = (select(TicketConductTag.rule_id, func.count())
+            .where(TicketConductTag.registered_at >= start, TicketConductTag.registered_at < end)
             .group_by(TicketConductTag.rule_id))
+    if actor.scope.unit_ids is not None:
+        # The statistics' scope: the handling unit, else the registering one (core.tickets.stats);
+        # the period's tags first, then their tickets by key.
+        held_by = func.coalesce(Ticket.handling_unit_id, Ticket.registering_unit_id)
+        stmt = stmt.join(Ticket, Ticket.id == TicketConductTag.ticket_id).where(actor.scope.filter(held_by))
     counted = dict(db.session.execute(stmt).all())
     return [RuleCount(rule, counted.get(rule.id, 0)) for rule in rules(actor)
             if rule.active or counted.get(rule.id)]

@@ -78,6 +78,7 @@ def upgrade():
     sa.Column('rule_id', sa.Integer(), nullable=False),
     sa.Column('tagged_by_id', sa.Integer(), nullable=True),
     sa.Column('tagged_at', sa.DateTime(), nullable=False),
+    sa.Column('registered_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['rule_id'], ['conduct_rule.id'], name=op.f('fk_ticket_conduct_tag_rule_id_conduct_rule')),
     sa.ForeignKeyConstraint(['tagged_by_id'], ['user_account.id'],
                             name=op.f('fk_ticket_conduct_tag_tagged_by_id_user_account')),
@@ -85,11 +86,12 @@ def upgrade():
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('ticket_id', 'rule_id', name=op.f('pk_ticket_conduct_tag'))
     )
-    op.create_index('ix_ticket_conduct_tag_rule', 'ticket_conduct_tag', ['rule_id', 'ticket_id'], unique=False)
+    op.create_index('ix_ticket_conduct_tag_period', 'ticket_conduct_tag', ['registered_at', 'rule_id', 'ticket_id'],
+                    unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_ticket_conduct_tag_rule', table_name='ticket_conduct_tag')
+    op.drop_index('ix_ticket_conduct_tag_period', table_name='ticket_conduct_tag')
     op.drop_table('ticket_conduct_tag')
     op.drop_table('conduct_rule')
     op.drop_index('ix_service_order_offer', table_name='service_order')
