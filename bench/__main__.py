@@ -38,7 +38,8 @@ def parse(argv):
     parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "inspection_stats",
                                            "project_officer",
                                            "risk_assessment", "routing", "search",
-                                           "home", "liaison", "notices"), help="run one benchmark only")
+                                           "home", "liaison", "notices", "service_lists"),
+                        help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
                         help="skip the per-statement timings and EXPLAIN QUERY PLAN appendix")
@@ -154,6 +155,12 @@ def main(argv=None) -> int:
             notices_result = notices.run(options, Path(workdir), log)
             texts.append(notices.markdown(notices_result))
             printed.append(notices.markdown(notices_result))
+        if options.only in (None, "service_lists"):
+            from bench import service_lists
+
+            lists_result = service_lists.run(options, Path(workdir), log)
+            texts.append(service_lists.markdown(lists_result))
+            printed.append(service_lists.markdown(lists_result))
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text("\n".join(texts), encoding="utf-8")
         print()

@@ -122,3 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from core.notices.webhook_views import bp as notice_webhooks_bp
 
     app.register_blueprint(notice_webhooks_bp)
+    from core.service_lists.views import bp as service_lists_bp
+    from core.service_lists.views import portal_bp as portal_services_bp
+
+    app.register_blueprint(service_lists_bp)
+    app.register_blueprint(portal_services_bp)

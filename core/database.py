@@ -50,6 +50,7 @@ def import_models() -> None:
     from core.knowledge import models as _knowledge  # noqa: F401
     from core.legal_education import models as _legal_education  # noqa: F401
     from core.routing import models as _routing  # noqa: F401
+    from core.service_lists import models as _service_lists  # noqa: F401
     from core.submissions import models as _submissions  # noqa: F401
     from core.tickets import models as _tickets  # noqa: F401
     from core.tickets import consultation_models as _consultations  # noqa: F401

@@ -52,6 +52,7 @@ CORE_MENU = (
     ("work", _l("Knowledge base (政策咨询)"), "knowledge.index", "knowledge.read", 28),
     ("work", _l("Legal education (法治宣教)"), "legal_education.index", "legal_education.read", 29),
     ("work", _l("Meetings (座谈, 联席会议)"), "meetings.index", "meeting.read", 14),
+    ("work", _l("Service list and negative list"), "service_lists.index", "service_list.manage", 28),
     ("system", _l("Units"), "org.units", "system.manage", 10),
     ("system", _l("Users"), "org.users", "system.manage", 20),
     ("system", _l("Seals and signing certificates"), "document_seals.index", "system.manage", 21),

@@ -125,6 +125,11 @@ def world(app, city):
     # articles are read by every staff member (like the outside departments): no foreign article.
     own.update(_legal_education(city.station_a, "officer_a", own["enterprise_id"]))
     foreign.update(_legal_education(city.station_b, "officer_b", foreign["enterprise_id"]))
+    # A service of each station's list (点单式服务), kept by its leader: offered to its own
+    # enterprises only; the negative list's entries are the centre's (its leader keeps them).
+    own["service_offer_id"] = _service_offer(city.station_a, "leader_a").id
+    foreign["service_offer_id"] = _service_offer(city.station_b, "leader_b").id
+    own["conduct_rule_id"] = foreign["conduct_rule_id"] = _conduct_rule().id
     system = {"unit_id": city.station_b.id, "user_id": city.users["desk_b"].id, "year": 2026, "session_id": 1}
     # A system account (API) in each station, granted the desk role by its own leader.
     own["system_account_id"] = system_account("sys_a", city.station_a.id, leader="leader_a").id
@@ -149,6 +154,21 @@ def _reply_phrase(unit, leader):
     from core.phrases import services as phrases
 
     return phrases.save(actor_for(leader), phrases.PhraseInput(title="已联系", text="已与企业联系。", unit_id=unit.id))
+
+
+def _service_offer(unit, leader):
+    from core.service_lists import services as lists
+
+    return lists.save_offer(actor_for(leader), lists.OfferInput(name="上门指导", description="上门指导安全防范。",
+                                                                unit_id=unit.id, category="safety", days="5"))
+
+
+def _conduct_rule():
+    from core.service_lists import services as lists
+    from core.service_lists.models import ConductRule
+
+    return db.session.scalar(select(ConductRule)) or lists.save_rule(
+        actor_for("leader"), lists.RuleInput(code="1", text="推诿扯皮。"))
 
 
 def _routing_rule(unit, category):
@@ -416,6 +436,8 @@ def test_public_and_signed_in_routes_are_the_known_few(app):
                              # the knowledge base's published articles (404 unless published)
                              "/portal/knowledge/<int:article_id>",
                              "/portal/verify", "/portal/register", "/portal/login", "/portal/login/second-factor",
+                             # the published negative list of conduct (负面清单, core/service_lists)
+                             "/portal/services/negative-list",
                              # 一公开: a published inspection plan's results (404 unless published and enabled)
                              "/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf",
                              # monitoring: the load balancer's probes; /metrics checks its own token (404 when off)
@@ -540,6 +562,7 @@ def test_every_post_without_a_csrf_token_is_refused(csrf_app, city):
     own.update({"routing_rule_id": 1})                                                     # routing rules
     own.update({"reply_phrase_id": 1})                                                     # reply phrases
     own.update({"article_id": 1, "education_session_id": 1, "material_id": 1})             # knowledge, 法治宣教
+    own.update({"service_offer_id": 1, "conduct_rule_id": 1})                              # service lists
     own.update({"webhook_id": 1, "webhook_delivery_id": 1})                                 # webhooks
     own.update({"category_id": 1})                                                         # demand categories
     own.update({"liaison_visit_id": 1, "visit_photo_id": 1, "visit_plan_id": 1})            # 走访纳谏

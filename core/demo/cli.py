@@ -26,6 +26,9 @@ def demo(count, if_empty, tickets, seed, no_plugin_data):
         from core.demo import tickets as demo_tickets
 
         demo_tickets.build(tickets, seed=seed, progress=click.echo)
+        from core.service_lists import demo as demo_lists
+
+        demo_lists.tag_complaints(progress=click.echo)
     from core.demo import meetings as demo_meetings
 
     demo_meetings.build(progress=click.echo)

@@ -142,6 +142,9 @@ def build(enterprises: int = 300, seed: int = 7110, progress=print) -> list[tupl
     db.session.flush()
     progress(f"Created {len(STATIONS) + len(BRIGADES) + 2 + 2 * len(STATIONS)} units and {len(b.logins)} users.")
     _routing_rules(city, *brigades["CRJ"])
+    from core.service_lists import demo as demo_lists  # 点单式服务 and 负面清单
+
+    demo_lists.build(progress)
     _enterprises(b.rng, enterprises, stations, {k: [o.id for o in v] for k, v in officers_by_station.items()},
                  progress)
     from core.demo import knowledge

@@ -70,6 +70,10 @@ CORE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Notices outside the browser (core/notices): their templates, the delivery log without the
     # texts, the outbound webhooks and the 12345 link, as configuration.
     "notice.manage": frozenset({ADMIN}),
+    # The positive service list (点单式服务) and the negative list of conduct (负面清单), kept by
+    # the leaders; complaints and 作风问题 tickets tagged against the negative list by desk or leader.
+    "service_list.manage": frozenset({LEADER}),
+    "service_list.tag": frozenset({LEADER, DESK}),
 }
 
 
@@ -114,6 +118,8 @@ PERMISSION_LABELS = {
     "meeting.read": _l("See the meetings (座谈, 联席会议) of the unit"),
     "meeting.record": _l("Record meetings (座谈, 联席会议) and register the demands raised there"),
     "notice.manage": _l("Keep the SMS and email templates and the webhooks; read the delivery log"),
+    "service_list.manage": _l("Keep the service list (点单式服务) and the negative list (负面清单)"),
+    "service_list.tag": _l("Tag complaints against the negative list (负面清单)"),
 }
 
 

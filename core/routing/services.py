@@ -44,8 +44,9 @@ KEEP_PERMISSIONS = ("routing.rules", "routing.configure")
 MAX_BULK = 200
 
 # source: where a suggestion comes from (stable codes for the API)
-RULE, ENTERPRISE, NONE, TRANSFER = "rule", "enterprise", "none", "transfer"
+RULE, ENTERPRISE, NONE, TRANSFER, SERVICE = "rule", "enterprise", "none", "transfer", "service"
 SOURCES = {
+    SERVICE: _l("The unit of the service ordered (点单式服务)"),
     RULE: _l("Routing rule (属事)"),
     ENTERPRISE: _l("The enterprise's own unit (属地)"),
     NONE: _l("No suggestion"),
@@ -335,7 +336,11 @@ def suggest_many(actor, rows, labels: dict | None = None) -> dict[int, Suggestio
         by_key[(rule.root_unit_id, rule.category)].append(rule)
     for found in by_key.values():
         found.sort(key=lambda r: -r.specificity)
-    return {t.id: _suggest_one(actor, t, by_key[(root_id(t.registering_unit), t.category)], labels) for t in rows}
+    from core.service_lists import services as service_lists
+
+    ordered = service_lists.offer_for([t.id for t in rows])
+    return {t.id: _suggest_one(actor, t, by_key[(root_id(t.registering_unit), t.category)], labels,
+                               ordered.get(t.id)) for t in rows}
 
 
 def _usable(actor, unit) -> bool:
@@ -346,10 +351,14 @@ def _fits(officer, unit) -> bool:
     return officer is not None and officer.active and officer.unit_id == unit.id
 
 
-def _suggest_one(actor, ticket: Ticket, candidates: list, labels: dict) -> Suggestion:
+def _suggest_one(actor, ticket: Ticket, candidates: list, labels: dict, offer=None) -> Suggestion:
     if ticket.handling_mode == "transfer":
         return Suggestion(ticket.id, TRANSFER, _("A transfer to a department outside the police (转交办): "
                                                  "use “Transfer”, not dispatch."))
+    if offer is not None and _usable(actor, offer.unit):  # 点单式服务: the unit that provides the service
+        reason = _("Ordered from the service list (点单式服务): “%(service)s”, provided by %(unit)s within "
+                   "%(days)d working days.", service=offer.name, unit=offer.unit.name, days=offer.days)
+        return Suggestion(ticket.id, SERVICE, reason, offer.unit, None)
     enterprise = ticket.enterprise
     for rule in candidates:
         if (rule.district and rule.district != enterprise.district) or (

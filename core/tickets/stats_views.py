@@ -222,9 +222,11 @@ def index():
     actor = current_actor()
     p = _period()
     result = statistics.report(actor, p)
+    from core.service_lists import services as service_lists  # 负面清单: tagged tickets per entry
+
     return render_template("ticket_stats/index.html", report=result, period=p, presets=statistics.PRESETS,
                            period_args=_period_args(p), month_chart=month_chart(result),
-                           unit_chart=unit_chart(result))
+                           unit_chart=unit_chart(result), conduct_counts=service_lists.counts(actor, p.since, p.until))
 
 
 @bp.route("/stats.xlsx")

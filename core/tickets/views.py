@@ -323,6 +323,7 @@ def _form(name, action, ticket, actor, bound=None):
         suggestion = routing.suggest_many(actor, [ticket])[ticket.id]
         if bound is None:
             form.preselect(suggestion)
+            _service_deadline(form, ticket)
         else:
             form.suggestion = suggestion
         default = ticket.follower if ticket.follower_id or ticket.handling_mode != "follow" \
@@ -336,6 +337,19 @@ def _form(name, action, ticket, actor, bound=None):
         pending = services.pending_extension(ticket)
         form.extension_id.data = str(pending.id) if pending else ""
     return form
+
+
+def _service_deadline(form, ticket) -> None:
+    """点单式服务: the dispatch's deadline filled in with the service's 办理时限, within the
+    days a deadline set now may fall on (core.service_lists)."""
+    from core.service_lists import services as service_lists
+
+    offer = service_lists.offer_for([ticket.id]).get(ticket.id)
+    if offer is None or form.due_on.data:
+        return
+    limits = modes.window(ticket, clock.now())
+    if not limits.empty:
+        form.due_on.data = min(max(service_lists.due_on(ticket, offer), limits.earliest), limits.latest).isoformat()
 
 
 def _render(ticket, bound_name=None, bound_form=None, status=200, phone_revealed=False, held_files=()):

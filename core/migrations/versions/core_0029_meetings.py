@@ -6,7 +6,7 @@ minutes and the minutes' file; ``meeting_enterprise``, ``meeting_organisation`` 
 registered from the demands raised there.
 
 Revision ID: core_0029_meetings
-Revises: core_0027_liaison_visits
+Revises: core_0028_service_lists
 Create Date: 2026-12-07 15:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'core_0029_meetings'
-down_revision = "core_0027_liaison_visits"
+down_revision = "core_0028_service_lists"
 branch_labels = None
 depends_on = None
 
