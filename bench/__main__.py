@@ -9,6 +9,7 @@
     make bench BENCH_ARGS="--only home"      # each role's home page
     make bench BENCH_ARGS="--only liaison"   # the coverage page (一企一警), the officer's visit plan and visits
     make bench BENCH_ARGS="--only notices"   # anqi worker sending 1,000 SMS, one and two processes
+    make bench BENCH_ARGS="--only conduct_stats"   # the negative list's counts at 1,000 and 100,000 enterprises
 
 PostgreSQL intake is measured when ANQI_BENCH_DATABASE_URL names a database made
 for the bench (see bench/tickets.py); otherwise it is skipped and the report says so.
@@ -38,7 +39,7 @@ def parse(argv):
     parser.add_argument("--only", choices=("enterprises", "tickets", "documents", "inspection", "inspection_stats",
                                            "project_officer",
                                            "risk_assessment", "routing", "search",
-                                           "home", "liaison", "notices", "service_lists"),
+                                           "home", "liaison", "notices", "service_lists", "conduct_stats"),
                         help="run one benchmark only")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     parser.add_argument("--no-plans", dest="plans", action="store_false",
@@ -161,6 +162,12 @@ def main(argv=None) -> int:
             lists_result = service_lists.run(options, Path(workdir), log)
             texts.append(service_lists.markdown(lists_result))
             printed.append(service_lists.markdown(lists_result))
+        if options.only in (None, "conduct_stats"):
+            from bench import conduct_stats
+
+            conduct_result = conduct_stats.run(options, Path(workdir), log)
+            texts.append(conduct_stats.markdown(conduct_result))
+            printed.append(conduct_stats.markdown(conduct_result))
         options.output.parent.mkdir(parents=True, exist_ok=True)
         options.output.write_text("\n".join(texts), encoding="utf-8")
         print()
