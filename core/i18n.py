@@ -9,11 +9,20 @@ trademark's 已注册), so the catalogues are not merged into one: a plugin's
 words come first only while that plugin speaks — its pages (the loader marks
 the request) and its hook calls (the plugin manager marks each call) — and
 core's come first everywhere else, so no plugin changes core's words.
+
+Nor does core change a plugin's: a text the speaking plugin says itself (its
+``messages.pot``, or what its sources say when it ships none) and its catalogue
+does not translate stays as the plugin wrote it, instead of taking core's
+translation of the same English ("Topic" is not core's 类别 on a plugin's page).
+Texts of core's own templates and code on the plugin's pages keep core's words.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from babel import support
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 from flask import current_app, g, has_app_context, has_request_context, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user
@@ -76,12 +85,46 @@ class Catalogues(Domain):
                 order.append(folders["plugins"][speaking])
             translations = support.Translations()
             for folder in order:          # a later catalogue's entry wins
+                if speaking and folder == folders["plugins"][speaking]:
+                    translations.merge(_as_written(plugin_texts(Path(folder).parent)))
                 catalog = support.Translations.load(folder, [locale], "messages")
                 translations.merge(catalog)
                 if hasattr(catalog, "plural"):
                     translations.plural = catalog.plural
             cache[key] = translations
         return cache[key]
+
+
+_TEXTS: dict[str, frozenset] = {}
+
+
+def plugin_texts(plugin_folder: Path) -> frozenset:
+    """The texts a plugin says itself, as msgids (a plural as its pair): its
+    ``translations/messages.pot`` when it ships one, else those Babel extracts
+    from its Python files and templates, as ``make extract-messages`` would."""
+    key = str(plugin_folder)
+    if key not in _TEXTS:
+        template = plugin_folder / "translations" / "messages.pot"
+        if template.is_file():
+            with template.open("rb") as f:
+                ids = [m.id for m in read_po(f) if m.id]
+        else:
+            ids = [message for _file, _line, message, _comments, _context in extract_from_dir(
+                str(plugin_folder), method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")])]
+        _TEXTS[key] = frozenset(tuple(i) if isinstance(i, (list, tuple)) else i for i in ids)
+    return _TEXTS[key]
+
+
+def _as_written(texts) -> support.Translations:
+    """A catalogue translating each of ``texts`` into itself."""
+    catalog = support.Translations()
+    for text in texts:
+        if isinstance(text, tuple):
+            for n, form in enumerate(text[:2]):
+                catalog._catalog[(text[0], n)] = form
+        else:
+            catalog._catalog[text] = text
+    return catalog
 
 
 def init_app(app) -> None:

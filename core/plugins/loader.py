@@ -21,8 +21,7 @@ def init_app(app, entry_points=None) -> PluginManager:
     # puts it in front of core's for the plugin's own pages and hooks only.
     app.extensions["anqi_catalogues"] = {
         "core": str(Path(app.root_path) / "translations"),
-        "plugins": {m.name: str(m.path / "translations") for m in manager.manifests.values()
-                    if (m.path / "translations").is_dir()},
+        "plugins": {m.name: str(m.path / "translations") for m in manager.manifests.values()},
     }
 
     app.extensions["anqi_permissions"] = build_matrix(manager.call_all("anqi_permissions"))
