@@ -228,8 +228,8 @@ class AnqiGroup(_Translated, FlaskGroup):
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:
-            if not missing_table(exc):
-                raise
+            if ctx.invoked_subcommand == "db" or not missing_table(exc):
+                raise          # the migrations' own failure is theirs to tell
             app = ctx.ensure_object(ScriptInfo).load_app()
             with app.app_context():
                 message = _("The database has no table %(table)s yet: run `anqi db upgrade` first.",
