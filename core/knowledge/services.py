@@ -33,6 +33,7 @@ from core.org.models import Unit
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import services as tickets
+from core.org.services import unit_from_form
 
 POLICY, PROCEDURE, EDUCATION, FAQ = "policy", "procedure", "education", "faq"
 KINDS = {POLICY: _l("Policy (政策)"), PROCEDURE: _l("Procedure (办事指南)"),
@@ -119,12 +120,6 @@ def units(actor) -> list[Unit]:
     return registry.units(actor)
 
 
-def _unit(value) -> Unit | None:
-    value = str(value if value is not None else "").strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
-        else None
-
-
 def _validate(actor, data: ArticleInput, article: KnowledgeArticle | None) -> dict:
     errors: dict[str, list] = {}
     title = clean_text(data.title or "", MAX_TITLE + 1)
@@ -137,7 +132,7 @@ def _validate(actor, data: ArticleInput, article: KnowledgeArticle | None) -> di
     category = clean_text(data.category or "", 64)
     if category and category not in tickets.categories(actor) and not (article and category == article.category):
         errors["category"] = [_l("Choose a category, or none for every category.")]
-    unit = _unit(data.unit_id)
+    unit = unit_from_form(data.unit_id)
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         errors["unit_id"] = [_l("Choose one of your units.")]
     body = clean_text(data.body or "", MAX_BODY + 1)

@@ -19,6 +19,15 @@ def hash_password(password: str) -> str:
 
 # --- units --------------------------------------------------------------------
 
+def unit_from_form(value) -> Unit | None:
+    """The unit a form's field names by its id (text or a number), or None when the
+    value is not a record id or no unit has it: the caller's rules say which
+    units may be chosen and what to say about a missing one."""
+    value = str(value if value is not None else "").strip()
+    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
+        else None
+
+
 def unit_by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.code == code))
 

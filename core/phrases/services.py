@@ -22,6 +22,7 @@ from core.phrases.models import ReplyPhrase
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import services as tickets
+from core.org.services import unit_from_form
 
 MAX_TITLE, MAX_TEXT = 50, 1000
 MAX_OFFERED = 50          # on a ticket page: more would be a list no one reads
@@ -62,12 +63,6 @@ def units(actor) -> list[Unit]:
     return registry.units(actor)
 
 
-def _unit(value) -> Unit | None:
-    value = str(value if value is not None else "").strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
-        else None
-
-
 def _validate(actor, data: PhraseInput, phrase: ReplyPhrase | None) -> dict:
     errors: dict[str, list] = {}
     title = clean_text(data.title or "", MAX_TITLE + 1)
@@ -83,7 +78,7 @@ def _validate(actor, data: PhraseInput, phrase: ReplyPhrase | None) -> dict:
     category = clean_text(data.category or "", 64)
     if category and category not in tickets.categories(actor) and not (phrase and category == phrase.category):
         errors["category"] = [_l("Choose a category, or none for every category.")]
-    unit = _unit(data.unit_id)
+    unit = unit_from_form(data.unit_id)
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         errors["unit_id"] = [_l("Choose one of your units.")]
     if errors:

@@ -37,6 +37,7 @@ from core.routing.models import RoutingRule
 from core.text import clean_text
 from core.tickets import services as tickets
 from core.tickets.models import Ticket
+from core.org.services import unit_from_form
 
 # Who may read the rules (and so the suggestions' reasons) and who may keep them.
 READ_PERMISSIONS = ("ticket.dispatch", "routing.rules", "routing.configure")
@@ -176,7 +177,7 @@ def _validate(actor, data: RuleInput, rule: RoutingRule | None) -> dict:
     category = clean_text(data.category or "", 64)
     if category not in rule_categories(actor) and not (rule is not None and category == rule.category):
         errors["category"] = [_l("Choose a category.")]
-    unit = _unit(data.unit_id)
+    unit = unit_from_form(data.unit_id)
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         errors["unit_id"] = [_l("Choose a unit within your centre's tree.")]
         unit = None
@@ -194,11 +195,6 @@ def _validate(actor, data: RuleInput, rule: RoutingRule | None) -> dict:
     if errors:
         raise ValidationError(next(iter(errors.values()))[0], errors=errors)
     return {"category": category, "unit": unit, "officer": officer, **values}
-
-
-def _unit(value) -> Unit | None:
-    value = str(value if value is not None else "").strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and int(value) < 2**31 else None
 
 
 def _user(value) -> User | None:
@@ -436,7 +432,7 @@ def dispatch_many(actor, chosen: list[BulkChoice]) -> list[BulkResult]:
         try:
             ticket = tickets.get(actor, choice.ticket_id)
             number = ticket.number
-            unit = _unit(choice.unit_id)
+            unit = unit_from_form(choice.unit_id)
             officer = _user(choice.officer_id) if choice.officer_id not in (None, "") else None
             if officer is not None and (unit is None or officer.unit_id != unit.id):
                 officer = None

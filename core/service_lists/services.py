@@ -38,6 +38,7 @@ from core.text import clean_text
 from core.tickets import deadlines
 from core.tickets import services as tickets
 from core.tickets.models import Ticket, TicketComplaint
+from core.org.services import unit_from_form
 
 MANAGE, TAG = "service_list.manage", "service_list.tag"
 CONDUCT_CATEGORY = "conduct"                 # 作风问题 (core's category code)
@@ -111,12 +112,6 @@ class OfferInput:
     sort_order: object = None
 
 
-def _unit(value) -> Unit | None:
-    value = str(value if value is not None else "").strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
-        else None
-
-
 def _validate_offer(actor, data: OfferInput, offer: ServiceOffer | None) -> dict:
     errors: dict[str, list] = {}
     name = clean_text(data.name or "", MAX_NAME + 1)
@@ -132,7 +127,7 @@ def _validate_offer(actor, data: OfferInput, offer: ServiceOffer | None) -> dict
     audience = clean_text(data.audience or "", MAX_AUDIENCE + 1) or DEFAULT_AUDIENCE
     if len(audience) > MAX_AUDIENCE:
         errors["audience"] = [_l("Keep this under %(n)d characters.", n=MAX_AUDIENCE)]
-    unit = _unit(data.unit_id)
+    unit = unit_from_form(data.unit_id)
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         errors["unit_id"] = [_l("Choose one of your units.")]
     category = clean_text(data.category or "", 64)

@@ -18,10 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import AnqiError, ValidationError
 from core.extensions import db
-from core.org.models import Unit
 from core.routing import services as routing
 from core.tickets import services as tickets
 from core.tickets.models import Ticket
+from core.org.services import unit_from_form
 
 MAX_TICKETS = routing.MAX_BULK
 DISPATCH_SUGGESTED, DISPATCH_TO_UNIT, CLOSE = "dispatch_suggested", "dispatch_to_unit", "close"
@@ -86,12 +86,6 @@ def _ids(ticket_ids) -> list[int]:
     return found
 
 
-def _unit(value) -> Unit | None:
-    value = str(value).strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
-        else None
-
-
 def _visible(actor, ids) -> dict[int, Ticket]:
     stmt = select(Ticket).where(Ticket.id.in_(ids), tickets.visible(actor))
     return {t.id: t for t in db.session.scalars(stmt).unique()}
@@ -114,7 +108,7 @@ def dispatch(actor, ticket_ids, unit_id=None) -> Outcome:
     actor.require("ticket.dispatch")
     ids = _ids(ticket_ids)
     action = DISPATCH_SUGGESTED if unit_id is None else DISPATCH_TO_UNIT
-    if action == DISPATCH_TO_UNIT and _unit(unit_id) is None:
+    if action == DISPATCH_TO_UNIT and unit_from_form(unit_id) is None:
         raise ValidationError(_l("Choose the unit to dispatch to."), field="unit_id")
     found = _visible(actor, ids)
     suggestions = routing.suggest_many(actor, found.values()) if action == DISPATCH_SUGGESTED else {}
