@@ -115,3 +115,27 @@ class FaqEntry:
     question: str
     answer: str
     topic: str = ""
+
+
+@dataclass(frozen=True)
+class SampleContext:
+    """What the host's security suite gives ``anqi_security_samples``: a station
+    (``unit``) that enabled the plugin, an enterprise of it, and three of its
+    staff as actors. ``n`` is 1 for one station and 2 for the other, for values
+    that must differ between the two (a number, a phone)."""
+
+    unit: object
+    enterprise_id: int
+    desk: object
+    leader: object
+    officer: object
+    n: int
+
+    def image(self, filename: str = "sample.png") -> list:
+        """A small PNG as a list of checked uploads, for records that carry files."""
+        import io
+
+        from core.tickets import attachments
+
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
+        return attachments.check_uploads([(filename, io.BytesIO(png))])

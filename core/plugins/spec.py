@@ -84,7 +84,22 @@ def anqi_public_faq(query):
     """Return a list of ``toolkit.FaqEntry`` published on the portal's public FAQ (``query`` may narrow them)."""
 
 
-# --- the demo city: every loaded plugin answers ------------------------------
+# --- the demo city and the host's security suite: every loaded plugin answers -
+
+@hookspec
+def anqi_security_samples(context):
+    """Make, through the plugin's own services, one record of each kind its URLs name, in the
+    station ``context.unit`` (a ``toolkit.SampleContext``; the plugin is enabled there), and
+    return a dict mapping the URL arguments (``<record>_id`` and any other) to their values.
+    The host's security suite opens every route of the plugin with one station's records as
+    another station's staff and enterprise, and expects 403 or 404 (tests/test_security_routes.py)."""
+
+
+@hookspec
+def anqi_public_routes():
+    """Return the URL rules (``/p/<name>/...``) of the plugin's views marked ``public``, each a
+    reviewed decision: the security suite fails on a public route that no one lists."""
+
 
 @hookspec
 def anqi_demo_data(context):

@@ -19,8 +19,8 @@ from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationErro
 from core.extensions import db
 from core.org.actor import Actor
 from core.org.models import Unit, User
-from core.plugins.contract import (DocumentType, FaqEntry, Finding, MenuItem, Panel, PortalService, TicketCategory,
-                                   Widget, hookimpl, plugin_blueprint)
+from core.plugins.contract import (DocumentType, FaqEntry, Finding, MenuItem, Panel, PortalService, SampleContext,
+                                   TicketCategory, Widget, hookimpl, plugin_blueprint)
 from core.plugins.services import is_enabled
 from core.privacy import services as privacy
 from core.privacy.fields import encrypted, lookup, lookup_hash
@@ -69,7 +69,7 @@ def today() -> date:
 __all__ = [
     # the contract: hooks and what they return
     "hookimpl", "plugin_blueprint", "MenuItem", "Panel", "Widget", "DocumentType", "TicketCategory", "Finding",
-    "PortalService", "FaqEntry",
+    "PortalService", "FaqEntry", "SampleContext",
     # tables
     "db", "FOREIGN_KEYS", "Enterprise", "Unit", "User", "encrypted", "lookup", "lookup_hash",
     # who acts, and what a view does

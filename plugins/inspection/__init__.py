@@ -108,6 +108,19 @@ def anqi_demo_data(context):
 
 
 @hookimpl
+def anqi_security_samples(context):
+    from plugins.inspection import security_samples
+
+    return security_samples.make(context)
+
+
+@hookimpl
+def anqi_public_routes():
+    # 一公开: a published plan's results, for anyone (404 unless published and the unit enabled the plugin).
+    return ["/p/inspection/results/<int:plan_id>", "/p/inspection/results/<int:plan_id>.pdf"]
+
+
+@hookimpl
 def anqi_permission_labels():
     return code_labels.PERMISSIONS
 

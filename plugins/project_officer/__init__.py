@@ -91,6 +91,13 @@ def anqi_demo_data(context):
 
 
 @hookimpl
+def anqi_security_samples(context):
+    from plugins.project_officer import security_samples
+
+    return security_samples.make(context)
+
+
+@hookimpl
 def anqi_permission_labels():
     return code_labels.PERMISSIONS
 

@@ -67,6 +67,13 @@ def anqi_demo_data(context):
 
 
 @hookimpl
+def anqi_security_samples(context):
+    from plugins.risk_assessment import security_samples
+
+    return security_samples.make(context)
+
+
+@hookimpl
 def anqi_permission_labels():
     return code_labels.PERMISSIONS
 
