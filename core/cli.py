@@ -185,6 +185,29 @@ def plugins_enable(name, unit):
     _toggle(name, unit, True)
 
 
+@plugins.command("scaffold", help=_l("Write a new plugin NAME as an installable package (see docs/plugins.md)."))
+@click.argument("name")
+@option("--out", default=".", type=click.Path(file_okay=False), help=_l("The folder to write it in."))
+@option("--title-zh", default="", help=_l("Its title in Chinese (the menu's and the portal's words)."))
+@option("--title-en", default="", help=_l("Its title in English (the texts' msgids)."))
+@with_appcontext
+def plugins_scaffold(name, out, title_zh, title_en):
+    from pathlib import Path
+
+    from core.extensions import db
+    from core.plugins import scaffold
+    from core.plugins.services import manager
+
+    title_en = title_en.strip() or name.replace("_", " ").capitalize()
+    try:
+        scaffold.check_name(name, manager().manifests, db.metadata.tables)
+        target = scaffold.write(scaffold.Names(name, title_zh.strip() or title_en, title_en), Path(out))
+    except AnqiError as exc:
+        fail(exc.message)
+    click.echo(_("Plugin %(name)s written to %(folder)s. Next: pip install -e %(folder)s, anqi db upgrade, "
+                 "anqi plugins enable %(name)s --unit CODE.", name=name, folder=str(target)))
+
+
 @plugins.command("disable", help=_l("Disable plugin NAME for a unit (its data is kept)."))
 @click.argument("name")
 @option("--unit", required=True, help=_l("The unit's code."))

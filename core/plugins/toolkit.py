@@ -17,6 +17,7 @@ from core.calendar.services import is_workday
 from core.documents import services as documents
 from core.errors import AnqiError, Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
+from core.forms import apply_errors
 from core.org.actor import Actor
 from core.org.models import Unit, User
 from core.plugins.contract import (DocumentType, FaqEntry, Finding, MenuItem, Panel, PortalService, SampleContext,
@@ -74,7 +75,7 @@ __all__ = [
     "db", "FOREIGN_KEYS", "Enterprise", "Unit", "User", "encrypted", "lookup", "lookup_hash",
     # who acts, and what a view does
     "Actor", "current_actor", "portal_actor", "permission_required", "public", "portal_required", "see_other",
-    "flash_done", "flash_refusal", "form_date", "id_arg", "is_enabled",
+    "flash_done", "flash_refusal", "form_date", "id_arg", "apply_errors", "is_enabled",
     # errors
     "AnqiError", "ValidationError", "NotFound", "Forbidden", "Conflict",
     # time and text

@@ -122,3 +122,47 @@ def actor_for(username):
 
 def csrf_token(html: bytes) -> str:
     return re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', html).group(1).decode()
+
+
+PORTAL_PASSWORD = "Qiye#2026ok"
+
+
+def credit_code(n: int, prefix: str = "91330681MA") -> str:
+    """A valid unified social credit code (统一社会信用代码), different for each ``n``."""
+    from core.registry.credit_code import with_check_character
+
+    return with_check_character(prefix + str(n).zfill(17 - len(prefix)))
+
+
+def enable_plugin(name: str, *unit_codes: str) -> None:
+    """Switch plugin ``name`` on for the units ``unit_codes`` (e.g. ``"STA"``), as ``anqi plugins enable`` does."""
+    from core.org.actor import shell_actor
+    from core.plugins import services as plugin_services
+
+    for unit_code in unit_codes:
+        plugin_services.set_enabled(shell_actor(), unit_code, name, True)
+
+
+def make_enterprise(desk: str, n: int, name: str | None = None):
+    """An enterprise registered by user ``desk`` in their unit, with credit code ``credit_code(n)``."""
+    from core.registry import services as registry
+
+    return registry.create(actor_for(desk), {"name": name or f"测试企业{n}有限公司", "credit_code": credit_code(n)})
+
+
+def portal_account(desk: str, enterprise, phone: str, password: str = PORTAL_PASSWORD):
+    """A verified portal account of ``enterprise`` (registered, then approved by user ``desk``)."""
+    from core.org.actor import Actor
+    from core.portal import accounts
+
+    account = accounts.register(Actor(user=None, address="127.0.0.1"), accounts.Registration(
+        credit_code=enterprise.credit_code, enterprise_name=enterprise.name, name="王经理", phone=phone,
+        password=password, repeat=password, unit_id=enterprise.unit_id))
+    return accounts.decide(actor_for(desk), account.id, True)
+
+
+def portal_login(client, phone: str, password: str = PORTAL_PASSWORD):
+    """Sign in on the enterprise portal with the account's phone and password."""
+    response = client.post("/portal/login", data={"phone": phone, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    return response
