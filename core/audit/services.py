@@ -1,5 +1,6 @@
 """Writing and reading the audit trail. Every other service records through here."""
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -9,13 +10,17 @@ from core.audit import chain  # noqa: F401  (chains every entry as it is flushed
 from core.audit.models import AuditEntry
 from core.extensions import db
 
+if TYPE_CHECKING:
+    from core.org.actor import Actor
+    from core.portal.actor import PortalActor
+
 OK = "ok"
 DENIED = "denied"      # not allowed: wrong password, wrong role, outside scope
 REJECTED = "rejected"  # allowed, but the input broke a rule
 RESULTS = (OK, DENIED, REJECTED)
 
 
-def record(actor, action: str, obj=None, *, object_type=None, object_id=None,
+def record(actor: "Actor | PortalActor", action: str, obj=None, *, object_type=None, object_id=None,
            result: str = OK, detail: dict | None = None, username: str | None = None) -> AuditEntry:
     """Add an entry to the current transaction: it commits or rolls back with the change.
     Its place in the hash chain is fixed when it is flushed (``core.audit.chain``)."""
@@ -45,7 +50,7 @@ def new_entry(actor, action: str, obj=None, *, object_type=None, object_id=None,
     )
 
 
-def record_failure(actor, action: str, *, result: str = REJECTED, **kwargs) -> None:
+def record_failure(actor: "Actor | PortalActor", action: str, *, result: str = REJECTED, **kwargs) -> None:
     """Record a refused or rejected attempt after rolling back whatever it began,
     in a transaction of its own so the refusal is kept though the change is not."""
     db.session.rollback()

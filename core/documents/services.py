@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -31,6 +32,9 @@ from core.plugins.services import call_for_unit
 from core.plugins.contract import DocumentType
 from core.tickets.deadlines import local_date
 from core.text import clean_text
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
 
 CORE_TYPES = (
     DocumentType("letter", _l("Letter"), layout="letter", family="letter"),
@@ -221,7 +225,7 @@ def _apply(document: Document, values: dict, *, personal_data: bool) -> None:
     document.set_content(personal_data=personal_data, **{name: values[name] for name in CONTENT_FIELDS})
 
 
-def create(actor, draft: Draft, replaces: Document | None = None) -> Document:
+def create(actor: "Actor", draft: Draft, replaces: Document | None = None) -> Document:
     """A new draft of the actor's unit."""
     actor.require("document.draft")
     if actor.unit_id is None:
@@ -311,7 +315,7 @@ def update(actor, document_id, draft: Draft, version: int | None = None) -> Docu
     return document
 
 
-def submit(actor, document_id) -> Document:
+def submit(actor: "Actor", document_id) -> Document:
     """A draft sent to the leader for sign-off (送审)."""
     document = get(actor, document_id)
     actor.require("document.draft")
@@ -333,7 +337,7 @@ def send_back(actor, document_id, reason: str = "") -> Document:
     return document
 
 
-def sign_off(actor, document_id) -> Document:
+def sign_off(actor: "Actor", document_id) -> Document:
     """签发: a leader of the issuing unit itself (not of a parent or another unit)."""
     document = get(actor, document_id)
     actor.require("document.sign")
@@ -407,7 +411,7 @@ def _letter(unit, *, layout, number, title, addressees, body, attachments, copie
     )
 
 
-def preview(actor, document_id) -> bytes:
+def preview(actor: "Actor", document_id) -> bytes:
     """A draft's (or any unissued document's) PDF, watermarked 草稿; an issued
     document's stored PDF. Rendered here, whatever its size, outside any
     transaction and held to the render budget, and kept in the previews' cache
@@ -419,7 +423,7 @@ def preview(actor, document_id) -> bytes:
     return previews.prepare(actor, document_id, in_request=False).content
 
 
-def preview_draft(actor, draft: Draft) -> bytes:
+def preview_draft(actor: "Actor", draft: Draft) -> bytes:
     """The PDF of a draft that is checked but not stored, watermarked 草稿: for a
     plugin's document that may not be issued yet (a report on a period not yet
     over), so it can never be signed off or numbered. The draft is read and
@@ -439,7 +443,7 @@ def preview_draft(actor, draft: Draft) -> bytes:
     return render(plain)
 
 
-def issue(actor, document_id) -> Document:
+def issue(actor: "Actor", document_id) -> Document:
     """Number, render once and store, in two short transactions with the
     rendering between them, outside any transaction: the number's lock (a row
     on PostgreSQL, the database on SQLite) is held for a moment, not for the
@@ -579,7 +583,7 @@ def receipts_folder() -> Path:
     return path
 
 
-def deliver(actor, document_id, recipient: str, received_at: datetime, method: str,
+def deliver(actor: "Actor", document_id, recipient: str, received_at: datetime, method: str,
             receipt=None) -> DocumentDelivery:
     """送达: record who received the issued document, when and how, with the
     scanned receipt when there is one (a ``Prepared`` upload, checked by content)."""

@@ -30,6 +30,7 @@ def _signature(name: str, obj) -> str:
         return name
     # Annotations read as written in the code, not as their modules' full paths.
     signature = re.sub(r"\b(?:[a-z_]+\.)+([A-Z]\w*)", r"\1", signature)
+    signature = re.sub(r"(: |-> )'([\w |\[\],]+)'", r"\1\2", signature)     # a forward reference ("Actor")
     return name + signature
 
 

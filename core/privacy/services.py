@@ -5,11 +5,16 @@ A user whose role holds ``personal_data.reveal`` may ask to see one value
 (``reveal``) or to export unmasked values (``record_export``); both are
 recorded in the audit trail with the object and the field, never the value.
 """
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
 
 from core.audit import services as audit
 from core.errors import Forbidden
 from core.extensions import db
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
 
 REVEAL = "personal_data.reveal"
 
@@ -29,7 +34,7 @@ def check(actor, obj, field: str) -> None:
     _require(actor, REVEAL, object_type=obj.__tablename__, object_id=obj.id, detail={"field": field})
 
 
-def reveal(actor, obj, field: str, *, detail: dict | None = None, commit: bool = True) -> None:
+def reveal(actor: "Actor", obj, field: str, *, detail: dict | None = None, commit: bool = True) -> None:
     """Record that ``actor`` is shown ``field`` of ``obj`` unmasked, and commit
     the entry; Forbidden (recorded as denied) when the actor's role may not."""
     where = {"object_type": obj.__tablename__, "object_id": obj.id, "detail": {"field": field, **(detail or {})}}
@@ -45,7 +50,7 @@ def check_export(actor, object_type: str, fields: list[str]) -> None:
     _require(actor, "personal_data.export", object_type=object_type, detail={"fields": fields})
 
 
-def record_export(actor, object_type: str, fields: list[str], rows: int, *, detail: dict | None = None) -> None:
+def record_export(actor: "Actor", object_type: str, fields: list[str], rows: int, *, detail: dict | None = None) -> None:
     """Record an export that holds unmasked values, in the export's own
     transaction (the caller commits)."""
     check_export(actor, object_type, fields)

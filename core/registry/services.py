@@ -4,6 +4,7 @@ Views, the import, the CLI and tests all come through here.
 """
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
@@ -24,6 +25,9 @@ from core.registry import credit_code as uscc
 from core.registry import pinyin, search_index
 from core.registry.models import Enterprise, EnterpriseContact
 from core.text import clean_text
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
 
 SORTS = {
     "name": (Enterprise.name_pinyin, Enterprise.id),
@@ -50,7 +54,7 @@ class EnterpriseFilter:
 
 # --- reading -----------------------------------------------------------------
 
-def get(actor, enterprise_id) -> Enterprise:
+def get(actor: "Actor", enterprise_id) -> Enterprise:
     """The enterprise, if it exists and lies in the actor's scope; else NotFound."""
     actor.require("enterprise.read")
     enterprise = db.session.get(Enterprise, enterprise_id)
@@ -59,7 +63,7 @@ def get(actor, enterprise_id) -> Enterprise:
     return enterprise
 
 
-def named(actor, reference: str, field: str = "enterprise") -> Enterprise:
+def named(actor: "Actor", reference: str, field: str = "enterprise") -> Enterprise:
     """The enterprise a clerk names in a form by its registry number, credit code,
     name or pinyin initials, in the actor's area: the one match, or a
     ValidationError on ``field`` saying there is none or which ones to choose from."""
@@ -84,7 +88,7 @@ def named(actor, reference: str, field: str = "enterprise") -> Enterprise:
                              "credit code.", q=reference, names="、".join(e.name for e in matches[:5])), field=field)
 
 
-def findings(actor, enterprise_id) -> list:
+def findings(actor: "Actor", enterprise_id) -> list:
     """What the plugins enabled for the actor's unit know about the enterprise's
     risks (``toolkit.Finding``), newest first; NotFound outside the actor's scope."""
     enterprise = get(actor, enterprise_id)
@@ -116,7 +120,7 @@ def reveal_contact_phones(actor, enterprise_id, detail: dict | None = None) -> E
     return get(actor, enterprise_id)
 
 
-def scoped_select(actor, filters: EnterpriseFilter | None = None):
+def scoped_select(actor: "Actor", filters: EnterpriseFilter | None = None):
     """A SELECT of the enterprises in the actor's scope that pass ``filters``, to
     narrow further or to read ids from (unordered, unpaged)."""
     actor.require("enterprise.read")
@@ -124,7 +128,7 @@ def scoped_select(actor, filters: EnterpriseFilter | None = None):
     return _apply_filters(stmt, filters or EnterpriseFilter())
 
 
-def search(actor, filters: EnterpriseFilter | None = None, *, sort: str = "name",
+def search(actor: "Actor", filters: EnterpriseFilter | None = None, *, sort: str = "name",
            cursor: str | None = None, limit: int = 20) -> paging.Page:
     """A page of the enterprises in the actor's scope that pass ``filters``, in
     ``sort`` order (name, credit_code, newest); ``cursor`` is the previous page's
@@ -194,7 +198,7 @@ def officers(actor) -> list[User]:
     return list(db.session.scalars(select(User).where(*_officers_where(actor)).order_by(User.name)))
 
 
-def officer_ids(actor, unit_ids=None) -> list[int]:
+def officer_ids(actor: "Actor", unit_ids=None) -> list[int]:
     """The ids of those officers (of ``unit_ids`` only, when given), in id order:
     a pool to draw from without loading 500 users."""
     stmt = select(User.id).where(*_officers_where(actor))
@@ -203,13 +207,13 @@ def officer_ids(actor, unit_ids=None) -> list[int]:
     return list(db.session.scalars(stmt.order_by(User.id)))
 
 
-def units(actor) -> list[Unit]:
+def units(actor: "Actor") -> list[Unit]:
     """The active units of the actor's scope, as their tree (``core.org.tree``)."""
     stmt = select(Unit).where(actor.scope.filter(Unit.id), Unit.active.is_(True))
     return tree.in_tree_order(db.session.scalars(stmt))
 
 
-def distinct_values(actor, column_name: str) -> list[str]:
+def distinct_values(actor: "Actor", column_name: str) -> list[str]:
     """Districts or industries in use, for filter lists and suggestions."""
     column = {"district": Enterprise.district, "industry": Enterprise.industry}[column_name]
     # Distinct (unit, value) pairs come straight from the (unit_id, value)

@@ -13,6 +13,7 @@ which ``seen`` turns back into the first record's page.
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.extensions import db
 from core.submissions.models import FormSubmission
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
+    from core.portal.actor import PortalActor
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEEP = timedelta(days=2)
@@ -35,7 +40,7 @@ def valid(key: str | None) -> str | None:
     return key if key and KEY.match(key) else None
 
 
-def seen(actor, key: str | None) -> str | None:
+def seen(actor: "Actor | PortalActor", key: str | None) -> str | None:
     """Where the record that this key already created is, for this user; else None."""
     key = valid(key)
     if key is None or actor.user_id is None:
@@ -44,7 +49,7 @@ def seen(actor, key: str | None) -> str | None:
     return row.target if row is not None and row.user_id == actor.user_id else None
 
 
-def remember(actor, key: str | None, target: str) -> None:
+def remember(actor: "Actor | PortalActor", key: str | None, target: str) -> None:
     """Note that ``key`` created the record at ``target`` (after its own commit)."""
     key = valid(key)
     if key is None or actor.user_id is None:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, or_, select
@@ -37,6 +38,9 @@ from core.tickets import deadlines, follow, numbering, sweep
 from core.tickets import stats  # noqa: F401  (its flush listener keeps the dashboard's counts)
 from core.tickets.models import UNFINISHED, Ticket, TicketCategory, TicketComplaint, TicketEvent, TicketExtension
 from core.tickets.vocabulary import CHANNELS, CLASSES, MODES, OPEN_STATUSES, RATINGS, RESULTS, STATUSES
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
 
 MAX_TEXT = 5000
 MAX_EXTENSION_DAYS = 30
@@ -107,7 +111,7 @@ def _forget_served_unfinished(session, *_args):
     session.info.pop(_SERVED_UNFINISHED, None)
 
 
-def get(actor, ticket_id) -> Ticket:
+def get(actor: "Actor", ticket_id) -> Ticket:
     """The ticket, if the actor may see it; NotFound otherwise (also outside the scope)."""
     actor.require("ticket.read")
     ticket = db.session.get(Ticket, ticket_id)
@@ -137,7 +141,7 @@ def _invited(actor, ticket) -> bool:
     return consultations.is_invited(actor, ticket.id)
 
 
-def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
+def for_enterprise(actor: "Actor", enterprise_id, limit: int = 10) -> list[Ticket]:
     """The enterprise's latest tickets that the actor may see, newest first."""
     actor.require("ticket.read")
     stmt = (select(Ticket).where(Ticket.enterprise_id == enterprise_id, visible(actor))
@@ -145,7 +149,7 @@ def for_enterprise(actor, enterprise_id, limit: int = 10) -> list[Ticket]:
     return list(db.session.scalars(stmt).unique())
 
 
-def similar_classes(actor, since=None, until=None, min_count: int | None = None, *, industry: str | None = None,
+def similar_classes(actor: "Actor", since=None, until=None, min_count: int | None = None, *, industry: str | None = None,
                     district: str | None = None):
     """The classes of similar tickets (一类事) in the actor's scope over the period,
     as ``core.tickets.analysis.Group`` (category × industry × district, with the
@@ -156,7 +160,7 @@ def similar_classes(actor, since=None, until=None, min_count: int | None = None,
     return analysis.similar_groups(actor, since, until, min_count, industry=industry, district=district)
 
 
-def tickets_of_class(actor, category: str, industry: str, district: str, since=None, until=None) -> list[Ticket]:
+def tickets_of_class(actor: "Actor", category: str, industry: str, district: str, since=None, until=None) -> list[Ticket]:
     """The tickets of one class in the period that the actor may see, newest first."""
     from core.tickets import analysis
 
@@ -231,7 +235,7 @@ class Intake:
     referral_number: str = ""          # 12345's own number of a demand it referred (channel "government")
 
 
-def register(actor, intake: Intake) -> Ticket:
+def register(actor: "Actor", intake: Intake) -> Ticket:
     """受理: register a demand. Sending the same ``submission_key`` twice returns
     the first ticket instead of making a second."""
     actor.require("ticket.register")

@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,10 @@ from core import clock
 from core.extensions import db
 from core.tickets import attachments
 from core.uploads.models import HeldUpload
+
+if TYPE_CHECKING:
+    from core.org.actor import Actor
+    from core.portal.actor import PortalActor
 
 KEEP = timedelta(hours=24)
 FORM_FIELD = "held"     # the name of the boxes that send the held files' tokens back
@@ -55,7 +60,7 @@ class Chosen:
     problems: list = field(default_factory=list)     # a message per refused file
 
 
-def gather(actor, tokens, uploads) -> Chosen:
+def gather(actor: "Actor | PortalActor", tokens, uploads) -> Chosen:
     """Check the held files named by ``tokens`` (the actor's own, not expired) and
     the ``(filename, stream)`` uploads together. Writes nothing."""
     rows = find(actor, tokens)
@@ -85,7 +90,7 @@ def find(actor, tokens) -> list[HeldUpload]:
                                  HeldUpload.created_at >= clock.now() - KEEP).order_by(HeldUpload.id)))
 
 
-def keep(actor, chosen: Chosen) -> list[HeldUpload]:
+def keep(actor: "Actor | PortalActor", chosen: Chosen) -> list[HeldUpload]:
     """After a failed submit: hold the files just sent that passed, and return every
     held file the form lists. Commits on its own (the caller has rolled back)."""
     owner = owner_of(actor)
@@ -113,7 +118,7 @@ def keep(actor, chosen: Chosen) -> list[HeldUpload]:
     return chosen.held + rows
 
 
-def release(actor, chosen: Chosen) -> None:
+def release(actor: "Actor | PortalActor", chosen: Chosen) -> None:
     """After a successful submit: the held files were stored with the record; drop them."""
     _drop(chosen.held)
 
