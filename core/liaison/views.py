@@ -4,7 +4,7 @@ Thin: the rules are in core.liaison.coverage, visits and visit_plans."""
 import re
 import secrets
 
-from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from core.liaison.models import VisitPlan
 from core.org.models import User
 from core.privacy import masking
 from core.registry import services as registry
+from core.registry.chooser import enterprise_chooser
 from core.registry.models import Enterprise
 from core.tickets import attachments
 from core.tickets import services as tickets
@@ -88,24 +89,18 @@ def new_visit():
     actor = current_actor()
     form = VisitForm()
     form.set_choices(_officers(actor), tickets.categories(actor))
-    enterprise, held_files, found = None, [], None
-    enterprise_id = id_arg("enterprise") if request.method == "GET" else id_arg("enterprise_id", request.form)
-    if enterprise_id:
-        try:
-            enterprise = registry.get(actor, enterprise_id)
-        except NotFound as exc:
-            flash(str(exc.message), "error")
+    held_files = []
+    chooser = enterprise_chooser(actor, request.args, field=form.enterprise_id)
+    enterprise = chooser.chosen
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
         form.visited_on.data = visits.today().isoformat()
         form.officer_id.data = str(actor.user_id)
-        if enterprise is not None:
-            form.enterprise_id.data = str(enterprise.id)
-            if enterprise.contacts:
-                form.demand_contact_name.data = enterprise.contacts[0].name
-                form.demand_contact_phone.data = masking.mask("phone", enterprise.contacts[0].phone)
+        if enterprise is not None and enterprise.contacts:
+            form.demand_contact_name.data = enterprise.contacts[0].name
+            form.demand_contact_phone.data = masking.mask("phone", enterprise.contacts[0].phone)
     else:
-        data = visits.VisitInput(enterprise_id=enterprise_id, visited_on=form.visited_on.data,
+        data = visits.VisitInput(enterprise_id=id_arg("enterprise_id", request.form), visited_on=form.visited_on.data,
                                  heard=form.heard.data or "", done=form.done.data or "",
                                  officer_id=_int(form.officer_id.data), submission_key=_key(form.submission_key.data))
         demand = None
@@ -133,11 +128,8 @@ def new_visit():
             else:
                 flash_done(_("Visit recorded."))
             return see_other(".visit_page", liaison_visit_id=result.visit.id)
-    q = (request.args.get("q") or "").strip()[:100]
-    if q and enterprise is None:
-        found = registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
     status = 400 if request.method == "POST" else 200
-    return render_template("liaison/visit_new.html", form=form, enterprise=enterprise, q=q, found=found,
+    return render_template("liaison/visit_new.html", form=form, chooser=chooser, enterprise=enterprise,
                            held_files=held_files,
                            max_attachment=attachments.size_text(attachments.max_bytes())), status
 

@@ -12,7 +12,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.meetings import forms, services
-from core.registry import services as registry
+from core.registry.chooser import enterprise_chooser
 from core.tickets import attachments
 from core.tickets import services as tickets
 from core.tickets.vocabulary import CLASSES, MODES
@@ -136,15 +136,14 @@ def _demand_form(actor, meeting, bound=None):
 def _render(meeting, demand_form=None, status=200):
     actor = current_actor()
     may_record = services.may_record(actor)
-    q = (request.args.get("q") or "").strip()[:100]
-    found = None
-    if q and may_record:
-        taking_part = {p.enterprise_id for p in meeting.enterprises}
-        found = [e for e in registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
-                 if e.id not in taking_part]
+    chooser = None
+    if may_record:
+        chooser = enterprise_chooser(actor, request.args, param=None,
+                                     url=url_for(".detail", meeting_id=meeting.id, _anchor="participants"),
+                                     exclude={p.enterprise_id for p in meeting.enterprises})
     from core.tickets.vocabulary import STATUSES
 
-    return render_template("meetings/detail.html", meeting=meeting, kinds=services.KINDS, q=q, found=found,
+    return render_template("meetings/detail.html", meeting=meeting, kinds=services.KINDS, chooser=chooser,
                            may_record=may_record and actor.can("ticket.register"), may_edit=may_record,
                            demand_form=_demand_form(actor, meeting, demand_form), button=forms.ButtonForm(),
                            raised=services.demand_enterprises(meeting), statuses=STATUSES), status

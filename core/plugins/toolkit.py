@@ -26,6 +26,7 @@ from core.plugins.services import is_enabled
 from core.privacy import services as privacy
 from core.privacy.fields import encrypted, lookup, lookup_hash
 from core.registry import services as registry
+from core.registry.chooser import EnterpriseChooser, enterprise_chooser
 from core.registry.models import Enterprise
 from core.submissions import services as submissions
 from core.text import clean_text
@@ -76,6 +77,8 @@ __all__ = [
     # who acts, and what a view does
     "Actor", "current_actor", "portal_actor", "permission_required", "public", "portal_required", "see_other",
     "flash_done", "flash_refusal", "form_date", "id_arg", "apply_errors", "is_enabled",
+    # a form's enterprise field: the chooser and its macro (``enterprise_chooser`` of macros.html)
+    "enterprise_chooser", "EnterpriseChooser",
     # errors
     "AnqiError", "ValidationError", "NotFound", "Forbidden", "Conflict",
     # time and text

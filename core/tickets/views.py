@@ -25,6 +25,7 @@ from core.knowledge import services as knowledge
 from core.plugins.services import call_for_unit
 from core.privacy import masking
 from core.registry import services as registry
+from core.registry.chooser import enterprise_chooser
 from core.routing import services as routing
 from core.search import query as search
 from core.tickets import (attachments, bulk, deadlines, duplicates, export, follow, follow_forms, forms, modes,
@@ -189,23 +190,16 @@ def new():
     form = forms.IntakeForm()
     categories = services.categories(actor)
     form.set_choices(categories, departments.choices(actor))
-    enterprise, held_files = None, []
+    held_files = []
+    chooser = enterprise_chooser(actor, request.args, field=form.enterprise_id)
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(24)
         form.channel.data, form.ticket_class.data, form.handling_mode.data = "hotline", "general", "follow"
         form.category.data = (request.args.get("category") or "")[:64]
-        enterprise_id = id_arg("enterprise")
-        if enterprise_id:
-            try:
-                enterprise = registry.get(actor, enterprise_id)
-            except NotFound as exc:
-                flash(str(exc.message), "error")
-            else:
-                form.enterprise_id.data = str(enterprise.id)
-                if enterprise.contacts:
-                    form.contact_name.data = enterprise.contacts[0].name
-                    # Masked: the service puts the stored number back when it comes back unchanged.
-                    form.contact_phone.data = masking.mask("phone", enterprise.contacts[0].phone)
+        if chooser.chosen is not None and chooser.chosen.contacts:
+            form.contact_name.data = chooser.chosen.contacts[0].name
+            # Masked: the service puts the stored number back when it comes back unchanged.
+            form.contact_phone.data = masking.mask("phone", chooser.chosen.contacts[0].phone)
     else:
         enterprise_id = _int(form.enterprise_id.data)
         key = form.submission_key.data or ""
@@ -232,19 +226,11 @@ def new():
             held.release(actor, chosen)
             flash(_registered_message(ticket), "success")
             return redirect(url_for(".detail", ticket_id=ticket.id))
-        if enterprise_id:
-            try:
-                enterprise = registry.get(actor, enterprise_id)
-            except NotFound:
-                enterprise = None
-    q = (request.args.get("q") or "").strip()[:100]
-    found = None
-    if q and enterprise is None:
-        found = registry.search(actor, registry.EnterpriseFilter(q=q), limit=10).items
+    enterprise = chooser.chosen
     status = 400 if request.method == "POST" else 200
     # The open and recent tickets this demand may repeat, beside the form (core/tickets/duplicates.py).
     possible = duplicates.find(actor, enterprise, form.category.data or "") if enterprise is not None else None
-    return render_template("tickets/new.html", form=form, enterprise=enterprise, q=q, found=found,
+    return render_template("tickets/new.html", form=form, chooser=chooser, enterprise=enterprise,
                            max_attachment=attachments.size_text(attachments.max_bytes()), held_files=held_files,
                            duplicates=possible, categories=categories, recent_days=duplicates.RECENT_DAYS), status
 
