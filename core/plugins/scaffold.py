@@ -41,14 +41,12 @@ TRANSLATIONS = {
     "Title": "标题",
     "Notes": "备注",
     "The entry “%(title)s” was recorded.": "已登记记录“%(title)s”。",
-    "Record an entry from the enterprise's page in the registry.": "请在企业档案的企业页面上登记记录。",
     "Enterprise": "企业",
     "Enterprise:": "企业：",
     "Recorded": "登记时间",
     "Recorded:": "登记时间：",
     "No entries yet.": "还没有记录。",
     "New entry": "新建记录",
-    "Choose the enterprise in the registry": "到企业档案中选择企业",
     "Record": "登记",
 }
 
