@@ -296,6 +296,15 @@ def test_bad_input_is_422_by_field_and_nothing_is_written(app, world, client):
     assert count(AuditEntry, AuditEntry.action == "ticket.register", AuditEntry.result == "rejected") == 3
 
 
+def test_a_meetings_channel_is_refused_without_its_meeting(app, world, client):
+    """Channel "meeting" belongs to the demands a meeting's page registers and links (core.meetings)."""
+    token = token_for("sys12345")
+    error = assert_error(call(client, "POST", "/api/v1/tickets", token, json=referral(channel="meeting")),
+                         422, "validation_failed")
+    assert error["fields"] == {"channel": ["会议上提出的诉求须在该会议的页面上登记。"]}
+    assert count(Ticket) == 1
+
+
 @pytest.mark.parametrize("data", [b"{not json", b"[1, 2]", b"", b"[" * 5000, "\"文本\"".encode()])
 def test_a_body_that_is_not_a_json_object_is_400(app, world, client, data):
     token = token_for("sys12345")

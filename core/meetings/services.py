@@ -360,7 +360,7 @@ def _intake(meeting, data: DemandInput) -> tickets.Intake:
         enterprise_id=_as_id(data.enterprise_id), channel=CHANNEL, category=data.category or "",
         ticket_class=data.ticket_class or "", handling_mode=data.handling_mode or "",
         description=data.description or "", contact_name=data.contact_name or "",
-        submission_key=data.submission_key or None)
+        submission_key=data.submission_key or None, raised_at_meeting=True)
 
 
 def raise_demand(actor, meeting_id, data: DemandInput):

@@ -233,6 +233,9 @@ class Intake:
     result: str = ""
     escalation_reason: str = ""
     referral_number: str = ""          # 12345's own number of a demand it referred (channel "government")
+    # Channel "meeting" is for the demands core.meetings registers, which it links to their meeting;
+    # any other way in (a form, the API) must not make a meeting's ticket without its meeting.
+    raised_at_meeting: bool = False
 
 
 def register(actor: "Actor", intake: Intake) -> Ticket:
@@ -318,6 +321,8 @@ def _validate_intake(actor, intake: Intake) -> dict:
             errors["enterprise_id"] = [_l("There is no such enterprise in your units' area.")]
     if intake.channel not in CHANNELS:
         errors["channel"] = [_l("Choose how the demand came in.")]
+    elif (intake.channel == "meeting") != intake.raised_at_meeting:
+        errors["channel"] = [_l("A demand raised at a meeting is registered from the meeting's page.")]
     if intake.category not in categories(actor):
         errors["category"] = [_l("Choose a category.")]
     if intake.ticket_class not in CLASSES:
