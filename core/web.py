@@ -25,6 +25,7 @@ from core.org.actor import Actor
 from core.org.permissions import has_permission
 from core.plugins.services import call_for_unit
 from core.plugins.contract import MenuItem
+from core.record_ids import MAX_ID, record_id
 
 CORE_MENU = (
     # (section, label, endpoint, permission, order)
@@ -79,9 +80,6 @@ log = logging.getLogger(__name__)
 SECTIONS = {"work": _l("Work"), "plugins": _l("Plugins"), "system": _l("System")}
 
 
-MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL's int4)
-
-
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: a number beyond any id is a 404, not a
     database overflow error (a 500)."""
@@ -94,10 +92,7 @@ class IdConverter(IntegerConverter):
 def id_arg(name: str, source=None) -> int | None:
     """A record id (a positive whole number) from the query string, or from
     ``source`` (e.g. ``request.form``); None when it is not one."""
-    value = ((request.args if source is None else source).get(name) or "").strip()
-    if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
+    return record_id((request.args if source is None else source).get(name))
 
 
 def form_date(name: str, source=None) -> date | None:

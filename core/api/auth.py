@@ -28,6 +28,7 @@ from core.audit import services as audit
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.models import User
+from core.record_ids import get_row
 from core.text import clean_text
 
 TOKEN_PREFIX = "anqi_"
@@ -106,7 +107,7 @@ def tokens(actor) -> list[ApiToken]:
 
 def revoke(actor, token_id) -> ApiToken:
     actor.require("system.manage")
-    row = db.session.get(ApiToken, token_id) if str(token_id).isdigit() and int(token_id) < 2**31 else None
+    row = get_row(ApiToken, token_id)
     if row is None:
         raise NotFound(_l("There is no such API token."))
     if row.revoked_at is not None:

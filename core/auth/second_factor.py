@@ -24,6 +24,7 @@ from core.auth.models import AuthRolePolicy, RecoveryCode, UserTotp
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.org.roles import ADMIN, LEADER, ROLES
+from core.record_ids import get_row
 
 DEFAULT_ROLES = frozenset({ADMIN, LEADER})  # roles that need a second factor until an administrator decides otherwise
 ISSUER = "anqi"
@@ -245,7 +246,7 @@ def reset(actor, user_id):
     from core.org.models import User
 
     actor.require("system.manage")
-    user = db.session.get(User, user_id) if str(user_id).isdigit() and int(user_id) < 2**31 else None
+    user = get_row(User, user_id)
     if user is None:
         raise NotFound(_l("There is no such user."))
     had = credential(user.id) is not None

@@ -30,6 +30,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.knowledge.models import KnowledgeArticle
 from core.org.models import Unit
+from core.record_ids import get_row
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import services as tickets
@@ -51,10 +52,6 @@ class ArticleInput:
     category: str = ""        # "" = any category
     unit_id: object = None
     body: str = ""
-
-
-def _valid_id(value) -> bool:
-    return isinstance(value, int) and 0 < value < 2**31
 
 
 def _require(actor, permission: str, action: str, article_id=None) -> None:
@@ -98,7 +95,7 @@ def listing(actor, query: str = "", kind: str | None = None, category: str | Non
 
 def get(actor, article_id) -> KnowledgeArticle:
     _require(actor, "knowledge.read", "knowledge.read", article_id)
-    article = db.session.get(KnowledgeArticle, article_id) if _valid_id(article_id) else None
+    article = get_row(KnowledgeArticle, article_id)
     if article is None:
         raise NotFound(_l("There is no such article."))
     return article
@@ -208,7 +205,7 @@ def published(query: str = "", kind: str | None = None, limit: int = 50) -> list
 
 
 def published_one(article_id) -> KnowledgeArticle:
-    article = db.session.get(KnowledgeArticle, article_id) if _valid_id(article_id) else None
+    article = get_row(KnowledgeArticle, article_id)
     if article is None or not article.published:
         raise NotFound(_l("There is no such article."))
     return article

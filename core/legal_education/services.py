@@ -28,6 +28,7 @@ from core.knowledge.models import KnowledgeArticle
 from core.legal_education.models import LegalEducationFile, LegalEducationSession, session_enterprise
 from core.org.models import Unit, User, UserRole
 from core.org.roles import DESK, LEADER, OFFICER
+from core.record_ids import get_row, record_id
 from core.registry import services as registry
 from core.registry.models import Enterprise
 from core.text import clean_text
@@ -51,15 +52,6 @@ class SessionInput:
     headcount: str = ""
     article_ids: list = field(default_factory=list)
     material: str = ""
-
-
-def _valid_id(value) -> bool:
-    return isinstance(value, int) and 0 < value < 2**31
-
-
-def _as_id(value) -> int | None:
-    value = str(value if value is not None else "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 def _require(actor, permission: str, action: str, session_id=None) -> None:
@@ -93,9 +85,9 @@ def listing(actor, query: str = "", limit: int = MAX_LISTED) -> list[LegalEducat
 
 def get(actor, session_id) -> LegalEducationSession:
     _require(actor, "legal_education.read", "legal_education.read", session_id)
+    session_id = record_id(session_id)
     found = db.session.scalar(select(LegalEducationSession).where(LegalEducationSession.id == session_id,
-                                                                  _visible(actor))) \
-        if _valid_id(session_id) else None
+                                                                  _visible(actor))) if session_id else None
     if found is None:
         raise NotFound(_l("There is no such legal-education session in your units' area."))
     return found
@@ -168,11 +160,11 @@ def _validate(actor, data: SessionInput, uploads) -> tuple[dict, list]:
     topic = text("topic", data.topic, MAX_TOPIC, _l("Give the topic."))
     audience = text("audience", data.audience, MAX_AUDIENCE)
     material = text("material", data.material, MAX_MATERIAL)
-    unit = db.session.get(Unit, _as_id(data.unit_id)) if _as_id(data.unit_id) else None
+    unit = get_row(Unit, data.unit_id)
     if unit is None or not unit.active or not actor.scope.allows(unit.id):
         errors["unit_id"] = [_l("Choose one of your units.")]
     allowed = {u.id: u for u in speakers(actor)}
-    speaker_ids = [_as_id(v) for v in data.speaker_ids or []]
+    speaker_ids = [record_id(v) for v in data.speaker_ids or []]
     if not speaker_ids:
         errors["speaker_ids"] = [_l("Name at least one speaker.")]
     elif any(i not in allowed for i in speaker_ids):
@@ -201,7 +193,7 @@ def _validate(actor, data: SessionInput, uploads) -> tuple[dict, list]:
         if headcount is None or not 0 < headcount <= MAX_HEADCOUNT:
             errors["headcount"] = [_l("Give the number of people as a whole number, or leave it empty.")]
             headcount = None
-    article_ids = [_as_id(v) for v in data.article_ids or []]
+    article_ids = [record_id(v) for v in data.article_ids or []]
     chosen_articles = [db.session.get(KnowledgeArticle, i) if i else None for i in article_ids][:MAX_ARTICLES + 1]
     if any(a is None for a in chosen_articles) or len(chosen_articles) > MAX_ARTICLES:
         errors["article_ids"] = [_l("Choose articles of the knowledge base.")]
@@ -279,7 +271,7 @@ def save(actor, data: SessionInput, session_id: int | None = None, version=None,
 def material_file(actor, session_id, file_id):
     """A file of a session the actor sees, and its path; else NotFound."""
     found = get(actor, session_id)
-    item = db.session.get(LegalEducationFile, file_id) if _valid_id(file_id) else None
+    item = get_row(LegalEducationFile, file_id)
     if item is None or item.session_id != found.id or "/" in item.stored_name or "\\" in item.stored_name:
         raise NotFound(_l("There is no such file."))
     path = attachments.folder() / item.stored_name

@@ -23,6 +23,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.meetings.models import Meeting, MeetingEnterprise, MeetingOfficer, MeetingOrganisation, MeetingTicket
 from core.org.models import Unit
+from core.record_ids import get_row, record_id
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import attachments
@@ -88,14 +89,9 @@ def require_record(actor, action: str, meeting_id=None) -> None:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _as_id(value) -> int | None:
-    value = str(value if value is not None else "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 def get(actor, meeting_id) -> Meeting:
     _require_read(actor)
-    meeting = db.session.get(Meeting, meeting_id) if _as_id(meeting_id) else None
+    meeting = get_row(Meeting, meeting_id)
     if meeting is None or not actor.scope.allows(meeting.unit_id):
         raise NotFound(_l("There is no such meeting in your units."))
     return meeting
@@ -202,7 +198,7 @@ def _validate(actor, data: MeetingInput) -> dict:
     starts_at = parse_time(data.starts_at)
     if starts_at is None:
         errors["starts_at"] = [_l("Give the date and time of the meeting.")]
-    unit_id = _as_id(data.unit_id)
+    unit_id = record_id(data.unit_id)
     if unit_id is None or not actor.scope.allows(unit_id) or db.session.get(Unit, unit_id) is None:
         errors["unit_id"] = [_l("Choose the organising unit among your units.")]
     names = []
@@ -219,7 +215,7 @@ def _validate(actor, data: MeetingInput) -> dict:
     offered = {d.id: d for d in departments.choices(actor)}
     chosen_departments = []
     for value in data.department_ids or ():
-        department_id = _as_id(value)
+        department_id = record_id(value)
         if department_id not in offered:
             errors["department_ids"] = [_l("Choose the departments from the register.")]
             break
@@ -228,7 +224,7 @@ def _validate(actor, data: MeetingInput) -> dict:
     eligible = {u.id: u for u in officers(actor)}
     chosen_officers = []
     for value in data.officer_ids or ():
-        user_id = _as_id(value)
+        user_id = record_id(value)
         if user_id not in eligible:
             errors["officer_ids"] = [_l("Choose the police participants among the officers of your units.")]
             break
@@ -319,7 +315,7 @@ def add_enterprise(actor, meeting_id, enterprise_id) -> MeetingEnterprise:
     require_record(actor, "meeting.add_enterprise", meeting_id)
     meeting = get(actor, meeting_id)
     try:
-        enterprise = registry.get(actor, _as_id(enterprise_id)) if _as_id(enterprise_id) else None
+        enterprise = registry.get(actor, record_id(enterprise_id)) if record_id(enterprise_id) else None
     except NotFound:
         enterprise = None
     if enterprise is None:
@@ -342,7 +338,7 @@ def remove_enterprise(actor, meeting_id, enterprise_id) -> None:
     """Take an enterprise off the list, unless a demand of it was raised at the meeting."""
     require_record(actor, "meeting.remove_enterprise", meeting_id)
     meeting = get(actor, meeting_id)
-    found = next((p for p in meeting.enterprises if p.enterprise_id == _as_id(enterprise_id)), None)
+    found = next((p for p in meeting.enterprises if p.enterprise_id == record_id(enterprise_id)), None)
     if found is None:
         raise NotFound(_l("This enterprise did not take part in the meeting."))
     if any(d.ticket.enterprise_id == found.enterprise_id for d in meeting.demands):
@@ -357,7 +353,7 @@ def remove_enterprise(actor, meeting_id, enterprise_id) -> None:
 
 def _intake(meeting, data: DemandInput) -> tickets.Intake:
     return tickets.Intake(
-        enterprise_id=_as_id(data.enterprise_id), channel=CHANNEL, category=data.category or "",
+        enterprise_id=record_id(data.enterprise_id), channel=CHANNEL, category=data.category or "",
         ticket_class=data.ticket_class or "", handling_mode=data.handling_mode or "",
         description=data.description or "", contact_name=data.contact_name or "",
         submission_key=data.submission_key or None, raised_at_meeting=True)

@@ -10,6 +10,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.org.models import PERSON, SYSTEM, UNIT_KINDS, USER_KINDS, Unit, User, UserRole
 from core.org.roles import ROLES, separation_problem
+from core.record_ids import get_row
 from core.text import clean_text
 
 
@@ -23,9 +24,7 @@ def unit_from_form(value) -> Unit | None:
     """The unit a form's field names by its id (text or a number), or None when the
     value is not a record id or no unit has it: the caller's rules say which
     units may be chosen and what to say about a missing one."""
-    value = str(value if value is not None else "").strip()
-    return db.session.get(Unit, int(value)) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 \
-        else None
+    return get_row(Unit, value)
 
 
 def unit_by_code(code: str) -> Unit | None:

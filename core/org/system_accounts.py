@@ -18,6 +18,7 @@ from core.errors import Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.org.models import SYSTEM, Unit, User, UserRole
 from core.org.roles import DESK, OFFICER
+from core.record_ids import get_row
 
 # What a leader may grant: the roles that register, read and handle records. A system
 # account never signs off, supervises or decides extensions (the leader's own role).
@@ -44,7 +45,7 @@ def get(actor, user_id) -> User:
     """A system account of the actor's units; NotFound for anything else (a
     person, or an account of another unit, looks exactly like a missing one)."""
     _require(actor)
-    account = db.session.get(User, user_id) if str(user_id).isdigit() and int(user_id) < 2**31 else None
+    account = get_row(User, user_id)
     if account is None or account.kind != SYSTEM or not actor.scope.allows(account.unit_id):
         raise NotFound(_l("There is no such system account in your units."))
     return account

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.org.models import Unit
 from core.org.tree import path_ids
 from core.phrases.models import ReplyPhrase
+from core.record_ids import get_row
 from core.registry import services as registry
 from core.text import clean_text
 from core.tickets import services as tickets
@@ -52,7 +53,7 @@ def kept(actor) -> list[ReplyPhrase]:
 
 def get(actor, phrase_id) -> ReplyPhrase:
     _require_keep(actor, "phrase.read", phrase_id)
-    phrase = db.session.get(ReplyPhrase, phrase_id) if isinstance(phrase_id, int) and 0 < phrase_id < 2**31 else None
+    phrase = get_row(ReplyPhrase, phrase_id)
     if phrase is None or not actor.scope.allows(phrase.unit_id):
         raise NotFound(_l("There is no such reply phrase in your units."))
     return phrase

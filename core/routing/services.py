@@ -32,6 +32,7 @@ from core.org.scope import WHOLE_TREE_KINDS
 from core.org.tree import path_ids
 from core.plugins.models import UnitPlugin
 from core.plugins.services import manager
+from core.record_ids import get_row
 from core.registry import services as registry
 from core.routing.models import RoutingRule
 from core.text import clean_text
@@ -111,7 +112,7 @@ def rules(actor) -> list[RoutingRule]:
 
 def get_rule(actor, rule_id) -> RoutingRule:
     _require_read(actor)
-    rule = db.session.get(RoutingRule, rule_id) if isinstance(rule_id, int) and 0 < rule_id < 2**31 else None
+    rule = get_row(RoutingRule, rule_id)
     if rule is None or not actor.scope.allows(rule.unit_id):
         raise NotFound(_l("There is no such routing rule in your units' area."))
     return rule
@@ -198,8 +199,7 @@ def _validate(actor, data: RuleInput, rule: RoutingRule | None) -> dict:
 
 
 def _user(value) -> User | None:
-    value = str(value).strip()
-    return db.session.get(User, int(value)) if value.isascii() and value.isdigit() and int(value) < 2**31 else None
+    return get_row(User, value)
 
 
 def _duplicate(root: int, values: dict, rule_id) -> bool:

@@ -29,6 +29,7 @@ from core.notifications.services import notify_users
 from core.org.models import PERSON, Unit, User, UserRole
 from core.org.roles import LEADER
 from core.org.scope import WHOLE_TREE_KINDS
+from core.record_ids import record_id
 from core.supervision.models import SupervisionEntry, SupervisionProgress
 from core.text import clean_text
 from core.tickets import deadlines
@@ -90,10 +91,9 @@ def leaders_for(ticket) -> list[User]:
 
 
 def _leader(ticket, responsible_id) -> User | None:
-    value = str(responsible_id or "").strip()
-    if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**31):
+    chosen = record_id(responsible_id)
+    if chosen is None:
         return None
-    chosen = int(value)
     return next((u for u in leaders_for(ticket) if u.id == chosen), None)
 
 
