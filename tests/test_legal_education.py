@@ -115,3 +115,22 @@ def test_the_form(app, city, world):
     made = db.session.scalars(select(LegalEducationSession)).one()
     assert [f.original_name for f in made.files] == ["讲座.png"]
     assert client.get(f"/legal-education/{made.id}/edit").status_code == 200
+
+
+def test_a_file_chosen_before_a_refused_submit_is_kept_for_the_next(app, city, world):
+    """The material file sent with a form that lacked its topic is held, listed on the
+    page, and saved with the session when the form comes back with it."""
+    client = fresh_client(app)
+    login(client, "officer_a")
+    form = {"held_on": (clock.now() - timedelta(days=1)).date().isoformat(), "place": "服务中心报告厅",
+            "unit_id": str(city.station_a.id), "speaker_ids": [str(city.user("officer_a").id)],
+            "enterprises": "甲所辖区华达纺织有限公司"}
+    refused = client.post("/legal-education/new", data={**form, "topic": "", "files": (io.BytesIO(PNG), "讲座.png")},
+                          content_type="multipart/form-data")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "讲座.png" in text and count(LegalEducationSession) == 0
+    held_token = text.split('name="held" value="')[1].split('"')[0]
+    saved = client.post("/legal-education/new", data={**form, "topic": "合同诈骗防范", "held": held_token})
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:2000]
+    made = db.session.scalars(select(LegalEducationSession)).one()
+    assert [f.original_name for f in made.files] == ["讲座.png"]

@@ -52,6 +52,10 @@ class SessionInput:
     headcount: str = ""
     article_ids: list = field(default_factory=list)
     material: str = ""
+    # Files already checked (core.uploads.held: those held from a failed submit and those sent now),
+    # and a message for each refused one; ``save``'s ``uploads`` are checked with them.
+    files: list = field(default_factory=list)
+    file_problems: list = field(default_factory=list)
 
 
 def _require(actor, permission: str, action: str, session_id=None) -> None:
@@ -198,6 +202,7 @@ def _validate(actor, data: SessionInput, uploads) -> tuple[dict, list]:
     if any(a is None for a in chosen_articles) or len(chosen_articles) > MAX_ARTICLES:
         errors["article_ids"] = [_l("Choose articles of the knowledge base.")]
     prepared, file_problems = attachments.inspect_uploads(uploads)
+    prepared, file_problems = [*data.files, *prepared], [*data.file_problems, *file_problems]
     if file_problems:
         errors[FILES_FIELD] = file_problems
     if errors:

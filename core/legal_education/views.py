@@ -9,6 +9,7 @@ from core.forms import apply_errors
 from core.legal_education import services
 from core.legal_education.forms import SessionForm
 from core.tickets import attachments
+from core.uploads import held
 from core.web import current_actor, permission_required
 
 bp = Blueprint("legal_education", __name__, url_prefix="/legal-education")
@@ -54,25 +55,33 @@ def _form(session_id=None):
             form.speaker_ids.data = [str(u.id) for u in found.speakers]
             form.article_ids.data = [str(a.id) for a in found.articles]
             form.enterprises.data = "\n".join(e.credit_code or e.name for e in found.enterprises)
+    held_files = []
     if request.method == "POST" and form.validate_on_submit():
-        uploads = [(f.filename, f.stream) for f in request.files.getlist("files") if f and f.filename]
+        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.files.name) if f and f.filename]
+        # The files held from a failed submit and those sent now, checked with the fields in one pass.
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), uploads)
+        entries = _entries(form)
+        entries.files, entries.file_problems = chosen.files, chosen.problems
         try:
-            saved = services.save(actor, _entries(form), session_id, form.version.data, uploads)
+            saved = services.save(actor, entries, session_id, form.version.data)
         except Conflict as exc:
             db.session.rollback()
             found = services.get(actor, session_id)
             form.version.data = str(found.version)     # saving again applies these entries over theirs
             form.form_errors.append(str(exc.message))
             return render_template("legal_education/form.html", form=form, item=found, conflict=found,
+                                   held_files=held.keep(actor, chosen),
                                    max_size=attachments.size_text(attachments.max_bytes())), 409
         except ValidationError as exc:
             db.session.rollback()
             apply_errors(form, exc)
+            held_files = held.keep(actor, chosen)
         else:
+            held.release(actor, chosen)
             flash(_("The legal-education session has been saved."), "success")
             return redirect(url_for(".detail", education_session_id=saved.id), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("legal_education/form.html", form=form, item=found,
+    return render_template("legal_education/form.html", form=form, item=found, held_files=held_files,
                            max_size=attachments.size_text(attachments.max_bytes())), status
 
 
