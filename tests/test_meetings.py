@@ -187,6 +187,33 @@ def test_the_pages(app, city, firms):
     assert other.get(f"/meetings/{meeting.id}").status_code == 404
 
 
+def test_two_people_editing_one_meeting_do_not_overwrite_each_other(app, city, firms):
+    """Both open the form at version 1; the second save is told of the first's, keeps
+    its entries and its chosen file, and applies them only when sent again."""
+    meeting = symposium()
+    first, second = fresh_client(app), fresh_client(app)
+    login(first, "desk_a")
+    login(second, "desk_a")
+    form = {"kind": "symposium", "starts_at": "2026-03-18T09:30", "unit_id": str(city.station_a.id),
+            "organisations": "市工商联", "version": "1"}
+    assert 'name="version" type="hidden" value="1"' in first.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert first.post(f"/meetings/{meeting.id}/edit", data={**form, "title": "甲的标题"}).status_code == 302
+    clash = second.post(f"/meetings/{meeting.id}/edit", data={**form, "title": "乙的标题", "minutes_file": (
+        io.BytesIO(PDF), "纪要.pdf")}, content_type="multipart/form-data")
+    page = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and 'data-testid="meeting-conflict"' in page and "甲的标题" in page
+    assert 'value="乙的标题"' in page and "纪要.pdf" in page and 'name="version" type="hidden" value="2"' in page
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).title == "甲的标题"
+    held_token = page.split('name="held" value="')[1].split('"')[0]
+    again = second.post(f"/meetings/{meeting.id}/edit", data={**form, "title": "乙的标题", "version": "2",
+                                                              "held": held_token})
+    assert again.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Meeting, meeting.id)
+    assert (saved.title, saved.file_name, saved.version) == ("乙的标题", "纪要.pdf", 3)
+
+
 def test_the_demo_records_meetings_and_a_demand(app):
     result = app.test_cli_runner().invoke(args=["demo", "--enterprises", "10", "--no-plugin-data"])
     assert result.exit_code == 0, result.output + repr(result.exception)

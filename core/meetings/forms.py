@@ -24,6 +24,7 @@ class MeetingForm(FlaskForm):
                                            "demands raised are added on the meeting's page."))
     minutes_file = FileField(_l("Minutes file (optional)"), description=attachments.HINT)
     submission_key = HiddenField()
+    version = HiddenField()
 
     def set_choices(self, kinds: dict, units, departments, officers):
         self.kind.choices = list(kinds.items())

@@ -33,6 +33,7 @@ class Meeting(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)       # claimed by each save of the form (core/versioning.py)
 
     unit = relationship("Unit", foreign_keys=[unit_id], lazy="joined")
     enterprises = relationship("MeetingEnterprise", cascade="all, delete-orphan", order_by="MeetingEnterprise.id",

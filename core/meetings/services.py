@@ -16,7 +16,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 
-from core import clock, paging
+from core import clock, paging, versioning
 from core.audit import services as audit
 from core.departments import services as departments
 from core.errors import Forbidden, NotFound, ValidationError
@@ -245,9 +245,15 @@ def check(actor, data: MeetingInput) -> dict:
     return {}
 
 
-def save(actor, data: MeetingInput, minutes_file=None, meeting_id=None) -> Meeting:
-    """Record a meeting, or change one (``meeting_id``). ``minutes_file``: an upload
-    already checked (core.tickets.attachments.Prepared), kept as the minutes' file."""
+CONFLICT = _l("Someone else saved this meeting in the meantime. Here is their version; your entries are kept "
+              "below it — save again to apply them.")
+
+
+def save(actor, data: MeetingInput, minutes_file=None, meeting_id=None, version=None) -> Meeting:
+    """Record a meeting, or change one (``meeting_id``) when it is still at
+    ``version``, the one its form was built from (else Conflict). ``minutes_file``:
+    an upload already checked (core.tickets.attachments.Prepared), kept as the
+    minutes' file."""
     action = "meeting.update" if meeting_id else "meeting.create"
     require_record(actor, action, meeting_id)
     meeting = get(actor, meeting_id) if meeting_id else None
@@ -265,6 +271,8 @@ def save(actor, data: MeetingInput, minutes_file=None, meeting_id=None) -> Meeti
     if meeting is None:
         meeting = Meeting(created_by_id=actor.user_id, created_at=now, submission_key=data.submission_key or None)
         db.session.add(meeting)
+    else:
+        versioning.claim(Meeting, meeting.id, versioning.as_version(version), CONFLICT)
     for name in ("kind", "title", "starts_at", "place", "minutes", "unit_id"):
         setattr(meeting, name, values[name])
     meeting.updated_at = now

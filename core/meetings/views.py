@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from core.audit import services as audit
 from core.departments import services as departments
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.meetings import forms, services
@@ -56,6 +56,7 @@ def _meeting_form(actor, meeting=None):
             form.department_ids.data = [str(o.department_id) for o in meeting.organisations if o.department_id]
             form.organisations.data = "\n".join(o.name for o in meeting.organisations if not o.department_id)
             form.officer_ids.data = [str(o.user_id) for o in meeting.officers]
+            form.version.data = str(meeting.version)
     return form
 
 
@@ -83,7 +84,15 @@ def _save(meeting=None):
             if problems:
                 raise ValidationError.of({**services.check(actor, data), "minutes_file": problems})
             saved = services.save(actor, data, chosen.files[0] if chosen.files else None,
-                                  meeting.id if meeting else None)
+                                  meeting.id if meeting else None, form.version.data)
+        except Conflict as exc:
+            db.session.rollback()
+            theirs = services.get(actor, meeting.id)
+            form.version.data = str(theirs.version)     # saving again applies these entries over theirs
+            form.form_errors.append(str(exc.message))
+            return render_template("meetings/form.html", form=form, meeting=theirs, conflict=theirs,
+                                   held_files=held.keep(actor, chosen),
+                                   max_attachment=attachments.size_text(attachments.max_bytes())), 409
         except ValidationError as exc:
             db.session.rollback()
             apply_errors(form, exc)
