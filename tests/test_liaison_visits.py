@@ -126,6 +126,40 @@ def test_the_pages_record_a_visit_with_a_demand_in_one_submit_and_keep_photos_ac
     assert db.session.scalar(select(func.count()).select_from(LiaisonVisitPhoto)) == 1
 
 
+def test_a_visit_is_corrected_from_its_page_and_two_corrections_do_not_overwrite_each_other(city, client, app):
+    enterprise = _enterprise(city.station_a, 7, city.user("officer_a"))
+    visit = visits.record(actor_for("officer_a"), visits.VisitInput(
+        enterprise_id=enterprise.id, visited_on=visits.today(), heard="路灯不亮。"))
+    login(client, "officer_a")
+    page = client.get(f"/liaison/visits/{visit.id}")
+    assert f"/liaison/visits/{visit.id}/edit" in page.get_data(as_text=True)
+    edit = client.get(f"/liaison/visits/{visit.id}/edit").get_data(as_text=True)
+    assert "路灯不亮。" in edit and 'name="version" type="hidden" value="1"' in edit
+    form = {"csrf_token": csrf_token(page.data), "visited_on": visits.today().isoformat(),
+            "officer_id": city.user("officer_a").id, "version": "1", "done": ""}
+    refused = client.post(f"/liaison/visits/{visit.id}/edit", data={**form, "heard": "", "visited_on": "2999-01-01"})
+    assert refused.status_code == 400 and refused.get_data(as_text=True).count('class="error"') == 2
+    done = client.post(f"/liaison/visits/{visit.id}/edit", data={
+        **form, "heard": "园区东门路灯不亮。", "photos": (io.BytesIO(JPEG), "东门.jpg")},
+        content_type="multipart/form-data")
+    assert done.status_code == 303
+    db.session.expire_all()
+    corrected = db.session.get(LiaisonVisit, visit.id)
+    assert corrected.heard == "园区东门路灯不亮。" and [p.original_name for p in corrected.photos] == ["东门.jpg"]
+    assert corrected.enterprise_id == enterprise.id and corrected.version == 2
+    results = db.session.scalars(select(AuditEntry.result).where(AuditEntry.action == "visit.update")
+                                 .order_by(AuditEntry.id)).all()
+    assert results == ["rejected", "ok"]
+    # A second form built from version 1: told of the correction, nothing overwritten.
+    clash = client.post(f"/liaison/visits/{visit.id}/edit", data={**form, "heard": "旧的内容。"})
+    assert clash.status_code == 409 and 'data-testid="visit-conflict"' in clash.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiaisonVisit, visit.id).heard == "园区东门路灯不亮。"
+    other = app.test_client()
+    login(other, "officer_b")
+    assert other.get(f"/liaison/visits/{visit.id}/edit").status_code == 404
+
+
 def test_the_demand_form_of_a_visit_registers_a_ticket(city, client):
     enterprise = _enterprise(city.station_a, 6, city.user("officer_a"))
     visit = visits.record(actor_for("officer_a"), visits.VisitInput(

@@ -164,6 +164,7 @@ ACTIONS = {
     "user.save": _l("User changed"),
     "user.update": _l("User changed"),
     "visit.record": _l("Liaison visit recorded"),
+    "visit.update": _l("Liaison visit corrected"),
     "visit.register_demand": _l("Demand heard on a visit registered"),
     "visit_plan.create": _l("Visit plan added"),
     "visit_plan.delete": _l("Visit plan removed"),

@@ -44,6 +44,20 @@ class VisitForm(FlaskForm, DemandFields):
         self.set_demand_choices(categories)
 
 
+class VisitEditForm(FlaskForm):
+    """A visit's record corrected: the enterprise stays, photos sent are added."""
+    version = HiddenField()
+    officer_id = SelectField(_l("Visited by"), validate_choice=False)
+    visited_on = StringField(_l("Day of the visit"), render_kw={"type": "date"})
+    heard = TextAreaField(_l("What the enterprise said (纳谏)"), render_kw={"rows": 5})
+    done = TextAreaField(_l("What was done, and the follow-up"), render_kw={"rows": 3})
+    photos = MultipleFileField(_l("Photos to add"), description=PHOTO_HINT,
+                               render_kw={"accept": LazyString(lambda: attachments.accept(("photo",)))})
+
+    def set_choices(self, officers):
+        self.officer_id.choices = [(str(o.id), f"{o.name}（{o.unit.name}）") for o in officers]
+
+
 class DemandForm(FlaskForm, DemandFields):
     submission_key = HiddenField()
     demand_category = SelectField(_l("Category"), validate_choice=False)

@@ -28,6 +28,7 @@ class LiaisonVisit(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(default=1)       # claimed by each correction (core/versioning.py)
 
     enterprise = relationship("Enterprise", lazy="joined")
     officer = relationship("User", foreign_keys=[officer_id], lazy="joined")

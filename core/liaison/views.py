@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from core.errors import NotFound, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.forms import apply_errors
 from core.liaison import coverage, visit_plans, visits
-from core.liaison.forms import DemandForm, PlanForm, VisitForm
+from core.liaison.forms import DemandForm, PlanForm, VisitEditForm, VisitForm
 from core.liaison.models import VisitPlan
 from core.org.models import User
 from core.privacy import masking
@@ -193,6 +193,50 @@ def register_demand(liaison_visit_id):
         return _render_visit(visits.get(actor, visit_id), form, status=400)
     flash_done(_("The demand is registered as ticket %(number)s.", number=ticket.number))
     return see_other(".visit_page", liaison_visit_id=visit.id)
+
+
+@bp.route("/visits/<int:liaison_visit_id>/edit", methods=["GET", "POST"])
+@permission_required("visit.record")
+def edit_visit(liaison_visit_id):
+    actor = current_actor()
+    try:
+        visit = visits.get(actor, liaison_visit_id)
+    except NotFound:
+        abort(404)
+    form = VisitEditForm()
+    form.set_choices(_officers(actor))
+    held_files, conflict = [], None
+    if request.method == "GET":
+        form.officer_id.data, form.version.data = str(visit.officer_id), str(visit.version)
+        form.visited_on.data, form.heard.data, form.done.data = visit.visited_on.isoformat(), visit.heard, visit.done
+    else:
+        chosen = held.gather(actor, request.form.getlist(held.FORM_FIELD), _uploads(form.photos.name))
+        data = visits.VisitInput(enterprise_id=visit.enterprise_id, visited_on=form.visited_on.data,
+                                 heard=form.heard.data or "", done=form.done.data or "",
+                                 officer_id=_int(form.officer_id.data), photos=chosen.files)
+        try:
+            if chosen.problems:
+                raise ValidationError.of({**visits.check(actor, data), form.photos.name: chosen.problems})
+            visits.update(actor, visit.id, data, form.version.data)
+        except Conflict as exc:
+            db.session.rollback()
+            conflict = visit = visits.get(actor, liaison_visit_id)
+            form.version.data = str(visit.version)     # saving again applies these entries over theirs
+            form.form_errors.append(str(exc.message))
+            held_files = held.keep(actor, chosen)
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            held_files = held.keep(actor, chosen)
+            visit = visits.get(actor, liaison_visit_id)
+        else:
+            held.release(actor, chosen)
+            flash_done(_("The visit's record has been corrected."))
+            return see_other(".visit_page", liaison_visit_id=visit.id)
+    status = 200 if request.method == "GET" else 409 if conflict is not None else 400
+    return render_template("liaison/visit_edit.html", form=form, visit=visit, conflict=conflict,
+                           held_files=held_files,
+                           max_attachment=attachments.size_text(attachments.max_bytes())), status
 
 
 @bp.route("/visits/<int:liaison_visit_id>/photos/<int:visit_photo_id>")

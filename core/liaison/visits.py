@@ -14,6 +14,7 @@ the visit (``liaison_visit_ticket``) is committed right after it. The intake's
 submission key makes the step safe to repeat: sent again, it finds the same
 ticket and links it once.
 """
+import dataclasses
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 
-from core import clock, paging
+from core import clock, paging, versioning
 from core.audit import services as audit
 from core.errors import NotFound, ValidationError
 from core.extensions import db
@@ -186,6 +187,42 @@ def record(actor, data: VisitInput) -> LiaisonVisit:
         audit.record(actor, "visit.record", visit, detail={
             "enterprise": visit.enterprise_id, "officer": visit.officer_id,
             "visited_on": visit.visited_on.isoformat(), "photos": len(data.photos)})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return visit
+
+
+CONFLICT = _l("Someone else corrected this visit in the meantime. Here is their version; your entries are kept "
+              "below it — save again to apply them.")
+
+
+def update(actor, visit_id, data: VisitInput, version=None) -> LiaisonVisit:
+    """Correct a visit's record: its day, its officer, what was heard and done; the
+    photos sent are added to it. The enterprise stays. Every problem at once; a
+    Conflict when someone saved the visit since ``version`` (its form's)."""
+    actor.require("visit.record")
+    visit = get(actor, visit_id)
+    values = _validate(actor, dataclasses.replace(data, enterprise_id=visit.enterprise_id))
+    if "errors" in values:
+        errors = values["errors"]
+        audit.record_failure(actor, "visit.update", object_type="liaison_visit", object_id=visit.id,
+                             detail={"fields": sorted(errors)})
+        raise ValidationError(next(iter(errors.values()))[0], errors=errors)
+    versioning.claim(LiaisonVisit, visit.id, versioning.as_version(version), CONFLICT)
+    before = {"officer": visit.officer_id, "visited_on": visit.visited_on.isoformat()}
+    visit.officer, visit.visited_on = values["officer"], values["visited_on"]
+    visit.heard, visit.done = values["heard"], values["done"]
+    written = []
+    try:
+        written = _store_photos(visit, data.photos)
+        db.session.flush()
+        audit.record(actor, "visit.update", visit, detail={
+            "before": before, "officer": visit.officer_id, "visited_on": visit.visited_on.isoformat(),
+            "photos_added": len(data.photos)})
         db.session.commit()
     except BaseException:
         db.session.rollback()
