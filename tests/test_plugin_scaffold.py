@@ -53,6 +53,8 @@ def test_the_scaffold_refuses_a_name_it_cannot_use(app, tmp_path):
     for name, says in (("Visit-Log", "小写字母"), ("inspection", "已安装"), ("ticket", "ticket")):
         result = runner.invoke(args=["plugins", "scaffold", name, "--out", str(out)])
         assert result.exit_code == 1 and says in result.stderr, (name, result.output)
+    result = runner.invoke(args=["plugins", "scaffold", "visit_log", "--out", str(out), "--title-en", 'Visit "log"'])
+    assert result.exit_code == 1 and "引号" in result.stderr, result.output
     assert list(out.iterdir()) == []
 
 

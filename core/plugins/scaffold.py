@@ -22,6 +22,7 @@ from core.errors import ValidationError
 
 TEMPLATE = Path(__file__).with_name("scaffold_template")
 NAME = re.compile(r"[a-z][a-z0-9_]{1,30}")
+TITLE = re.compile(r"[^\"'\\{}%$<>\n\r\t]{1,40}")     # written as it is into code, templates, catalogues
 LOCALE = "zh_Hans_CN"
 
 # The Chinese of every text the scaffold's files say; ${...} as in the files.
@@ -83,6 +84,12 @@ def check_name(name: str, taken_plugins, table_names) -> None:
 
 def write(names: Names, out: Path) -> Path:
     """Write the package into a new folder ``out/anqi-<name>`` and return it."""
+    message = _l("A title is 1 to 40 characters, without quotes, backslashes, braces, angle brackets, "
+                 "percent or dollar signs.")
+    bad = {field: [message] for field, title in (("title_zh", names.title_zh), ("title_en", names.title_en))
+           if not TITLE.fullmatch(title)}
+    if bad:
+        raise ValidationError(message, errors=bad)
     values = names.values
     target = out / f"anqi-{values['dist_name']}"
     if target.exists():
