@@ -23,15 +23,26 @@ class DemandFields:
         self.demand_category.choices = _blank(categories.items())
 
 
-class VisitForm(FlaskForm, DemandFields):
-    enterprise_id = HiddenField()
-    submission_key = HiddenField()
+def _photos_field(label):
+    return MultipleFileField(label, description=PHOTO_HINT,
+                             render_kw={"accept": LazyString(lambda: attachments.accept(("photo",)))})
+
+
+class VisitFields:
+    """What a visit's record says, on the recording form and on the correcting one."""
     officer_id = SelectField(_l("Visited by"), validate_choice=False)
     visited_on = StringField(_l("Day of the visit"), render_kw={"type": "date"})
     heard = TextAreaField(_l("What the enterprise said (纳谏)"), render_kw={"rows": 5})
     done = TextAreaField(_l("What was done, and the follow-up"), render_kw={"rows": 3})
-    photos = MultipleFileField(_l("Photos"), description=PHOTO_HINT,
-                               render_kw={"accept": LazyString(lambda: attachments.accept(("photo",)))})
+
+    def set_officers(self, officers):
+        self.officer_id.choices = [(str(o.id), f"{o.name}（{o.unit.name}）") for o in officers]
+
+
+class VisitForm(FlaskForm, VisitFields, DemandFields):
+    enterprise_id = HiddenField()
+    submission_key = HiddenField()
+    photos = _photos_field(_l("Photos"))
     with_demand = BooleanField(_l("Register a demand heard on this visit as a ticket"))
     demand_category = SelectField(_l("Category"), validate_choice=False)
     demand_description = TextAreaField(_l("The demand"), render_kw={"rows": 4},
@@ -40,22 +51,14 @@ class VisitForm(FlaskForm, DemandFields):
     demand_contact_phone = StringField(_l("Contact phone"), render_kw={"inputmode": "tel"})
 
     def set_choices(self, officers, categories: dict):
-        self.officer_id.choices = [(str(o.id), f"{o.name}（{o.unit.name}）") for o in officers]
+        self.set_officers(officers)
         self.set_demand_choices(categories)
 
 
-class VisitEditForm(FlaskForm):
+class VisitEditForm(FlaskForm, VisitFields):
     """A visit's record corrected: the enterprise stays, photos sent are added."""
     version = HiddenField()
-    officer_id = SelectField(_l("Visited by"), validate_choice=False)
-    visited_on = StringField(_l("Day of the visit"), render_kw={"type": "date"})
-    heard = TextAreaField(_l("What the enterprise said (纳谏)"), render_kw={"rows": 5})
-    done = TextAreaField(_l("What was done, and the follow-up"), render_kw={"rows": 3})
-    photos = MultipleFileField(_l("Photos to add"), description=PHOTO_HINT,
-                               render_kw={"accept": LazyString(lambda: attachments.accept(("photo",)))})
-
-    def set_choices(self, officers):
-        self.officer_id.choices = [(str(o.id), f"{o.name}（{o.unit.name}）") for o in officers]
+    photos = _photos_field(_l("Photos to add"))
 
 
 class DemandForm(FlaskForm, DemandFields):

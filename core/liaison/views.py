@@ -204,7 +204,7 @@ def edit_visit(liaison_visit_id):
     except NotFound:
         abort(404)
     form = VisitEditForm()
-    form.set_choices(_officers(actor))
+    form.set_officers(_officers(actor))
     held_files, conflict = [], None
     if request.method == "GET":
         form.officer_id.data, form.version.data = str(visit.officer_id), str(visit.version)

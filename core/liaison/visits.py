@@ -180,20 +180,26 @@ def record(actor, data: VisitInput) -> LiaisonVisit:
                          heard=values["heard"], done=values["done"], recorded_by_id=actor.user_id,
                          recorded_at=clock.now(), submission_key=data.submission_key)
     db.session.add(visit)
+    _commit_with_photos(actor, "visit.record", visit, data.photos, {
+        "enterprise": visit.enterprise_id, "officer": visit.officer_id,
+        "visited_on": visit.visited_on.isoformat(), "photos": len(data.photos)})
+    return visit
+
+
+def _commit_with_photos(actor, action: str, visit, photos, detail: dict) -> None:
+    """Write the new photos, audit ``action`` and commit the visit; on any failure
+    roll back and remove the files written."""
     written = []
     try:
-        written = _store_photos(visit, data.photos)
+        written = _store_photos(visit, photos)
         db.session.flush()
-        audit.record(actor, "visit.record", visit, detail={
-            "enterprise": visit.enterprise_id, "officer": visit.officer_id,
-            "visited_on": visit.visited_on.isoformat(), "photos": len(data.photos)})
+        audit.record(actor, action, visit, detail=detail)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    return visit
 
 
 CONFLICT = _l("Someone else corrected this visit in the meantime. Here is their version; your entries are kept "
@@ -216,19 +222,9 @@ def update(actor, visit_id, data: VisitInput, version=None) -> LiaisonVisit:
     before = {"officer": visit.officer_id, "visited_on": visit.visited_on.isoformat()}
     visit.officer, visit.visited_on = values["officer"], values["visited_on"]
     visit.heard, visit.done = values["heard"], values["done"]
-    written = []
-    try:
-        written = _store_photos(visit, data.photos)
-        db.session.flush()
-        audit.record(actor, "visit.update", visit, detail={
-            "before": before, "officer": visit.officer_id, "visited_on": visit.visited_on.isoformat(),
-            "photos_added": len(data.photos)})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    _commit_with_photos(actor, "visit.update", visit, data.photos, {
+        "before": before, "officer": visit.officer_id, "visited_on": visit.visited_on.isoformat(),
+        "photos_added": len(data.photos)})
     return visit
 
 
